@@ -1,0 +1,547 @@
+//! Ending one web messaging conversation: read -> decide -> end -> verify.
+//!
+//! An open conversation costs two requests (read, then one PATCH that
+//! disconnects every participant), an ended one costs one. The endpoints in
+//! section 1 of the API notes (invented by a popular answer) are never called.
+
+use crate::error::{Error, ErrorCode};
+use crate::ids;
+use crate::model::{ConversationSummary, MessageConversation, MessageParticipant};
+use crate::transport::{Call, CallStats, Parsed, Request, Transport};
+use bytes::Bytes;
+use reqwest::Method;
+use std::time::{Duration, SystemTime};
+use tokio_util::sync::CancellationToken;
+
+pub const DISCONNECT_BODY: &[u8] = br#"{"state":"disconnected"}"#;
+const ROUTE_MESSAGE_CONVERSATION: &str = "/api/v2/conversations/messages/{conversationId}";
+const ROUTE_PARTICIPANT: &str = "/api/v2/conversations/messages/{conversationId}/participants/{participantId}";
+const ROUTE_TEARDOWN: &str = "/api/v2/conversations/{conversationId}/disconnect";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Closed,
+    AlreadyClosed,
+    NotFound,
+    Skipped,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Closed => "closed",
+            Outcome::AlreadyClosed => "alreadyClosed",
+            Outcome::NotFound => "notFound",
+            Outcome::Skipped => "skipped",
+        }
+    }
+}
+
+/// How the conversation was ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CloseMethod {
+    /// One `PATCH /conversations/messages/{id}` for every participant.
+    Conversation,
+    /// One `PATCH .../participants/{pid}` per participant.
+    Participants,
+    /// `POST /conversations/{id}/disconnect`, the last resort for a stuck conversation.
+    Teardown,
+    None,
+}
+
+impl CloseMethod {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CloseMethod::Conversation => "conversation",
+            CloseMethod::Participants => "participants",
+            CloseMethod::Teardown => "teardown",
+            CloseMethod::None => "none",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct CloseOptions {
+    /// Wrap-up code id applied to agents that must wrap up.
+    pub wrapup_code: Option<String>,
+    /// Re-read until every participant is ended (bounded by `verify_timeout`).
+    pub verify: bool,
+    pub verify_timeout: Duration,
+    /// When verification finds the conversation stuck, tear it down (`POST .../disconnect`).
+    pub teardown_stuck: bool,
+    /// Skip the read: the caller knows the conversations are open web messaging ones.
+    pub fast: bool,
+    /// Message types this cleanup may end (default: only `webmessaging`).
+    pub message_types: Vec<String>,
+}
+
+impl Default for CloseOptions {
+    fn default() -> Self {
+        CloseOptions {
+            wrapup_code: None,
+            verify: false,
+            verify_timeout: Duration::from_secs(10),
+            teardown_stuck: false,
+            fast: false,
+            message_types: vec!["webmessaging".to_string()],
+        }
+    }
+}
+
+impl CloseOptions {
+    /// Checks the options before any request.
+    pub fn validate(&self) -> Result<(), Error> {
+        if let Some(code) = &self.wrapup_code {
+            if !ids::is_uuid(code) {
+                return Err(Error::invalid_argument(format!(
+                    "wrapupCode must be the id (a UUID) of a wrap-up code, got {}. Find it in Admin > Contact Center > Wrap-up Codes or GET /api/v2/routing/wrapupcodes.",
+                    ids::describe(code)
+                )));
+            }
+        }
+        if self.message_types.is_empty() {
+            return Err(Error::invalid_argument(
+                "messageTypes must name at least one message type, e.g. ['webmessaging'].",
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct CloseResult {
+    pub conversation_id: String,
+    pub outcome: Outcome,
+    pub reason: Option<String>,
+    pub method: CloseMethod,
+    pub participants_disconnected: u32,
+    pub stats: CallStats,
+    pub elapsed_ms: f64,
+}
+
+/// What the state read says to do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Decision {
+    AlreadyClosed,
+    Skip(String),
+    End {
+        /// Participants to disconnect with the wrap-up code (agents that must wrap up).
+        wrapup: Vec<String>,
+        /// Every other participant still open.
+        open: Vec<String>,
+    },
+}
+
+/// Decides from a conversation's state. Pure: tested without HTTP.
+pub fn decide(conv: &MessageConversation, opts: &CloseOptions) -> Decision {
+    if conv.participants.is_empty() || conv.participants.iter().all(MessageParticipant::is_ended) {
+        return Decision::AlreadyClosed;
+    }
+    let types: Vec<&str> = conv
+        .participants
+        .iter()
+        .filter_map(|p| p.message_type.as_deref())
+        .collect();
+    let allowed = types.iter().any(|t| opts.message_types.iter().any(|m| m == t));
+    if !allowed {
+        let reason = match types.first() {
+            Some(t) => format!(
+                "not a {} conversation (message type {t}); a cleanup never ends other channels by mistake",
+                opts.message_types.join("/")
+            ),
+            None => "the participants carry no message type, so it cannot be confirmed as web messaging".to_string(),
+        };
+        return Decision::Skip(reason);
+    }
+    let mut wrapup = Vec::new();
+    let mut open = Vec::new();
+    for p in conv.participants.iter().filter(|p| !p.is_ended()) {
+        if opts.wrapup_code.is_some() && p.is_agent() && p.wrapup_required == Some(true) && p.wrapup.is_none() {
+            wrapup.push(p.id.clone());
+        } else {
+            open.push(p.id.clone());
+        }
+    }
+    Decision::End { wrapup, open }
+}
+
+enum Read {
+    Found(MessageConversation),
+    NotFound,
+}
+
+/// Ends a conversation. The id is validated before anything is sent.
+pub async fn close_conversation(
+    t: &Transport,
+    raw_id: &str,
+    opts: &CloseOptions,
+    cancel: &CancellationToken,
+) -> Result<CloseResult, Error> {
+    let id = ids::conversation_id(raw_id)?;
+    opts.validate()?;
+    if cancel.is_cancelled() {
+        return Err(Error::aborted());
+    }
+    let mut call = t.call(cancel);
+    let (outcome, reason, method, disconnected) = if opts.fast && opts.wrapup_code.is_none() {
+        fast_close(t, &id, opts, &mut call).await?
+    } else {
+        full_close(t, &id, opts, &mut call).await?
+    };
+    Ok(CloseResult {
+        conversation_id: id,
+        outcome,
+        reason,
+        method,
+        participants_disconnected: disconnected,
+        elapsed_ms: call.started.elapsed().as_secs_f64() * 1000.0,
+        stats: call.stats,
+    })
+}
+
+type Step = (Outcome, Option<String>, CloseMethod, u32);
+
+async fn full_close(t: &Transport, id: &str, opts: &CloseOptions, call: &mut Call<'_>) -> Result<Step, Error> {
+    let conv = match read(t, id, call).await? {
+        Read::NotFound => return Ok((Outcome::NotFound, None, CloseMethod::None, 0)),
+        Read::Found(c) => c,
+    };
+    end_from_state(t, id, &conv, opts, call).await
+}
+
+async fn end_from_state(
+    t: &Transport,
+    id: &str,
+    conv: &MessageConversation,
+    opts: &CloseOptions,
+    call: &mut Call<'_>,
+) -> Result<Step, Error> {
+    let (wrapup, open) = match decide(conv, opts) {
+        Decision::AlreadyClosed => return Ok((Outcome::AlreadyClosed, None, CloseMethod::None, 0)),
+        Decision::Skip(reason) => return Ok((Outcome::Skipped, Some(reason), CloseMethod::None, 0)),
+        Decision::End { wrapup, open } => (wrapup, open),
+    };
+    let mut disconnected = 0u32;
+    let mut method = CloseMethod::Participants;
+    for pid in &wrapup {
+        if !patch_participant(t, id, pid, opts.wrapup_code.as_deref(), call).await? {
+            return Ok((Outcome::NotFound, None, CloseMethod::None, disconnected));
+        }
+        disconnected += 1;
+    }
+    if !open.is_empty() {
+        match patch_conversation(t, id, call).await {
+            Ok(PatchAnswer::Done(_)) => {
+                method = CloseMethod::Conversation;
+                disconnected += open.len() as u32;
+            }
+            Ok(PatchAnswer::NotFound) => return Ok((Outcome::NotFound, None, CloseMethod::None, disconnected)),
+            Err(e) if is_refusal(&e) => {
+                // The whole-conversation PATCH needs disconnect or park; the
+                // per-participant one also accepts wrapup or call:record.
+                for pid in &open {
+                    match patch_participant(t, id, pid, None, call).await {
+                        Ok(true) => disconnected += 1,
+                        Ok(false) => return Ok((Outcome::NotFound, None, CloseMethod::None, disconnected)),
+                        Err(e2) => return Err(combine_refusals(e, e2, id)),
+                    }
+                }
+            }
+            Err(e) if is_state_conflict(&e) => {
+                // Ended between our read and our write: that is success for us.
+                return Ok(match read(t, id, call).await? {
+                    Read::NotFound => (Outcome::NotFound, None, CloseMethod::None, disconnected),
+                    Read::Found(c) if decide(&c, opts) == Decision::AlreadyClosed => {
+                        let outcome = if disconnected > 0 { Outcome::Closed } else { Outcome::AlreadyClosed };
+                        (outcome, None, method_if(disconnected), disconnected)
+                    }
+                    Read::Found(_) => return Err(e),
+                });
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    if opts.verify {
+        method = verify(t, id, opts, call, method).await?;
+    }
+    Ok((Outcome::Closed, None, method, disconnected))
+}
+
+fn method_if(disconnected: u32) -> CloseMethod {
+    if disconnected > 0 {
+        CloseMethod::Participants
+    } else {
+        CloseMethod::None
+    }
+}
+
+/// One PATCH, no read. 200 -> closed (or already closed, when the answer shows
+/// the conversation ended before we asked); 404 -> not found; a refusal or a
+/// state conflict falls back to the full path, which reads.
+async fn fast_close(t: &Transport, id: &str, opts: &CloseOptions, call: &mut Call<'_>) -> Result<Step, Error> {
+    let asked_at = SystemTime::now();
+    match patch_conversation(t, id, call).await {
+        Ok(PatchAnswer::Done(Some((summary, date)))) => {
+            if ended_before(&summary, date.unwrap_or(asked_at), call) {
+                return Ok((Outcome::AlreadyClosed, None, CloseMethod::None, 0));
+            }
+            let mut method = CloseMethod::Conversation;
+            if opts.verify {
+                method = verify(t, id, opts, call, method).await?;
+            }
+            Ok((Outcome::Closed, None, method, summary.participants.len() as u32))
+        }
+        Ok(PatchAnswer::Done(None)) => Ok((Outcome::Closed, None, CloseMethod::Conversation, 0)),
+        Ok(PatchAnswer::NotFound) => Ok((Outcome::NotFound, None, CloseMethod::None, 0)),
+        Err(e) if is_refusal(&e) || is_state_conflict(&e) => full_close(t, id, opts, call).await,
+        Err(e) => Err(e),
+    }
+}
+
+/// True when the PATCH answer shows a conversation that had ended well before
+/// we asked (Genesys answers 200 without change for an ended conversation).
+fn ended_before(summary: &ConversationSummary, server_now: SystemTime, call: &Call<'_>) -> bool {
+    let Some(end) = summary.end_time.as_deref().and_then(|s| humantime::parse_rfc3339_weak(s.trim_end_matches('Z')).ok()) else {
+        return false;
+    };
+    // `Date` has one-second resolution and the request took a while: allow both.
+    let slack = call.started.elapsed() + Duration::from_secs(2);
+    server_now.checked_sub(slack).is_some_and(|t| end < t)
+}
+
+async fn verify(
+    t: &Transport,
+    id: &str,
+    opts: &CloseOptions,
+    call: &mut Call<'_>,
+    method: CloseMethod,
+) -> Result<CloseMethod, Error> {
+    if poll_until_ended(t, id, opts, call).await? {
+        return Ok(method);
+    }
+    if opts.teardown_stuck {
+        teardown(t, id, call).await?;
+        if poll_until_ended(t, id, opts, call).await? {
+            return Ok(CloseMethod::Teardown);
+        }
+    }
+    Err(Error::new(
+        ErrorCode::Conflict,
+        format!(
+            "Conversation {id} still has connected participants {} s after it was disconnected: it looks stuck.{}",
+            opts.verify_timeout.as_secs_f64(),
+            if opts.teardown_stuck {
+                " Even the full teardown (POST /api/v2/conversations/{id}/disconnect) did not end it: contact Genesys support with the correlation ids."
+            } else {
+                " Pass teardownStuck: true to force a full teardown (POST /api/v2/conversations/{id}/disconnect)."
+            }
+        ),
+    ))
+}
+
+/// Re-reads with growing pauses until every participant is ended.
+async fn poll_until_ended(t: &Transport, id: &str, opts: &CloseOptions, call: &mut Call<'_>) -> Result<bool, Error> {
+    let give_up = tokio::time::Instant::now() + opts.verify_timeout;
+    let mut pause = Duration::from_millis(100);
+    loop {
+        match read(t, id, call).await? {
+            Read::NotFound => return Ok(true),
+            Read::Found(c) if c.participants.iter().all(MessageParticipant::is_ended) => return Ok(true),
+            Read::Found(_) => {}
+        }
+        let now = tokio::time::Instant::now();
+        if now >= give_up {
+            return Ok(false);
+        }
+        t.sleep(pause.min(give_up - now), call).await?;
+        pause = (pause * 2).min(Duration::from_secs(2));
+    }
+}
+
+fn is_refusal(e: &Error) -> bool {
+    matches!(e.code, ErrorCode::MissingPermission | ErrorCode::Forbidden) || e.status == Some(405)
+}
+
+fn is_state_conflict(e: &Error) -> bool {
+    e.code == ErrorCode::Conflict || (e.status == Some(400) && e.code == ErrorCode::InvalidArgument)
+}
+
+fn combine_refusals(whole: Error, per_participant: Error, id: &str) -> Error {
+    if per_participant.code != ErrorCode::MissingPermission {
+        return per_participant;
+    }
+    let mut perms = whole.missing_permissions.clone();
+    for p in &per_participant.missing_permissions {
+        if !perms.contains(p) {
+            perms.push(p.clone());
+        }
+    }
+    let mut e = per_participant;
+    e.message = format!(
+        "Cannot end conversation {id}: the token may neither disconnect the whole conversation nor its participants. Grant a role holding one of [{}] (conversation:communication:disconnect is the usual one). {}",
+        perms.join(", "),
+        e.message
+    );
+    e.missing_permissions = perms;
+    e
+}
+
+async fn read(t: &Transport, id: &str, call: &mut Call<'_>) -> Result<Read, Error> {
+    let action = format!("reading message conversation {id}");
+    let req = Request {
+        method: Method::GET,
+        path: format!("/api/v2/conversations/messages/{id}"),
+        route: ROUTE_MESSAGE_CONVERSATION,
+        body: None,
+        action: &action,
+    };
+    let reply = t
+        .send(&req, call, |status, body| match status {
+            200 => match serde_json::from_slice::<MessageConversation>(body) {
+                Ok(c) => Parsed::Accept(Read::Found(c)),
+                Err(_) => Parsed::Unreadable,
+            },
+            404 => Parsed::Accept(Read::NotFound),
+            _ => Parsed::Reject,
+        })
+        .await?;
+    if let Read::Found(c) = &reply.value {
+        for p in &c.participants {
+            ids::from_response("participant", &p.id)?;
+        }
+    }
+    Ok(reply.value)
+}
+
+enum PatchAnswer {
+    Done(Option<(ConversationSummary, Option<SystemTime>)>),
+    NotFound,
+}
+
+async fn patch_conversation(t: &Transport, id: &str, call: &mut Call<'_>) -> Result<PatchAnswer, Error> {
+    let action = format!("ending message conversation {id}");
+    let req = Request {
+        method: Method::PATCH,
+        path: format!("/api/v2/conversations/messages/{id}"),
+        route: ROUTE_MESSAGE_CONVERSATION,
+        body: Some(Bytes::from_static(DISCONNECT_BODY)),
+        action: &action,
+    };
+    let reply = t
+        .send(&req, call, |status, body| match status {
+            200..=299 => Parsed::Accept(serde_json::from_slice::<ConversationSummary>(body).ok()),
+            404 => Parsed::Accept(None),
+            _ => Parsed::Reject,
+        })
+        .await?;
+    Ok(match (reply.status, reply.value) {
+        (404, _) => PatchAnswer::NotFound,
+        (_, summary) => PatchAnswer::Done(summary.map(|s| (s, reply.date))),
+    })
+}
+
+/// Disconnects one participant; with a wrap-up code, applies it in the same call.
+/// Returns false when the conversation or participant is gone (404).
+async fn patch_participant(
+    t: &Transport,
+    id: &str,
+    participant_id: &str,
+    wrapup_code: Option<&str>,
+    call: &mut Call<'_>,
+) -> Result<bool, Error> {
+    let pid = ids::from_response("participant", participant_id)?;
+    let body = match wrapup_code {
+        Some(code) => serde_json::json!({"state": "disconnected", "wrapup": {"code": code}}).to_string(),
+        None => String::from_utf8_lossy(DISCONNECT_BODY).into_owned(),
+    };
+    let action = format!("disconnecting participant {pid} of conversation {id}");
+    let req = Request {
+        method: Method::PATCH,
+        path: format!("/api/v2/conversations/messages/{id}/participants/{pid}"),
+        route: ROUTE_PARTICIPANT,
+        body: Some(Bytes::from(body)),
+        action: &action,
+    };
+    let reply = t
+        .send(&req, call, |status, _| match status {
+            200..=299 | 404 => Parsed::Accept(()),
+            _ => Parsed::Reject,
+        })
+        .await?;
+    Ok(reply.status != 404)
+}
+
+async fn teardown(t: &Transport, id: &str, call: &mut Call<'_>) -> Result<(), Error> {
+    let action = format!("tearing down stuck conversation {id}");
+    let req = Request {
+        method: Method::POST,
+        path: format!("/api/v2/conversations/{id}/disconnect"),
+        route: ROUTE_TEARDOWN,
+        body: None,
+        action: &action,
+    };
+    t.send(&req, call, |status, _| match status {
+        200..=299 | 404 => Parsed::Accept(()),
+        _ => Parsed::Reject,
+    })
+    .await
+    .map(|_| ())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn conv(parts: &[(&str, &str, &str, Option<bool>)]) -> MessageConversation {
+        let participants = parts
+            .iter()
+            .enumerate()
+            .map(|(i, (purpose, state, kind, wrapup))| {
+                serde_json::json!({
+                    "id": format!("00000000-0000-4000-8000-00000000000{i}"),
+                    "purpose": purpose, "state": state, "type": kind, "wrapupRequired": wrapup
+                })
+            })
+            .collect::<Vec<_>>();
+        serde_json::from_value(serde_json::json!({"id": "c", "participants": participants})).unwrap()
+    }
+
+    #[test]
+    fn ended_conversations_need_no_write() {
+        let c = conv(&[("customer", "disconnected", "webmessaging", None), ("agent", "terminated", "webmessaging", None)]);
+        assert_eq!(decide(&c, &CloseOptions::default()), Decision::AlreadyClosed);
+    }
+
+    #[test]
+    fn other_channels_are_skipped() {
+        let c = conv(&[("customer", "connected", "whatsapp", None)]);
+        match decide(&c, &CloseOptions::default()) {
+            Decision::Skip(r) => assert!(r.contains("whatsapp"), "{r}"),
+            d => panic!("{d:?}"),
+        }
+        let opts = CloseOptions { message_types: vec!["whatsapp".into()], ..Default::default() };
+        assert!(matches!(decide(&c, &opts), Decision::End { .. }));
+    }
+
+    #[test]
+    fn open_participants_are_ended_and_agents_wrap_up_only_with_a_code() {
+        let c = conv(&[
+            ("customer", "connected", "webmessaging", None),
+            ("agent", "connected", "webmessaging", Some(true)),
+            ("acd", "disconnected", "webmessaging", None),
+        ]);
+        let plain = decide(&c, &CloseOptions::default());
+        assert_eq!(plain, Decision::End { wrapup: vec![], open: vec!["00000000-0000-4000-8000-000000000000".into(), "00000000-0000-4000-8000-000000000001".into()] });
+        let with_code = CloseOptions { wrapup_code: Some("3fa85f64-5717-4562-b3fc-2c963f66afa6".into()), ..Default::default() };
+        assert_eq!(
+            decide(&c, &with_code),
+            Decision::End { wrapup: vec!["00000000-0000-4000-8000-000000000001".into()], open: vec!["00000000-0000-4000-8000-000000000000".into()] }
+        );
+    }
+
+    #[test]
+    fn wrapup_code_must_be_a_uuid() {
+        let o = CloseOptions { wrapup_code: Some("Resolved".into()), ..Default::default() };
+        assert_eq!(o.validate().unwrap_err().code, ErrorCode::InvalidArgument);
+    }
+}

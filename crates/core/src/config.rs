@@ -1,0 +1,204 @@
+//! Connection options as given by the caller, and their validation into a
+//! resolved configuration. Every rule here produces `ERR_INVALID_ARGUMENT`
+//! (or `ERR_INSECURE_URL`) with a message naming the option and the fix.
+
+use crate::auth::Credentials;
+use crate::error::Error;
+use crate::region::{self, Endpoints};
+use crate::retry::RetryPolicy;
+use secrecy::{ExposeSecret, SecretString};
+use std::time::Duration;
+
+/// Options shared by every entry point (the `ConnectionOptions` of the JS API).
+#[derive(Debug, Default, Clone)]
+pub struct ConnectionOptions {
+    pub region: Option<String>,
+    pub base_url: Option<String>,
+    pub access_token: Option<SecretString>,
+    pub client_id: Option<String>,
+    pub client_secret: Option<SecretString>,
+    pub timeout_ms: Option<f64>,
+    pub max_retries: Option<f64>,
+    pub max_retry_after_ms: Option<f64>,
+    pub deadline_ms: Option<f64>,
+}
+
+/// The validated configuration a client is built from.
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    pub endpoints: Endpoints,
+    pub credentials: Credentials,
+    pub attempt_timeout: Duration,
+    pub policy: RetryPolicy,
+    /// Overall time allowed for one operation (all attempts and waits).
+    pub deadline: Option<Duration>,
+}
+
+pub const DEFAULT_TIMEOUT_MS: f64 = 16_000.0;
+
+impl ConnectionOptions {
+    pub fn resolve(&self) -> Result<ClientConfig, Error> {
+        let endpoints = match (&self.base_url, &self.region) {
+            (Some(url), _) => region::resolve_base_url(url)?,
+            (None, Some(r)) => region::resolve_region(r)?,
+            (None, None) => region::resolve_region(region::DEFAULT_REGION)?,
+        };
+        let credentials = self.credentials()?;
+        let attempt_timeout = duration_ms("timeoutMs", self.timeout_ms, DEFAULT_TIMEOUT_MS, 1.0, 600_000.0)?;
+        let mut policy = RetryPolicy::default();
+        if let Some(n) = self.max_retries {
+            if !(n.is_finite() && n.fract() == 0.0 && (0.0..=20.0).contains(&n)) {
+                return Err(Error::invalid_argument(format!(
+                    "maxRetries must be a whole number from 0 to 20, got {n}."
+                )));
+            }
+            policy.max_retries = n as u32;
+        }
+        policy.max_retry_after = duration_ms(
+            "maxRetryAfterMs",
+            self.max_retry_after_ms,
+            policy.max_retry_after.as_millis() as f64,
+            0.0,
+            3_600_000.0,
+        )?;
+        let deadline = match self.deadline_ms {
+            None => None,
+            Some(_) => Some(duration_ms("deadlineMs", self.deadline_ms, 0.0, 1.0, 86_400_000.0)?),
+        };
+        Ok(ClientConfig {
+            endpoints,
+            credentials,
+            attempt_timeout,
+            policy,
+            deadline,
+        })
+    }
+
+    fn credentials(&self) -> Result<Credentials, Error> {
+        let token = self
+            .access_token
+            .as_ref()
+            .filter(|t| !t.expose_secret().trim().is_empty());
+        let id = self.client_id.as_deref().map(str::trim).filter(|s| !s.is_empty());
+        let secret = self
+            .client_secret
+            .as_ref()
+            .filter(|s| !s.expose_secret().is_empty());
+        match (token, id, secret) {
+            (Some(_), Some(_), _) | (Some(_), _, Some(_)) => Err(Error::invalid_argument(
+                "Pass either accessToken or clientId + clientSecret, not both.",
+            )),
+            (Some(t), None, None) => {
+                let raw = t.expose_secret().trim();
+                let raw = raw.strip_prefix("Bearer ").unwrap_or(raw);
+                if raw.bytes().any(|b| b.is_ascii_control() || b == b' ') {
+                    return Err(Error::invalid_argument(
+                        "accessToken contains spaces or control characters: pass the bare token.",
+                    ));
+                }
+                Ok(Credentials::Static(SecretString::from(raw.to_string())))
+            }
+            (None, Some(id), Some(secret)) => Ok(Credentials::ClientCredentials {
+                client_id: id.to_string(),
+                client_secret: secret.clone(),
+            }),
+            (None, Some(_), None) => Err(Error::invalid_argument(
+                "clientId was given without clientSecret: pass both (an OAuth client with the Client Credentials grant).",
+            )),
+            (None, None, Some(_)) => Err(Error::invalid_argument(
+                "clientSecret was given without clientId: pass both.",
+            )),
+            (None, None, None) => Err(Error::invalid_argument(
+                "No credentials: pass accessToken, or clientId and clientSecret of an OAuth client with the Client Credentials grant.",
+            )),
+        }
+    }
+}
+
+/// Validates a millisecond option (finite, within bounds) into a Duration.
+pub fn duration_ms(name: &str, v: Option<f64>, default: f64, min: f64, max: f64) -> Result<Duration, Error> {
+    let v = v.unwrap_or(default);
+    if !v.is_finite() || v < min || v > max {
+        return Err(Error::invalid_argument(format!(
+            "{name} must be a number of milliseconds from {min} to {max}, got {v}."
+        )));
+    }
+    Ok(Duration::from_secs_f64(v / 1000.0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorCode;
+
+    fn token() -> ConnectionOptions {
+        ConnectionOptions {
+            access_token: Some(SecretString::from("tok-123")),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn defaults() {
+        let c = token().resolve().unwrap();
+        assert_eq!(c.endpoints.api_base, "https://api.mypurecloud.com");
+        assert_eq!(c.attempt_timeout, Duration::from_secs(16));
+        assert_eq!(c.policy.max_retries, 5);
+        assert_eq!(c.policy.max_retry_after, Duration::from_secs(180));
+        assert!(c.deadline.is_none());
+    }
+
+    #[test]
+    fn credential_rules() {
+        let none = ConnectionOptions::default();
+        assert_eq!(none.resolve().unwrap_err().code, ErrorCode::InvalidArgument);
+        let both = ConnectionOptions {
+            client_id: Some("x".into()),
+            client_secret: Some(SecretString::from("y")),
+            ..token()
+        };
+        assert!(both.resolve().unwrap_err().message.contains("not both"));
+        let half = ConnectionOptions {
+            client_id: Some("x".into()),
+            ..Default::default()
+        };
+        assert!(half.resolve().unwrap_err().message.contains("clientSecret"));
+        let cc = ConnectionOptions {
+            client_id: Some("x".into()),
+            client_secret: Some(SecretString::from("y")),
+            ..Default::default()
+        };
+        assert!(matches!(cc.resolve().unwrap().credentials, Credentials::ClientCredentials { .. }));
+    }
+
+    #[test]
+    fn secrets_never_show_in_debug_or_errors() {
+        let o = ConnectionOptions {
+            access_token: Some(SecretString::from("super-secret-token")),
+            client_secret: Some(SecretString::from("super-secret-secret")),
+            client_id: Some("id".into()),
+            ..Default::default()
+        };
+        let dbg = format!("{o:?}");
+        assert!(!dbg.contains("super-secret"), "{dbg}");
+        let e = o.resolve().unwrap_err();
+        assert!(!format!("{e:?}{e}").contains("super-secret"));
+        let ok = ConnectionOptions { client_id: None, ..o }.resolve().unwrap_err();
+        assert!(!format!("{ok:?}").contains("super-secret"));
+        let c = token().resolve().unwrap();
+        assert!(!format!("{c:?}").contains("tok-123"));
+    }
+
+    #[test]
+    fn number_rules() {
+        for (opt, bad) in [("timeoutMs", -1.0), ("timeoutMs", f64::NAN), ("maxRetries", 1.5), ("maxRetries", 99.0)] {
+            let mut o = token();
+            match opt {
+                "timeoutMs" => o.timeout_ms = Some(bad),
+                _ => o.max_retries = Some(bad),
+            }
+            let e = o.resolve().unwrap_err();
+            assert!(e.message.contains(opt), "{}", e.message);
+        }
+    }
+}

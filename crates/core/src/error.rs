@@ -1,0 +1,131 @@
+//! The error taxonomy seen by callers. Codes are stable strings shared with JS
+//! (`ERR_*`): extend the list, never rename an entry.
+
+use std::fmt;
+
+/// Stable, machine-readable error codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorCode {
+    InvalidArgument,
+    InvalidConversationId,
+    InsecureUrl,
+    Unauthorized,
+    MissingPermission,
+    MissingScope,
+    Forbidden,
+    NotFound,
+    Conflict,
+    RateLimited,
+    Timeout,
+    Network,
+    Upstream,
+    Aborted,
+}
+
+impl ErrorCode {
+    pub const ALL: [ErrorCode; 14] = [
+        ErrorCode::InvalidArgument,
+        ErrorCode::InvalidConversationId,
+        ErrorCode::InsecureUrl,
+        ErrorCode::Unauthorized,
+        ErrorCode::MissingPermission,
+        ErrorCode::MissingScope,
+        ErrorCode::Forbidden,
+        ErrorCode::NotFound,
+        ErrorCode::Conflict,
+        ErrorCode::RateLimited,
+        ErrorCode::Timeout,
+        ErrorCode::Network,
+        ErrorCode::Upstream,
+        ErrorCode::Aborted,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::InvalidArgument => "ERR_INVALID_ARGUMENT",
+            ErrorCode::InvalidConversationId => "ERR_INVALID_CONVERSATION_ID",
+            ErrorCode::InsecureUrl => "ERR_INSECURE_URL",
+            ErrorCode::Unauthorized => "ERR_UNAUTHORIZED",
+            ErrorCode::MissingPermission => "ERR_MISSING_PERMISSION",
+            ErrorCode::MissingScope => "ERR_MISSING_SCOPE",
+            ErrorCode::Forbidden => "ERR_FORBIDDEN",
+            ErrorCode::NotFound => "ERR_NOT_FOUND",
+            ErrorCode::Conflict => "ERR_CONFLICT",
+            ErrorCode::RateLimited => "ERR_RATE_LIMITED",
+            ErrorCode::Timeout => "ERR_TIMEOUT",
+            ErrorCode::Network => "ERR_NETWORK",
+            ErrorCode::Upstream => "ERR_UPSTREAM",
+            ErrorCode::Aborted => "ERR_ABORTED",
+        }
+    }
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An error with everything a caller needs to act on it. The message never
+/// contains a secret: it is built from our own text and Genesys's error body,
+/// which never echoes credentials.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{message}")]
+pub struct Error {
+    pub code: ErrorCode,
+    pub message: String,
+    /// HTTP status of the response that caused it, if any.
+    pub status: Option<u16>,
+    /// Genesys's own `code` from the error body (e.g. `missing.any.permissions`).
+    pub genesys_code: Option<String>,
+    /// `ININ-Correlation-Id` of that response: quote it to Genesys support.
+    pub correlation_id: Option<String>,
+    /// Permissions named by a 403 (any one of them would do for `missing.any.permissions`).
+    pub missing_permissions: Vec<String>,
+    /// Scopes named by a scope 403.
+    pub missing_scopes: Vec<String>,
+    /// How long Genesys asked us to wait (429 `Retry-After`).
+    pub retry_after_ms: Option<u64>,
+}
+
+impl Error {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Error {
+            code,
+            message: message.into(),
+            status: None,
+            genesys_code: None,
+            correlation_id: None,
+            missing_permissions: Vec::new(),
+            missing_scopes: Vec::new(),
+            retry_after_ms: None,
+        }
+    }
+
+    pub fn invalid_argument(message: impl Into<String>) -> Self {
+        Error::new(ErrorCode::InvalidArgument, message)
+    }
+
+    pub fn aborted() -> Self {
+        Error::new(
+            ErrorCode::Aborted,
+            "The operation was aborted by its AbortSignal before it finished.",
+        )
+    }
+
+    pub fn with_status(mut self, status: u16) -> Self {
+        self.status = Some(status);
+        self
+    }
+
+    pub fn with_correlation_id(mut self, id: Option<String>) -> Self {
+        self.correlation_id = id;
+        self
+    }
+
+    pub fn code_str(&self) -> &'static str {
+        self.code.as_str()
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

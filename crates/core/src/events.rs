@@ -1,0 +1,59 @@
+//! Structured events for observability (`onEvent`, `DEBUG=genesys-cleanup`).
+//! Events carry the path template, never an id, a token or a secret.
+
+use std::sync::Arc;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventKind {
+    Request,
+    Response,
+    Retry,
+    RateLimitWait,
+    TokenRefresh,
+}
+
+impl EventKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::Request => "request",
+            EventKind::Response => "response",
+            EventKind::Retry => "retry",
+            EventKind::RateLimitWait => "rateLimitWait",
+            EventKind::TokenRefresh => "tokenRefresh",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Event {
+    pub kind: EventKind,
+    pub method: &'static str,
+    /// Path template, e.g. `/api/v2/conversations/messages/{conversationId}`.
+    pub route: &'static str,
+    pub attempt: u32,
+    pub status: Option<u16>,
+    pub duration_ms: Option<f64>,
+    pub wait_ms: Option<f64>,
+    pub correlation_id: Option<String>,
+    /// Why (for retry: the failure kind and status or transport error class).
+    pub reason: Option<String>,
+}
+
+impl Event {
+    pub fn new(kind: EventKind, method: &'static str, route: &'static str, attempt: u32) -> Self {
+        Event {
+            kind,
+            method,
+            route,
+            attempt,
+            status: None,
+            duration_ms: None,
+            wait_ms: None,
+            correlation_id: None,
+            reason: None,
+        }
+    }
+}
+
+/// Receives events; must be cheap and must not block.
+pub type EventSink = Arc<dyn Fn(Event) + Send + Sync>;

@@ -1,0 +1,20 @@
+//! genesys-cleanup core: ends Genesys Cloud web messaging conversations and
+//! diagnoses access. Pure Rust; the napi binding only converts types.
+
+pub mod access;
+pub mod api_error;
+pub mod auth;
+pub mod client;
+pub mod close;
+pub mod config;
+pub mod error;
+pub mod events;
+pub mod ids;
+pub mod model;
+pub mod pacing;
+pub mod region;
+pub mod retry;
+pub mod transport;
+
+pub use error::{Error, ErrorCode};
+pub use tokio_util::sync::CancellationToken;

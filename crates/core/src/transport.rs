@@ -1,0 +1,515 @@
+//! The one request pipeline every call goes through: pacing, bearer token,
+//! per-attempt timeout, overall deadline, retry classification and backoff,
+//! `Retry-After`, the retry budget, correlation ids, cancellation and events.
+
+use crate::api_error::{self, Context, ErrorBody};
+use crate::auth::{Bearer, TokenResponse, TokenSource};
+use crate::config::ClientConfig;
+use crate::error::{Error, ErrorCode};
+use crate::events::{Event, EventKind, EventSink};
+use crate::pacing::{Pacer, RateLimitHeaders};
+use crate::retry::{classify_status, RetryBudget, RetryKind, RetryPolicy};
+use bytes::Bytes;
+use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
+use reqwest::Method;
+use std::sync::Once;
+use std::time::{Duration, SystemTime};
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+/// What the caller wants sent.
+pub struct Request<'a> {
+    pub method: Method,
+    /// Path under the API base, already built from validated ids.
+    pub path: String,
+    /// Path template for events (`/api/v2/conversations/messages/{conversationId}`).
+    pub route: &'static str,
+    pub body: Option<Bytes>,
+    /// Words for error messages: "reading conversation X".
+    pub action: &'a str,
+}
+
+/// A response the caller accepted, with its parsed value.
+pub struct Reply<T> {
+    pub status: u16,
+    pub value: T,
+    pub correlation_id: Option<String>,
+    /// The server's `Date` header: Genesys's clock, for comparing its timestamps.
+    pub date: Option<SystemTime>,
+}
+
+/// The verdict of a caller's parser on a completed response.
+pub enum Parsed<T> {
+    /// Done: return this.
+    Accept(T),
+    /// Not a status the caller handles: map it to a typed error (or retry it).
+    Reject,
+    /// The status was fine but the body was unreadable (truncated, not JSON):
+    /// retried like a transient failure, since every request we send is safe to repeat.
+    Unreadable,
+}
+
+/// Counters of one operation, reported to the caller.
+#[derive(Debug, Default, Clone)]
+pub struct CallStats {
+    pub requests: u32,
+    pub retries: u32,
+    pub rate_limited: u32,
+    pub correlation_ids: Vec<String>,
+}
+
+/// One operation's context: its counters, its cancellation and its deadline.
+pub struct Call<'a> {
+    pub stats: CallStats,
+    pub cancel: &'a CancellationToken,
+    pub deadline: Option<Instant>,
+    pub started: Instant,
+}
+
+impl Call<'_> {
+    fn remaining(&self) -> Option<Duration> {
+        self.deadline.map(|d| d.saturating_duration_since(Instant::now()))
+    }
+}
+
+enum AuthMode {
+    Bearer,
+    /// The token endpoint: Basic credentials, not paced, no 401 replay.
+    TokenEndpoint(HeaderValue),
+}
+
+pub struct Transport {
+    http: reqwest::Client,
+    api_base: String,
+    token_url: String,
+    auth: TokenSource,
+    policy: RetryPolicy,
+    budget: RetryBudget,
+    pacer: Pacer,
+    attempt_timeout: Duration,
+    deadline: Option<Duration>,
+    events: Option<EventSink>,
+}
+
+static CRYPTO: Once = Once::new();
+
+impl Transport {
+    pub fn new(config: ClientConfig, events: Option<EventSink>) -> Result<Self, Error> {
+        // reqwest is built without a bundled crypto provider; install ring once.
+        CRYPTO.call_once(|| {
+            let _ = rustls::crypto::ring::default_provider().install_default();
+        });
+        let http = reqwest::Client::builder()
+            // Never follow a redirect: it would carry the Authorization header
+            // (or the next request) to a host we did not vet.
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("genesys-cleanup/", env!("CARGO_PKG_VERSION")))
+            .connect_timeout(config.attempt_timeout.min(Duration::from_secs(10)))
+            .pool_idle_timeout(Duration::from_secs(60))
+            .pool_max_idle_per_host(256)
+            .tcp_nodelay(true)
+            .build()
+            .map_err(|e| Error::new(ErrorCode::Network, format!("Could not build the HTTP client: {e}")))?;
+        Ok(Transport {
+            http,
+            token_url: format!("{}/oauth/token", config.endpoints.login_base),
+            api_base: config.endpoints.api_base,
+            auth: TokenSource::new(config.credentials)?,
+            policy: config.policy,
+            budget: RetryBudget::default(),
+            pacer: Pacer::new(),
+            attempt_timeout: config.attempt_timeout,
+            deadline: config.deadline,
+            events,
+        })
+    }
+
+    pub fn auth(&self) -> &TokenSource {
+        &self.auth
+    }
+
+    pub fn pacer(&self) -> &Pacer {
+        &self.pacer
+    }
+
+    /// Starts an operation's context (its deadline counts from now).
+    pub fn call<'a>(&self, cancel: &'a CancellationToken) -> Call<'a> {
+        let now = Instant::now();
+        Call {
+            stats: CallStats::default(),
+            cancel,
+            deadline: self.deadline.map(|d| now + d),
+            started: now,
+        }
+    }
+
+    /// Sends an API request with retries; `parse` decides what is accepted.
+    pub async fn send<T>(
+        &self,
+        req: &Request<'_>,
+        call: &mut Call<'_>,
+        parse: impl Fn(u16, &[u8]) -> Parsed<T>,
+    ) -> Result<Reply<T>, Error> {
+        self.execute(req, call, AuthMode::Bearer, &parse).await
+    }
+
+    /// Sleeps unless cancelled or past the deadline (used between polls too).
+    pub async fn sleep(&self, wait: Duration, call: &Call<'_>) -> Result<(), Error> {
+        if let Some(rem) = call.remaining() {
+            if wait > rem {
+                return Err(Error::new(
+                    ErrorCode::Timeout,
+                    format!(
+                        "The operation's deadline (deadlineMs) would pass while waiting {} ms; gave up.",
+                        wait.as_millis()
+                    ),
+                ));
+            }
+        }
+        tokio::select! {
+            _ = call.cancel.cancelled() => Err(Error::aborted()),
+            _ = tokio::time::sleep(wait) => Ok(()),
+        }
+    }
+
+    async fn bearer(&self, call: &mut Call<'_>) -> Result<Bearer, Error> {
+        let events = self.events.clone();
+        let needs_fetch = std::cell::Cell::new(false);
+        // The token request is an ordinary pipeline request: it retries and it
+        // counts in the operation's `requests`. Stats are merged afterwards
+        // because the closure cannot borrow `call` mutably.
+        let mut token_stats = CallStats::default();
+        let cancel = call.cancel;
+        let deadline = call.deadline;
+        let result = self
+            .auth
+            .bearer(|| {
+                needs_fetch.set(true);
+                let basic = self.auth.basic_header();
+                let token_stats = &mut token_stats;
+                async move {
+                    if let Some(sink) = &events {
+                        sink(Event::new(EventKind::TokenRefresh, "POST", "/oauth/token", 0));
+                    }
+                    let basic = basic.ok_or_else(|| Error::new(ErrorCode::Unauthorized, "No client credentials to fetch a token with."))?;
+                    let mut inner = Call { stats: CallStats::default(), cancel, deadline, started: Instant::now() };
+                    let req = Request {
+                        method: Method::POST,
+                        path: String::new(),
+                        route: "/oauth/token",
+                        body: Some(Bytes::from_static(b"grant_type=client_credentials")),
+                        action: "fetching an OAuth token (client credentials)",
+                    };
+                    let parse = |status: u16, body: &[u8]| match status {
+                        200 => match serde_json::from_slice::<TokenResponse>(body) {
+                            Ok(t) => Parsed::Accept(t),
+                            Err(_) => Parsed::Unreadable,
+                        },
+                        _ => Parsed::Reject,
+                    };
+                    // Boxed: execute -> bearer -> execute is a (bounded) async recursion.
+                    let reply = Box::pin(self.execute(&req, &mut inner, AuthMode::TokenEndpoint(basic), &parse)).await;
+                    *token_stats = inner.stats;
+                    reply.map(|r| r.value).map_err(|e| token_error(e, &self.token_url))
+                }
+            })
+            .await;
+        merge(&mut call.stats, token_stats);
+        result
+    }
+
+    async fn execute<T>(
+        &self,
+        req: &Request<'_>,
+        call: &mut Call<'_>,
+        mode: AuthMode,
+        parse: &dyn Fn(u16, &[u8]) -> Parsed<T>,
+    ) -> Result<Reply<T>, Error> {
+        let principal = self.auth.principal();
+        let ctx = Context { action: req.action, principal: &principal };
+        let method_name = method_str(&req.method);
+        let mut attempt: u32 = 0;
+        let mut replayed_401 = false;
+        loop {
+            if call.cancel.is_cancelled() {
+                return Err(Error::aborted());
+            }
+            let bearer = match &mode {
+                AuthMode::Bearer => {
+                    let wait = self.pacer.reserve(Instant::now());
+                    if !wait.is_zero() {
+                        self.emit(|| {
+                            let mut e = Event::new(EventKind::RateLimitWait, method_name, req.route, attempt);
+                            e.wait_ms = Some(wait.as_secs_f64() * 1000.0);
+                            e
+                        });
+                        self.sleep(wait, call).await?;
+                    }
+                    Some(self.bearer(call).await?)
+                }
+                AuthMode::TokenEndpoint(_) => None,
+            };
+            let timeout = match call.remaining() {
+                Some(rem) if rem.is_zero() => {
+                    return Err(Error::new(ErrorCode::Timeout, format!("The deadline passed before {} could be sent.", req.action)))
+                }
+                Some(rem) => self.attempt_timeout.min(rem),
+                None => self.attempt_timeout,
+            };
+            let (url, auth_header) = match (&mode, &bearer) {
+                (AuthMode::TokenEndpoint(basic), _) => (self.token_url.clone(), basic.clone()),
+                (AuthMode::Bearer, Some(b)) => (format!("{}{}", self.api_base, req.path), b.header.clone()),
+                (AuthMode::Bearer, None) => unreachable!("bearer mode always has a bearer"),
+            };
+            let content_type = match mode {
+                AuthMode::TokenEndpoint(_) => "application/x-www-form-urlencoded",
+                AuthMode::Bearer => "application/json",
+            };
+            let mut builder = self.http.request(req.method.clone(), url).header(AUTHORIZATION, auth_header);
+            if let Some(body) = &req.body {
+                builder = builder.header(CONTENT_TYPE, content_type).body(body.clone());
+            }
+            self.emit(|| Event::new(EventKind::Request, method_name, req.route, attempt));
+            let sent_at = Instant::now();
+            let outcome = tokio::select! {
+                _ = call.cancel.cancelled() => return Err(Error::aborted()),
+                r = tokio::time::timeout(timeout, async {
+                    let resp = builder.send().await?;
+                    let status = resp.status().as_u16();
+                    let headers = resp.headers().clone();
+                    let body = resp.bytes().await?;
+                    Ok::<_, reqwest::Error>((status, headers, body))
+                }) => r,
+            };
+            call.stats.requests += 1;
+            let failure: (RetryKind, Error, Option<Duration>, i64) = match outcome {
+                Ok(Ok((status, headers, body))) => {
+                    let correlation_id = header_str(&headers, "inin-correlation-id");
+                    if let Some(id) = &correlation_id {
+                        call.stats.correlation_ids.push(id.clone());
+                    }
+                    if matches!(mode, AuthMode::Bearer) {
+                        self.pacer.observe(RateLimitHeaders::from_headers(&headers), Instant::now());
+                    }
+                    self.emit(|| {
+                        let mut e = Event::new(EventKind::Response, method_name, req.route, attempt);
+                        e.status = Some(status);
+                        e.duration_ms = Some(sent_at.elapsed().as_secs_f64() * 1000.0);
+                        e.correlation_id = correlation_id.clone();
+                        e
+                    });
+                    if (300..400).contains(&status) {
+                        return Err(Error::new(
+                            ErrorCode::Upstream,
+                            format!(
+                                "Genesys answered a redirect ({status}) while {}; it was not followed, so the token is not sent to another host. Check region/baseUrl.",
+                                req.action
+                            ),
+                        )
+                        .with_status(status)
+                        .with_correlation_id(correlation_id));
+                    }
+                    match parse(status, &body) {
+                        Parsed::Accept(value) => {
+                            self.budget.on_success();
+                            return Ok(Reply {
+                                status,
+                                value,
+                                date: headers
+                                    .get(reqwest::header::DATE)
+                                    .and_then(|d| d.to_str().ok())
+                                    .and_then(|d| httpdate::parse_http_date(d).ok()),
+                                correlation_id,
+                            });
+                        }
+                        Parsed::Unreadable => (
+                            RetryKind::Transient,
+                            Error::new(
+                                ErrorCode::Upstream,
+                                format!("Genesys answered {status} while {} with a body that is not the expected JSON.", req.action),
+                            )
+                            .with_status(status)
+                            .with_correlation_id(correlation_id),
+                            None,
+                            RetryBudget::RETRY_COST,
+                        ),
+                        Parsed::Reject => {
+                            if status == 401 && matches!(mode, AuthMode::Bearer) && self.auth.can_refresh() && !replayed_401 {
+                                // The cached token was revoked or expired early:
+                                // fetch a new one once and replay.
+                                replayed_401 = true;
+                                if let Some(b) = &bearer {
+                                    self.auth.invalidate(b.generation);
+                                }
+                                call.stats.retries += 1;
+                                self.emit(|| {
+                                    let mut e = Event::new(EventKind::Retry, method_name, req.route, attempt);
+                                    e.status = Some(401);
+                                    e.reason = Some("unauthorized: refreshing the token".into());
+                                    e
+                                });
+                                continue;
+                            }
+                            let parsed_body = ErrorBody::parse(&body);
+                            let token_rl = status == 400 && parsed_body.is_token_rate_limit();
+                            let kind = classify_status(status, token_rl).unwrap_or(RetryKind::Client);
+                            let mut err = api_error::from_response(status, &body, correlation_id, &ctx);
+                            let retry_after = if kind == RetryKind::Throttling {
+                                call.stats.rate_limited += 1;
+                                let ra = retry_after(&headers, &parsed_body);
+                                err.retry_after_ms = ra.map(|d| d.as_millis() as u64);
+                                ra
+                            } else {
+                                None
+                            };
+                            (kind, err, retry_after, RetryBudget::RETRY_COST)
+                        }
+                    }
+                }
+                Ok(Err(e)) => {
+                    let what = transport_error_class(&e);
+                    let (code, text) = if e.is_timeout() {
+                        (ErrorCode::Timeout, format!("timed out ({what})"))
+                    } else {
+                        (ErrorCode::Network, format!("failed: {what}"))
+                    };
+                    (
+                        RetryKind::Transient,
+                        Error::new(code, format!("The request for {} {text}; retries, if allowed, did not help.", req.action)),
+                        None,
+                        RetryBudget::RETRY_COST,
+                    )
+                }
+                Err(_) => (
+                    RetryKind::Transient,
+                    Error::new(
+                        ErrorCode::Timeout,
+                        format!(
+                            "The request for {} took longer than {} ms (timeoutMs) and was abandoned; retries, if allowed, did not help.",
+                            req.action,
+                            timeout.as_millis()
+                        ),
+                    ),
+                    None,
+                    RetryBudget::TIMEOUT_COST,
+                ),
+            };
+            let (kind, err, retry_after, cost) = failure;
+            if !kind.is_retryable() {
+                return Err(err);
+            }
+            if let Some(ra) = retry_after {
+                if ra > self.policy.max_retry_after {
+                    let mut err = err;
+                    err.message = format!(
+                        "{} Genesys asked to wait {} s, more than maxRetryAfterMs ({} ms), so this fails fast instead of blocking.",
+                        err.message,
+                        ra.as_secs(),
+                        self.policy.max_retry_after.as_millis()
+                    );
+                    return Err(err);
+                }
+                if matches!(mode, AuthMode::Bearer) {
+                    self.pacer.pause(ra, Instant::now());
+                }
+            }
+            // Honouring a server's Retry-After does not draw from the budget:
+            // it cannot add load. Every other retry does.
+            let allowed = attempt < self.policy.max_retries && (retry_after.is_some() || self.budget.try_acquire(cost));
+            if !allowed {
+                return Err(err);
+            }
+            let wait = retry_after.unwrap_or_else(|| self.policy.backoff(attempt, rand::random::<f64>()));
+            if call.remaining().is_some_and(|rem| wait >= rem) {
+                return Err(err);
+            }
+            call.stats.retries += 1;
+            self.emit(|| {
+                let mut e = Event::new(EventKind::Retry, method_name, req.route, attempt);
+                e.status = err.status;
+                e.wait_ms = Some(wait.as_secs_f64() * 1000.0);
+                e.reason = Some(format!("{kind:?}").to_lowercase());
+                e
+            });
+            attempt += 1;
+            self.sleep(wait, call).await?;
+        }
+    }
+
+    fn emit(&self, make: impl FnOnce() -> Event) {
+        if let Some(sink) = &self.events {
+            sink(make());
+        }
+    }
+}
+
+fn merge(into: &mut CallStats, from: CallStats) {
+    into.requests += from.requests;
+    into.retries += from.retries;
+    into.rate_limited += from.rate_limited;
+    into.correlation_ids.extend(from.correlation_ids);
+}
+
+/// Re-words a token endpoint failure: its 401 means bad client credentials.
+fn token_error(mut e: Error, token_url: &str) -> Error {
+    if e.status == Some(401) || e.status == Some(400) && e.code == ErrorCode::InvalidArgument {
+        e.code = ErrorCode::Unauthorized;
+        e.message = format!(
+            "The token endpoint {token_url} rejected the client credentials ({}): check clientId and clientSecret, that the OAuth client uses the Client Credentials grant, and that it belongs to this region.",
+            e.genesys_code.as_deref().unwrap_or("no error code")
+        );
+    }
+    e
+}
+
+fn header_str(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers.get(name)?.to_str().ok().map(str::to_string)
+}
+
+/// The wait a 429 asks for: `Retry-After` (seconds or an HTTP date), else the
+/// `[N]` of the message, else `inin-ratelimit-reset`.
+fn retry_after(headers: &HeaderMap, body: &ErrorBody) -> Option<Duration> {
+    if let Some(v) = headers.get(RETRY_AFTER).and_then(|v| v.to_str().ok()) {
+        let v = v.trim();
+        if let Ok(secs) = v.parse::<f64>() {
+            if secs.is_finite() && secs >= 0.0 {
+                return Some(Duration::from_secs_f64(secs.min(1e7)));
+            }
+        }
+        if let Ok(when) = httpdate::parse_http_date(v) {
+            return Some(when.duration_since(SystemTime::now()).unwrap_or_default());
+        }
+    }
+    if let Some(secs) = body.message.as_deref().and_then(api_error::retry_seconds_from_message) {
+        return Some(Duration::from_secs(secs));
+    }
+    header_str(headers, "inin-ratelimit-reset")
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .filter(|s| s.is_finite() && *s >= 0.0)
+        .map(|s| Duration::from_secs_f64(s.min(1e7)))
+}
+
+fn transport_error_class(e: &reqwest::Error) -> &'static str {
+    if e.is_connect() {
+        "could not connect"
+    } else if e.is_timeout() {
+        "timeout"
+    } else if e.is_body() || e.is_decode() {
+        "the connection broke while reading the response"
+    } else if e.is_request() {
+        "the connection broke while sending the request"
+    } else {
+        "transport error"
+    }
+}
+
+fn method_str(m: &Method) -> &'static str {
+    match *m {
+        Method::GET => "GET",
+        Method::POST => "POST",
+        Method::PATCH => "PATCH",
+        Method::PUT => "PUT",
+        Method::DELETE => "DELETE",
+        _ => "OTHER",
+    }
+}
