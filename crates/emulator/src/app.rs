@@ -1,0 +1,159 @@
+//! The shared application handle and the router.
+
+use crate::config::Config;
+use crate::log::RequestLog;
+use crate::ratelimit::Windows;
+use crate::script::Scripts;
+use crate::seed::{self, SeedSpec};
+use crate::state::State;
+use crate::{admin, api, clock, gate, oauth};
+use axum::middleware::from_fn_with_state;
+use axum::routing::{get, patch, post};
+use axum::Router;
+use parking_lot::{Mutex, MutexGuard};
+use rand::rngs::StdRng;
+use rand::SeedableRng;
+use std::sync::Arc;
+
+/// Start-up settings (the CLI); `POST /__emulator/reset` returns to these.
+#[derive(Clone, Debug)]
+pub struct Options {
+    pub seed_conversations: usize,
+    pub rate_limit: u32,
+    pub latency_ms: u64,
+    pub jitter_ms: u64,
+    pub token_ttl_sec: u64,
+    pub enforce_scopes: bool,
+    pub fault_rate: f64,
+    pub rng_seed: Option<u64>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            seed_conversations: 0,
+            rate_limit: 0,
+            latency_ms: 0,
+            jitter_ms: 0,
+            token_ttl_sec: 86_400,
+            enforce_scopes: true,
+            fault_rate: 0.0,
+            rng_seed: None,
+        }
+    }
+}
+
+impl Options {
+    pub fn config(&self) -> Config {
+        Config {
+            rate_limit_per_minute: self.rate_limit,
+            latency_ms: self.latency_ms,
+            jitter_ms: self.jitter_ms,
+            token_ttl_sec: self.token_ttl_sec,
+            enforce_scopes: self.enforce_scopes,
+            fault_rate: self.fault_rate,
+            rng_seed: self.rng_seed,
+            ..Config::default()
+        }
+    }
+
+    pub fn validate(&self) -> Result<(), String> {
+        if self.seed_conversations > seed::MAX_SEED {
+            return Err(format!(
+                "--seed-conversations must be at most {}",
+                seed::MAX_SEED
+            ));
+        }
+        self.config().validate()
+    }
+}
+
+#[derive(Clone)]
+pub struct App(Arc<Inner>);
+
+struct Inner {
+    state: Mutex<State>,
+    options: Options,
+}
+
+fn fresh_state(options: &Options, next_seq: u64) -> State {
+    let config = options.config();
+    let mut rng = config
+        .rng_seed
+        .map_or_else(StdRng::from_os_rng, StdRng::seed_from_u64);
+    let mut store = seed::base_store();
+    if options.seed_conversations > 0 {
+        seed::seed(
+            &mut store,
+            &mut rng,
+            &SeedSpec::count(options.seed_conversations, None),
+            clock::now_ms(),
+        )
+        .expect("validated seed options");
+    }
+    State {
+        log: RequestLog::new(config.log_limit, next_seq),
+        config,
+        store,
+        rng,
+        api_limiter: Windows::default(),
+        token_limiter: Windows::default(),
+        scripts: Scripts::default(),
+    }
+}
+
+impl App {
+    pub fn new(options: Options) -> App {
+        App(Arc::new(Inner {
+            state: Mutex::new(fresh_state(&options, 0)),
+            options,
+        }))
+    }
+
+    /// The one lock. Never held across an `.await`.
+    pub fn lock(&self) -> MutexGuard<'_, State> {
+        self.0.state.lock()
+    }
+
+    /// Back to the seeded state; log sequence numbers keep counting.
+    pub fn reset(&self) {
+        let mut st = self.lock();
+        let fresh = fresh_state(&self.0.options, st.log.next_seq());
+        *st = fresh;
+    }
+
+    pub fn router(&self) -> Router {
+        let api = Router::new()
+            .route("/oauth/token", post(oauth::token))
+            .route("/api/v2/tokens/me", get(api::tokens_me))
+            .route("/api/v2/users/me", get(api::users_me))
+            .route("/api/v2/oauth/clients/{id}", get(api::oauth_client))
+            .route("/api/v2/authorization/roles/{id}", get(api::role))
+            .route(
+                "/api/v2/conversations/messages/{id}",
+                get(api::get_message_conversation).patch(api::patch_message_conversation),
+            )
+            .route(
+                "/api/v2/conversations/messages/{id}/participants/{pid}",
+                patch(api::patch_participant),
+            )
+            .route(
+                "/api/v2/conversations/messages/{id}/participants/{pid}/communications/{comm}/wrapup",
+                post(api::post_wrapup),
+            )
+            .route(
+                "/api/v2/conversations/{id}",
+                get(api::get_conversation).delete(api::delete_conversation),
+            )
+            .route("/api/v2/conversations/{id}/disconnect", post(api::post_disconnect))
+            .route("/api/v2/analytics/conversations/details/query", post(api::analytics_query))
+            // Genesys answers 404 (not 405) for a method it doesn't serve.
+            .fallback(api::not_found)
+            .method_not_allowed_fallback(api::not_found)
+            .layer(from_fn_with_state(self.clone(), gate::gate))
+            .with_state(self.clone());
+        Router::new()
+            .nest("/__emulator", admin::router().with_state(self.clone()))
+            .fallback_service(api)
+    }
+}

@@ -1,0 +1,148 @@
+//! Runtime configuration: what `GET/PATCH /__emulator/config` shows and merges.
+//! CLI flags only set the defaults that `POST /__emulator/reset` returns to.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// Fault names accepted in `faults` weights and in scripts.
+pub const FAULT_KINDS: [&str; 7] = [
+    "500",
+    "502",
+    "503",
+    "reset",
+    "truncated",
+    "malformed",
+    "slow",
+];
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PatchEnded {
+    /// 200 with the unchanged conversation.
+    Ok,
+    /// 409 `conversation.already.ended`.
+    Conflict,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Config {
+    /// Requests per window per token on `/api/v2`; 0 = off.
+    pub rate_limit_per_minute: u32,
+    /// Length of the fixed rate-limit window (both limiters).
+    pub rate_window_ms: u64,
+    /// Token requests per window per client on `/oauth/token`; 0 = off.
+    pub token_rate_limit_per_minute: u32,
+    pub latency_ms: u64,
+    pub jitter_ms: u64,
+    pub enforce_scopes: bool,
+    pub scope_error_code: String,
+    pub token_ttl_sec: u64,
+    pub token_info_role_divisions: bool,
+    pub patch_ended_conversation: PatchEnded,
+    pub analytics_lag_ms: u64,
+    pub fault_rate: f64,
+    pub faults: BTreeMap<String, f64>,
+    pub slow_body_ms: u64,
+    pub rng_seed: Option<u64>,
+    pub log_limit: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            rate_limit_per_minute: 0,
+            rate_window_ms: 60_000,
+            token_rate_limit_per_minute: 0,
+            latency_ms: 0,
+            jitter_ms: 0,
+            enforce_scopes: true,
+            scope_error_code: "app.not.authorized.for.scope".into(),
+            token_ttl_sec: 86_400,
+            token_info_role_divisions: false,
+            patch_ended_conversation: PatchEnded::Ok,
+            analytics_lag_ms: 0,
+            fault_rate: 0.0,
+            faults: FAULT_KINDS.iter().map(|k| (k.to_string(), 1.0)).collect(),
+            slow_body_ms: 1000,
+            rng_seed: None,
+            log_limit: 200_000,
+        }
+    }
+}
+
+impl Config {
+    /// Merges a PATCH body into a copy of this config. Top-level keys replace
+    /// (so `faults` is replaced whole, which is what "only resets" means);
+    /// unknown keys and bad values are rejected so typos don't pass silently.
+    pub fn merged(&self, patch: &Value) -> Result<Config, String> {
+        let Value::Object(patch) = patch else {
+            return Err("config patch must be a JSON object".into());
+        };
+        let mut current = serde_json::to_value(self).map_err(|e| e.to_string())?;
+        let obj = current
+            .as_object_mut()
+            .expect("config serialises to an object");
+        for (k, v) in patch {
+            if !obj.contains_key(k) {
+                return Err(format!("unknown config key `{k}`"));
+            }
+            obj.insert(k.clone(), v.clone());
+        }
+        let cfg: Config = serde_json::from_value(current).map_err(|e| e.to_string())?;
+        cfg.validate()?;
+        Ok(cfg)
+    }
+
+    pub fn validate(&self) -> Result<(), String> {
+        if self.rate_window_ms == 0 {
+            return Err("rateWindowMs must be at least 1".into());
+        }
+        if !(0.0..=1.0).contains(&self.fault_rate) {
+            return Err("faultRate must be between 0 and 1".into());
+        }
+        for (k, w) in &self.faults {
+            if !FAULT_KINDS.contains(&k.as_str()) {
+                return Err(format!(
+                    "unknown fault `{k}` (known: {})",
+                    FAULT_KINDS.join(", ")
+                ));
+            }
+            if !w.is_finite() || *w < 0.0 {
+                return Err(format!("fault weight for `{k}` must be >= 0"));
+            }
+        }
+        if self.log_limit == 0 {
+            return Err("logLimit must be at least 1".into());
+        }
+        if self.scope_error_code.is_empty() {
+            return Err("scopeErrorCode must not be empty".into());
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn merge_replaces_and_validates() {
+        let c = Config::default();
+        let m = c
+            .merged(&json!({"rateLimitPerMinute": 5, "faults": {"reset": 1}, "patchEndedConversation": "conflict"}))
+            .unwrap();
+        assert_eq!(m.rate_limit_per_minute, 5);
+        assert_eq!(m.faults.len(), 1);
+        assert_eq!(m.patch_ended_conversation, PatchEnded::Conflict);
+        assert!(c.merged(&json!({"nope": 1})).is_err());
+        assert!(c.merged(&json!({"faultRate": 2})).is_err());
+        assert!(c.merged(&json!({"faults": {"boom": 1}})).is_err());
+        assert!(c
+            .merged(&json!({"patchEndedConversation": "maybe"}))
+            .is_err());
+        assert_eq!(c.merged(&json!({"rngSeed": 7})).unwrap().rng_seed, Some(7));
+    }
+}

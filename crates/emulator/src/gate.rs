@@ -1,0 +1,227 @@
+//! The middleware every non-admin request passes through. In order:
+//! latency -> authorization (401) -> scripts -> rate limit (429) -> random
+//! fault -> handler; then it renders error bodies with the correlation id,
+//! adds the Genesys headers, applies transit faults and logs the request.
+
+use crate::app::App;
+use crate::auth::{self, Ctx};
+use crate::clock::now_ms;
+use crate::errors::ApiError;
+use crate::faults::{self, Fault, PendingFault, ResetConnection};
+use crate::log::LogEntry;
+use crate::ratelimit::Verdict;
+use crate::script::Respond;
+use crate::state::State;
+use axum::body::Body;
+use axum::extract::{Request, State as AxState};
+use axum::http::{header, HeaderValue};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use rand::Rng;
+use std::time::Duration;
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Class {
+    /// `/api/v2/...`: the full pipeline.
+    Api,
+    /// `/oauth/token`: latency and logging; the handler does its own auth.
+    OAuth,
+    /// Anything else: a logged 404.
+    Other,
+}
+
+impl Class {
+    fn of(path: &str) -> Class {
+        if path == "/api/v2" || path.starts_with("/api/v2/") {
+            Class::Api
+        } else if path == "/oauth/token" {
+            Class::OAuth
+        } else {
+            Class::Other
+        }
+    }
+}
+
+enum Outcome {
+    Answer(Response),
+    Proceed(Option<Ctx>),
+}
+
+/// What the locked pre-check decided.
+struct Pre {
+    delay_ms: u64,
+    outcome: Outcome,
+    rate: Option<Verdict>,
+    fault: Option<Fault>,
+    slow_ms: u64,
+    token_kind: Option<&'static str>,
+}
+
+fn correlation_id() -> String {
+    // The thread RNG, not the seeded one: ids need not repeat, and drawing
+    // them must not shift a seeded fault sequence.
+    uuid::Builder::from_random_bytes(rand::rng().random())
+        .into_uuid()
+        .to_string()
+}
+
+fn pre_check(
+    st: &mut State,
+    class: Class,
+    method: &str,
+    path: &str,
+    auth_header: Option<&str>,
+    now: i64,
+) -> Pre {
+    let cfg = &st.config;
+    let delay_ms = match class {
+        Class::Other => 0,
+        _ if cfg.jitter_ms > 0 => cfg.latency_ms + st.rng.random_range(0..=cfg.jitter_ms),
+        _ => cfg.latency_ms,
+    };
+    let mut pre = Pre {
+        delay_ms,
+        outcome: Outcome::Proceed(None),
+        rate: None,
+        fault: None,
+        slow_ms: cfg.slow_body_ms,
+        token_kind: None,
+    };
+    if class != Class::Api {
+        return pre;
+    }
+    let (limit, window) = (cfg.rate_limit_per_minute, cfg.rate_window_ms);
+    let caller =
+        match auth::bearer_token(auth_header).and_then(|t| auth::resolve(&st.store, t, now)) {
+            Ok(c) => c,
+            Err(e) => {
+                pre.rate = Some(st.api_limiter.peek("", limit, window, now));
+                pre.outcome = Outcome::Answer(e.into_response());
+                return pre;
+            }
+        };
+    pre.token_kind = Some(caller.kind.as_str());
+    let ctx = Ctx {
+        enforce_scopes: cfg.enforce_scopes,
+        scope_error_code: cfg.scope_error_code.clone(),
+        caller,
+    };
+    let token = ctx.caller.token.as_str();
+    // Scripted answers are neither counted nor limited by the rate limiter.
+    if let Some(r) = st.scripts.take(method, path) {
+        st.log.stats.scripted += 1;
+        pre.rate = Some(st.api_limiter.peek(token, limit, window, now));
+        match r {
+            Respond::Answer(a) => pre.outcome = Outcome::Answer(a.into_response()),
+            Respond::Fault(f) => {
+                st.log.stats.faults_injected += 1;
+                match f.error() {
+                    Some(e) => pre.outcome = Outcome::Answer(e.into_response()),
+                    None => {
+                        pre.fault = Some(f);
+                        pre.outcome = Outcome::Proceed(Some(ctx));
+                    }
+                }
+            }
+        }
+        return pre;
+    }
+    let rate = st.api_limiter.hit(token, limit, window, now);
+    pre.rate = Some(rate);
+    if rate.limited {
+        st.log.stats.rate_limited += 1;
+        pre.outcome =
+            Outcome::Answer(ApiError::too_many_requests(rate.reset_secs.max(1)).into_response());
+        return pre;
+    }
+    if let Some(f) = faults::roll(&mut st.rng, st.config.fault_rate, &st.config.faults) {
+        st.log.stats.faults_injected += 1;
+        if let Some(e) = f.error() {
+            pre.outcome = Outcome::Answer(e.into_response());
+            return pre;
+        }
+        pre.fault = Some(f);
+    }
+    pre.outcome = Outcome::Proceed(Some(ctx));
+    pre
+}
+
+fn with_error_body(resp: Response, err: &ApiError, cid: &str) -> Response {
+    let (mut parts, _) = resp.into_parts();
+    parts.headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, Body::from(err.body(cid)))
+}
+
+pub async fn gate(AxState(app): AxState<App>, mut req: Request, next: Next) -> Response {
+    let cid = correlation_id();
+    let at = now_ms();
+    let method = req.method().as_str().to_owned();
+    let path = req.uri().path().to_owned();
+    let query = req.uri().query().map(str::to_owned);
+    let auth_header = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let class = Class::of(&path);
+
+    let pre = pre_check(
+        &mut app.lock(),
+        class,
+        &method,
+        &path,
+        auth_header.as_deref(),
+        at,
+    );
+    if pre.delay_ms > 0 {
+        tokio::time::sleep(Duration::from_millis(pre.delay_ms)).await;
+    }
+    let mut resp = match pre.outcome {
+        Outcome::Answer(r) => r,
+        Outcome::Proceed(ctx) => {
+            if let Some(ctx) = ctx {
+                req.extensions_mut().insert(ctx);
+            }
+            next.run(req).await
+        }
+    };
+    if let Some(err) = resp.extensions_mut().remove::<ApiError>() {
+        resp = with_error_body(resp, &err, &cid);
+    }
+    let h = resp.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&cid) {
+        h.insert("inin-correlation-id", v);
+    }
+    if let Some(r) = pre.rate {
+        h.insert("inin-ratelimit-count", HeaderValue::from(r.count));
+        h.insert("inin-ratelimit-allowed", HeaderValue::from(r.allowed));
+        h.insert("inin-ratelimit-reset", HeaderValue::from(r.reset_secs));
+    }
+    let fault = pre
+        .fault
+        .or_else(|| resp.extensions().get::<PendingFault>().map(|p| p.0));
+    if let Some(f) = fault {
+        resp = faults::mangle(resp, f, pre.slow_ms).await;
+    }
+    let status = resp
+        .extensions()
+        .get::<ResetConnection>()
+        .is_none()
+        .then(|| resp.status().as_u16());
+    app.lock().log.record(LogEntry {
+        seq: 0,
+        method,
+        path,
+        query,
+        status,
+        auth: auth::scheme(auth_header.as_deref()),
+        token_kind: pre.token_kind,
+        at_ms: at,
+        fault: fault.map(Fault::as_str),
+    });
+    resp
+}

@@ -1,0 +1,24 @@
+//! genesys-emulator: a local Genesys Cloud Platform API for tests, demos and
+//! benchmarks. The behaviour is specified in the crate's README.md.
+
+mod admin;
+mod analytics;
+mod api;
+mod app;
+mod auth;
+mod clock;
+mod config;
+mod errors;
+mod faults;
+mod gate;
+mod log;
+mod oauth;
+mod ratelimit;
+mod render;
+mod script;
+mod seed;
+mod server;
+mod state;
+
+pub use app::{App, Options};
+pub use server::{serve, spawn, Running};

@@ -1,0 +1,174 @@
+//! `POST /oauth/token`: the client-credentials grant with HTTP Basic client
+//! authentication, answering with OAuth-style (not Genesys) error bodies.
+
+use crate::app::App;
+use crate::auth::basic_credentials;
+use crate::clock::now_ms;
+use crate::faults::PendingFault;
+use crate::script::Respond;
+use crate::state::Token;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use base64::Engine;
+use rand::Rng;
+use serde_json::json;
+
+/// Minted tokens beyond this many trigger a sweep of expired ones.
+const TOKEN_SWEEP_AT: usize = 50_000;
+
+fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
+    (
+        status,
+        Json(
+            json!({ "error": error, "description": description, "error_description": description }),
+        ),
+    )
+        .into_response()
+}
+
+/// `application/x-www-form-urlencoded` lookup of one field.
+fn form_value(body: &[u8], key: &str) -> Option<String> {
+    let text = std::str::from_utf8(body).ok()?;
+    text.split('&').find_map(|pair| {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        (url_decode(k) == key).then(|| url_decode(v))
+    })
+}
+
+fn url_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < b.len() => {
+                let hex = std::str::from_utf8(&b[i + 1..i + 3]).ok();
+                match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                    Some(v) => {
+                        out.push(v);
+                        i += 2;
+                    }
+                    None => out.push(b'%'),
+                }
+            }
+            c => out.push(c),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+pub async fn token(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Response {
+    let creds = basic_credentials(
+        headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok()),
+    );
+    let grant = form_value(&body, "grant_type");
+    let now = now_ms();
+    let mut st = app.lock();
+    let Some((id, secret)) = creds else {
+        return oauth_error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            "client authentication is required",
+        );
+    };
+    let client = match st.store.clients.get(&id) {
+        Some(c) if c.secret.as_deref() == Some(secret.as_str()) => c.clone(),
+        _ => {
+            return oauth_error(
+                StatusCode::UNAUTHORIZED,
+                "invalid_client",
+                "invalid client credentials",
+            )
+        }
+    };
+    // Scripts answer after the (client) auth check, as on /api/v2.
+    let mut pending = None;
+    if let Some(r) = st.scripts.take("POST", "/oauth/token") {
+        st.log.stats.scripted += 1;
+        match r {
+            Respond::Answer(a) => return a.into_response(),
+            Respond::Fault(f) => {
+                st.log.stats.faults_injected += 1;
+                match f.error() {
+                    Some(e) => return e.into_response(),
+                    None => pending = Some(f),
+                }
+            }
+        }
+    }
+    let limit = st.config.token_rate_limit_per_minute;
+    if limit > 0 && pending.is_none() {
+        let window = st.config.rate_window_ms;
+        if st.token_limiter.hit(&id, limit, window, now).limited {
+            st.log.stats.rate_limited += 1;
+            return oauth_error(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                "rate limit exceeded",
+            );
+        }
+    }
+    let mut resp = if grant.as_deref() != Some("client_credentials") {
+        oauth_error(
+            StatusCode::BAD_REQUEST,
+            "unsupported_grant_type",
+            "grant type is not supported",
+        )
+    } else if client.grant_type != "CLIENT-CREDENTIALS" {
+        oauth_error(
+            StatusCode::BAD_REQUEST,
+            "unauthorized_client",
+            "client is not authorized to use this grant type",
+        )
+    } else {
+        let ttl = st.config.token_ttl_sec;
+        let token = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(rand::rng().random::<[u8; 32]>());
+        if st.store.tokens.len() >= TOKEN_SWEEP_AT {
+            st.store
+                .tokens
+                .retain(|_, t| t.expires_at.is_none_or(|e| e > now));
+        }
+        st.store.tokens.insert(
+            token.clone(),
+            Token {
+                client_id: client.id.clone(),
+                user_id: None,
+                scopes: Vec::new(),
+                expires_at: Some(now.saturating_add((ttl as i64).saturating_mul(1000))),
+            },
+        );
+        Json(json!({ "access_token": token, "token_type": "bearer", "expires_in": ttl }))
+            .into_response()
+    };
+    if let Some(f) = pending {
+        resp.extensions_mut().insert(PendingFault(f));
+    }
+    resp
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn form_parsing() {
+        assert_eq!(
+            form_value(b"grant_type=client_credentials", "grant_type").as_deref(),
+            Some("client_credentials")
+        );
+        assert_eq!(
+            form_value(b"a=1&grant%5Ftype=x+y%21", "grant_type").as_deref(),
+            Some("x y!")
+        );
+        assert_eq!(form_value(b"a=1", "grant_type"), None);
+        assert_eq!(url_decode("100%"), "100%");
+    }
+}

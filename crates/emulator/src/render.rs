@@ -1,0 +1,255 @@
+//! JSON shapes of the API answers (and of the admin view of a conversation).
+//! Optional fields are omitted rather than null, as Genesys does.
+
+use crate::clock::format_iso;
+use crate::seed::{HOME_DIVISION_ID, ORG_ID, ORG_NAME};
+use crate::state::{Client, Conversation, Participant, Role, Store, User};
+use serde_json::{json, Map, Value};
+
+fn put(m: &mut Map<String, Value>, key: &str, v: Option<Value>) {
+    if let Some(v) = v {
+        m.insert(key.into(), v);
+    }
+}
+
+fn iso(ms: Option<i64>) -> Option<Value> {
+    ms.map(|t| Value::String(format_iso(t)))
+}
+
+fn id_ref(id: &Option<String>) -> Option<Value> {
+    id.as_ref().map(|id| json!({ "id": id }))
+}
+
+/// `MessageConversation`.
+pub fn message_conversation(c: &Conversation) -> Value {
+    let participants: Vec<Value> = c
+        .participants
+        .iter()
+        .map(|p| message_participant(c, p))
+        .collect();
+    json!({
+        "id": c.id,
+        "participants": participants,
+        "selfUri": format!("/api/v2/conversations/messages/{}", c.id),
+    })
+}
+
+/// `MessageMediaParticipant`.
+fn message_participant(c: &Conversation, p: &Participant) -> Value {
+    let mut m = Map::new();
+    m.insert("id".into(), json!(p.id));
+    put(&mut m, "name", p.name.as_ref().map(|n| json!(n)));
+    m.insert("purpose".into(), json!(p.purpose));
+    m.insert("state".into(), json!(p.state));
+    m.insert("direction".into(), json!("inbound"));
+    put(
+        &mut m,
+        "disconnectType",
+        p.disconnect_type.as_ref().map(|d| json!(d)),
+    );
+    m.insert("startTime".into(), json!(format_iso(p.start_time)));
+    put(&mut m, "connectedTime", iso(p.connected_time));
+    put(&mut m, "endTime", iso(p.end_time));
+    m.insert("wrapupRequired".into(), json!(p.wrapup_required));
+    put(&mut m, "wrapup", p.wrapup.clone());
+    m.insert("type".into(), json!(c.media.as_str()));
+    put(&mut m, "user", id_ref(&p.user_id));
+    put(&mut m, "queue", id_ref(&p.queue_id));
+    Value::Object(m)
+}
+
+/// The state of a participant's communication in a `Conversation`.
+fn communication_state(p: &Participant) -> &str {
+    if p.is_ended() {
+        return "disconnected";
+    }
+    match p.state.as_str() {
+        s @ ("alerting" | "connected" | "parked") => s,
+        _ => "connected",
+    }
+}
+
+/// `Conversation` (GET/PATCH answers): media-agnostic, with `endTime` once ended.
+pub fn conversation(c: &Conversation) -> Value {
+    let participants: Vec<Value> = c
+        .participants
+        .iter()
+        .map(|p| {
+            let mut m = Map::new();
+            m.insert("id".into(), json!(p.id));
+            put(&mut m, "name", p.name.as_ref().map(|n| json!(n)));
+            m.insert("purpose".into(), json!(p.purpose));
+            m.insert("state".into(), json!(p.state));
+            put(&mut m, "userId", p.user_id.as_ref().map(|u| json!(u)));
+            put(&mut m, "queueId", p.queue_id.as_ref().map(|q| json!(q)));
+            m.insert("startTime".into(), json!(format_iso(p.start_time)));
+            put(&mut m, "endTime", iso(p.end_time));
+            m.insert("wrapupRequired".into(), json!(p.wrapup_required));
+            put(&mut m, "wrapup", p.wrapup.clone());
+            let state = communication_state(p);
+            if c.media.is_message() {
+                m.insert(
+                    "messages".into(),
+                    json!([{ "id": p.communication_id, "state": state, "type": c.media.as_str() }]),
+                );
+            } else {
+                m.insert(
+                    "calls".into(),
+                    json!([{ "id": p.communication_id, "state": state }]),
+                );
+            }
+            Value::Object(m)
+        })
+        .collect();
+    let mut m = Map::new();
+    m.insert("id".into(), json!(c.id));
+    m.insert("startTime".into(), json!(format_iso(c.started_at)));
+    put(&mut m, "endTime", iso(c.ended_at));
+    m.insert("participants".into(), Value::Array(participants));
+    m.insert(
+        "selfUri".into(),
+        json!(format!("/api/v2/conversations/{}", c.id)),
+    );
+    Value::Object(m)
+}
+
+/// Everything the emulator stores about a conversation (admin API).
+pub fn admin_conversation(c: &Conversation) -> Value {
+    let participants: Vec<Value> = c
+        .participants
+        .iter()
+        .map(|p| {
+            json!({
+                "id": p.id,
+                "purpose": p.purpose,
+                "name": p.name,
+                "state": p.state,
+                "type": c.media.as_str(),
+                "startTime": format_iso(p.start_time),
+                "connectedTime": iso(p.connected_time),
+                "endTime": iso(p.end_time),
+                "disconnectType": p.disconnect_type,
+                "wrapupRequired": p.wrapup_required,
+                "wrapup": p.wrapup,
+                "wrapupSkipped": p.wrapup_skipped,
+                "user": id_ref(&p.user_id),
+                "queue": id_ref(&p.queue_id),
+                "communicationId": p.communication_id,
+            })
+        })
+        .collect();
+    json!({
+        "id": c.id,
+        "type": c.media.as_str(),
+        "state": if c.is_ended() { "ended" } else { "active" },
+        "stuck": c.stuck,
+        "startedAt": format_iso(c.started_at),
+        "lastActivityAt": format_iso(c.last_activity_at),
+        "endedAt": iso(c.ended_at),
+        "participants": participants,
+    })
+}
+
+fn org() -> Value {
+    json!({ "id": ORG_ID, "name": ORG_NAME, "selfUri": format!("/api/v2/organizations/{ORG_ID}") })
+}
+
+pub fn role_divisions(client: &Client) -> Value {
+    Value::Array(
+        client
+            .role_ids
+            .iter()
+            .map(|r| json!({ "roleId": r, "divisionId": HOME_DIVISION_ID }))
+            .collect(),
+    )
+}
+
+/// `TokenInfo`. `roleDivisions` only with config `tokenInfoRoleDivisions`.
+pub fn token_info(
+    client: &Client,
+    authorized_scope: &[String],
+    with_role_divisions: bool,
+) -> Value {
+    let mut oc = Map::new();
+    oc.insert("id".into(), json!(client.id));
+    oc.insert("name".into(), json!(client.name));
+    oc.insert("authorizedGrantType".into(), json!(client.grant_type));
+    oc.insert("scope".into(), json!(client.scopes));
+    if with_role_divisions {
+        oc.insert("roleDivisions".into(), role_divisions(client));
+    }
+    json!({
+        "organization": org(),
+        "homeOrganization": org(),
+        "authorizedScope": authorized_scope,
+        "OAuthClient": Value::Object(oc),
+    })
+}
+
+/// `GET /api/v2/oauth/clients/{id}`.
+pub fn oauth_client(client: &Client) -> Value {
+    json!({
+        "id": client.id,
+        "name": client.name,
+        "authorizedGrantType": client.grant_type,
+        "scope": client.scopes,
+        "roleDivisions": role_divisions(client),
+        "selfUri": format!("/api/v2/oauth/clients/{}", client.id),
+    })
+}
+
+/// `GET /api/v2/authorization/roles/{id}`: permissions plus the same grouped
+/// as `permissionPolicies` (one per `domain:entity`).
+pub fn role(role: &Role) -> Value {
+    let mut policies: Vec<(String, String, Vec<String>)> = Vec::new();
+    for p in &role.permissions {
+        let mut parts = p.splitn(3, ':');
+        let (domain, entity, action) = (
+            parts.next().unwrap_or_default(),
+            parts.next().unwrap_or("*"),
+            parts.next().unwrap_or("*"),
+        );
+        match policies
+            .iter_mut()
+            .find(|(d, e, _)| d == domain && e == entity)
+        {
+            Some((_, _, actions)) => actions.push(action.into()),
+            None => policies.push((domain.into(), entity.into(), vec![action.into()])),
+        }
+    }
+    let policies: Vec<Value> = policies
+        .into_iter()
+        .map(|(domain, entity, actions)| json!({ "domain": domain, "entityName": entity, "actionSet": actions }))
+        .collect();
+    json!({
+        "id": role.id,
+        "name": role.name,
+        "permissions": role.permissions,
+        "permissionPolicies": policies,
+        "selfUri": format!("/api/v2/authorization/roles/{}", role.id),
+    })
+}
+
+/// `GET /api/v2/users/me`, with `authorization` when expanded.
+pub fn user_me(store: &Store, user: &User, expand_authorization: bool) -> Value {
+    let mut m = Map::new();
+    m.insert("id".into(), json!(user.id));
+    m.insert("name".into(), json!(user.name));
+    if expand_authorization {
+        let roles: Vec<Value> = user
+            .role_ids
+            .iter()
+            .filter_map(|r| store.roles.get(r))
+            .map(|r| json!({ "id": r.id, "name": r.name }))
+            .collect();
+        m.insert(
+            "authorization".into(),
+            json!({ "roles": roles, "permissions": store.permissions_of(&user.role_ids) }),
+        );
+    }
+    m.insert(
+        "selfUri".into(),
+        json!(format!("/api/v2/users/{}", user.id)),
+    );
+    Value::Object(m)
+}

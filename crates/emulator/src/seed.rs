@@ -1,0 +1,538 @@
+//! Creating data: the fixed seeded organisation (roles, clients, users,
+//! static tokens) and conversations, one from an admin spec or many at random.
+
+use crate::clock::parse_iso;
+use crate::state::{
+    is_ended_state, Client, Conversation, Media, Participant, Role, Store, Token, User,
+};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde::Deserialize;
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+pub const ORG_ID: &str = "6f1f6b2e-0000-4000-8000-00000000000a";
+pub const ORG_NAME: &str = "Emulated Org";
+/// Division used in every `roleDivisions` entry.
+pub const HOME_DIVISION_ID: &str = "d0000000-0000-4000-8000-000000000001";
+/// Queue of every generated agent participant.
+pub const QUEUE_ID: &str = "c0000000-0000-4000-8000-000000000001";
+
+pub const ROLE_CLEANUP: &str = "a0000000-0000-4000-8000-000000000001";
+pub const ROLE_READONLY: &str = "a0000000-0000-4000-8000-000000000002";
+pub const ROLE_WRAPUP: &str = "a0000000-0000-4000-8000-000000000003";
+pub const ROLE_INSPECTOR: &str = "a0000000-0000-4000-8000-000000000004";
+pub const USER_SMITH: &str = "b0000000-0000-4000-8000-000000000001";
+pub const USER_JONES: &str = "b0000000-0000-4000-8000-000000000002";
+
+fn strings(items: &[&str]) -> Vec<String> {
+    items.iter().map(|s| s.to_string()).collect()
+}
+
+/// The organisation as the README's "Seeded data" tables describe it.
+pub fn base_store() -> Store {
+    let mut s = Store::default();
+    for (id, name, perms) in [
+        (
+            ROLE_CLEANUP,
+            "Cleanup",
+            &[
+                "conversation:communication:disconnect",
+                "conversation:communication:view",
+                "analytics:conversationDetail:view",
+            ][..],
+        ),
+        (
+            ROLE_READONLY,
+            "Read only",
+            &[
+                "conversation:communication:view",
+                "analytics:conversationDetail:view",
+            ][..],
+        ),
+        (
+            ROLE_WRAPUP,
+            "Wrap-up only",
+            &[
+                "conversation:participant:wrapup",
+                "conversation:communication:view",
+            ][..],
+        ),
+        (
+            ROLE_INSPECTOR,
+            "Inspector",
+            &["oauth:client:view", "authorization:role:view"][..],
+        ),
+    ] {
+        s.roles.insert(
+            id.into(),
+            Role {
+                id: id.into(),
+                name: name.into(),
+                permissions: strings(perms),
+            },
+        );
+    }
+    for (id, secret, grant, roles, scopes) in [
+        (
+            "cleanup-client",
+            Some("cleanup-secret"),
+            "CLIENT-CREDENTIALS",
+            &[ROLE_CLEANUP, ROLE_INSPECTOR][..],
+            &[][..],
+        ),
+        (
+            "readonly-client",
+            Some("readonly-secret"),
+            "CLIENT-CREDENTIALS",
+            &[ROLE_READONLY, ROLE_INSPECTOR][..],
+            &[][..],
+        ),
+        (
+            "wrapup-client",
+            Some("wrapup-secret"),
+            "CLIENT-CREDENTIALS",
+            &[ROLE_WRAPUP][..],
+            &[][..],
+        ),
+        (
+            "bare-client",
+            Some("bare-secret"),
+            "CLIENT-CREDENTIALS",
+            &[][..],
+            &[][..],
+        ),
+        (
+            "web-app",
+            None,
+            "CODE",
+            &[][..],
+            &["conversations", "conversations:readonly", "analytics"][..],
+        ),
+    ] {
+        s.clients.insert(
+            id.into(),
+            Client {
+                id: id.into(),
+                name: id.into(),
+                secret: secret.map(Into::into),
+                grant_type: grant.into(),
+                role_ids: strings(roles),
+                scopes: strings(scopes),
+            },
+        );
+    }
+    for (id, name, role) in [
+        (USER_SMITH, "Agent Smith", ROLE_CLEANUP),
+        (USER_JONES, "Viewer Jones", ROLE_READONLY),
+    ] {
+        s.users.insert(
+            id.into(),
+            User {
+                id: id.into(),
+                name: name.into(),
+                role_ids: strings(&[role]),
+            },
+        );
+    }
+    for (token, client, user, scopes) in [
+        ("cc-cleanup-token", "cleanup-client", None, &[][..]),
+        ("cc-readonly-token", "readonly-client", None, &[][..]),
+        ("cc-wrapup-token", "wrapup-client", None, &[][..]),
+        (
+            "user-cleanup-token",
+            "web-app",
+            Some(USER_SMITH),
+            &["conversations", "analytics"][..],
+        ),
+        (
+            "user-noscope-token",
+            "web-app",
+            Some(USER_SMITH),
+            &["conversations:readonly"][..],
+        ),
+        (
+            "user-readonly-token",
+            "web-app",
+            Some(USER_JONES),
+            &["conversations"][..],
+        ),
+    ] {
+        s.tokens.insert(
+            token.into(),
+            Token {
+                client_id: client.into(),
+                user_id: user.map(Into::into),
+                scopes: strings(scopes),
+                expires_at: None,
+            },
+        );
+    }
+    s
+}
+
+/// A v4-shaped UUID from the (seedable) emulator RNG, so ids repeat with a seed.
+pub fn rand_uuid(rng: &mut impl Rng) -> String {
+    uuid::Builder::from_random_bytes(rng.random())
+        .into_uuid()
+        .to_string()
+}
+
+/// The knobs of a generated conversation.
+struct Shape {
+    id: String,
+    media: Media,
+    ended: bool,
+    started_at: i64,
+    last_activity_at: i64,
+    agent: bool,
+    agent_wrapup_required: bool,
+    stuck: bool,
+}
+
+/// Default participants: a customer and (with `agent`) an agent, both
+/// `connected`, or `disconnected` at `lastActivityAt` when ended.
+fn build(shape: Shape, rng: &mut impl Rng) -> Conversation {
+    let mut participants = vec![default_participant(&shape, "customer", rng)];
+    if shape.agent {
+        participants.push(default_participant(&shape, "agent", rng));
+    }
+    Conversation {
+        id: shape.id,
+        media: shape.media,
+        started_at: shape.started_at,
+        last_activity_at: shape.last_activity_at,
+        ended_at: None,
+        stuck: shape.stuck,
+        participants,
+    }
+}
+
+fn default_participant(shape: &Shape, purpose: &str, rng: &mut impl Rng) -> Participant {
+    let agent = purpose == "agent";
+    Participant {
+        id: rand_uuid(rng),
+        purpose: purpose.into(),
+        name: Some(if agent { "Agent Smith" } else { "Customer" }.into()),
+        state: if shape.ended {
+            "disconnected"
+        } else {
+            "connected"
+        }
+        .into(),
+        start_time: shape.started_at,
+        connected_time: Some(shape.started_at),
+        end_time: shape.ended.then_some(shape.last_activity_at),
+        disconnect_type: shape.ended.then(|| "endpoint".into()),
+        wrapup_required: agent && shape.agent_wrapup_required,
+        wrapup: None,
+        wrapup_skipped: false,
+        user_id: agent.then(|| USER_SMITH.into()),
+        queue_id: agent.then(|| QUEUE_ID.into()),
+        communication_id: rand_uuid(rng),
+    }
+}
+
+/// A time given as ISO 8601 or as epoch milliseconds.
+#[derive(Deserialize, Clone)]
+#[serde(untagged)]
+pub enum Stamp {
+    Ms(i64),
+    Iso(String),
+}
+
+impl Stamp {
+    fn ms(&self) -> Result<i64, String> {
+        match self {
+            Stamp::Ms(ms) => Ok(*ms),
+            Stamp::Iso(s) => parse_iso(s).ok_or_else(|| format!("bad timestamp `{s}`")),
+        }
+    }
+}
+
+fn opt_ms(s: &Option<Stamp>) -> Result<Option<i64>, String> {
+    s.as_ref().map(Stamp::ms).transpose()
+}
+
+#[derive(Deserialize)]
+struct IdRef {
+    id: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ParticipantSpec {
+    id: Option<String>,
+    purpose: String,
+    name: Option<String>,
+    state: Option<String>,
+    start_time: Option<Stamp>,
+    connected_time: Option<Stamp>,
+    end_time: Option<Stamp>,
+    disconnect_type: Option<String>,
+    wrapup_required: Option<bool>,
+    wrapup: Option<Value>,
+    user: Option<IdRef>,
+    queue: Option<IdRef>,
+    communication_id: Option<String>,
+}
+
+/// Body of `POST /__emulator/conversations`.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ConversationSpec {
+    id: Option<String>,
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    state: Option<String>,
+    started_at: Option<Stamp>,
+    last_activity_at: Option<Stamp>,
+    agent: Option<bool>,
+    agent_wrapup_required: Option<bool>,
+    stuck: Option<bool>,
+    participants: Option<Vec<ParticipantSpec>>,
+}
+
+pub fn from_spec(
+    spec: ConversationSpec,
+    rng: &mut impl Rng,
+    now: i64,
+) -> Result<Conversation, String> {
+    let media = match spec.kind.as_deref() {
+        None => Media::WebMessaging,
+        Some(t) => Media::parse(t).ok_or_else(|| format!("unknown type `{t}`"))?,
+    };
+    let ended = match spec.state.as_deref() {
+        None | Some("active") => false,
+        Some("ended") => true,
+        Some(s) => return Err(format!("state must be active or ended, not `{s}`")),
+    };
+    let started_at = opt_ms(&spec.started_at)?.unwrap_or(now);
+    let last_activity_at = opt_ms(&spec.last_activity_at)?.unwrap_or(started_at);
+    let shape = Shape {
+        id: spec.id.unwrap_or_else(|| rand_uuid(rng)),
+        media,
+        ended,
+        started_at,
+        last_activity_at,
+        agent: spec.agent.unwrap_or(true),
+        agent_wrapup_required: spec.agent_wrapup_required.unwrap_or(false),
+        stuck: spec.stuck.unwrap_or(false),
+    };
+    if shape.id.is_empty() {
+        return Err("id must not be empty".into());
+    }
+    let Some(custom) = spec.participants else {
+        return Ok(build(shape, rng));
+    };
+    let mut participants = Vec::with_capacity(custom.len());
+    for p in custom {
+        let state = p
+            .state
+            .unwrap_or_else(|| if ended { "disconnected" } else { "connected" }.into());
+        let is_ended = is_ended_state(&state);
+        participants.push(Participant {
+            id: p.id.unwrap_or_else(|| rand_uuid(rng)),
+            purpose: p.purpose,
+            name: p.name,
+            start_time: opt_ms(&p.start_time)?.unwrap_or(started_at),
+            connected_time: opt_ms(&p.connected_time)?.or(Some(started_at)),
+            end_time: opt_ms(&p.end_time)?.or(is_ended.then_some(last_activity_at)),
+            disconnect_type: p.disconnect_type.or(is_ended.then(|| "endpoint".into())),
+            state,
+            wrapup_required: p.wrapup_required.unwrap_or(false),
+            wrapup: p.wrapup,
+            wrapup_skipped: false,
+            user_id: p.user.map(|u| u.id),
+            queue_id: p.queue.map(|q| q.id),
+            communication_id: p.communication_id.unwrap_or_else(|| rand_uuid(rng)),
+        });
+    }
+    if participants.is_empty() {
+        return Err("participants must not be empty".into());
+    }
+    let mut conv = build(shape, rng);
+    conv.participants = participants;
+    Ok(conv)
+}
+
+/// Body of `POST /__emulator/seed` (and `--seed-conversations`).
+#[derive(Deserialize, Clone)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SeedSpec {
+    pub count: usize,
+    pub mix: Option<BTreeMap<String, f64>>,
+    pub age_min_ms: Option<i64>,
+    pub age_max_ms: Option<i64>,
+    pub ended_fraction: Option<f64>,
+    pub agent_fraction: Option<f64>,
+    pub wrapup_required_fraction: Option<f64>,
+    pub rng_seed: Option<u64>,
+}
+
+pub const MAX_SEED: usize = 1_000_000;
+
+impl SeedSpec {
+    pub fn count(count: usize, rng_seed: Option<u64>) -> Self {
+        SeedSpec {
+            count,
+            mix: None,
+            age_min_ms: None,
+            age_max_ms: None,
+            ended_fraction: None,
+            agent_fraction: None,
+            wrapup_required_fraction: None,
+            rng_seed,
+        }
+    }
+}
+
+/// Creates `spec.count` random conversations; returns their ids.
+/// With `rngSeed` the ids and shapes repeat (times are relative to now).
+pub fn seed(
+    store: &mut Store,
+    rng: &mut StdRng,
+    spec: &SeedSpec,
+    now: i64,
+) -> Result<Vec<String>, String> {
+    if spec.count > MAX_SEED {
+        return Err(format!("count must be at most {MAX_SEED}"));
+    }
+    let mix: Vec<(Media, f64)> = match &spec.mix {
+        None => vec![
+            (Media::WebMessaging, 0.7),
+            (Media::Open, 0.1),
+            (Media::WhatsApp, 0.1),
+            (Media::Voice, 0.1),
+        ],
+        Some(m) => m
+            .iter()
+            .map(|(k, w)| match Media::parse(k) {
+                Some(media) if w.is_finite() && *w >= 0.0 => Ok((media, *w)),
+                Some(_) => Err(format!("mix weight for `{k}` must be >= 0")),
+                None => Err(format!("unknown type `{k}` in mix")),
+            })
+            .collect::<Result<_, _>>()?,
+    };
+    let total: f64 = mix.iter().map(|(_, w)| w).sum();
+    if total <= 0.0 {
+        return Err("mix weights must not all be 0".into());
+    }
+    let age_min = spec.age_min_ms.unwrap_or(60_000);
+    let age_max = spec.age_max_ms.unwrap_or(86_400_000);
+    if age_min < 0 || age_max < age_min {
+        return Err("need 0 <= ageMinMs <= ageMaxMs".into());
+    }
+    let fraction = |v: Option<f64>, default: f64, name: &str| -> Result<f64, String> {
+        let f = v.unwrap_or(default);
+        if (0.0..=1.0).contains(&f) {
+            Ok(f)
+        } else {
+            Err(format!("{name} must be between 0 and 1"))
+        }
+    };
+    let ended_fraction = fraction(spec.ended_fraction, 0.1, "endedFraction")?;
+    let agent_fraction = fraction(spec.agent_fraction, 0.8, "agentFraction")?;
+    let wrapup_fraction = fraction(
+        spec.wrapup_required_fraction,
+        0.25,
+        "wrapupRequiredFraction",
+    )?;
+
+    let mut own_rng = spec.rng_seed.map(StdRng::seed_from_u64);
+    let rng: &mut StdRng = own_rng.as_mut().unwrap_or(rng);
+    let mut ids = Vec::with_capacity(spec.count);
+    for _ in 0..spec.count {
+        let mut x = rng.random::<f64>() * total;
+        let mut media = mix[0].0;
+        for (m, w) in &mix {
+            if *w > 0.0 {
+                media = *m;
+                if x < *w {
+                    break;
+                }
+                x -= w;
+            }
+        }
+        let started_at = now - rng.random_range(age_min..=age_max);
+        let last_activity_at = rng.random_range(started_at..=now);
+        let agent = rng.random_bool(agent_fraction);
+        let shape = Shape {
+            id: rand_uuid(rng),
+            media,
+            ended: rng.random_bool(ended_fraction),
+            started_at,
+            last_activity_at,
+            agent,
+            agent_wrapup_required: agent && rng.random_bool(wrapup_fraction),
+            stuck: false,
+        };
+        let conv = build(shape, rng);
+        ids.push(conv.id.clone());
+        store.insert_conversation(conv);
+    }
+    Ok(ids)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seeded_org_matches_readme() {
+        let s = base_store();
+        assert_eq!(s.roles.len(), 4);
+        assert_eq!(s.clients["web-app"].grant_type, "CODE");
+        assert!(s.clients["web-app"].secret.is_none());
+        assert_eq!(
+            s.tokens["user-noscope-token"].scopes,
+            ["conversations:readonly"]
+        );
+        assert_eq!(s.users[USER_JONES].role_ids, [ROLE_READONLY]);
+    }
+
+    #[test]
+    fn seed_is_repeatable_with_rng_seed() {
+        let run = || {
+            let mut store = Store::default();
+            let mut rng = StdRng::seed_from_u64(99);
+            let mut spec = SeedSpec::count(200, Some(5));
+            spec.ended_fraction = Some(0.5);
+            let ids = seed(&mut store, &mut rng, &spec, 1_000_000_000_000).unwrap();
+            let ended = store.all_conversations().filter(|c| c.is_ended()).count();
+            let voice = store
+                .all_conversations()
+                .filter(|c| c.media == Media::Voice)
+                .count();
+            (ids, ended, voice)
+        };
+        let (a, ended, voice) = run();
+        assert_eq!(a.len(), 200);
+        assert_eq!(run().0, a);
+        assert!((60..140).contains(&ended), "{ended}");
+        assert!((5..45).contains(&voice), "{voice}");
+    }
+
+    #[test]
+    fn spec_defaults_and_ended() {
+        let mut rng = StdRng::seed_from_u64(1);
+        let spec: ConversationSpec = serde_json::from_value(serde_json::json!({
+            "type": "open", "state": "ended", "startedAt": "2026-01-01T00:00:00Z",
+            "lastActivityAt": 1_767_225_660_000i64, "agentWrapupRequired": true
+        }))
+        .unwrap();
+        let mut c = from_spec(spec, &mut rng, 5).unwrap();
+        c.refresh_end();
+        assert_eq!(c.media, Media::Open);
+        assert_eq!(c.participants.len(), 2);
+        assert!(c.is_ended());
+        assert_eq!(c.ended_at, Some(1_767_225_660_000));
+        assert!(c.participants[1].wrapup_required);
+        assert!(from_spec(
+            serde_json::from_value(serde_json::json!({"type":"fax"})).unwrap(),
+            &mut rng,
+            0
+        )
+        .is_err());
+    }
+}

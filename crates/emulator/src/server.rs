@@ -1,0 +1,119 @@
+//! Serving: our own hyper accept loop rather than `axum::serve`, so that a
+//! `reset` fault can close the TCP connection without writing any response
+//! bytes (the client sees a transport error, not an HTTP status).
+//!
+//! How: the gate marks the response with [`ResetConnection`]; the per-
+//! connection service turns that into a service error, on which hyper's
+//! HTTP/1 server drops the connection without answering.
+
+use crate::app::App;
+use crate::faults::ResetConnection;
+use axum::body::Body;
+use axum::Router;
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use tower::ServiceExt;
+
+/// How long in-flight requests get after a stop signal.
+const DRAIN: Duration = Duration::from_secs(2);
+
+#[derive(Debug)]
+struct InjectedReset;
+
+impl std::fmt::Display for InjectedReset {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("injected connection reset")
+    }
+}
+
+impl std::error::Error for InjectedReset {}
+
+/// Serves `router` on `listener` until `shutdown` resolves, then drains.
+pub async fn serve(listener: TcpListener, router: Router, shutdown: impl Future<Output = ()>) {
+    let graceful = GracefulShutdown::new();
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder.timer(TokioTimer::new()).keep_alive(true);
+    tokio::pin!(shutdown);
+    loop {
+        let (stream, _) = tokio::select! {
+            res = listener.accept() => match res {
+                Ok(conn) => conn,
+                Err(e) => {
+                    // e.g. EMFILE under a benchmark: back off instead of spinning.
+                    eprintln!("genesys-emulator: accept failed: {e}");
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                    continue;
+                }
+            },
+            _ = &mut shutdown => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let router = router.clone();
+        let service = hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
+            let router = router.clone();
+            async move {
+                let resp = router
+                    .oneshot(req.map(Body::new))
+                    .await
+                    .unwrap_or_else(|e| match e {});
+                if resp.extensions().get::<ResetConnection>().is_some() {
+                    Err(InjectedReset)
+                } else {
+                    Ok(resp)
+                }
+            }
+        });
+        let conn = graceful.watch(builder.serve_connection(TokioIo::new(stream), service));
+        tokio::spawn(async move {
+            // Errors here are client disconnects and injected resets.
+            let _ = conn.await;
+        });
+    }
+    drop(listener);
+    let _ = tokio::time::timeout(DRAIN, graceful.shutdown()).await;
+}
+
+/// A running emulator (tests, embedding).
+pub struct Running {
+    pub addr: SocketAddr,
+    pub app: App,
+    stop: Option<oneshot::Sender<()>>,
+    task: JoinHandle<()>,
+}
+
+impl Running {
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        let _ = (&mut self.task).await;
+    }
+}
+
+/// Binds `addr` (port 0 picks a free port) and serves in a background task.
+pub async fn spawn(app: App, addr: SocketAddr) -> std::io::Result<Running> {
+    let listener = TcpListener::bind(addr).await?;
+    let addr = listener.local_addr()?;
+    let (tx, rx) = oneshot::channel::<()>();
+    let router = app.router();
+    let task = tokio::spawn(serve(listener, router, async {
+        let _ = rx.await;
+    }));
+    Ok(Running {
+        addr,
+        app,
+        stop: Some(tx),
+        task,
+    })
+}

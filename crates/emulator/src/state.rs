@@ -1,0 +1,412 @@
+//! The data model and the conversation state machine.
+//!
+//! Everything lives in one [`State`] behind one mutex (see `app.rs`): every
+//! operation is a few hash lookups, so a single lock is simpler and faster
+//! than finer-grained locking at the request rates we need.
+
+use crate::config::Config;
+use crate::log::RequestLog;
+use crate::ratelimit::Windows;
+use crate::script::Scripts;
+use rand::rngs::StdRng;
+use serde_json::Value;
+use std::collections::{BTreeSet, HashMap};
+
+pub struct State {
+    pub config: Config,
+    pub store: Store,
+    /// Seedable, so faults, jitter and generated data repeat with `rngSeed`.
+    pub rng: StdRng,
+    /// `/api/v2` windows, keyed by token.
+    pub api_limiter: Windows,
+    /// `/oauth/token` windows, keyed by client id.
+    pub token_limiter: Windows,
+    pub scripts: Scripts,
+    pub log: RequestLog,
+}
+
+#[derive(Clone, Debug)]
+pub struct Role {
+    pub id: String,
+    pub name: String,
+    pub permissions: Vec<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Client {
+    pub id: String,
+    pub name: String,
+    /// `None`: the client cannot authenticate at the token endpoint.
+    pub secret: Option<String>,
+    pub grant_type: String,
+    pub role_ids: Vec<String>,
+    pub scopes: Vec<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct User {
+    pub id: String,
+    pub name: String,
+    pub role_ids: Vec<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Token {
+    pub client_id: String,
+    /// Set for user tokens (grant CODE etc.); `None` for client credentials.
+    pub user_id: Option<String>,
+    pub scopes: Vec<String>,
+    /// Epoch ms; `None` never expires.
+    pub expires_at: Option<i64>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Media {
+    WebMessaging,
+    Open,
+    WhatsApp,
+    Sms,
+    Facebook,
+    Voice,
+}
+
+impl Media {
+    pub const ALL: [Media; 6] = [
+        Media::WebMessaging,
+        Media::Open,
+        Media::WhatsApp,
+        Media::Sms,
+        Media::Facebook,
+        Media::Voice,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Media::WebMessaging => "webmessaging",
+            Media::Open => "open",
+            Media::WhatsApp => "whatsapp",
+            Media::Sms => "sms",
+            Media::Facebook => "facebook",
+            Media::Voice => "voice",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Media> {
+        Media::ALL.into_iter().find(|m| m.as_str() == s)
+    }
+
+    /// Message conversations are what `/conversations/messages` serves.
+    pub fn is_message(self) -> bool {
+        self != Media::Voice
+    }
+
+    /// The analytics `mediaType`.
+    pub fn analytics_media_type(self) -> &'static str {
+        if self.is_message() {
+            "message"
+        } else {
+            "voice"
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Participant {
+    pub id: String,
+    pub purpose: String,
+    pub name: Option<String>,
+    pub state: String,
+    pub start_time: i64,
+    pub connected_time: Option<i64>,
+    pub end_time: Option<i64>,
+    pub disconnect_type: Option<String>,
+    pub wrapup_required: bool,
+    pub wrapup: Option<Value>,
+    pub wrapup_skipped: bool,
+    pub user_id: Option<String>,
+    pub queue_id: Option<String>,
+    /// The id of the participant's single message (or call) communication.
+    pub communication_id: String,
+}
+
+impl Participant {
+    pub fn is_ended(&self) -> bool {
+        is_ended_state(&self.state)
+    }
+
+    pub fn disconnect(&mut self, now: i64, disconnect_type: &str) {
+        if !self.is_ended() {
+            self.state = "disconnected".into();
+            self.end_time = Some(now);
+            self.disconnect_type = Some(disconnect_type.into());
+        }
+    }
+}
+
+pub fn is_ended_state(state: &str) -> bool {
+    state == "disconnected" || state == "terminated"
+}
+
+#[derive(Clone, Debug)]
+pub struct Conversation {
+    pub id: String,
+    pub media: Media,
+    pub started_at: i64,
+    pub last_activity_at: i64,
+    /// Set when the last participant ends (derived; see [`Conversation::refresh_end`]).
+    pub ended_at: Option<i64>,
+    /// Ignores PATCH/DELETE disconnects; only `POST .../disconnect` ends it.
+    pub stuck: bool,
+    pub participants: Vec<Participant>,
+}
+
+/// What a disconnect request did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Disconnect {
+    Done,
+    AlreadyEnded,
+    /// A stuck conversation: the caller answers as if it worked.
+    Ignored,
+}
+
+impl Conversation {
+    /// Genesys has no conversation state: it is ended when every participant is.
+    pub fn is_ended(&self) -> bool {
+        self.participants.iter().all(Participant::is_ended)
+    }
+
+    pub fn refresh_end(&mut self) {
+        self.ended_at = if self.is_ended() {
+            Some(
+                self.participants
+                    .iter()
+                    .filter_map(|p| p.end_time)
+                    .max()
+                    .unwrap_or(self.last_activity_at),
+            )
+        } else {
+            None
+        };
+    }
+
+    pub fn participant_mut(&mut self, pid: &str) -> Option<&mut Participant> {
+        self.participants.iter_mut().find(|p| p.id == pid)
+    }
+
+    /// PATCH `{"state":"disconnected"}` and DELETE: every participant not ended
+    /// becomes `disconnected` with `endTime` and `disconnectType: "client"`.
+    pub fn disconnect_all(&mut self, now: i64) -> Disconnect {
+        if self.is_ended() {
+            return Disconnect::AlreadyEnded;
+        }
+        if self.stuck {
+            return Disconnect::Ignored;
+        }
+        for p in &mut self.participants {
+            p.disconnect(now, "client");
+        }
+        self.refresh_end();
+        Disconnect::Done
+    }
+
+    /// What a disconnect would have produced, for answering a stuck one.
+    pub fn disconnected_preview(&self, now: i64) -> Conversation {
+        let mut c = self.clone();
+        for p in &mut c.participants {
+            p.disconnect(now, "client");
+        }
+        c.refresh_end();
+        c
+    }
+
+    /// `POST /api/v2/conversations/{id}/disconnect`: full teardown, even when
+    /// stuck. Like Genesys, agents pending wrap-up get a system wrap-up code.
+    pub fn teardown(&mut self, now: i64) {
+        for p in &mut self.participants {
+            p.disconnect(now, "system");
+            if p.wrapup_required && p.wrapup.is_none() && !p.wrapup_skipped {
+                p.wrapup =
+                    Some(serde_json::json!({"code": "ININ-WRAP-UP-TIMEOUT", "name": "System"}));
+            }
+        }
+        self.stuck = false;
+        self.refresh_end();
+    }
+}
+
+/// Organisation data, tokens and conversations.
+#[derive(Default)]
+pub struct Store {
+    pub roles: HashMap<String, Role>,
+    pub clients: HashMap<String, Client>,
+    pub users: HashMap<String, User>,
+    pub tokens: HashMap<String, Token>,
+    conversations: HashMap<String, Conversation>,
+    /// Conversations ordered by start time: analytics walks an interval of
+    /// this without sorting.
+    by_start: BTreeSet<(i64, String)>,
+}
+
+impl Store {
+    pub fn conversation(&self, id: &str) -> Option<&Conversation> {
+        self.conversations.get(id)
+    }
+
+    pub fn conversation_mut(&mut self, id: &str) -> Option<&mut Conversation> {
+        self.conversations.get_mut(id)
+    }
+
+    /// Only message conversations: the `/conversations/messages` family 404s for voice.
+    pub fn message_conversation_mut(&mut self, id: &str) -> Option<&mut Conversation> {
+        self.conversations
+            .get_mut(id)
+            .filter(|c| c.media.is_message())
+    }
+
+    /// Inserts or replaces (by id).
+    pub fn insert_conversation(&mut self, mut conv: Conversation) {
+        conv.refresh_end();
+        if let Some(old) = self.conversations.remove(&conv.id) {
+            self.by_start.remove(&(old.started_at, old.id));
+        }
+        self.by_start.insert((conv.started_at, conv.id.clone()));
+        self.conversations.insert(conv.id.clone(), conv);
+    }
+
+    pub fn conversation_count(&self) -> usize {
+        self.conversations.len()
+    }
+
+    /// Conversations in start order (ties by id), optionally reversed,
+    /// that started in `[from, to)`.
+    pub fn conversations_started_in(
+        &self,
+        from: i64,
+        to: i64,
+        descending: bool,
+    ) -> Box<dyn Iterator<Item = &Conversation> + '_> {
+        use std::ops::Bound::{Excluded, Included};
+        let range = self.by_start.range((
+            Included((from, String::new())),
+            Excluded((to, String::new())),
+        ));
+        let lookup = move |(_, id): &(i64, String)| &self.conversations[id];
+        if descending {
+            Box::new(range.rev().map(lookup))
+        } else {
+            Box::new(range.map(lookup))
+        }
+    }
+
+    pub fn all_conversations(&self) -> impl Iterator<Item = &Conversation> + '_ {
+        self.by_start.iter().map(|(_, id)| &self.conversations[id])
+    }
+
+    /// Union of the permissions of these roles (unknown role ids are skipped).
+    pub fn permissions_of(&self, role_ids: &[String]) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for p in role_ids
+            .iter()
+            .filter_map(|r| self.roles.get(r))
+            .flat_map(|r| r.permissions.iter())
+        {
+            if !out.contains(p) {
+                out.push(p.clone());
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn participant(id: &str, state: &str) -> Participant {
+        Participant {
+            id: id.into(),
+            purpose: "customer".into(),
+            name: None,
+            state: state.into(),
+            start_time: 0,
+            connected_time: Some(0),
+            end_time: None,
+            disconnect_type: None,
+            wrapup_required: false,
+            wrapup: None,
+            wrapup_skipped: false,
+            user_id: None,
+            queue_id: None,
+            communication_id: format!("{id}-comm"),
+        }
+    }
+
+    fn conv(stuck: bool) -> Conversation {
+        Conversation {
+            id: "c".into(),
+            media: Media::WebMessaging,
+            started_at: 0,
+            last_activity_at: 10,
+            ended_at: None,
+            stuck,
+            participants: vec![
+                participant("p1", "connected"),
+                participant("p2", "connected"),
+            ],
+        }
+    }
+
+    #[test]
+    fn disconnect_all_state_machine() {
+        let mut c = conv(false);
+        assert_eq!(c.disconnect_all(100), Disconnect::Done);
+        assert!(c.is_ended());
+        assert_eq!(c.ended_at, Some(100));
+        let p = &c.participants[0];
+        assert_eq!(
+            (p.state.as_str(), p.end_time, p.disconnect_type.as_deref()),
+            ("disconnected", Some(100), Some("client"))
+        );
+        assert_eq!(c.disconnect_all(200), Disconnect::AlreadyEnded);
+        assert_eq!(c.ended_at, Some(100));
+    }
+
+    #[test]
+    fn stuck_ignores_disconnect_until_teardown() {
+        let mut c = conv(true);
+        assert_eq!(c.disconnect_all(100), Disconnect::Ignored);
+        assert!(!c.is_ended());
+        assert!(c.disconnected_preview(100).is_ended());
+        c.teardown(150);
+        assert!(c.is_ended());
+        assert_eq!(c.participants[1].disconnect_type.as_deref(), Some("system"));
+    }
+
+    #[test]
+    fn index_orders_by_start() {
+        let mut s = Store::default();
+        for (id, t) in [("b", 5), ("a", 5), ("c", 1), ("d", 9)] {
+            let mut c = conv(false);
+            c.id = id.into();
+            c.started_at = t;
+            s.insert_conversation(c);
+        }
+        let ids: Vec<_> = s
+            .conversations_started_in(1, 9, false)
+            .map(|c| c.id.as_str())
+            .collect();
+        assert_eq!(ids, ["c", "a", "b"]);
+        let ids: Vec<_> = s
+            .conversations_started_in(0, 100, true)
+            .map(|c| c.id.as_str())
+            .collect();
+        assert_eq!(ids, ["d", "b", "a", "c"]);
+        // Replacing keeps one index entry.
+        let mut c = conv(false);
+        c.id = "d".into();
+        c.started_at = 0;
+        s.insert_conversation(c);
+        assert_eq!(s.all_conversations().count(), 4);
+        assert_eq!(s.all_conversations().next().unwrap().id, "d");
+    }
+}
