@@ -1,1 +1,131 @@
+//! The napi binding: converts JS values to core types and back, and nothing
+//! else. The public JS API is `index.js`, which wraps these exports.
 
+mod convert;
+mod js_error;
+
+use convert::{CloseBehaviour, CloseResult, ConnectionOptions, ScopeReport};
+use futures::FutureExt;
+use genesys_cleanup_core::client::Client;
+use genesys_cleanup_core::CancellationToken;
+use napi::bindgen_prelude::*;
+use napi_derive::napi;
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+
+/// A cancellation handle the JS wrapper ties to an `AbortSignal`.
+#[napi]
+pub struct CancelHandle {
+    token: CancellationToken,
+}
+
+#[napi]
+impl CancelHandle {
+    #[napi(constructor)]
+    pub fn new() -> Self {
+        CancelHandle { token: CancellationToken::new() }
+    }
+
+    #[napi]
+    pub fn cancel(&self) {
+        self.token.cancel();
+    }
+}
+
+impl Default for CancelHandle {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn token_of(cancel: Option<&CancelHandle>) -> CancellationToken {
+    cancel.map(|c| c.token.clone()).unwrap_or_default()
+}
+
+/// Runs core work on the runtime, mapping core errors and panics to JS errors.
+fn spawn<T, F>(env: &Env, fut: F) -> Result<PromiseRaw<'_, T>>
+where
+    T: ToNapiValue + Send + 'static,
+    F: Future<Output = std::result::Result<T, genesys_cleanup_core::Error>> + Send + 'static,
+{
+    env.spawn_future(async move {
+        match AssertUnwindSafe(fut).catch_unwind().await {
+            Ok(Ok(v)) => Ok(v),
+            Ok(Err(e)) => Err(js_error::to_napi(e)),
+            Err(panic) => Err(js_error::from_panic(panic)),
+        }
+    })
+}
+
+fn client_from(options: &ConnectionOptions) -> std::result::Result<Client, genesys_cleanup_core::Error> {
+    Client::new(&options.to_core(), None)
+}
+
+/// One-off close with its own connection (prefer `CleanupClient` in services).
+#[napi(ts_return_type = "Promise<CloseResult>")]
+pub fn close_conversation<'env>(
+    env: &'env Env,
+    #[napi(ts_arg_type = "string")] conversation_id: serde_json::Value,
+    connection: ConnectionOptions,
+    behaviour: Option<CloseBehaviour>,
+    cancel: Option<&CancelHandle>,
+) -> Result<PromiseRaw<'env, CloseResult>> {
+    let token = token_of(cancel);
+    let prepared = client_from(&connection).and_then(|c| Ok((c, behaviour.unwrap_or_default().to_core()?)));
+    spawn(env, async move {
+        let (client, opts) = prepared?;
+        client.close_conversation(&conversation_id, &opts, &token).await.map(CloseResult::from)
+    })
+}
+
+/// One-off access diagnosis.
+#[napi(ts_return_type = "Promise<ScopeReport>")]
+pub fn check_scopes<'env>(env: &'env Env, connection: ConnectionOptions, cancel: Option<&CancelHandle>) -> Result<PromiseRaw<'env, ScopeReport>> {
+    let token = token_of(cancel);
+    let client = client_from(&connection);
+    spawn(env, async move { client?.check_scopes(&token).await.map(ScopeReport::from) })
+}
+
+/// A long-lived client: one connection pool, token, pacer and retry budget.
+#[napi]
+pub struct CleanupClient {
+    inner: Client,
+}
+
+#[napi]
+impl CleanupClient {
+    /// Throws (synchronously) a JSON-marked error for invalid options: the
+    /// wrapper turns it into a `CleanupError`.
+    #[napi(constructor)]
+    pub fn new(connection: ConnectionOptions) -> Result<Self> {
+        let inner = client_from(&connection).map_err(js_error::to_napi)?;
+        Ok(CleanupClient { inner })
+    }
+
+    #[napi(ts_return_type = "Promise<CloseResult>")]
+    pub fn close_conversation<'env>(
+        &self,
+        env: &'env Env,
+        #[napi(ts_arg_type = "string")] conversation_id: serde_json::Value,
+        behaviour: Option<CloseBehaviour>,
+        cancel: Option<&CancelHandle>,
+    ) -> Result<PromiseRaw<'env, CloseResult>> {
+        let client = self.inner.clone();
+        let token = token_of(cancel);
+        let opts = behaviour.unwrap_or_default().to_core();
+        spawn(env, async move { client.close_conversation(&conversation_id, &opts?, &token).await.map(CloseResult::from) })
+    }
+
+    #[napi(ts_return_type = "Promise<ScopeReport>")]
+    pub fn check_scopes<'env>(&self, env: &'env Env, cancel: Option<&CancelHandle>) -> Result<PromiseRaw<'env, ScopeReport>> {
+        let client = self.inner.clone();
+        let token = token_of(cancel);
+        spawn(env, async move { client.check_scopes(&token).await.map(ScopeReport::from) })
+    }
+
+    /// Token requests made so far (tests and diagnostics).
+    #[napi]
+    pub fn token_fetches(&self) -> f64 {
+        self.inner.token_fetches() as f64
+    }
+}

@@ -25,7 +25,7 @@ impl Client {
         &self.transport
     }
 
-    pub async fn close_conversation(&self, id: &str, opts: &CloseOptions, cancel: &CancellationToken) -> Result<CloseResult, Error> {
+    pub async fn close_conversation(&self, id: &serde_json::Value, opts: &CloseOptions, cancel: &CancellationToken) -> Result<CloseResult, Error> {
         close::close_conversation(&self.transport, id, opts, cancel).await
     }
 

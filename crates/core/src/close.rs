@@ -173,11 +173,11 @@ enum Read {
 /// Ends a conversation. The id is validated before anything is sent.
 pub async fn close_conversation(
     t: &Transport,
-    raw_id: &str,
+    raw_id: &serde_json::Value,
     opts: &CloseOptions,
     cancel: &CancellationToken,
 ) -> Result<CloseResult, Error> {
-    let id = ids::conversation_id(raw_id)?;
+    let id = ids::conversation_id_value(raw_id)?;
     opts.validate()?;
     if cancel.is_cancelled() {
         return Err(Error::aborted());

@@ -20,10 +20,12 @@ pub enum ErrorCode {
     Network,
     Upstream,
     Aborted,
+    /// A bug in this library (a caught panic), never an API answer.
+    Internal,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 14] = [
+    pub const ALL: [ErrorCode; 15] = [
         ErrorCode::InvalidArgument,
         ErrorCode::InvalidConversationId,
         ErrorCode::InsecureUrl,
@@ -38,6 +40,7 @@ impl ErrorCode {
         ErrorCode::Network,
         ErrorCode::Upstream,
         ErrorCode::Aborted,
+        ErrorCode::Internal,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -56,6 +59,7 @@ impl ErrorCode {
             ErrorCode::Network => "ERR_NETWORK",
             ErrorCode::Upstream => "ERR_UPSTREAM",
             ErrorCode::Aborted => "ERR_ABORTED",
+            ErrorCode::Internal => "ERR_INTERNAL",
         }
     }
 }

@@ -41,6 +41,27 @@ pub fn not_a_string(type_name: &str) -> Error {
     )
 }
 
+/// Validates an id given as any JSON value (what JS callers pass): only a
+/// string can be a conversation id.
+pub fn conversation_id_value(raw: &serde_json::Value) -> Result<String, Error> {
+    match raw {
+        serde_json::Value::String(s) => conversation_id(s),
+        other => Err(not_a_string(json_type(other))),
+    }
+}
+
+/// The JS-facing name of a JSON value's type, for messages.
+pub fn json_type(v: &serde_json::Value) -> &'static str {
+    match v {
+        serde_json::Value::Null => "null/undefined",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "an array",
+        serde_json::Value::Object(_) => "an object",
+    }
+}
+
 /// Validates an id that came back from Genesys (participant ids) before it is
 /// used in a path: a response must not be able to steer our next request.
 pub fn from_response<'a>(what: &str, raw: &'a str) -> Result<&'a str, Error> {

@@ -148,7 +148,7 @@ impl Transport {
         &self,
         req: &Request<'_>,
         call: &mut Call<'_>,
-        parse: impl Fn(u16, &[u8]) -> Parsed<T>,
+        parse: impl Fn(u16, &[u8]) -> Parsed<T> + Sync,
     ) -> Result<Reply<T>, Error> {
         self.execute(req, call, AuthMode::Bearer, &parse).await
     }
@@ -174,7 +174,6 @@ impl Transport {
 
     async fn bearer(&self, call: &mut Call<'_>) -> Result<Bearer, Error> {
         let events = self.events.clone();
-        let needs_fetch = std::cell::Cell::new(false);
         // The token request is an ordinary pipeline request: it retries and it
         // counts in the operation's `requests`. Stats are merged afterwards
         // because the closure cannot borrow `call` mutably.
@@ -184,7 +183,6 @@ impl Transport {
         let result = self
             .auth
             .bearer(|| {
-                needs_fetch.set(true);
                 let basic = self.auth.basic_header();
                 let token_stats = &mut token_stats;
                 async move {
@@ -223,7 +221,7 @@ impl Transport {
         req: &Request<'_>,
         call: &mut Call<'_>,
         mode: AuthMode,
-        parse: &dyn Fn(u16, &[u8]) -> Parsed<T>,
+        parse: &(dyn Fn(u16, &[u8]) -> Parsed<T> + Sync),
     ) -> Result<Reply<T>, Error> {
         let principal = self.auth.principal();
         let ctx = Context { action: req.action, principal: &principal };

@@ -1,0 +1,269 @@
+// closeConversation end to end, over HTTP against the emulator binary.
+import { closeConversation, CleanupClient, isCleanupError } from '../index'
+import type { Emulator } from '../testing'
+import { withEmulator, newConversation, inventedCalls, rejectionOf, SEED, UUID_RE, randomUUID, LoggedRequest } from './helpers'
+
+let emu: Emulator
+const allLogs: LoggedRequest[] = []
+
+beforeAll(async () => {
+  emu = await withEmulator()
+})
+
+beforeEach(async () => {
+  allLogs.push(...(await emu.requests()))
+  await emu.reset()
+})
+
+afterAll(async () => {
+  allLogs.push(...(await emu.requests()))
+  await emu.stop()
+})
+
+const opts = (extra: Record<string, unknown> = {}) => ({ baseUrl: emu.url, accessToken: SEED.cleanupToken, ...extra })
+
+describe('malformed ids never reach the network', () => {
+  const bad: unknown[] = ['abc', '../../users/me', '', '   ', '3fa85f6457174562b3fc2c963f66afa6', '{3fa85f64-5717-4562-b3fc-2c963f66afa6}', '3fa85f64-5717-4562-b3fc-2c963f66afa6/../x', 42, null, undefined, {}]
+  test.each(bad.map((b) => [JSON.stringify(b) ?? 'undefined', b]))('%s is ERR_INVALID_CONVERSATION_ID', async (_label, id) => {
+    const e = await rejectionOf(closeConversation(id as string, opts()))
+    expect(e).toMatchObject({ code: 'ERR_INVALID_CONVERSATION_ID' })
+    expect(e).toBeInstanceOf(Error)
+    expect(isCleanupError(e)).toBe(true)
+    expect(e.message).toMatch(/UUID/)
+    expect(e.message).toMatch(/No request was sent/)
+  })
+
+  test('the emulator log proves no request was made', async () => {
+    await emu.clearRequests()
+    for (const id of bad) await rejectionOf(closeConversation(id as string, opts()))
+    const client = new CleanupClient(opts())
+    for (const id of bad) await rejectionOf(client.closeConversation(id as string))
+    expect(await emu.requests()).toEqual([])
+  })
+})
+
+describe('outcomes and request counts', () => {
+  test('an active web messaging conversation is closed with 2 requests', async () => {
+    const id = await newConversation(emu)
+    const r = await closeConversation(id, opts())
+    expect(r).toMatchObject({ conversationId: id, outcome: 'closed', method: 'conversation', participantsDisconnected: 2, requests: 2, retries: 0 })
+    expect(r.correlationIds).toHaveLength(2)
+    r.correlationIds.forEach((c) => expect(c).toMatch(UUID_RE))
+    expect(r.elapsedMs).toBeGreaterThan(0)
+    const stored = await emu.conversation(id)
+    for (const p of stored.participants) expect(p.state).toBe('disconnected')
+    const log = await emu.requests()
+    expect(log.map((l) => `${l.method} ${l.path} ${l.status}`)).toEqual([
+      `GET /api/v2/conversations/messages/${id} 200`,
+      `PATCH /api/v2/conversations/messages/${id} 200`,
+    ])
+  })
+
+  test('upper-case ids are normalised', async () => {
+    const id = await newConversation(emu)
+    const r = await closeConversation(id.toUpperCase(), opts())
+    expect(r.conversationId).toBe(id)
+    expect(r.outcome).toBe('closed')
+  })
+
+  test('an ended conversation is alreadyClosed with 1 request and no write', async () => {
+    const id = await newConversation(emu, { state: 'ended' })
+    const r = await closeConversation(id, opts())
+    expect(r).toMatchObject({ outcome: 'alreadyClosed', method: 'none', requests: 1, participantsDisconnected: 0 })
+    expect((await emu.requests()).map((l) => l.method)).toEqual(['GET'])
+  })
+
+  test('closing twice is idempotent', async () => {
+    const id = await newConversation(emu)
+    const client = new CleanupClient(opts())
+    expect((await client.closeConversation(id)).outcome).toBe('closed')
+    expect((await client.closeConversation(id)).outcome).toBe('alreadyClosed')
+  })
+
+  test('an unknown id is notFound with 1 request', async () => {
+    const r = await closeConversation(randomUUID(), opts())
+    expect(r).toMatchObject({ outcome: 'notFound', method: 'none', requests: 1 })
+  })
+
+  test.each(['whatsapp', 'open', 'sms'])('a %s conversation is skipped, never ended', async (type) => {
+    const id = await newConversation(emu, { type })
+    const r = await closeConversation(id, opts())
+    expect(r.outcome).toBe('skipped')
+    expect(r.reason).toContain(type)
+    expect(r.requests).toBe(1)
+    const stored = await emu.conversation(id)
+    expect(stored.participants.some((p: { state: string }) => p.state === 'connected')).toBe(true)
+    expect((await emu.requests()).filter((l) => l.method !== 'GET')).toEqual([])
+  })
+
+  test('messageTypes widens what may be ended', async () => {
+    const id = await newConversation(emu, { type: 'open' })
+    const r = await closeConversation(id, opts({ messageTypes: ['webmessaging', 'open'] }))
+    expect(r.outcome).toBe('closed')
+  })
+
+  test('a voice conversation is not a message conversation: notFound, untouched', async () => {
+    const id = await newConversation(emu, { type: 'voice' })
+    const r = await closeConversation(id, opts())
+    expect(r.outcome).toBe('notFound')
+    expect((await emu.requests()).map((l) => l.method)).toEqual(['GET'])
+  })
+
+  test('wrapupCode is applied to agents that must wrap up', async () => {
+    const id = await newConversation(emu, { agentWrapupRequired: true })
+    const code = randomUUID()
+    const r = await closeConversation(id, opts({ wrapupCode: code }))
+    expect(r.outcome).toBe('closed')
+    expect(r.participantsDisconnected).toBe(2)
+    const stored = await emu.conversation(id)
+    const agent = stored.participants.find((p: { purpose: string }) => p.purpose === 'agent')
+    expect(agent.state).toBe('disconnected')
+    expect(agent.wrapup?.code).toBe(code)
+    const log = await emu.requests()
+    expect(log.some((l) => l.method === 'PATCH' && l.path.includes('/participants/'))).toBe(true)
+  })
+
+  test('an invalid wrapupCode is rejected before any request', async () => {
+    const id = await newConversation(emu)
+    await emu.clearRequests()
+    const e = await rejectionOf(closeConversation(id, opts({ wrapupCode: 'Resolved' })))
+    expect(e).toMatchObject({ code: 'ERR_INVALID_ARGUMENT' })
+    expect(e.message).toContain('wrapupCode')
+    expect(await emu.requests()).toEqual([])
+  })
+
+  test('without the disconnect permission it falls back to per-participant PATCH', async () => {
+    const id = await newConversation(emu)
+    const r = await closeConversation(id, opts({ accessToken: SEED.wrapupToken }))
+    expect(r).toMatchObject({ outcome: 'closed', method: 'participants', participantsDisconnected: 2, requests: 4 })
+    const stored = await emu.conversation(id)
+    for (const p of stored.participants) expect(p.state).toBe('disconnected')
+  })
+
+  test('fast mode closes with one request', async () => {
+    const id = await newConversation(emu)
+    const r = await closeConversation(id, opts({ fast: true }))
+    expect(r).toMatchObject({ outcome: 'closed', method: 'conversation', requests: 1 })
+    const gone = await closeConversation(randomUUID(), opts({ fast: true }))
+    expect(gone).toMatchObject({ outcome: 'notFound', requests: 1 })
+  })
+
+  test('fast mode still recognises an ended conversation from the answer', async () => {
+    const id = await newConversation(emu, { state: 'ended', lastActivityAt: new Date(Date.now() - 3600_000).toISOString() })
+    const r = await closeConversation(id, opts({ fast: true }))
+    expect(r).toMatchObject({ outcome: 'alreadyClosed', requests: 1 })
+  })
+
+  test('verify re-reads until every participant ended', async () => {
+    const id = await newConversation(emu)
+    const r = await closeConversation(id, opts({ verify: true }))
+    expect(r).toMatchObject({ outcome: 'closed', method: 'conversation', requests: 3 })
+  })
+
+  test('a stuck conversation is reported, and torn down on request', async () => {
+    const id = await newConversation(emu, { stuck: true })
+    const e = await rejectionOf(closeConversation(id, opts({ verify: true, verifyTimeoutMs: 300 })))
+    expect(e).toMatchObject({ code: 'ERR_CONFLICT' })
+    expect(e.message).toContain('teardownStuck')
+    const r = await closeConversation(id, opts({ verify: true, verifyTimeoutMs: 300, teardownStuck: true }))
+    expect(r).toMatchObject({ outcome: 'closed', method: 'teardown' })
+    const stored = await emu.conversation(id)
+    for (const p of stored.participants) expect(p.state).toBe('disconnected')
+  })
+})
+
+describe('access errors', () => {
+  test('a client without the permission gets ERR_MISSING_PERMISSION naming it', async () => {
+    const id = await newConversation(emu)
+    const e = await rejectionOf(closeConversation(id, { baseUrl: emu.url, ...SEED.readonlyClient }))
+    expect(e).toMatchObject({
+      code: 'ERR_MISSING_PERMISSION',
+      status: 403,
+      genesysCode: 'missing.any.permissions',
+    })
+    expect(e.missingPermissions).toEqual(expect.arrayContaining(['conversation:communication:disconnect']))
+    expect(e.correlationId).toMatch(UUID_RE)
+    expect(e.message).toContain('readonly-client')
+    expect(e.message).toContain('conversation:communication:disconnect')
+    expect((await emu.conversation(id)).participants[0].state).toBe('connected')
+  })
+
+  test('a user token without the scope gets ERR_MISSING_SCOPE', async () => {
+    const id = await newConversation(emu)
+    const e = await rejectionOf(closeConversation(id, opts({ accessToken: SEED.userNoScopeToken })))
+    expect(e).toMatchObject({ code: 'ERR_MISSING_SCOPE', status: 403 })
+    expect(e.missingScopes).toContain('conversations')
+  })
+
+  test('a user without the role permission gets ERR_MISSING_PERMISSION', async () => {
+    const id = await newConversation(emu)
+    const e = await rejectionOf(closeConversation(id, opts({ accessToken: SEED.userReadonlyToken })))
+    expect(e.code).toBe('ERR_MISSING_PERMISSION')
+  })
+
+  test('an unknown token is ERR_UNAUTHORIZED', async () => {
+    const e = await rejectionOf(closeConversation(randomUUID(), opts({ accessToken: 'not-a-real-token' })))
+    expect(e).toMatchObject({ code: 'ERR_UNAUTHORIZED', status: 401 })
+    expect(e.message).toMatch(/expired|revoked/)
+    expect(e.message).not.toContain('not-a-real-token')
+  })
+
+  test('bad client credentials are ERR_UNAUTHORIZED without the secret', async () => {
+    const e = await rejectionOf(closeConversation(randomUUID(), { baseUrl: emu.url, clientId: 'cleanup-client', clientSecret: 'wrong-secret-value' }))
+    expect(e.code).toBe('ERR_UNAUTHORIZED')
+    expect(`${e.message} ${e.stack} ${JSON.stringify(e)}`).not.toContain('wrong-secret-value')
+  })
+})
+
+describe('client credentials', () => {
+  test('a one-off close counts the token request', async () => {
+    const id = await newConversation(emu)
+    const r = await closeConversation(id, { baseUrl: emu.url, ...SEED.cleanupClient })
+    expect(r).toMatchObject({ outcome: 'closed', requests: 3 })
+    const log = await emu.requests()
+    expect(log[0]).toMatchObject({ method: 'POST', path: '/oauth/token', auth: 'Basic' })
+  })
+
+  test('CleanupClient fetches the token once for many calls', async () => {
+    const client = new CleanupClient({ baseUrl: emu.url, ...SEED.cleanupClient })
+    const ids = await Promise.all(Array.from({ length: 20 }, () => newConversation(emu)))
+    const results = await Promise.all(ids.map((id) => client.closeConversation(id)))
+    expect(results.every((r) => r.outcome === 'closed')).toBe(true)
+    expect(client.tokenRequests).toBe(1)
+    expect((await emu.requests()).filter((l) => l.path === '/oauth/token')).toHaveLength(1)
+  })
+})
+
+describe('argument errors reject, never throw', () => {
+  test.each([
+    ['no credentials', { baseUrl: 'http://127.0.0.1:9' }, 'ERR_INVALID_ARGUMENT'],
+    ['plain http off loopback', { baseUrl: 'http://example.com', accessToken: 'x' }, 'ERR_INSECURE_URL'],
+    ['unknown region', { region: 'mars_north_1', accessToken: 'x' }, 'ERR_INVALID_ARGUMENT'],
+    ['wrong option type', { baseUrl: 'http://127.0.0.1:9', accessToken: 'x', timeoutMs: 'soon' }, 'ERR_INVALID_ARGUMENT'],
+    ['options not an object', 'nope', 'ERR_INVALID_ARGUMENT'],
+  ])('%s', async (_label, options, code) => {
+    let p: Promise<unknown> | undefined
+    expect(() => {
+      p = closeConversation(randomUUID(), options as never)
+    }).not.toThrow()
+    const e = await rejectionOf(p!)
+    expect(e.code).toBe(code)
+  })
+
+  test('CleanupClient constructor throws a typed error for bad options', () => {
+    expect(() => new CleanupClient({ baseUrl: 'http://10.1.1.1', accessToken: 'x' })).toThrow(expect.objectContaining({ code: 'ERR_INSECURE_URL' }))
+  })
+
+  test('an aborted signal rejects with ERR_ABORTED before any request', async () => {
+    await emu.clearRequests()
+    const e = await rejectionOf(closeConversation(randomUUID(), opts({ signal: AbortSignal.abort() })))
+    expect(e.code).toBe('ERR_ABORTED')
+    expect(await emu.requests()).toEqual([])
+  })
+})
+
+test('no call in this file used an invented endpoint', async () => {
+  allLogs.push(...(await emu.requests()))
+  expect(allLogs.length).toBeGreaterThan(20)
+  expect(inventedCalls(allLogs)).toEqual([])
+})

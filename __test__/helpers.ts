@@ -1,0 +1,59 @@
+// Shared test plumbing: a real emulator process per test file, over loopback.
+import { randomUUID } from 'node:crypto'
+import { startEmulator, Emulator } from '../testing'
+
+export { randomUUID }
+
+export interface LoggedRequest {
+  seq: number
+  method: string
+  path: string
+  query?: string
+  status: number
+  auth: 'Bearer' | 'Basic' | null
+}
+
+export async function withEmulator(args: string[] = []): Promise<Emulator> {
+  return startEmulator({ args })
+}
+
+/** Creates a conversation in the emulator and returns its id. */
+export async function newConversation(emu: Emulator, spec: Record<string, unknown> = {}): Promise<string> {
+  const c = (await emu.createConversation(spec)) as { id: string }
+  return c.id
+}
+
+/** Paths an answer that circulates online invents; we must never call them. */
+export function inventedCalls(log: LoggedRequest[]): LoggedRequest[] {
+  return log.filter(
+    (r) =>
+      r.path.includes('/conversations/webmessaging') ||
+      r.path.includes('/oauth/tokens/self') ||
+      (r.method === 'POST' && /\/participants\/[^/]+\/end$/.test(r.path)),
+  )
+}
+
+export const SEED = {
+  cleanupToken: 'cc-cleanup-token',
+  readonlyToken: 'cc-readonly-token',
+  wrapupToken: 'cc-wrapup-token',
+  userToken: 'user-cleanup-token',
+  userNoScopeToken: 'user-noscope-token',
+  userReadonlyToken: 'user-readonly-token',
+  cleanupClient: { clientId: 'cleanup-client', clientSecret: 'cleanup-secret' },
+  readonlyClient: { clientId: 'readonly-client', clientSecret: 'readonly-secret' },
+  wrapupClient: { clientId: 'wrapup-client', clientSecret: 'wrapup-secret' },
+  bareClient: { clientId: 'bare-client', clientSecret: 'bare-secret' },
+}
+
+export const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+/** Awaits a promise expected to reject and returns the error. */
+export async function rejectionOf(p: Promise<unknown>): Promise<any> {
+  try {
+    await p
+  } catch (e) {
+    return e
+  }
+  throw new Error('expected the promise to reject, but it resolved')
+}
