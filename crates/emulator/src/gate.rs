@@ -193,6 +193,8 @@ pub async fn gate(AxState(app): AxState<App>, mut req: Request, next: Next) -> R
         resp = with_error_body(resp, &err, &cid);
     }
     let h = resp.headers_mut();
+    // axum's method-not-allowed fallback adds `Allow`; Genesys just 404s.
+    h.remove(header::ALLOW);
     if let Ok(v) = HeaderValue::from_str(&cid) {
         h.insert("inin-correlation-id", v);
     }
