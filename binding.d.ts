@@ -21,7 +21,13 @@ export declare class CleanupClient {
    * Throws (synchronously) a JSON-marked error for invalid options: the
    * wrapper turns it into a `CleanupError`.
    */
-  constructor(connection: ConnectionOptions)
+  constructor(connection: ConnectionOptions, onEvent?: ((event: ClientEvent) => void) | undefined | null)
+  /** Closes many conversations; every input gets exactly one result, in order. */
+  closeConversations(ids: unknown[], behaviour?: CloseBehaviour | undefined | null, settings?: BulkSettings | undefined | null, onProgress?: ((progress: BulkProgress) => void) | undefined | null, cancel?: CancelHandle | undefined | null): Promise<BulkReport>
+  /** Open conversations idle for at least `idleForMs`, from the analytics query. */
+  findIdleConversations(settings: FindSettings, cancel?: CancelHandle | undefined | null): Promise<IdleConversation[]>
+  /** Finds idle conversations and closes them (or, with `dryRun`, reports what it would close). */
+  sweep(find: FindSettings, behaviour?: CloseBehaviour | undefined | null, settings?: BulkSettings | undefined | null, onProgress?: ((progress: BulkProgress) => void) | undefined | null, cancel?: CancelHandle | undefined | null): Promise<SweepReport>
   closeConversation(conversationId: string, behaviour?: CloseBehaviour | undefined | null, cancel?: CancelHandle | undefined | null): Promise<CloseResult>
   checkScopes(cancel?: CancelHandle | undefined | null): Promise<ScopeReport>
   /** Token requests made so far (tests and diagnostics). */
@@ -36,8 +42,72 @@ export interface AccessCheck {
   detail: string
 }
 
+/** Counts so far, for `onProgress`. */
+export interface BulkProgress {
+  done: number
+  total: number
+  closed: number
+  alreadyClosed: number
+  notFound: number
+  skipped: number
+  wouldClose: number
+  duplicate: number
+  failed: number
+  aborted: number
+}
+
+export interface BulkReport {
+  total: number
+  closed: number
+  alreadyClosed: number
+  notFound: number
+  skipped: number
+  wouldClose: number
+  duplicate: number
+  failed: number
+  aborted: number
+  results: Array<BulkResult>
+  requests: number
+  retries: number
+  rateLimited: number
+  elapsedMs: number
+}
+
+/** One input id's result in a bulk run. */
+export interface BulkResult {
+  conversationId: string
+  outcome: string
+  reason?: string
+  method?: string
+  participantsDisconnected?: number
+  requests?: number
+  retries?: number
+  correlationIds?: Array<string>
+  elapsedMs?: number
+  error?: ErrorInfo
+}
+
+/** Bulk settings (the rest of the options object is a `CloseBehaviour`). */
+export interface BulkSettings {
+  concurrency?: number
+  progressIntervalMs?: number
+}
+
 /** One-off access diagnosis. */
 export declare function checkScopes(connection: ConnectionOptions, cancel?: CancelHandle | undefined | null): Promise<ScopeReport>
+
+/** A structured event for `onEvent` (never an id, a token or a secret). */
+export interface ClientEvent {
+  kind: 'request' | 'response' | 'retry' | 'rateLimitWait' | 'tokenRefresh'
+  method: string
+  route: string
+  attempt: number
+  status?: number
+  durationMs?: number
+  waitMs?: number
+  correlationId?: string
+  reason?: string
+}
 
 /** What to do when closing (the per-call part of `CloseOptions`). */
 export interface CloseBehaviour {
@@ -47,6 +117,7 @@ export interface CloseBehaviour {
   teardownStuck?: boolean
   fast?: boolean
   messageTypes?: Array<string>
+  dryRun?: boolean
 }
 
 /** One-off close with its own connection (prefer `CleanupClient` in services). */
@@ -82,6 +153,35 @@ export interface EntityRef {
   name?: string
 }
 
+/** The error of one failed id in a bulk report. */
+export interface ErrorInfo {
+  code: string
+  message: string
+  status?: number
+  genesysCode?: string
+  correlationId?: string
+  missingPermissions?: Array<string>
+  retryAfterMs?: number
+}
+
+/** Discovery settings for `findIdleConversations` and `sweep`. */
+export interface FindSettings {
+  idleForMs?: number
+  lookbackMs?: number
+  pageSize?: number
+  messageTypes?: Array<string>
+  limit?: number
+  dryRun?: boolean
+}
+
+export interface IdleConversation {
+  conversationId: string
+  startedAt: string
+  lastActivityAt: string
+  participants: number
+  idleMs: number
+}
+
 export interface ScopeReport {
   canClose: boolean
   grantType: string
@@ -97,4 +197,16 @@ export interface ScopeReport {
   checks: Array<AccessCheck>
   advice: Array<string>
   requests: number
+}
+
+export interface SweepReport {
+  dryRun: boolean
+  /** Open conversations the analytics query returned. */
+  scanned: number
+  /** The idle ones, which were (or, in a dry run, would be) closed. */
+  found: Array<IdleConversation>
+  close: BulkReport
+  /** Requests of the whole sweep (discovery and closing). */
+  requests: number
+  elapsedMs: number
 }

@@ -170,14 +170,154 @@ export declare function closeConversation(conversationId: string, options: Close
 /** Tells whether the token can end web messaging conversations, and if not, exactly why. */
 export declare function checkScopes(options: ConnectionOptions & { signal?: AbortSignal }): Promise<ScopeReport>
 
+/** Settings of a bulk run (`closeConversations`, `sweep`). */
+export interface BulkOptions extends CloseBehaviour {
+  /** Conversations handled at once. Default 8, at most 256. Pacing keeps the rate under the token's limit whatever this is. */
+  concurrency?: number
+  /** Called on the JS thread with the counts so far, at most once per `progressIntervalMs`, and once at the end. */
+  onProgress?: (progress: BulkProgress) => void
+  /** Default 100. */
+  progressIntervalMs?: number
+}
+
+export interface BulkProgress {
+  done: number
+  total: number
+  closed: number
+  alreadyClosed: number
+  notFound: number
+  skipped: number
+  wouldClose: number
+  duplicate: number
+  failed: number
+  aborted: number
+}
+
+/** The error of one failed id in a bulk report. */
+export interface ErrorInfo {
+  code: ErrorCode
+  message: string
+  status?: number
+  genesysCode?: string
+  correlationId?: string
+  missingPermissions?: string[]
+  retryAfterMs?: number
+}
+
+/** A failed id: invalid (`ERR_INVALID_CONVERSATION_ID`, no request sent) or an error while closing. */
+export interface FailedResult {
+  /** The input as given (stringified when it was not a string). */
+  conversationId: string
+  outcome: 'failed'
+  error: ErrorInfo
+}
+
+/** A repeated id (never closed twice), or one not handled because the run was aborted. */
+export interface UnhandledResult {
+  conversationId: string
+  outcome: 'duplicate' | 'aborted'
+}
+
+/** A dry run's verdict for an open conversation. */
+export interface DryRunResult extends Omit<CloseResult, 'outcome'> {
+  outcome: 'wouldClose'
+}
+
+export type BulkResult = CloseResult | DryRunResult | FailedResult | UnhandledResult
+
+/** Counts add up to `total`; `results` has one entry per input id, in input order. */
+export interface BulkReport extends Omit<BulkProgress, 'done'> {
+  results: BulkResult[]
+  /** HTTP requests of the whole run, token requests included. */
+  requests: number
+  retries: number
+  /** Answers with status 429 seen during the run. */
+  rateLimited: number
+  elapsedMs: number
+}
+
+export interface FindOptions {
+  /** Minimum time since the conversation's last activity, in ms (required). */
+  idleForMs: number
+  /** Look at conversations that started in this window before now. Default 24 h. */
+  lookbackMs?: number
+  /** Analytics page size, 1 to 100. Default 100. */
+  pageSize?: number
+  /** Default `['webmessaging']`. */
+  messageTypes?: string[]
+  /** Stop after this many (0 = all). */
+  limit?: number
+  signal?: AbortSignal
+}
+
+export interface IdleConversation {
+  conversationId: string
+  startedAt: string
+  /** Latest segment start or end reported by analytics. */
+  lastActivityAt: string
+  participants: number
+  idleMs: number
+}
+
+export interface SweepOptions extends FindOptions, BulkOptions {
+  /** Find and read, but write nothing: open ones are reported `wouldClose`. */
+  dryRun?: boolean
+}
+
+export interface SweepReport {
+  dryRun: boolean
+  /** Open conversations the analytics query returned. */
+  scanned: number
+  /** The idle ones, closed (or, in a dry run, that would be). */
+  found: IdleConversation[]
+  close: BulkReport
+  /** Requests of the whole sweep, discovery included. */
+  requests: number
+  elapsedMs: number
+}
+
+/** A structured event for `onEvent`: path templates, never ids, tokens or secrets. */
+export interface ClientEvent {
+  kind: 'request' | 'response' | 'retry' | 'rateLimitWait' | 'tokenRefresh'
+  method: string
+  /** Path template, e.g. `/api/v2/conversations/messages/{conversationId}`. */
+  route: string
+  /** 0 for the first attempt. */
+  attempt: number
+  status?: number
+  durationMs?: number
+  waitMs?: number
+  correlationId?: string
+  reason?: string
+}
+
+export interface ClientOptions extends ConnectionOptions {
+  /**
+   * Receives structured events (requests, responses, retries, rate-limit waits,
+   * token refreshes). `DEBUG=genesys-cleanup` also prints them to stderr.
+   */
+  onEvent?: (event: ClientEvent) => void
+}
+
 /**
  * A client for services: reuses connections and the token (client credentials
  * are fetched once, refreshed before expiry, single-flight), paces requests
  * under the rate limit. The constructor throws a `CleanupError` for invalid options.
  */
 export declare class CleanupClient {
-  constructor(options: ConnectionOptions)
+  constructor(options: ClientOptions)
   closeConversation(conversationId: string, options?: CloseBehaviour): Promise<CloseResult>
+  /**
+   * Closes many conversations with bounded concurrency and rate-limit pacing.
+   * Every input id gets exactly one result, in input order; invalid ids fail
+   * without a request, repeated ids are `duplicate`, and an abort reports what
+   * was not done as `aborted`.
+   */
+  closeConversations(conversationIds: string[], options?: BulkOptions): Promise<BulkReport>
+  /** Open conversations idle for at least `idleForMs` (analytics details query, paged to the end). */
+  findIdleConversations(options: FindOptions): Promise<IdleConversation[]>
+  /** Finds idle conversations and closes them, re-reading each first (analytics can lag). */
+  sweep(options: SweepOptions): Promise<SweepReport>
   checkScopes(options?: { signal?: AbortSignal }): Promise<ScopeReport>
   /** Token requests this client has made. */
   readonly tokenRequests: number

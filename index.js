@@ -120,15 +120,84 @@ function checkScopes(options) {
   return withSignal(opts.signal, (cancel) => binding.checkScopes(opts, cancel))
 }
 
+// A user callback must never take the process down from a native callback.
+function guarded(name, fn) {
+  if (fn === undefined || fn === null) return undefined
+  if (typeof fn !== 'function') throw new CleanupError({ code: 'ERR_INVALID_ARGUMENT', message: `${name} must be a function.` })
+  return (value) => {
+    try {
+      fn(value)
+    } catch (e) {
+      process.emitWarning(`genesys-cleanup: the ${name} callback threw: ${e && e.message ? e.message : e}`)
+    }
+  }
+}
+
+function debugEnabled() {
+  const d = process.env.DEBUG || ''
+  return d.split(/[\s,]+/).some((p) => p === '*' || p === 'genesys-cleanup' || p === 'genesys-cleanup:*')
+}
+
+// DEBUG=genesys-cleanup prints every event to stderr (events never carry secrets).
+function eventListener(onEvent) {
+  const user = guarded('onEvent', onEvent)
+  if (!debugEnabled()) return user
+  return (event) => {
+    const parts = [event.kind, event.method, event.route, `attempt=${event.attempt}`]
+    if (event.status !== undefined) parts.push(`status=${event.status}`)
+    if (event.durationMs !== undefined) parts.push(`${event.durationMs.toFixed(1)}ms`)
+    if (event.waitMs !== undefined) parts.push(`wait=${Math.round(event.waitMs)}ms`)
+    if (event.reason) parts.push(`reason=${event.reason}`)
+    if (event.correlationId) parts.push(`correlationId=${event.correlationId}`)
+    process.stderr.write(`genesys-cleanup ${parts.join(' ')}\n`)
+    if (user) user(event)
+  }
+}
+
+function rejectsWith(fn) {
+  try {
+    return fn()
+  } catch (e) {
+    return Promise.reject(fromNative(e))
+  }
+}
+
 class CleanupClient {
   #native
 
   constructor(options) {
     try {
-      this.#native = new binding.CleanupClient(optionsObject(options))
+      const opts = optionsObject(options)
+      this.#native = new binding.CleanupClient(opts, eventListener(opts.onEvent))
     } catch (e) {
       throw fromNative(e)
     }
+  }
+
+  closeConversations(ids, options) {
+    return rejectsWith(() => {
+      if (!Array.isArray(ids)) {
+        throw new CleanupError({ code: 'ERR_INVALID_ARGUMENT', message: `ids must be an array of conversation ids, got ${ids === null ? 'null' : typeof ids}.` })
+      }
+      const opts = optionsObject(options)
+      const onProgress = guarded('onProgress', opts.onProgress)
+      return withSignal(opts.signal, (cancel) => this.#native.closeConversations(ids, opts, opts, onProgress, cancel))
+    })
+  }
+
+  findIdleConversations(options) {
+    return rejectsWith(() => {
+      const opts = optionsObject(options)
+      return withSignal(opts.signal, (cancel) => this.#native.findIdleConversations(opts, cancel))
+    })
+  }
+
+  sweep(options) {
+    return rejectsWith(() => {
+      const opts = optionsObject(options)
+      const onProgress = guarded('onProgress', opts.onProgress)
+      return withSignal(opts.signal, (cancel) => this.#native.sweep(opts, opts, opts, onProgress, cancel))
+    })
   }
 
   closeConversation(conversationId, options) {

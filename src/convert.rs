@@ -2,8 +2,16 @@
 //! from the core's types. No decisions here: validation lives in the core.
 
 use genesys_cleanup_core::access::{AccessCheck as CoreCheck, ScopeReport as CoreReport};
-use genesys_cleanup_core::close::{CloseOptions as CoreCloseOptions, CloseResult as CoreCloseResult};
+use genesys_cleanup_core::bulk::{
+    BulkEntry, BulkOptions, BulkReport as CoreBulkReport, Counts, ProgressSink, MAX_CONCURRENCY,
+};
+use genesys_cleanup_core::client::SweepReport as CoreSweepReport;
+use genesys_cleanup_core::close::{
+    CloseOptions as CoreCloseOptions, CloseResult as CoreCloseResult,
+};
 use genesys_cleanup_core::config::{duration_ms, ConnectionOptions as CoreConnection};
+use genesys_cleanup_core::discover::{FindOptions, IdleConversation as CoreIdle};
+use genesys_cleanup_core::events::Event as CoreEvent;
 use genesys_cleanup_core::Error as CoreError;
 use napi_derive::napi;
 use secrecy::SecretString;
@@ -33,6 +41,7 @@ pub struct CloseBehaviour {
     pub teardown_stuck: Option<bool>,
     pub fast: Option<bool>,
     pub message_types: Option<Vec<String>>,
+    pub dry_run: Option<bool>,
 }
 
 impl ConnectionOptions {
@@ -64,6 +73,7 @@ impl CloseBehaviour {
             teardown_stuck: self.teardown_stuck.unwrap_or(false),
             fast: self.fast.unwrap_or(false),
             message_types: self.message_types.clone().unwrap_or(defaults.message_types),
+            dry_run: self.dry_run.unwrap_or(false),
         })
     }
 }
@@ -147,8 +157,14 @@ impl From<CoreReport> for ScopeReport {
         ScopeReport {
             can_close: r.can_close,
             grant_type: r.grant_type.as_str().to_string(),
-            organization: r.organization.map(|e| EntityRef { id: e.id, name: e.name }),
-            oauth_client: r.oauth_client.map(|e| EntityRef { id: e.id, name: e.name }),
+            organization: r.organization.map(|e| EntityRef {
+                id: e.id,
+                name: e.name,
+            }),
+            oauth_client: r.oauth_client.map(|e| EntityRef {
+                id: e.id,
+                name: e.name,
+            }),
             scopes: r.scopes,
             scopes_apply: r.scopes_apply,
             required_scopes: r.required_scopes,
@@ -159,6 +175,330 @@ impl From<CoreReport> for ScopeReport {
             checks: r.checks.into_iter().map(AccessCheck::from).collect(),
             advice: r.advice,
             requests: r.requests,
+        }
+    }
+}
+
+/// Bulk settings (the rest of the options object is a `CloseBehaviour`).
+#[napi(object)]
+#[derive(Default)]
+pub struct BulkSettings {
+    pub concurrency: Option<f64>,
+    pub progress_interval_ms: Option<f64>,
+}
+
+/// Discovery settings for `findIdleConversations` and `sweep`.
+#[napi(object)]
+#[derive(Default)]
+pub struct FindSettings {
+    pub idle_for_ms: Option<f64>,
+    pub lookback_ms: Option<f64>,
+    pub page_size: Option<f64>,
+    pub message_types: Option<Vec<String>>,
+    pub limit: Option<f64>,
+    pub dry_run: Option<bool>,
+}
+
+fn whole(
+    name: &str,
+    v: Option<f64>,
+    default: usize,
+    min: f64,
+    max: f64,
+) -> Result<usize, CoreError> {
+    match v {
+        None => Ok(default),
+        Some(n) if n.is_finite() && n.fract() == 0.0 && n >= min && n <= max => Ok(n as usize),
+        Some(n) => Err(CoreError::invalid_argument(format!(
+            "{name} must be a whole number from {min} to {max}, got {n}."
+        ))),
+    }
+}
+
+impl BulkSettings {
+    pub fn to_core(
+        &self,
+        close: CoreCloseOptions,
+        progress: Option<ProgressSink>,
+    ) -> Result<BulkOptions, CoreError> {
+        let d = BulkOptions::default();
+        Ok(BulkOptions {
+            concurrency: whole(
+                "concurrency",
+                self.concurrency,
+                d.concurrency,
+                1.0,
+                MAX_CONCURRENCY as f64,
+            )?,
+            close,
+            progress,
+            progress_interval: match self.progress_interval_ms {
+                None => d.progress_interval,
+                v => duration_ms("progressIntervalMs", v, 0.0, 0.0, 60_000.0)?,
+            },
+        })
+    }
+}
+
+impl FindSettings {
+    pub fn to_core(&self) -> Result<FindOptions, CoreError> {
+        let d = FindOptions::default();
+        let idle_for = match self.idle_for_ms {
+            None => return Err(CoreError::invalid_argument("idleForMs is required: how long a conversation must have been idle, e.g. 30 * 60_000 for 30 minutes.")),
+            v => duration_ms("idleForMs", v, 0.0, 0.0, 365.0 * 86_400_000.0)?,
+        };
+        Ok(FindOptions {
+            idle_for,
+            lookback: match self.lookback_ms {
+                None => d.lookback,
+                v => duration_ms("lookbackMs", v, 0.0, 1.0, 366.0 * 86_400_000.0)?,
+            },
+            page_size: whole("pageSize", self.page_size, d.page_size as usize, 1.0, 100.0)? as u32,
+            message_types: self.message_types.clone().unwrap_or(d.message_types),
+            limit: whole("limit", self.limit, 0, 0.0, 1e9)? as u32,
+        })
+    }
+}
+
+/// The error of one failed id in a bulk report.
+#[napi(object)]
+pub struct ErrorInfo {
+    pub code: String,
+    pub message: String,
+    pub status: Option<u32>,
+    pub genesys_code: Option<String>,
+    pub correlation_id: Option<String>,
+    pub missing_permissions: Option<Vec<String>>,
+    pub retry_after_ms: Option<f64>,
+}
+
+impl From<CoreError> for ErrorInfo {
+    fn from(e: CoreError) -> Self {
+        ErrorInfo {
+            code: e.code.as_str().to_string(),
+            message: e.message,
+            status: e.status.map(u32::from),
+            genesys_code: e.genesys_code,
+            correlation_id: e.correlation_id,
+            missing_permissions: (!e.missing_permissions.is_empty())
+                .then_some(e.missing_permissions),
+            retry_after_ms: e.retry_after_ms.map(|v| v as f64),
+        }
+    }
+}
+
+/// One input id's result in a bulk run.
+#[napi(object)]
+pub struct BulkResult {
+    pub conversation_id: String,
+    pub outcome: String,
+    pub reason: Option<String>,
+    pub method: Option<String>,
+    pub participants_disconnected: Option<u32>,
+    pub requests: Option<u32>,
+    pub retries: Option<u32>,
+    pub correlation_ids: Option<Vec<String>>,
+    pub elapsed_ms: Option<f64>,
+    pub error: Option<ErrorInfo>,
+}
+
+impl From<BulkEntry> for BulkResult {
+    fn from(e: BulkEntry) -> Self {
+        let outcome = e.outcome().to_string();
+        let bare =
+            |conversation_id: String, outcome: String, error: Option<ErrorInfo>| BulkResult {
+                conversation_id,
+                outcome,
+                reason: None,
+                method: None,
+                participants_disconnected: None,
+                requests: None,
+                retries: None,
+                correlation_ids: None,
+                elapsed_ms: None,
+                error,
+            };
+        match e {
+            BulkEntry::Done(r) => {
+                let r = CloseResult::from(r);
+                BulkResult {
+                    conversation_id: r.conversation_id,
+                    outcome: r.outcome,
+                    reason: r.reason,
+                    method: Some(r.method),
+                    participants_disconnected: Some(r.participants_disconnected),
+                    requests: Some(r.requests),
+                    retries: Some(r.retries),
+                    correlation_ids: Some(r.correlation_ids),
+                    elapsed_ms: Some(r.elapsed_ms),
+                    error: None,
+                }
+            }
+            BulkEntry::Failed {
+                conversation_id,
+                error,
+            } => bare(conversation_id, outcome, Some(error.into())),
+            BulkEntry::Duplicate { conversation_id } | BulkEntry::Aborted { conversation_id } => {
+                bare(conversation_id, outcome, None)
+            }
+        }
+    }
+}
+
+/// Counts so far, for `onProgress`.
+#[napi(object)]
+#[derive(Clone, Copy)]
+pub struct BulkProgress {
+    pub done: u32,
+    pub total: u32,
+    pub closed: u32,
+    pub already_closed: u32,
+    pub not_found: u32,
+    pub skipped: u32,
+    pub would_close: u32,
+    pub duplicate: u32,
+    pub failed: u32,
+    pub aborted: u32,
+}
+
+impl From<Counts> for BulkProgress {
+    fn from(c: Counts) -> Self {
+        BulkProgress {
+            done: c.done,
+            total: c.total,
+            closed: c.closed,
+            already_closed: c.already_closed,
+            not_found: c.not_found,
+            skipped: c.skipped,
+            would_close: c.would_close,
+            duplicate: c.duplicate,
+            failed: c.failed,
+            aborted: c.aborted,
+        }
+    }
+}
+
+#[napi(object)]
+pub struct BulkReport {
+    pub total: u32,
+    pub closed: u32,
+    pub already_closed: u32,
+    pub not_found: u32,
+    pub skipped: u32,
+    pub would_close: u32,
+    pub duplicate: u32,
+    pub failed: u32,
+    pub aborted: u32,
+    pub results: Vec<BulkResult>,
+    pub requests: u32,
+    pub retries: u32,
+    pub rate_limited: u32,
+    pub elapsed_ms: f64,
+}
+
+impl From<CoreBulkReport> for BulkReport {
+    fn from(r: CoreBulkReport) -> Self {
+        let c = r.counts;
+        BulkReport {
+            total: c.total,
+            closed: c.closed,
+            already_closed: c.already_closed,
+            not_found: c.not_found,
+            skipped: c.skipped,
+            would_close: c.would_close,
+            duplicate: c.duplicate,
+            failed: c.failed,
+            aborted: c.aborted,
+            results: r.results.into_iter().map(BulkResult::from).collect(),
+            requests: r.requests,
+            retries: r.retries,
+            rate_limited: r.rate_limited,
+            elapsed_ms: r.elapsed_ms,
+        }
+    }
+}
+
+#[napi(object)]
+pub struct IdleConversation {
+    pub conversation_id: String,
+    pub started_at: String,
+    pub last_activity_at: String,
+    pub participants: u32,
+    pub idle_ms: f64,
+}
+
+impl From<CoreIdle> for IdleConversation {
+    fn from(c: CoreIdle) -> Self {
+        IdleConversation {
+            conversation_id: c.conversation_id,
+            started_at: c.started_at,
+            last_activity_at: c.last_activity_at,
+            participants: c.participants,
+            idle_ms: c.idle_ms,
+        }
+    }
+}
+
+#[napi(object)]
+pub struct SweepReport {
+    pub dry_run: bool,
+    /// Open conversations the analytics query returned.
+    pub scanned: u32,
+    /// The idle ones, which were (or, in a dry run, would be) closed.
+    pub found: Vec<IdleConversation>,
+    pub close: BulkReport,
+    /// Requests of the whole sweep (discovery and closing).
+    pub requests: u32,
+    pub elapsed_ms: f64,
+}
+
+impl From<CoreSweepReport> for SweepReport {
+    fn from(r: CoreSweepReport) -> Self {
+        let requests = r.found.requests + r.bulk.requests;
+        let elapsed_ms = r.bulk.elapsed_ms;
+        SweepReport {
+            dry_run: r.dry_run,
+            scanned: r.found.scanned,
+            found: r
+                .found
+                .conversations
+                .into_iter()
+                .map(IdleConversation::from)
+                .collect(),
+            close: r.bulk.into(),
+            requests,
+            elapsed_ms,
+        }
+    }
+}
+
+/// A structured event for `onEvent` (never an id, a token or a secret).
+#[napi(object)]
+pub struct ClientEvent {
+    #[napi(ts_type = "'request' | 'response' | 'retry' | 'rateLimitWait' | 'tokenRefresh'")]
+    pub kind: String,
+    pub method: String,
+    pub route: String,
+    pub attempt: u32,
+    pub status: Option<u32>,
+    pub duration_ms: Option<f64>,
+    pub wait_ms: Option<f64>,
+    pub correlation_id: Option<String>,
+    pub reason: Option<String>,
+}
+
+impl From<CoreEvent> for ClientEvent {
+    fn from(e: CoreEvent) -> Self {
+        ClientEvent {
+            kind: e.kind.as_str().to_string(),
+            method: e.method.to_string(),
+            route: e.route.to_string(),
+            attempt: e.attempt,
+            status: e.status.map(u32::from),
+            duration_ms: e.duration_ms,
+            wait_ms: e.wait_ms,
+            correlation_id: e.correlation_id,
+            reason: e.reason,
         }
     }
 }

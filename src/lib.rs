@@ -4,14 +4,21 @@
 mod convert;
 mod js_error;
 
-use convert::{CloseBehaviour, CloseResult, ConnectionOptions, ScopeReport};
+use convert::{
+    BulkProgress, BulkReport, BulkSettings, ClientEvent, CloseBehaviour, CloseResult,
+    ConnectionOptions, FindSettings, IdleConversation, ScopeReport, SweepReport,
+};
 use futures::FutureExt;
+use genesys_cleanup_core::bulk::ProgressSink;
 use genesys_cleanup_core::client::Client;
+use genesys_cleanup_core::events::EventSink;
 use genesys_cleanup_core::CancellationToken;
 use napi::bindgen_prelude::*;
+use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi_derive::napi;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
 
 /// A cancellation handle the JS wrapper ties to an `AbortSignal`.
 #[napi]
@@ -23,7 +30,9 @@ pub struct CancelHandle {
 impl CancelHandle {
     #[napi(constructor)]
     pub fn new() -> Self {
-        CancelHandle { token: CancellationToken::new() }
+        CancelHandle {
+            token: CancellationToken::new(),
+        }
     }
 
     #[napi]
@@ -57,8 +66,25 @@ where
     })
 }
 
-fn client_from(options: &ConnectionOptions) -> std::result::Result<Client, genesys_cleanup_core::Error> {
+fn client_from(
+    options: &ConnectionOptions,
+) -> std::result::Result<Client, genesys_cleanup_core::Error> {
     Client::new(&options.to_core(), None)
+}
+
+type ProgressCallback = ThreadsafeFunction<BulkProgress, (), BulkProgress, Status, false>;
+type EventCallback = ThreadsafeFunction<ClientEvent, (), ClientEvent, Status, false, true>;
+
+fn progress_sink(cb: Option<ProgressCallback>) -> Option<ProgressSink> {
+    cb.map(|tsfn| {
+        let tsfn = Arc::new(tsfn);
+        Arc::new(move |c: genesys_cleanup_core::bulk::Counts| {
+            tsfn.call(
+                BulkProgress::from(c),
+                ThreadsafeFunctionCallMode::NonBlocking,
+            );
+        }) as ProgressSink
+    })
 }
 
 /// One-off close with its own connection (prefer `CleanupClient` in services).
@@ -71,19 +97,29 @@ pub fn close_conversation<'env>(
     cancel: Option<&CancelHandle>,
 ) -> Result<PromiseRaw<'env, CloseResult>> {
     let token = token_of(cancel);
-    let prepared = client_from(&connection).and_then(|c| Ok((c, behaviour.unwrap_or_default().to_core()?)));
+    let prepared =
+        client_from(&connection).and_then(|c| Ok((c, behaviour.unwrap_or_default().to_core()?)));
     spawn(env, async move {
         let (client, opts) = prepared?;
-        client.close_conversation(&conversation_id, &opts, &token).await.map(CloseResult::from)
+        client
+            .close_conversation(&conversation_id, &opts, &token)
+            .await
+            .map(CloseResult::from)
     })
 }
 
 /// One-off access diagnosis.
 #[napi(ts_return_type = "Promise<ScopeReport>")]
-pub fn check_scopes<'env>(env: &'env Env, connection: ConnectionOptions, cancel: Option<&CancelHandle>) -> Result<PromiseRaw<'env, ScopeReport>> {
+pub fn check_scopes<'env>(
+    env: &'env Env,
+    connection: ConnectionOptions,
+    cancel: Option<&CancelHandle>,
+) -> Result<PromiseRaw<'env, ScopeReport>> {
     let token = token_of(cancel);
     let client = client_from(&connection);
-    spawn(env, async move { client?.check_scopes(&token).await.map(ScopeReport::from) })
+    spawn(env, async move {
+        client?.check_scopes(&token).await.map(ScopeReport::from)
+    })
 }
 
 /// A long-lived client: one connection pool, token, pacer and retry budget.
@@ -97,9 +133,103 @@ impl CleanupClient {
     /// Throws (synchronously) a JSON-marked error for invalid options: the
     /// wrapper turns it into a `CleanupError`.
     #[napi(constructor)]
-    pub fn new(connection: ConnectionOptions) -> Result<Self> {
-        let inner = client_from(&connection).map_err(js_error::to_napi)?;
+    pub fn new(
+        connection: ConnectionOptions,
+        #[napi(ts_arg_type = "((event: ClientEvent) => void) | undefined | null")] on_event: Option<
+            EventCallback,
+        >,
+    ) -> Result<Self> {
+        // Weak: a client that is only observed must not keep Node alive.
+        let events: Option<EventSink> = on_event.map(|tsfn| {
+            let tsfn = Arc::new(tsfn);
+            Arc::new(move |e: genesys_cleanup_core::events::Event| {
+                tsfn.call(
+                    ClientEvent::from(e),
+                    ThreadsafeFunctionCallMode::NonBlocking,
+                );
+            }) as EventSink
+        });
+        let inner = Client::new(&connection.to_core(), events).map_err(js_error::to_napi)?;
         Ok(CleanupClient { inner })
+    }
+
+    /// Closes many conversations; every input gets exactly one result, in order.
+    #[napi(ts_return_type = "Promise<BulkReport>")]
+    pub fn close_conversations<'env>(
+        &self,
+        env: &'env Env,
+        #[napi(ts_arg_type = "unknown[]")] ids: Vec<serde_json::Value>,
+        behaviour: Option<CloseBehaviour>,
+        settings: Option<BulkSettings>,
+        #[napi(ts_arg_type = "((progress: BulkProgress) => void) | undefined | null")] on_progress: Option<ProgressCallback>,
+        cancel: Option<&CancelHandle>,
+    ) -> Result<PromiseRaw<'env, BulkReport>> {
+        let client = self.inner.clone();
+        let token = token_of(cancel);
+        let opts = behaviour.unwrap_or_default().to_core().and_then(|close| {
+            settings
+                .unwrap_or_default()
+                .to_core(close, progress_sink(on_progress))
+        });
+        spawn(env, async move {
+            client
+                .close_many(ids, &opts?, &token)
+                .await
+                .map(BulkReport::from)
+        })
+    }
+
+    /// Open conversations idle for at least `idleForMs`, from the analytics query.
+    #[napi(ts_return_type = "Promise<IdleConversation[]>")]
+    pub fn find_idle_conversations<'env>(
+        &self,
+        env: &'env Env,
+        settings: FindSettings,
+        cancel: Option<&CancelHandle>,
+    ) -> Result<PromiseRaw<'env, Vec<IdleConversation>>> {
+        let client = self.inner.clone();
+        let token = token_of(cancel);
+        let opts = settings.to_core();
+        spawn(env, async move {
+            let found = client.find_idle(&opts?, &token).await?;
+            Ok(found
+                .conversations
+                .into_iter()
+                .map(IdleConversation::from)
+                .collect())
+        })
+    }
+
+    /// Finds idle conversations and closes them (or, with `dryRun`, reports what it would close).
+    #[napi(ts_return_type = "Promise<SweepReport>")]
+    pub fn sweep<'env>(
+        &self,
+        env: &'env Env,
+        find: FindSettings,
+        behaviour: Option<CloseBehaviour>,
+        settings: Option<BulkSettings>,
+        #[napi(ts_arg_type = "((progress: BulkProgress) => void) | undefined | null")] on_progress: Option<ProgressCallback>,
+        cancel: Option<&CancelHandle>,
+    ) -> Result<PromiseRaw<'env, SweepReport>> {
+        let client = self.inner.clone();
+        let token = token_of(cancel);
+        let dry_run = find.dry_run.unwrap_or(false);
+        let prepared = find.to_core().and_then(|f| {
+            let close = behaviour.unwrap_or_default().to_core()?;
+            Ok((
+                f,
+                settings
+                    .unwrap_or_default()
+                    .to_core(close, progress_sink(on_progress))?,
+            ))
+        });
+        spawn(env, async move {
+            let (find, bulk) = prepared?;
+            client
+                .sweep(&find, bulk, dry_run, &token)
+                .await
+                .map(SweepReport::from)
+        })
     }
 
     #[napi(ts_return_type = "Promise<CloseResult>")]
@@ -113,14 +243,25 @@ impl CleanupClient {
         let client = self.inner.clone();
         let token = token_of(cancel);
         let opts = behaviour.unwrap_or_default().to_core();
-        spawn(env, async move { client.close_conversation(&conversation_id, &opts?, &token).await.map(CloseResult::from) })
+        spawn(env, async move {
+            client
+                .close_conversation(&conversation_id, &opts?, &token)
+                .await
+                .map(CloseResult::from)
+        })
     }
 
     #[napi(ts_return_type = "Promise<ScopeReport>")]
-    pub fn check_scopes<'env>(&self, env: &'env Env, cancel: Option<&CancelHandle>) -> Result<PromiseRaw<'env, ScopeReport>> {
+    pub fn check_scopes<'env>(
+        &self,
+        env: &'env Env,
+        cancel: Option<&CancelHandle>,
+    ) -> Result<PromiseRaw<'env, ScopeReport>> {
         let client = self.inner.clone();
         let token = token_of(cancel);
-        spawn(env, async move { client.check_scopes(&token).await.map(ScopeReport::from) })
+        spawn(env, async move {
+            client.check_scopes(&token).await.map(ScopeReport::from)
+        })
     }
 
     /// Token requests made so far (tests and diagnostics).

@@ -14,7 +14,10 @@ use tokio_util::sync::CancellationToken;
 
 pub const NIL_UUID: &str = "00000000-0000-0000-0000-000000000000";
 /// Any one of these lets `PATCH /api/v2/conversations/messages/{id}` through.
-pub const REQUIRED_PERMISSIONS: [&str; 2] = ["conversation:communication:disconnect", "conversation:message:park"];
+pub const REQUIRED_PERMISSIONS: [&str; 2] = [
+    "conversation:communication:disconnect",
+    "conversation:message:park",
+];
 /// Any one of these lets the per-participant fallback through.
 pub const PARTICIPANT_PERMISSIONS: [&str; 3] = [
     "conversation:participant:wrapup",
@@ -43,8 +46,22 @@ impl GrantType {
 
     fn from_genesys(g: Option<&str>) -> Self {
         match g.map(|s| s.to_ascii_uppercase()) {
-            Some(g) if g == "CLIENT-CREDENTIALS" || g == "CLIENT_CREDENTIALS" => GrantType::ClientCredentials,
-            Some(g) if ["CODE", "TOKEN", "SAML2-BEARER", "PASSWORD", "IMPLICIT", "PKCE"].contains(&g.as_str()) => GrantType::User,
+            Some(g) if g == "CLIENT-CREDENTIALS" || g == "CLIENT_CREDENTIALS" => {
+                GrantType::ClientCredentials
+            }
+            Some(g)
+                if [
+                    "CODE",
+                    "TOKEN",
+                    "SAML2-BEARER",
+                    "PASSWORD",
+                    "IMPLICIT",
+                    "PKCE",
+                ]
+                .contains(&g.as_str()) =>
+            {
+                GrantType::User
+            }
             _ => GrantType::Unknown,
         }
     }
@@ -88,7 +105,13 @@ pub struct ScopeReport {
 enum Probe {
     /// 404 on the nil UUID: every gate passed.
     Passed,
-    Refused { status: u16, code: Option<String>, permissions: Vec<String>, scopes: Vec<String>, scope: bool },
+    Refused {
+        status: u16,
+        code: Option<String>,
+        permissions: Vec<String>,
+        scopes: Vec<String>,
+        scope: bool,
+    },
     /// Network trouble or an unexpected answer: says nothing about access.
     Inconclusive(String),
 }
@@ -97,33 +120,81 @@ pub async fn check_scopes(t: &Transport, cancel: &CancellationToken) -> Result<S
     let mut call = t.call(cancel);
     let mut checks = Vec::new();
 
-    let info = match get_json::<TokenInfo>(t, &mut call, "/api/v2/tokens/me".into(), "/api/v2/tokens/me", "reading the token's own details").await {
+    let info = match get_json::<TokenInfo>(
+        t,
+        &mut call,
+        "/api/v2/tokens/me".into(),
+        "/api/v2/tokens/me",
+        "reading the token's own details",
+    )
+    .await
+    {
         Ok(info) => {
-            checks.push(AccessCheck { name: "tokenInfo".into(), ok: true, status: Some(200), genesys_code: None, detail: "GET /api/v2/tokens/me answered.".into() });
+            checks.push(AccessCheck {
+                name: "tokenInfo".into(),
+                ok: true,
+                status: Some(200),
+                genesys_code: None,
+                detail: "GET /api/v2/tokens/me answered.".into(),
+            });
             Some(info)
         }
-        Err(e) if e.code == ErrorCode::Unauthorized || e.code == ErrorCode::Aborted => return Err(e),
+        Err(e) if e.code == ErrorCode::Unauthorized || e.code == ErrorCode::Aborted => {
+            return Err(e)
+        }
         Err(e) => {
-            checks.push(check_from_error("tokenInfo", &e, "GET /api/v2/tokens/me failed"));
+            checks.push(check_from_error(
+                "tokenInfo",
+                &e,
+                "GET /api/v2/tokens/me failed",
+            ));
             None
         }
     };
     let info = info.unwrap_or_default();
     let client = info.oauth_client.clone();
-    let grant_type = GrantType::from_genesys(client.as_ref().and_then(|c| c.authorized_grant_type.as_deref()));
+    let grant_type = GrantType::from_genesys(
+        client
+            .as_ref()
+            .and_then(|c| c.authorized_grant_type.as_deref()),
+    );
     let scopes = info.authorized_scope.clone();
     let scopes_apply = grant_type != GrantType::ClientCredentials;
 
     let granted = match grant_type {
         GrantType::User => user_permissions(t, &mut call, &mut checks).await?,
-        GrantType::ClientCredentials => client_permissions(t, &mut call, &mut checks, &info).await?,
+        GrantType::ClientCredentials => {
+            client_permissions(t, &mut call, &mut checks, &info).await?
+        }
         GrantType::Unknown => None,
     };
 
-    let read = probe(t, &mut call, Method::GET, format!("/api/v2/conversations/messages/{NIL_UUID}"), None).await?;
-    checks.push(probe_check("readConversation", "GET /api/v2/conversations/messages/{id}", &read));
-    let end = probe(t, &mut call, Method::PATCH, format!("/api/v2/conversations/messages/{NIL_UUID}"), Some(crate::close::DISCONNECT_BODY)).await?;
-    checks.push(probe_check("endConversation", "PATCH /api/v2/conversations/messages/{id} {\"state\":\"disconnected\"}", &end));
+    let read = probe(
+        t,
+        &mut call,
+        Method::GET,
+        format!("/api/v2/conversations/messages/{NIL_UUID}"),
+        None,
+    )
+    .await?;
+    checks.push(probe_check(
+        "readConversation",
+        "GET /api/v2/conversations/messages/{id}",
+        &read,
+    ));
+    let end = probe(
+        t,
+        &mut call,
+        Method::PATCH,
+        format!("/api/v2/conversations/messages/{NIL_UUID}"),
+        Some(crate::close::DISCONNECT_BODY),
+    )
+    .await?;
+    checks.push(probe_check(
+        "endConversation",
+        "PATCH /api/v2/conversations/messages/{id} {\"state\":\"disconnected\"}",
+        &end,
+    ));
     let participant = if end == Probe::Passed {
         None
     } else {
@@ -135,15 +206,26 @@ pub async fn check_scopes(t: &Transport, cancel: &CancellationToken) -> Result<S
             Some(crate::close::DISCONNECT_BODY),
         )
         .await?;
-        checks.push(probe_check("endParticipant", "PATCH /api/v2/conversations/messages/{id}/participants/{participantId} (fallback)", &p));
+        checks.push(probe_check(
+            "endParticipant",
+            "PATCH /api/v2/conversations/messages/{id}/participants/{participantId} (fallback)",
+            &p,
+        ));
         Some(p)
     };
 
-    let covers = |wanted: &[&str]| granted.as_ref().map(|g| wanted.iter().any(|w| g.iter().any(|p| permission_covers(p, w))));
+    let covers = |wanted: &[&str]| {
+        granted.as_ref().map(|g| {
+            wanted
+                .iter()
+                .any(|w| g.iter().any(|p| permission_covers(p, w)))
+        })
+    };
     let end_ok = match (&end, &participant) {
         (Probe::Passed, _) | (_, Some(Probe::Passed)) => Some(true),
         (Probe::Refused { .. }, Some(Probe::Refused { .. })) => Some(false),
-        _ => covers(&REQUIRED_PERMISSIONS).map(|a| a || covers(&PARTICIPANT_PERMISSIONS) == Some(true)),
+        _ => covers(&REQUIRED_PERMISSIONS)
+            .map(|a| a || covers(&PARTICIPANT_PERMISSIONS) == Some(true)),
     };
     let read_ok = match &read {
         Probe::Passed => Some(true),
@@ -156,12 +238,18 @@ pub async fn check_scopes(t: &Transport, cancel: &CancellationToken) -> Result<S
     if end_ok != Some(true) {
         if covers(&REQUIRED_PERMISSIONS) == Some(false) || granted.is_none() {
             missing_permissions = match &end {
-                Probe::Refused { permissions, scope: false, .. } if !permissions.is_empty() => permissions.clone(),
+                Probe::Refused {
+                    permissions,
+                    scope: false,
+                    ..
+                } if !permissions.is_empty() => permissions.clone(),
                 _ => REQUIRED_PERMISSIONS.iter().map(|s| s.to_string()).collect(),
             };
         }
     }
-    let scope_refused = [&read, &end].iter().any(|p| matches!(p, Probe::Refused { scope: true, .. }));
+    let scope_refused = [&read, &end]
+        .iter()
+        .any(|p| matches!(p, Probe::Refused { scope: true, .. }));
     let mut missing_scopes: Vec<String> = Vec::new();
     if scopes_apply && (scope_refused || !scopes.is_empty()) {
         for s in REQUIRED_SCOPES {
@@ -172,7 +260,9 @@ pub async fn check_scopes(t: &Transport, cancel: &CancellationToken) -> Result<S
     }
 
     let who = match (&client, grant_type) {
-        (Some(c), GrantType::ClientCredentials) => format!("OAuth client {}", label(&c.id, c.name.as_deref())),
+        (Some(c), GrantType::ClientCredentials) => {
+            format!("OAuth client {}", label(&c.id, c.name.as_deref()))
+        }
         (_, GrantType::User) => "the user who signed in".to_string(),
         _ => "the owner of this token".to_string(),
     };
@@ -189,10 +279,16 @@ pub async fn check_scopes(t: &Transport, cancel: &CancellationToken) -> Result<S
             } else {
                 " (Admin > People > the user > Roles)."
             };
-            advice.push(format!("Grant {who} a role holding {}{where_}", any_of(&missing_permissions)));
+            advice.push(format!(
+                "Grant {who} a role holding {}{where_}",
+                any_of(&missing_permissions)
+            ));
         }
         if !missing_scopes.is_empty() || scope_refused {
-            let client_name = client.as_ref().map(|c| label(&c.id, c.name.as_deref())).unwrap_or_else(|| "the OAuth client".into());
+            let client_name = client
+                .as_ref()
+                .map(|c| label(&c.id, c.name.as_deref()))
+                .unwrap_or_else(|| "the OAuth client".into());
             advice.push(format!(
                 "Add the scope {} to {client_name}'s allowed scopes (Admin > Integrations > OAuth > Scope) and have the user sign in again; conversations:readonly is not enough to end conversations.",
                 if missing_scopes.is_empty() { REQUIRED_SCOPES.join(", ") } else { missing_scopes.join(", ") }
@@ -202,7 +298,10 @@ pub async fn check_scopes(t: &Transport, cancel: &CancellationToken) -> Result<S
             advice.push("The token may end conversations but not read them; closeConversation reads first to end only web messaging conversations, so add read access (scope conversations or conversations:readonly).".to_string());
         }
         if end_ok.is_none() {
-            advice.push("The probes were inconclusive (see checks): retry when Genesys is reachable.".to_string());
+            advice.push(
+                "The probes were inconclusive (see checks): retry when Genesys is reachable."
+                    .to_string(),
+            );
         }
         advice.push(format!(
             "There is no scope or permission named {INVENTED_SCOPE} and no endpoint DELETE /api/v2/conversations/webmessaging/{{id}}: both come from an answer that circulates online. What is really needed is the role permission conversation:communication:disconnect (or conversation:message:park){}.",
@@ -222,8 +321,14 @@ pub async fn check_scopes(t: &Transport, cancel: &CancellationToken) -> Result<S
     Ok(ScopeReport {
         can_close,
         grant_type,
-        organization: info.organization.map(|o| Entity { id: o.id, name: o.name }),
-        oauth_client: client.map(|c| Entity { id: c.id, name: c.name }),
+        organization: info.organization.map(|o| Entity {
+            id: o.id,
+            name: o.name,
+        }),
+        oauth_client: client.map(|c| Entity {
+            id: c.id,
+            name: c.name,
+        }),
         scopes,
         scopes_apply,
         required_scopes: REQUIRED_SCOPES.iter().map(|s| s.to_string()).collect(),
@@ -252,23 +357,52 @@ fn any_of(perms: &[String]) -> String {
     }
 }
 
-async fn user_permissions(t: &Transport, call: &mut Call<'_>, checks: &mut Vec<AccessCheck>) -> Result<Option<Vec<String>>, Error> {
-    match get_json::<UserMe>(t, call, "/api/v2/users/me?expand=authorization".into(), "/api/v2/users/me", "reading the user's permissions").await {
+async fn user_permissions(
+    t: &Transport,
+    call: &mut Call<'_>,
+    checks: &mut Vec<AccessCheck>,
+) -> Result<Option<Vec<String>>, Error> {
+    match get_json::<UserMe>(
+        t,
+        call,
+        "/api/v2/users/me?expand=authorization".into(),
+        "/api/v2/users/me",
+        "reading the user's permissions",
+    )
+    .await
+    {
         Ok(me) => {
             let perms = me.authorization.map(|a| a.permissions).unwrap_or_default();
-            checks.push(AccessCheck { name: "userPermissions".into(), ok: true, status: Some(200), genesys_code: None, detail: format!("The user has {} permission(s) from roles.", perms.len()) });
+            checks.push(AccessCheck {
+                name: "userPermissions".into(),
+                ok: true,
+                status: Some(200),
+                genesys_code: None,
+                detail: format!("The user has {} permission(s) from roles.", perms.len()),
+            });
             Ok(Some(perms))
         }
         Err(e) if e.code == ErrorCode::Aborted => Err(e),
         Err(e) => {
-            checks.push(check_from_error("userPermissions", &e, "GET /api/v2/users/me?expand=authorization failed"));
+            checks.push(check_from_error(
+                "userPermissions",
+                &e,
+                "GET /api/v2/users/me?expand=authorization failed",
+            ));
             Ok(None)
         }
     }
 }
 
-async fn client_permissions(t: &Transport, call: &mut Call<'_>, checks: &mut Vec<AccessCheck>, info: &TokenInfo) -> Result<Option<Vec<String>>, Error> {
-    let Some(client) = &info.oauth_client else { return Ok(None) };
+async fn client_permissions(
+    t: &Transport,
+    call: &mut Call<'_>,
+    checks: &mut Vec<AccessCheck>,
+    info: &TokenInfo,
+) -> Result<Option<Vec<String>>, Error> {
+    let Some(client) = &info.oauth_client else {
+        return Ok(None);
+    };
     // Whether tokens/me lists roleDivisions is UNCONFIRMED: use it when present,
     // else ask for the client's details.
     let role_ids: Vec<String> = match &client.role_divisions {
@@ -277,14 +411,32 @@ async fn client_permissions(t: &Transport, call: &mut Call<'_>, checks: &mut Vec
             if !is_safe_segment(&client.id) {
                 return Ok(None);
             }
-            match get_json::<OAuthClientDetails>(t, call, format!("/api/v2/oauth/clients/{}", client.id), "/api/v2/oauth/clients/{clientId}", "reading the OAuth client's roles").await {
+            match get_json::<OAuthClientDetails>(
+                t,
+                call,
+                format!("/api/v2/oauth/clients/{}", client.id),
+                "/api/v2/oauth/clients/{clientId}",
+                "reading the OAuth client's roles",
+            )
+            .await
+            {
                 Ok(d) => {
-                    checks.push(AccessCheck { name: "clientRoles".into(), ok: true, status: Some(200), genesys_code: None, detail: format!("The OAuth client has {} role(s).", d.role_divisions.len()) });
+                    checks.push(AccessCheck {
+                        name: "clientRoles".into(),
+                        ok: true,
+                        status: Some(200),
+                        genesys_code: None,
+                        detail: format!("The OAuth client has {} role(s).", d.role_divisions.len()),
+                    });
                     d.role_divisions.into_iter().map(|r| r.role_id).collect()
                 }
                 Err(e) if e.code == ErrorCode::Aborted => return Err(e),
                 Err(e) => {
-                    checks.push(check_from_error("clientRoles", &e, "GET /api/v2/oauth/clients/{id} failed"));
+                    checks.push(check_from_error(
+                        "clientRoles",
+                        &e,
+                        "GET /api/v2/oauth/clients/{id} failed",
+                    ));
                     return Ok(None);
                 }
             }
@@ -297,28 +449,63 @@ async fn client_permissions(t: &Transport, call: &mut Call<'_>, checks: &mut Vec
             continue;
         }
         seen.push(role_id.clone());
-        match get_json::<Role>(t, call, format!("/api/v2/authorization/roles/{role_id}"), "/api/v2/authorization/roles/{roleId}", "reading a role's permissions").await {
+        match get_json::<Role>(
+            t,
+            call,
+            format!("/api/v2/authorization/roles/{role_id}"),
+            "/api/v2/authorization/roles/{roleId}",
+            "reading a role's permissions",
+        )
+        .await
+        {
             Ok(role) => perms.extend(role.all_permissions()),
             Err(e) if e.code == ErrorCode::Aborted => return Err(e),
             Err(e) => {
-                checks.push(check_from_error("rolePermissions", &e, "GET /api/v2/authorization/roles/{id} failed"));
+                checks.push(check_from_error(
+                    "rolePermissions",
+                    &e,
+                    "GET /api/v2/authorization/roles/{id} failed",
+                ));
                 return Ok(None);
             }
         }
     }
     perms.sort();
     perms.dedup();
-    checks.push(AccessCheck { name: "rolePermissions".into(), ok: true, status: Some(200), genesys_code: None, detail: format!("The client's roles grant {} permission(s).", perms.len()) });
+    checks.push(AccessCheck {
+        name: "rolePermissions".into(),
+        ok: true,
+        status: Some(200),
+        genesys_code: None,
+        detail: format!("The client's roles grant {} permission(s).", perms.len()),
+    });
     Ok(Some(perms))
 }
 
 /// Ids that come back from Genesys are put in paths only if they cannot change the path.
 fn is_safe_segment(s: &str) -> bool {
-    !s.is_empty() && s.len() <= 128 && s != "." && s != ".." && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
+    !s.is_empty()
+        && s.len() <= 128
+        && s != "."
+        && s != ".."
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
 }
 
-async fn get_json<T: serde::de::DeserializeOwned>(t: &Transport, call: &mut Call<'_>, path: String, route: &'static str, action: &str) -> Result<T, Error> {
-    let req = Request { method: Method::GET, path, route, body: None, action };
+async fn get_json<T: serde::de::DeserializeOwned>(
+    t: &Transport,
+    call: &mut Call<'_>,
+    path: String,
+    route: &'static str,
+    action: &str,
+) -> Result<T, Error> {
+    let req = Request {
+        method: Method::GET,
+        path,
+        route,
+        body: None,
+        action,
+    };
     t.send(&req, call, |status, body| match status {
         200 => match serde_json::from_slice::<T>(body) {
             Ok(v) => Parsed::Accept(v),
@@ -330,7 +517,13 @@ async fn get_json<T: serde::de::DeserializeOwned>(t: &Transport, call: &mut Call
     .map(|r| r.value)
 }
 
-async fn probe(t: &Transport, call: &mut Call<'_>, method: Method, path: String, body: Option<&'static [u8]>) -> Result<Probe, Error> {
+async fn probe(
+    t: &Transport,
+    call: &mut Call<'_>,
+    method: Method,
+    path: String,
+    body: Option<&'static [u8]>,
+) -> Result<Probe, Error> {
     let req = Request {
         method,
         path,
@@ -338,7 +531,16 @@ async fn probe(t: &Transport, call: &mut Call<'_>, method: Method, path: String,
         body: body.map(Bytes::from_static),
         action: "probing access with the nil conversation id",
     };
-    match t.send(&req, call, |status, _| if status == 404 || (200..300).contains(&status) { Parsed::Accept(()) } else { Parsed::Reject }).await {
+    match t
+        .send(&req, call, |status, _| {
+            if status == 404 || (200..300).contains(&status) {
+                Parsed::Accept(())
+            } else {
+                Parsed::Reject
+            }
+        })
+        .await
+    {
         Ok(_) => Ok(Probe::Passed),
         Err(e) if e.code == ErrorCode::Aborted || e.code == ErrorCode::Unauthorized => Err(e),
         Err(e) if e.status == Some(403) => Ok(Probe::Refused {
@@ -354,26 +556,54 @@ async fn probe(t: &Transport, call: &mut Call<'_>, method: Method, path: String,
 
 fn probe_check(name: &str, what: &str, p: &Probe) -> AccessCheck {
     match p {
-        Probe::Passed => AccessCheck { name: name.into(), ok: true, status: Some(404), genesys_code: Some("not.found".into()), detail: format!("{what} with the nil id answered 404 not.found: access is granted.") },
-        Probe::Refused { status, code, permissions, scopes, scope } => AccessCheck {
+        Probe::Passed => AccessCheck {
+            name: name.into(),
+            ok: true,
+            status: Some(404),
+            genesys_code: Some("not.found".into()),
+            detail: format!("{what} with the nil id answered 404 not.found: access is granted."),
+        },
+        Probe::Refused {
+            status,
+            code,
+            permissions,
+            scopes,
+            scope,
+        } => AccessCheck {
             name: name.into(),
             ok: false,
             status: Some(*status),
             genesys_code: code.clone(),
             detail: if *scope {
-                format!("{what} was refused for a missing OAuth scope (needs one of [{}]).", scopes.join(", "))
+                format!(
+                    "{what} was refused for a missing OAuth scope (needs one of [{}]).",
+                    scopes.join(", ")
+                )
             } else if !permissions.is_empty() {
-                format!("{what} was refused: missing permission, {}.", any_of(permissions))
+                format!(
+                    "{what} was refused: missing permission, {}.",
+                    any_of(permissions)
+                )
             } else {
                 format!("{what} was refused (403).")
             },
         },
-        Probe::Inconclusive(why) => AccessCheck { name: name.into(), ok: false, status: None, genesys_code: None, detail: format!("{what}: inconclusive ({why}).") },
+        Probe::Inconclusive(why) => AccessCheck {
+            name: name.into(),
+            ok: false,
+            status: None,
+            genesys_code: None,
+            detail: format!("{what}: inconclusive ({why})."),
+        },
     }
 }
 
 fn check_from_error(name: &str, e: &Error, what: &str) -> AccessCheck {
-    let perms = if e.missing_permissions.is_empty() { bracketed_list(&e.message) } else { e.missing_permissions.clone() };
+    let perms = if e.missing_permissions.is_empty() {
+        bracketed_list(&e.message)
+    } else {
+        e.missing_permissions.clone()
+    };
     AccessCheck {
         name: name.into(),
         ok: false,
@@ -393,9 +623,15 @@ mod tests {
 
     #[test]
     fn grant_types() {
-        assert_eq!(GrantType::from_genesys(Some("CLIENT-CREDENTIALS")), GrantType::ClientCredentials);
+        assert_eq!(
+            GrantType::from_genesys(Some("CLIENT-CREDENTIALS")),
+            GrantType::ClientCredentials
+        );
         assert_eq!(GrantType::from_genesys(Some("CODE")), GrantType::User);
-        assert_eq!(GrantType::from_genesys(Some("SAML2-BEARER")), GrantType::User);
+        assert_eq!(
+            GrantType::from_genesys(Some("SAML2-BEARER")),
+            GrantType::User
+        );
         assert_eq!(GrantType::from_genesys(None), GrantType::Unknown);
     }
 

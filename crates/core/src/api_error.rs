@@ -44,20 +44,25 @@ impl ErrorBody {
 
     /// True for the token endpoint's own rate limit, which it signals as a 400.
     pub fn is_token_rate_limit(&self) -> bool {
-        [&self.message, &self.description, &self.error_description, &self.error]
-            .iter()
-            .filter_map(|s| s.as_deref())
-            .any(|s| s.to_ascii_lowercase().contains("rate limit exceeded"))
+        [
+            &self.message,
+            &self.description,
+            &self.error_description,
+            &self.error,
+        ]
+        .iter()
+        .filter_map(|s| s.as_deref())
+        .any(|s| s.to_ascii_lowercase().contains("rate limit exceeded"))
     }
 
     /// True for a 403 about OAuth scopes rather than role permissions. The code
     /// is UNCONFIRMED, so the message shape is accepted as well.
     pub fn is_scope_error(&self) -> bool {
         self.code.as_deref() == Some("app.not.authorized.for.scope")
-            || self
-                .message
-                .as_deref()
-                .is_some_and(|m| m.to_ascii_lowercase().contains("not authorized to use scope"))
+            || self.message.as_deref().is_some_and(|m| {
+                m.to_ascii_lowercase()
+                    .contains("not authorized to use scope")
+            })
     }
 
     pub fn is_permission_error(&self) -> bool {
@@ -240,19 +245,27 @@ mod tests {
         assert_eq!(e.code, ErrorCode::MissingPermission);
         assert_eq!(
             e.missing_permissions,
-            vec!["conversation:communication:disconnect", "conversation:message:park"]
+            vec![
+                "conversation:communication:disconnect",
+                "conversation:message:park"
+            ]
         );
         assert_eq!(e.genesys_code.as_deref(), Some("missing.any.permissions"));
         assert_eq!(e.correlation_id.as_deref(), Some("c-1"));
         assert!(e.message.contains("OAuth client cleanup-client"));
-        assert!(e.message.contains("one of [conversation:communication:disconnect"));
+        assert!(e
+            .message
+            .contains("one of [conversation:communication:disconnect"));
     }
 
     #[test]
     fn missing_permissions_is_parsed() {
         let body = br#"{"message":"Unable to perform the requested action. You are missing the following permission(s): [conversation:communication:disconnect]","code":"missing.permissions","status":403}"#;
         let e = from_response(403, body, Some("hdr".into()), &ctx());
-        assert_eq!(e.missing_permissions, vec!["conversation:communication:disconnect"]);
+        assert_eq!(
+            e.missing_permissions,
+            vec!["conversation:communication:disconnect"]
+        );
         assert_eq!(e.correlation_id.as_deref(), Some("hdr"));
     }
 
@@ -262,27 +275,56 @@ mod tests {
         let by_msg = br#"{"message":"App not authorized to use scope [conversations]","code":"not.authorized","status":403}"#;
         let e = from_response(403, by_code, None, &ctx());
         assert_eq!(e.code, ErrorCode::MissingScope);
-        assert_eq!(e.missing_scopes, vec!["conversations:readonly", "conversations"]);
-        assert_eq!(from_response(403, by_msg, None, &ctx()).code, ErrorCode::MissingScope);
+        assert_eq!(
+            e.missing_scopes,
+            vec!["conversations:readonly", "conversations"]
+        );
+        assert_eq!(
+            from_response(403, by_msg, None, &ctx()).code,
+            ErrorCode::MissingScope
+        );
     }
 
     #[test]
     fn other_statuses() {
         let plain = br#"{"message":"You are not authorized to perform the requested action.","code":"not.authorized","status":403}"#;
-        assert_eq!(from_response(403, plain, None, &ctx()).code, ErrorCode::Forbidden);
-        assert_eq!(from_response(401, b"", None, &ctx()).code, ErrorCode::Unauthorized);
-        assert_eq!(from_response(404, b"{}", None, &ctx()).code, ErrorCode::NotFound);
-        assert_eq!(from_response(409, b"x", None, &ctx()).code, ErrorCode::Conflict);
-        assert_eq!(from_response(429, b"", None, &ctx()).code, ErrorCode::RateLimited);
-        assert_eq!(from_response(503, b"<html>", None, &ctx()).code, ErrorCode::Upstream);
+        assert_eq!(
+            from_response(403, plain, None, &ctx()).code,
+            ErrorCode::Forbidden
+        );
+        assert_eq!(
+            from_response(401, b"", None, &ctx()).code,
+            ErrorCode::Unauthorized
+        );
+        assert_eq!(
+            from_response(404, b"{}", None, &ctx()).code,
+            ErrorCode::NotFound
+        );
+        assert_eq!(
+            from_response(409, b"x", None, &ctx()).code,
+            ErrorCode::Conflict
+        );
+        assert_eq!(
+            from_response(429, b"", None, &ctx()).code,
+            ErrorCode::RateLimited
+        );
+        assert_eq!(
+            from_response(503, b"<html>", None, &ctx()).code,
+            ErrorCode::Upstream
+        );
         let token_rl = br#"{"error":"invalid_request","description":"rate limit exceeded"}"#;
-        assert_eq!(from_response(400, token_rl, None, &ctx()).code, ErrorCode::RateLimited);
+        assert_eq!(
+            from_response(400, token_rl, None, &ctx()).code,
+            ErrorCode::RateLimited
+        );
     }
 
     #[test]
     fn retry_seconds() {
         assert_eq!(
-            retry_seconds_from_message("Rate limit exceeded the maximum. Retry the request in [7] seconds"),
+            retry_seconds_from_message(
+                "Rate limit exceeded the maximum. Retry the request in [7] seconds"
+            ),
             Some(7)
         );
         assert_eq!(retry_seconds_from_message("nothing"), None);

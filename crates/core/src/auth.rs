@@ -79,7 +79,9 @@ impl TokenSource {
     pub fn principal(&self) -> Principal {
         match &self.credentials {
             Credentials::Static(_) => Principal::StaticToken,
-            Credentials::ClientCredentials { client_id, .. } => Principal::OAuthClient(client_id.clone()),
+            Credentials::ClientCredentials { client_id, .. } => {
+                Principal::OAuthClient(client_id.clone())
+            }
         }
     }
 
@@ -95,7 +97,11 @@ impl TokenSource {
 
     /// The Basic header for the token endpoint.
     pub fn basic_header(&self) -> Option<HeaderValue> {
-        let Credentials::ClientCredentials { client_id, client_secret } = &self.credentials else {
+        let Credentials::ClientCredentials {
+            client_id,
+            client_secret,
+        } = &self.credentials
+        else {
             return None;
         };
         let raw = format!("{client_id}:{}", client_secret.expose_secret());
@@ -136,7 +142,11 @@ impl TokenSource {
         self.refresh_locked(guard, fetch).await
     }
 
-    async fn refresh_locked<F, Fut>(&self, _guard: tokio::sync::MutexGuard<'_, ()>, fetch: F) -> Result<Bearer, Error>
+    async fn refresh_locked<F, Fut>(
+        &self,
+        _guard: tokio::sync::MutexGuard<'_, ()>,
+        fetch: F,
+    ) -> Result<Bearer, Error>
     where
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<TokenResponse, Error>>,
@@ -145,7 +155,13 @@ impl TokenSource {
         let started = Instant::now();
         let token = fetch().await?;
         let header = bearer_header(token.access_token.expose_secret())?;
-        let lifetime = Duration::from_secs_f64(token.expires_in.filter(|s| s.is_finite() && *s > 0.0).unwrap_or(86_400.0).min(1e7));
+        let lifetime = Duration::from_secs_f64(
+            token
+                .expires_in
+                .filter(|s| s.is_finite() && *s > 0.0)
+                .unwrap_or(86_400.0)
+                .min(1e7),
+        );
         // Refresh a tenth of the lifetime early (at most five minutes), measured
         // from when we asked, so a slow token request cannot make us late.
         let buffer = (lifetime / 10).min(Duration::from_secs(300));
@@ -174,7 +190,10 @@ impl TokenSource {
     }
 
     fn snapshot(&self) -> Option<Cached> {
-        self.cached.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        self.cached
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 }
 
@@ -189,7 +208,9 @@ impl Cached {
 
 fn bearer_header(token: &str) -> Result<HeaderValue, Error> {
     let mut h = HeaderValue::from_str(&format!("Bearer {token}")).map_err(|_| {
-        Error::invalid_argument("The access token contains characters that cannot be sent in an HTTP header.")
+        Error::invalid_argument(
+            "The access token contains characters that cannot be sent in an HTTP header.",
+        )
     })?;
     h.set_sensitive(true);
     Ok(h)
@@ -256,10 +277,22 @@ mod tests {
         let src = cc();
         src.bearer(|| async { Ok(token(100.0)) }).await.unwrap();
         tokio::time::advance(Duration::from_secs(85)).await;
-        assert_eq!(src.bearer(|| async { Ok(token(100.0)) }).await.unwrap().generation, 1);
+        assert_eq!(
+            src.bearer(|| async { Ok(token(100.0)) })
+                .await
+                .unwrap()
+                .generation,
+            1
+        );
         tokio::time::advance(Duration::from_secs(6)).await;
         // 91 s into a 100 s token: inside the 10 s buffer, refreshed.
-        assert_eq!(src.bearer(|| async { Ok(token(100.0)) }).await.unwrap().generation, 2);
+        assert_eq!(
+            src.bearer(|| async { Ok(token(100.0)) })
+                .await
+                .unwrap()
+                .generation,
+            2
+        );
     }
 
     #[test]

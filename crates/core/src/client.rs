@@ -2,8 +2,10 @@
 //! retry budget shared by every operation.
 
 use crate::access::{self, ScopeReport};
+use crate::bulk::{self, BulkOptions, BulkReport};
 use crate::close::{self, CloseOptions, CloseResult};
 use crate::config::ConnectionOptions;
+use crate::discover::{self, FindOptions, FindReport};
 use crate::error::Error;
 use crate::events::EventSink;
 use crate::transport::Transport;
@@ -15,22 +17,82 @@ pub struct Client {
     transport: Arc<Transport>,
 }
 
+/// What a sweep found and what it did.
+#[derive(Debug, Clone)]
+pub struct SweepReport {
+    pub found: FindReport,
+    pub bulk: BulkReport,
+    pub dry_run: bool,
+}
+
 impl Client {
     pub fn new(options: &ConnectionOptions, events: Option<EventSink>) -> Result<Self, Error> {
         let config = options.resolve()?;
-        Ok(Client { transport: Arc::new(Transport::new(config, events)?) })
+        Ok(Client {
+            transport: Arc::new(Transport::new(config, events)?),
+        })
     }
 
     pub fn transport(&self) -> &Transport {
         &self.transport
     }
 
-    pub async fn close_conversation(&self, id: &serde_json::Value, opts: &CloseOptions, cancel: &CancellationToken) -> Result<CloseResult, Error> {
+    pub async fn close_conversation(
+        &self,
+        id: &serde_json::Value,
+        opts: &CloseOptions,
+        cancel: &CancellationToken,
+    ) -> Result<CloseResult, Error> {
         close::close_conversation(&self.transport, id, opts, cancel).await
     }
 
     pub async fn check_scopes(&self, cancel: &CancellationToken) -> Result<ScopeReport, Error> {
         access::check_scopes(&self.transport, cancel).await
+    }
+
+    pub async fn close_many(
+        &self,
+        ids: Vec<serde_json::Value>,
+        opts: &BulkOptions,
+        cancel: &CancellationToken,
+    ) -> Result<BulkReport, Error> {
+        bulk::close_many(&self.transport, ids, opts, cancel).await
+    }
+
+    pub async fn find_idle(
+        &self,
+        opts: &FindOptions,
+        cancel: &CancellationToken,
+    ) -> Result<FindReport, Error> {
+        discover::find_idle(&self.transport, opts, cancel).await
+    }
+
+    /// Finds idle conversations, then closes them. Each is re-read before it
+    /// is ended (analytics can lag), so `fast` is never used here.
+    pub async fn sweep(
+        &self,
+        find: &FindOptions,
+        bulk_opts: BulkOptions,
+        dry_run: bool,
+        cancel: &CancellationToken,
+    ) -> Result<SweepReport, Error> {
+        bulk_opts.validate()?;
+        let found = self.find_idle(find, cancel).await?;
+        let ids = found
+            .conversations
+            .iter()
+            .map(|c| serde_json::Value::String(c.conversation_id.clone()))
+            .collect();
+        let mut opts = bulk_opts;
+        opts.close.fast = false;
+        opts.close.dry_run = dry_run;
+        opts.close.message_types = find.message_types.clone();
+        let bulk = self.close_many(ids, &opts, cancel).await?;
+        Ok(SweepReport {
+            found,
+            bulk,
+            dry_run,
+        })
     }
 
     /// How many token requests this client has made.

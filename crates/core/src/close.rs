@@ -15,7 +15,8 @@ use tokio_util::sync::CancellationToken;
 
 pub const DISCONNECT_BODY: &[u8] = br#"{"state":"disconnected"}"#;
 const ROUTE_MESSAGE_CONVERSATION: &str = "/api/v2/conversations/messages/{conversationId}";
-const ROUTE_PARTICIPANT: &str = "/api/v2/conversations/messages/{conversationId}/participants/{participantId}";
+const ROUTE_PARTICIPANT: &str =
+    "/api/v2/conversations/messages/{conversationId}/participants/{participantId}";
 const ROUTE_TEARDOWN: &str = "/api/v2/conversations/{conversationId}/disconnect";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,6 +25,8 @@ pub enum Outcome {
     AlreadyClosed,
     NotFound,
     Skipped,
+    /// Dry run: the conversation is open and would have been ended.
+    WouldClose,
 }
 
 impl Outcome {
@@ -33,6 +36,7 @@ impl Outcome {
             Outcome::AlreadyClosed => "alreadyClosed",
             Outcome::NotFound => "notFound",
             Outcome::Skipped => "skipped",
+            Outcome::WouldClose => "wouldClose",
         }
     }
 }
@@ -73,6 +77,8 @@ pub struct CloseOptions {
     pub fast: bool,
     /// Message types this cleanup may end (default: only `webmessaging`).
     pub message_types: Vec<String>,
+    /// Read and decide, but write nothing (outcome `wouldClose` for open ones).
+    pub dry_run: bool,
 }
 
 impl Default for CloseOptions {
@@ -84,6 +90,7 @@ impl Default for CloseOptions {
             teardown_stuck: false,
             fast: false,
             message_types: vec!["webmessaging".to_string()],
+            dry_run: false,
         }
     }
 }
@@ -142,7 +149,9 @@ pub fn decide(conv: &MessageConversation, opts: &CloseOptions) -> Decision {
         .iter()
         .filter_map(|p| p.message_type.as_deref())
         .collect();
-    let allowed = types.iter().any(|t| opts.message_types.iter().any(|m| m == t));
+    let allowed = types
+        .iter()
+        .any(|t| opts.message_types.iter().any(|m| m == t));
     if !allowed {
         let reason = match types.first() {
             Some(t) => format!(
@@ -156,7 +165,11 @@ pub fn decide(conv: &MessageConversation, opts: &CloseOptions) -> Decision {
     let mut wrapup = Vec::new();
     let mut open = Vec::new();
     for p in conv.participants.iter().filter(|p| !p.is_ended()) {
-        if opts.wrapup_code.is_some() && p.is_agent() && p.wrapup_required == Some(true) && p.wrapup.is_none() {
+        if opts.wrapup_code.is_some()
+            && p.is_agent()
+            && p.wrapup_required == Some(true)
+            && p.wrapup.is_none()
+        {
             wrapup.push(p.id.clone());
         } else {
             open.push(p.id.clone());
@@ -178,17 +191,31 @@ pub async fn close_conversation(
     cancel: &CancellationToken,
 ) -> Result<CloseResult, Error> {
     let id = ids::conversation_id_value(raw_id)?;
-    opts.validate()?;
+    close_valid_id(t, id, opts, cancel).await.0
+}
+
+/// Ends a conversation whose id is already validated, and returns the
+/// request counters even when it fails (bulk reports count every request).
+pub async fn close_valid_id(
+    t: &Transport,
+    id: String,
+    opts: &CloseOptions,
+    cancel: &CancellationToken,
+) -> (Result<CloseResult, Error>, CallStats) {
+    if let Err(e) = opts.validate() {
+        return (Err(e), CallStats::default());
+    }
     if cancel.is_cancelled() {
-        return Err(Error::aborted());
+        return (Err(Error::aborted()), CallStats::default());
     }
     let mut call = t.call(cancel);
-    let (outcome, reason, method, disconnected) = if opts.fast && opts.wrapup_code.is_none() {
-        fast_close(t, &id, opts, &mut call).await?
+    let step = if opts.fast && opts.wrapup_code.is_none() && !opts.dry_run {
+        fast_close(t, &id, opts, &mut call).await
     } else {
-        full_close(t, &id, opts, &mut call).await?
+        full_close(t, &id, opts, &mut call).await
     };
-    Ok(CloseResult {
+    let stats = call.stats.clone();
+    let result = step.map(|(outcome, reason, method, disconnected)| CloseResult {
         conversation_id: id,
         outcome,
         reason,
@@ -196,12 +223,18 @@ pub async fn close_conversation(
         participants_disconnected: disconnected,
         elapsed_ms: call.started.elapsed().as_secs_f64() * 1000.0,
         stats: call.stats,
-    })
+    });
+    (result, stats)
 }
 
 type Step = (Outcome, Option<String>, CloseMethod, u32);
 
-async fn full_close(t: &Transport, id: &str, opts: &CloseOptions, call: &mut Call<'_>) -> Result<Step, Error> {
+async fn full_close(
+    t: &Transport,
+    id: &str,
+    opts: &CloseOptions,
+    call: &mut Call<'_>,
+) -> Result<Step, Error> {
     let conv = match read(t, id, call).await? {
         Read::NotFound => return Ok((Outcome::NotFound, None, CloseMethod::None, 0)),
         Read::Found(c) => c,
@@ -218,7 +251,12 @@ async fn end_from_state(
 ) -> Result<Step, Error> {
     let (wrapup, open) = match decide(conv, opts) {
         Decision::AlreadyClosed => return Ok((Outcome::AlreadyClosed, None, CloseMethod::None, 0)),
-        Decision::Skip(reason) => return Ok((Outcome::Skipped, Some(reason), CloseMethod::None, 0)),
+        Decision::Skip(reason) => {
+            return Ok((Outcome::Skipped, Some(reason), CloseMethod::None, 0))
+        }
+        Decision::End { .. } if opts.dry_run => {
+            return Ok((Outcome::WouldClose, None, CloseMethod::None, 0))
+        }
         Decision::End { wrapup, open } => (wrapup, open),
     };
     let mut disconnected = 0u32;
@@ -235,14 +273,18 @@ async fn end_from_state(
                 method = CloseMethod::Conversation;
                 disconnected += open.len() as u32;
             }
-            Ok(PatchAnswer::NotFound) => return Ok((Outcome::NotFound, None, CloseMethod::None, disconnected)),
+            Ok(PatchAnswer::NotFound) => {
+                return Ok((Outcome::NotFound, None, CloseMethod::None, disconnected))
+            }
             Err(e) if is_refusal(&e) => {
                 // The whole-conversation PATCH needs disconnect or park; the
                 // per-participant one also accepts wrapup or call:record.
                 for pid in &open {
                     match patch_participant(t, id, pid, None, call).await {
                         Ok(true) => disconnected += 1,
-                        Ok(false) => return Ok((Outcome::NotFound, None, CloseMethod::None, disconnected)),
+                        Ok(false) => {
+                            return Ok((Outcome::NotFound, None, CloseMethod::None, disconnected))
+                        }
                         Err(e2) => return Err(combine_refusals(e, e2, id)),
                     }
                 }
@@ -252,7 +294,11 @@ async fn end_from_state(
                 return Ok(match read(t, id, call).await? {
                     Read::NotFound => (Outcome::NotFound, None, CloseMethod::None, disconnected),
                     Read::Found(c) if decide(&c, opts) == Decision::AlreadyClosed => {
-                        let outcome = if disconnected > 0 { Outcome::Closed } else { Outcome::AlreadyClosed };
+                        let outcome = if disconnected > 0 {
+                            Outcome::Closed
+                        } else {
+                            Outcome::AlreadyClosed
+                        };
                         (outcome, None, method_if(disconnected), disconnected)
                     }
                     Read::Found(_) => return Err(e),
@@ -278,7 +324,12 @@ fn method_if(disconnected: u32) -> CloseMethod {
 /// One PATCH, no read. 200 -> closed (or already closed, when the answer shows
 /// the conversation ended before we asked); 404 -> not found; a refusal or a
 /// state conflict falls back to the full path, which reads.
-async fn fast_close(t: &Transport, id: &str, opts: &CloseOptions, call: &mut Call<'_>) -> Result<Step, Error> {
+async fn fast_close(
+    t: &Transport,
+    id: &str,
+    opts: &CloseOptions,
+    call: &mut Call<'_>,
+) -> Result<Step, Error> {
     let asked_at = SystemTime::now();
     match patch_conversation(t, id, call).await {
         Ok(PatchAnswer::Done(Some((summary, date)))) => {
@@ -289,7 +340,12 @@ async fn fast_close(t: &Transport, id: &str, opts: &CloseOptions, call: &mut Cal
             if opts.verify {
                 method = verify(t, id, opts, call, method).await?;
             }
-            Ok((Outcome::Closed, None, method, summary.participants.len() as u32))
+            Ok((
+                Outcome::Closed,
+                None,
+                method,
+                summary.participants.len() as u32,
+            ))
         }
         Ok(PatchAnswer::Done(None)) => Ok((Outcome::Closed, None, CloseMethod::Conversation, 0)),
         Ok(PatchAnswer::NotFound) => Ok((Outcome::NotFound, None, CloseMethod::None, 0)),
@@ -301,7 +357,11 @@ async fn fast_close(t: &Transport, id: &str, opts: &CloseOptions, call: &mut Cal
 /// True when the PATCH answer shows a conversation that had ended well before
 /// we asked (Genesys answers 200 without change for an ended conversation).
 fn ended_before(summary: &ConversationSummary, server_now: SystemTime, call: &Call<'_>) -> bool {
-    let Some(end) = summary.end_time.as_deref().and_then(|s| humantime::parse_rfc3339_weak(s.trim_end_matches('Z')).ok()) else {
+    let Some(end) = summary
+        .end_time
+        .as_deref()
+        .and_then(|s| humantime::parse_rfc3339_weak(s.trim_end_matches('Z')).ok())
+    else {
         return false;
     };
     // `Date` has one-second resolution and the request took a while: allow both.
@@ -340,13 +400,20 @@ async fn verify(
 }
 
 /// Re-reads with growing pauses until every participant is ended.
-async fn poll_until_ended(t: &Transport, id: &str, opts: &CloseOptions, call: &mut Call<'_>) -> Result<bool, Error> {
+async fn poll_until_ended(
+    t: &Transport,
+    id: &str,
+    opts: &CloseOptions,
+    call: &mut Call<'_>,
+) -> Result<bool, Error> {
     let give_up = tokio::time::Instant::now() + opts.verify_timeout;
     let mut pause = Duration::from_millis(100);
     loop {
         match read(t, id, call).await? {
             Read::NotFound => return Ok(true),
-            Read::Found(c) if c.participants.iter().all(MessageParticipant::is_ended) => return Ok(true),
+            Read::Found(c) if c.participants.iter().all(MessageParticipant::is_ended) => {
+                return Ok(true)
+            }
             Read::Found(_) => {}
         }
         let now = tokio::time::Instant::now();
@@ -418,7 +485,11 @@ enum PatchAnswer {
     NotFound,
 }
 
-async fn patch_conversation(t: &Transport, id: &str, call: &mut Call<'_>) -> Result<PatchAnswer, Error> {
+async fn patch_conversation(
+    t: &Transport,
+    id: &str,
+    call: &mut Call<'_>,
+) -> Result<PatchAnswer, Error> {
     let action = format!("ending message conversation {id}");
     let req = Request {
         method: Method::PATCH,
@@ -451,7 +522,9 @@ async fn patch_participant(
 ) -> Result<bool, Error> {
     let pid = ids::from_response("participant", participant_id)?;
     let body = match wrapup_code {
-        Some(code) => serde_json::json!({"state": "disconnected", "wrapup": {"code": code}}).to_string(),
+        Some(code) => {
+            serde_json::json!({"state": "disconnected", "wrapup": {"code": code}}).to_string()
+        }
         None => String::from_utf8_lossy(DISCONNECT_BODY).into_owned(),
     };
     let action = format!("disconnecting participant {pid} of conversation {id}");
@@ -503,13 +576,20 @@ mod tests {
                 })
             })
             .collect::<Vec<_>>();
-        serde_json::from_value(serde_json::json!({"id": "c", "participants": participants})).unwrap()
+        serde_json::from_value(serde_json::json!({"id": "c", "participants": participants}))
+            .unwrap()
     }
 
     #[test]
     fn ended_conversations_need_no_write() {
-        let c = conv(&[("customer", "disconnected", "webmessaging", None), ("agent", "terminated", "webmessaging", None)]);
-        assert_eq!(decide(&c, &CloseOptions::default()), Decision::AlreadyClosed);
+        let c = conv(&[
+            ("customer", "disconnected", "webmessaging", None),
+            ("agent", "terminated", "webmessaging", None),
+        ]);
+        assert_eq!(
+            decide(&c, &CloseOptions::default()),
+            Decision::AlreadyClosed
+        );
     }
 
     #[test]
@@ -519,7 +599,10 @@ mod tests {
             Decision::Skip(r) => assert!(r.contains("whatsapp"), "{r}"),
             d => panic!("{d:?}"),
         }
-        let opts = CloseOptions { message_types: vec!["whatsapp".into()], ..Default::default() };
+        let opts = CloseOptions {
+            message_types: vec!["whatsapp".into()],
+            ..Default::default()
+        };
         assert!(matches!(decide(&c, &opts), Decision::End { .. }));
     }
 
@@ -531,17 +614,35 @@ mod tests {
             ("acd", "disconnected", "webmessaging", None),
         ]);
         let plain = decide(&c, &CloseOptions::default());
-        assert_eq!(plain, Decision::End { wrapup: vec![], open: vec!["00000000-0000-4000-8000-000000000000".into(), "00000000-0000-4000-8000-000000000001".into()] });
-        let with_code = CloseOptions { wrapup_code: Some("3fa85f64-5717-4562-b3fc-2c963f66afa6".into()), ..Default::default() };
+        assert_eq!(
+            plain,
+            Decision::End {
+                wrapup: vec![],
+                open: vec![
+                    "00000000-0000-4000-8000-000000000000".into(),
+                    "00000000-0000-4000-8000-000000000001".into()
+                ]
+            }
+        );
+        let with_code = CloseOptions {
+            wrapup_code: Some("3fa85f64-5717-4562-b3fc-2c963f66afa6".into()),
+            ..Default::default()
+        };
         assert_eq!(
             decide(&c, &with_code),
-            Decision::End { wrapup: vec!["00000000-0000-4000-8000-000000000001".into()], open: vec!["00000000-0000-4000-8000-000000000000".into()] }
+            Decision::End {
+                wrapup: vec!["00000000-0000-4000-8000-000000000001".into()],
+                open: vec!["00000000-0000-4000-8000-000000000000".into()]
+            }
         );
     }
 
     #[test]
     fn wrapup_code_must_be_a_uuid() {
-        let o = CloseOptions { wrapup_code: Some("Resolved".into()), ..Default::default() };
+        let o = CloseOptions {
+            wrapup_code: Some("Resolved".into()),
+            ..Default::default()
+        };
         assert_eq!(o.validate().unwrap_err().code, ErrorCode::InvalidArgument);
     }
 }

@@ -44,7 +44,13 @@ impl ConnectionOptions {
             (None, None) => region::resolve_region(region::DEFAULT_REGION)?,
         };
         let credentials = self.credentials()?;
-        let attempt_timeout = duration_ms("timeoutMs", self.timeout_ms, DEFAULT_TIMEOUT_MS, 1.0, 600_000.0)?;
+        let attempt_timeout = duration_ms(
+            "timeoutMs",
+            self.timeout_ms,
+            DEFAULT_TIMEOUT_MS,
+            1.0,
+            600_000.0,
+        )?;
         let mut policy = RetryPolicy::default();
         if let Some(n) = self.max_retries {
             if !(n.is_finite() && n.fract() == 0.0 && (0.0..=20.0).contains(&n)) {
@@ -63,7 +69,13 @@ impl ConnectionOptions {
         )?;
         let deadline = match self.deadline_ms {
             None => None,
-            Some(_) => Some(duration_ms("deadlineMs", self.deadline_ms, 0.0, 1.0, 86_400_000.0)?),
+            Some(_) => Some(duration_ms(
+                "deadlineMs",
+                self.deadline_ms,
+                0.0,
+                1.0,
+                86_400_000.0,
+            )?),
         };
         Ok(ClientConfig {
             endpoints,
@@ -79,7 +91,11 @@ impl ConnectionOptions {
             .access_token
             .as_ref()
             .filter(|t| !t.expose_secret().trim().is_empty());
-        let id = self.client_id.as_deref().map(str::trim).filter(|s| !s.is_empty());
+        let id = self
+            .client_id
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty());
         let secret = self
             .client_secret
             .as_ref()
@@ -116,7 +132,13 @@ impl ConnectionOptions {
 }
 
 /// Validates a millisecond option (finite, within bounds) into a Duration.
-pub fn duration_ms(name: &str, v: Option<f64>, default: f64, min: f64, max: f64) -> Result<Duration, Error> {
+pub fn duration_ms(
+    name: &str,
+    v: Option<f64>,
+    default: f64,
+    min: f64,
+    max: f64,
+) -> Result<Duration, Error> {
     let v = v.unwrap_or(default);
     if !v.is_finite() || v < min || v > max {
         return Err(Error::invalid_argument(format!(
@@ -168,7 +190,10 @@ mod tests {
             client_secret: Some(SecretString::from("y")),
             ..Default::default()
         };
-        assert!(matches!(cc.resolve().unwrap().credentials, Credentials::ClientCredentials { .. }));
+        assert!(matches!(
+            cc.resolve().unwrap().credentials,
+            Credentials::ClientCredentials { .. }
+        ));
     }
 
     #[test]
@@ -183,7 +208,12 @@ mod tests {
         assert!(!dbg.contains("super-secret"), "{dbg}");
         let e = o.resolve().unwrap_err();
         assert!(!format!("{e:?}{e}").contains("super-secret"));
-        let ok = ConnectionOptions { client_id: None, ..o }.resolve().unwrap_err();
+        let ok = ConnectionOptions {
+            client_id: None,
+            ..o
+        }
+        .resolve()
+        .unwrap_err();
         assert!(!format!("{ok:?}").contains("super-secret"));
         let c = token().resolve().unwrap();
         assert!(!format!("{c:?}").contains("tok-123"));
@@ -191,7 +221,12 @@ mod tests {
 
     #[test]
     fn number_rules() {
-        for (opt, bad) in [("timeoutMs", -1.0), ("timeoutMs", f64::NAN), ("maxRetries", 1.5), ("maxRetries", 99.0)] {
+        for (opt, bad) in [
+            ("timeoutMs", -1.0),
+            ("timeoutMs", f64::NAN),
+            ("maxRetries", 1.5),
+            ("maxRetries", 99.0),
+        ] {
             let mut o = token();
             match opt {
                 "timeoutMs" => o.timeout_ms = Some(bad),

@@ -4,9 +4,11 @@
 pub mod access;
 pub mod api_error;
 pub mod auth;
+pub mod bulk;
 pub mod client;
 pub mod close;
 pub mod config;
+pub mod discover;
 pub mod error;
 pub mod events;
 pub mod ids;

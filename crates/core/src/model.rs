@@ -35,7 +35,10 @@ pub struct MessageParticipant {
 impl MessageParticipant {
     /// Ended: `disconnected` or `terminated` (Genesys has no conversation-level state).
     pub fn is_ended(&self) -> bool {
-        matches!(self.state.as_deref(), Some("disconnected") | Some("terminated"))
+        matches!(
+            self.state.as_deref(),
+            Some("disconnected") | Some("terminated")
+        )
     }
 
     pub fn is_agent(&self) -> bool {
@@ -168,19 +171,43 @@ mod tests {
 
     #[test]
     fn wildcards() {
-        assert!(permission_covers("conversation:*:*", "conversation:communication:disconnect"));
-        assert!(permission_covers("conversation:communication:*", "conversation:communication:disconnect"));
-        assert!(!permission_covers("conversation:communication:view", "conversation:communication:disconnect"));
+        assert!(permission_covers(
+            "conversation:*:*",
+            "conversation:communication:disconnect"
+        ));
+        assert!(permission_covers(
+            "conversation:communication:*",
+            "conversation:communication:disconnect"
+        ));
+        assert!(!permission_covers(
+            "conversation:communication:view",
+            "conversation:communication:disconnect"
+        ));
         assert!(permission_covers("*", "a:b:c"));
     }
 
     #[test]
     fn lenient_parsing() {
         let c: MessageConversation = serde_json::from_str(r#"{"id":"x","participants":[{"id":"p","state":"connected","type":"webmessaging","extra":{"a":1}}]}"#).unwrap();
-        assert_eq!(c.participants[0].message_type.as_deref(), Some("webmessaging"));
-        let t: TokenInfo = serde_json::from_str(r#"{"OAuthClient":{"id":"c","authorizedGrantType":"CLIENT-CREDENTIALS"}}"#).unwrap();
-        assert_eq!(t.oauth_client.unwrap().authorized_grant_type.as_deref(), Some("CLIENT-CREDENTIALS"));
+        assert_eq!(
+            c.participants[0].message_type.as_deref(),
+            Some("webmessaging")
+        );
+        let t: TokenInfo = serde_json::from_str(
+            r#"{"OAuthClient":{"id":"c","authorizedGrantType":"CLIENT-CREDENTIALS"}}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            t.oauth_client.unwrap().authorized_grant_type.as_deref(),
+            Some("CLIENT-CREDENTIALS")
+        );
         let r: Role = serde_json::from_str(r#"{"permissionPolicies":[{"domain":"conversation","entityName":"communication","actionSet":["disconnect","view"]}]}"#).unwrap();
-        assert_eq!(r.all_permissions(), vec!["conversation:communication:disconnect", "conversation:communication:view"]);
+        assert_eq!(
+            r.all_permissions(),
+            vec![
+                "conversation:communication:disconnect",
+                "conversation:communication:view"
+            ]
+        );
     }
 }

@@ -155,7 +155,10 @@ mod tests {
         let waits: Vec<Duration> = (0..10).map(|_| p.reserve(now)).collect();
         assert_eq!(waits[0], Duration::ZERO);
         let step = waits[1];
-        assert!(step > Duration::from_millis(100) && step < Duration::from_millis(106), "{step:?}");
+        assert!(
+            step > Duration::from_millis(100) && step < Duration::from_millis(106),
+            "{step:?}"
+        );
         assert!((waits[9].as_secs_f64() - 9.0 * step.as_secs_f64()).abs() < 1e-6);
         let rate = p.target_rate().unwrap();
         assert!((rate - 9.7).abs() < 0.01, "{rate}");

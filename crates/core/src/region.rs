@@ -122,7 +122,9 @@ pub fn resolve_base_url(input: &str) -> Result<Endpoints, Error> {
         other => {
             return Err(Error::new(
                 ErrorCode::InsecureUrl,
-                format!("baseUrl scheme {other:?} is not supported: use https (or http to loopback)."),
+                format!(
+                    "baseUrl scheme {other:?} is not supported: use https (or http to loopback)."
+                ),
             ))
         }
     }
@@ -191,7 +193,9 @@ mod tests {
             ErrorCode::InsecureUrl
         );
         assert_eq!(
-            resolve_base_url("http://localhost.evil.com").unwrap_err().code,
+            resolve_base_url("http://localhost.evil.com")
+                .unwrap_err()
+                .code,
             ErrorCode::InsecureUrl
         );
         assert_eq!(
@@ -203,7 +207,9 @@ mod tests {
             ErrorCode::InvalidArgument
         );
         assert_eq!(
-            resolve_base_url("https://u:p@example.com").unwrap_err().code,
+            resolve_base_url("https://u:p@example.com")
+                .unwrap_err()
+                .code,
             ErrorCode::InvalidArgument
         );
         assert_eq!(

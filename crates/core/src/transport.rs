@@ -68,7 +68,8 @@ pub struct Call<'a> {
 
 impl Call<'_> {
     fn remaining(&self) -> Option<Duration> {
-        self.deadline.map(|d| d.saturating_duration_since(Instant::now()))
+        self.deadline
+            .map(|d| d.saturating_duration_since(Instant::now()))
     }
 }
 
@@ -109,7 +110,12 @@ impl Transport {
             .pool_max_idle_per_host(256)
             .tcp_nodelay(true)
             .build()
-            .map_err(|e| Error::new(ErrorCode::Network, format!("Could not build the HTTP client: {e}")))?;
+            .map_err(|e| {
+                Error::new(
+                    ErrorCode::Network,
+                    format!("Could not build the HTTP client: {e}"),
+                )
+            })?;
         Ok(Transport {
             http,
             token_url: format!("{}/oauth/token", config.endpoints.login_base),
@@ -187,10 +193,25 @@ impl Transport {
                 let token_stats = &mut token_stats;
                 async move {
                     if let Some(sink) = &events {
-                        sink(Event::new(EventKind::TokenRefresh, "POST", "/oauth/token", 0));
+                        sink(Event::new(
+                            EventKind::TokenRefresh,
+                            "POST",
+                            "/oauth/token",
+                            0,
+                        ));
                     }
-                    let basic = basic.ok_or_else(|| Error::new(ErrorCode::Unauthorized, "No client credentials to fetch a token with."))?;
-                    let mut inner = Call { stats: CallStats::default(), cancel, deadline, started: Instant::now() };
+                    let basic = basic.ok_or_else(|| {
+                        Error::new(
+                            ErrorCode::Unauthorized,
+                            "No client credentials to fetch a token with.",
+                        )
+                    })?;
+                    let mut inner = Call {
+                        stats: CallStats::default(),
+                        cancel,
+                        deadline,
+                        started: Instant::now(),
+                    };
                     let req = Request {
                         method: Method::POST,
                         path: String::new(),
@@ -206,9 +227,17 @@ impl Transport {
                         _ => Parsed::Reject,
                     };
                     // Boxed: execute -> bearer -> execute is a (bounded) async recursion.
-                    let reply = Box::pin(self.execute(&req, &mut inner, AuthMode::TokenEndpoint(basic), &parse)).await;
+                    let reply = Box::pin(self.execute(
+                        &req,
+                        &mut inner,
+                        AuthMode::TokenEndpoint(basic),
+                        &parse,
+                    ))
+                    .await;
                     *token_stats = inner.stats;
-                    reply.map(|r| r.value).map_err(|e| token_error(e, &self.token_url))
+                    reply
+                        .map(|r| r.value)
+                        .map_err(|e| token_error(e, &self.token_url))
                 }
             })
             .await;
@@ -224,7 +253,10 @@ impl Transport {
         parse: &(dyn Fn(u16, &[u8]) -> Parsed<T> + Sync),
     ) -> Result<Reply<T>, Error> {
         let principal = self.auth.principal();
-        let ctx = Context { action: req.action, principal: &principal };
+        let ctx = Context {
+            action: req.action,
+            principal: &principal,
+        };
         let method_name = method_str(&req.method);
         let mut attempt: u32 = 0;
         let mut replayed_401 = false;
@@ -237,7 +269,12 @@ impl Transport {
                     let wait = self.pacer.reserve(Instant::now());
                     if !wait.is_zero() {
                         self.emit(|| {
-                            let mut e = Event::new(EventKind::RateLimitWait, method_name, req.route, attempt);
+                            let mut e = Event::new(
+                                EventKind::RateLimitWait,
+                                method_name,
+                                req.route,
+                                attempt,
+                            );
                             e.wait_ms = Some(wait.as_secs_f64() * 1000.0);
                             e
                         });
@@ -249,23 +286,33 @@ impl Transport {
             };
             let timeout = match call.remaining() {
                 Some(rem) if rem.is_zero() => {
-                    return Err(Error::new(ErrorCode::Timeout, format!("The deadline passed before {} could be sent.", req.action)))
+                    return Err(Error::new(
+                        ErrorCode::Timeout,
+                        format!("The deadline passed before {} could be sent.", req.action),
+                    ))
                 }
                 Some(rem) => self.attempt_timeout.min(rem),
                 None => self.attempt_timeout,
             };
             let (url, auth_header) = match (&mode, &bearer) {
                 (AuthMode::TokenEndpoint(basic), _) => (self.token_url.clone(), basic.clone()),
-                (AuthMode::Bearer, Some(b)) => (format!("{}{}", self.api_base, req.path), b.header.clone()),
+                (AuthMode::Bearer, Some(b)) => {
+                    (format!("{}{}", self.api_base, req.path), b.header.clone())
+                }
                 (AuthMode::Bearer, None) => unreachable!("bearer mode always has a bearer"),
             };
             let content_type = match mode {
                 AuthMode::TokenEndpoint(_) => "application/x-www-form-urlencoded",
                 AuthMode::Bearer => "application/json",
             };
-            let mut builder = self.http.request(req.method.clone(), url).header(AUTHORIZATION, auth_header);
+            let mut builder = self
+                .http
+                .request(req.method.clone(), url)
+                .header(AUTHORIZATION, auth_header);
             if let Some(body) = &req.body {
-                builder = builder.header(CONTENT_TYPE, content_type).body(body.clone());
+                builder = builder
+                    .header(CONTENT_TYPE, content_type)
+                    .body(body.clone());
             }
             self.emit(|| Event::new(EventKind::Request, method_name, req.route, attempt));
             let sent_at = Instant::now();
@@ -413,11 +460,13 @@ impl Transport {
             }
             // Honouring a server's Retry-After does not draw from the budget:
             // it cannot add load. Every other retry does.
-            let allowed = attempt < self.policy.max_retries && (retry_after.is_some() || self.budget.try_acquire(cost));
+            let allowed = attempt < self.policy.max_retries
+                && (retry_after.is_some() || self.budget.try_acquire(cost));
             if !allowed {
                 return Err(err);
             }
-            let wait = retry_after.unwrap_or_else(|| self.policy.backoff(attempt, rand::random::<f64>()));
+            let wait =
+                retry_after.unwrap_or_else(|| self.policy.backoff(attempt, rand::random::<f64>()));
             if call.remaining().is_some_and(|rem| wait >= rem) {
                 return Err(err);
             }
@@ -478,7 +527,11 @@ fn retry_after(headers: &HeaderMap, body: &ErrorBody) -> Option<Duration> {
             return Some(when.duration_since(SystemTime::now()).unwrap_or_default());
         }
     }
-    if let Some(secs) = body.message.as_deref().and_then(api_error::retry_seconds_from_message) {
+    if let Some(secs) = body
+        .message
+        .as_deref()
+        .and_then(api_error::retry_seconds_from_message)
+    {
         return Some(Duration::from_secs(secs));
     }
     header_str(headers, "inin-ratelimit-reset")

@@ -1,0 +1,259 @@
+//! Closing many conversations: bounded concurrency over one shared transport
+//! (so one pacer keeps the whole run under the rate limit), exactly one result
+//! per input id in input order, duplicates and invalid ids reported without a
+//! request, progress at a bounded rate, and an abort that loses nothing.
+
+use crate::close::{self, CloseOptions, CloseResult, Outcome};
+use crate::error::Error;
+use crate::ids;
+use crate::transport::Transport;
+use futures::StreamExt;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+pub const DEFAULT_CONCURRENCY: usize = 8;
+pub const MAX_CONCURRENCY: usize = 256;
+
+/// One input id's result.
+#[derive(Debug, Clone)]
+pub enum BulkEntry {
+    Done(CloseResult),
+    Failed {
+        conversation_id: String,
+        error: Error,
+    },
+    /// The id appeared earlier in the input: never closed twice.
+    Duplicate {
+        conversation_id: String,
+    },
+    /// The run was aborted before (or while) this id was handled.
+    Aborted {
+        conversation_id: String,
+    },
+}
+
+impl BulkEntry {
+    pub fn outcome(&self) -> &'static str {
+        match self {
+            BulkEntry::Done(r) => r.outcome.as_str(),
+            BulkEntry::Failed { .. } => "failed",
+            BulkEntry::Duplicate { .. } => "duplicate",
+            BulkEntry::Aborted { .. } => "aborted",
+        }
+    }
+}
+
+/// Counts by outcome; they add up to `total`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub total: u32,
+    pub done: u32,
+    pub closed: u32,
+    pub already_closed: u32,
+    pub not_found: u32,
+    pub skipped: u32,
+    pub would_close: u32,
+    pub duplicate: u32,
+    pub failed: u32,
+    pub aborted: u32,
+}
+
+impl Counts {
+    fn add(&mut self, e: &BulkEntry) {
+        self.done += 1;
+        match e {
+            BulkEntry::Done(r) => match r.outcome {
+                Outcome::Closed => self.closed += 1,
+                Outcome::AlreadyClosed => self.already_closed += 1,
+                Outcome::NotFound => self.not_found += 1,
+                Outcome::Skipped => self.skipped += 1,
+                Outcome::WouldClose => self.would_close += 1,
+            },
+            BulkEntry::Failed { .. } => self.failed += 1,
+            BulkEntry::Duplicate { .. } => self.duplicate += 1,
+            BulkEntry::Aborted { .. } => self.aborted += 1,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct BulkReport {
+    pub counts: Counts,
+    pub results: Vec<BulkEntry>,
+    pub requests: u32,
+    pub retries: u32,
+    pub rate_limited: u32,
+    pub elapsed_ms: f64,
+}
+
+/// Receives progress; called at most once per interval, plus once at the end.
+pub type ProgressSink = Arc<dyn Fn(Counts) + Send + Sync>;
+
+pub struct BulkOptions {
+    pub concurrency: usize,
+    pub close: CloseOptions,
+    pub progress: Option<ProgressSink>,
+    pub progress_interval: Duration,
+}
+
+impl Default for BulkOptions {
+    fn default() -> Self {
+        BulkOptions {
+            concurrency: DEFAULT_CONCURRENCY,
+            close: CloseOptions::default(),
+            progress: None,
+            progress_interval: Duration::from_millis(100),
+        }
+    }
+}
+
+impl BulkOptions {
+    pub fn validate(&self) -> Result<(), Error> {
+        if self.concurrency == 0 || self.concurrency > MAX_CONCURRENCY {
+            return Err(Error::invalid_argument(format!(
+                "concurrency must be a whole number from 1 to {MAX_CONCURRENCY}, got {}.",
+                self.concurrency
+            )));
+        }
+        self.close.validate()
+    }
+}
+
+/// Coalesces progress: the sink sees at most one update per interval.
+struct Progress {
+    sink: Option<ProgressSink>,
+    interval: Duration,
+    state: Mutex<(Counts, Option<Instant>)>,
+}
+
+impl Progress {
+    fn record(&self, entry: &BulkEntry) {
+        let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        st.0.add(entry);
+        let Some(sink) = &self.sink else { return };
+        let now = Instant::now();
+        if st
+            .1
+            .is_none_or(|last| now.duration_since(last) >= self.interval)
+        {
+            st.1 = Some(now);
+            sink(st.0);
+        }
+    }
+
+    fn finish(&self) -> Counts {
+        let st = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(sink) = &self.sink {
+            sink(st.0);
+        }
+        st.0
+    }
+}
+
+/// Closes every id. Never fails as a whole once started: each id gets a result.
+pub async fn close_many(
+    t: &Transport,
+    inputs: Vec<serde_json::Value>,
+    opts: &BulkOptions,
+    cancel: &CancellationToken,
+) -> Result<BulkReport, Error> {
+    opts.validate()?;
+    let started = Instant::now();
+    let total = inputs.len() as u32;
+    let progress = Progress {
+        sink: opts.progress.clone(),
+        interval: opts.progress_interval,
+        state: Mutex::new((
+            Counts {
+                total,
+                ..Counts::default()
+            },
+            None,
+        )),
+    };
+
+    // Validation and de-duplication first: no request for a bad or repeated id.
+    let mut slots: Vec<Option<BulkEntry>> = Vec::with_capacity(inputs.len());
+    let mut work: Vec<(usize, String)> = Vec::new();
+    let mut seen: HashMap<String, usize> = HashMap::with_capacity(inputs.len());
+    for (i, raw) in inputs.iter().enumerate() {
+        match ids::conversation_id_value(raw) {
+            Ok(id) => {
+                if seen.insert(id.clone(), i).is_some() {
+                    slots.push(Some(BulkEntry::Duplicate {
+                        conversation_id: id,
+                    }));
+                } else {
+                    slots.push(None);
+                    work.push((i, id));
+                }
+            }
+            Err(error) => slots.push(Some(BulkEntry::Failed {
+                conversation_id: display_input(raw),
+                error,
+            })),
+        }
+    }
+    for entry in slots.iter().flatten() {
+        progress.record(entry);
+    }
+
+    let mut requests = 0u32;
+    let mut retries = 0u32;
+    let mut rate_limited = 0u32;
+    let mut stream = futures::stream::iter(work)
+        .map(|(i, id)| async move {
+            let (result, stats) = close::close_valid_id(t, id.clone(), &opts.close, cancel).await;
+            let entry = match result {
+                Ok(r) => BulkEntry::Done(r),
+                Err(e) if e.code == crate::ErrorCode::Aborted => BulkEntry::Aborted {
+                    conversation_id: id,
+                },
+                Err(error) => BulkEntry::Failed {
+                    conversation_id: id,
+                    error,
+                },
+            };
+            (i, entry, stats)
+        })
+        .buffer_unordered(opts.concurrency);
+    while let Some((i, entry, stats)) = stream.next().await {
+        requests += stats.requests;
+        retries += stats.retries;
+        rate_limited += stats.rate_limited;
+        progress.record(&entry);
+        slots[i] = Some(entry);
+    }
+    drop(stream);
+    let counts = progress.finish();
+    let results: Vec<BulkEntry> = slots
+        .into_iter()
+        .enumerate()
+        .map(|(i, s)| {
+            // Unreachable by construction (every work item yields), but a
+            // report must never drop an id, so fill rather than panic.
+            s.unwrap_or_else(|| BulkEntry::Aborted {
+                conversation_id: display_input(&inputs[i]),
+            })
+        })
+        .collect();
+    Ok(BulkReport {
+        counts,
+        results,
+        requests,
+        retries,
+        rate_limited,
+        elapsed_ms: started.elapsed().as_secs_f64() * 1000.0,
+    })
+}
+
+/// How an input that is not a valid id is named in its result.
+fn display_input(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
