@@ -1,6 +1,8 @@
 //! The napi binding: converts JS values to core types and back, and nothing
 //! else. The public JS API is `index.js`, which wraps these exports.
 
+#![allow(clippy::result_large_err)] // see the core crate: errors are cold and carry rich fields
+
 mod convert;
 mod js_error;
 

@@ -234,18 +234,22 @@ pub async fn check_scopes(t: &Transport, cancel: &CancellationToken) -> Result<S
     };
     let can_close = end_ok == Some(true) && read_ok != Some(false);
 
+    // A scope refusal hides the permission check (Genesys checks scopes
+    // first), so then only the granted permissions can say one is missing.
+    let end_scope_refused = matches!(end, Probe::Refused { scope: true, .. });
+    let granted_covers = covers(&REQUIRED_PERMISSIONS);
     let mut missing_permissions = Vec::new();
-    if end_ok != Some(true) {
-        if covers(&REQUIRED_PERMISSIONS) == Some(false) || granted.is_none() {
-            missing_permissions = match &end {
-                Probe::Refused {
-                    permissions,
-                    scope: false,
-                    ..
-                } if !permissions.is_empty() => permissions.clone(),
-                _ => REQUIRED_PERMISSIONS.iter().map(|s| s.to_string()).collect(),
-            };
-        }
+    if end_ok != Some(true)
+        && (granted_covers == Some(false) || (granted_covers.is_none() && !end_scope_refused))
+    {
+        missing_permissions = match &end {
+            Probe::Refused {
+                permissions,
+                scope: false,
+                ..
+            } if !permissions.is_empty() => permissions.clone(),
+            _ => REQUIRED_PERMISSIONS.iter().map(|s| s.to_string()).collect(),
+        };
     }
     let scope_refused = [&read, &end]
         .iter()
