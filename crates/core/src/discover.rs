@@ -78,7 +78,7 @@ pub struct FindReport {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct QueryPage {
+pub struct QueryPage {
     #[serde(default)]
     conversations: Vec<AnalyticsConversation>,
     #[serde(default)]
@@ -177,36 +177,21 @@ pub async fn find_idle(
         };
         let reply = t
             .send(&req, &mut call, |status, body| match status {
-                200 => match serde_json::from_slice::<QueryPage>(body) {
-                    Ok(p) => Parsed::Accept(p),
-                    Err(_) => Parsed::Unreadable,
+                200 => match parse_page(body) {
+                    Some(p) => Parsed::Accept(p),
+                    None => Parsed::Unreadable,
                 },
                 _ => Parsed::Reject,
             })
             .await?;
         let page_data = reply.value;
         let got = page_data.conversations.len() as u32;
-        for c in page_data.conversations {
-            if c.conversation_end.is_some() || !crate::ids::is_uuid(&c.conversation_id) {
-                continue;
-            }
-            scanned += 1;
-            let last = last_activity(&c);
-            let Some(last_time) = last.as_deref().and_then(parse_time) else {
-                continue;
-            };
-            let idle = now.duration_since(last_time).unwrap_or_default();
-            if idle >= opts.idle_for {
-                out.push(IdleConversation {
-                    conversation_id: c.conversation_id.to_ascii_lowercase(),
-                    started_at: c.conversation_start.clone().unwrap_or_default(),
-                    last_activity_at: last.unwrap_or_default(),
-                    participants: c.participants.len() as u32,
-                    idle_ms: idle.as_secs_f64() * 1000.0,
-                });
-                if opts.limit > 0 && out.len() as u32 >= opts.limit {
-                    return Ok(report(out, scanned, page, &call.stats));
-                }
+        let (open, idle) = idle_in_page(&page_data, now, opts.idle_for);
+        scanned += open;
+        for c in idle {
+            out.push(c);
+            if opts.limit > 0 && out.len() as u32 >= opts.limit {
+                return Ok(report(out, scanned, page, &call.stats));
             }
         }
         let seen_all = page_data
@@ -217,6 +202,43 @@ pub async fn find_idle(
         }
         page += 1;
     }
+}
+
+/// Parses one analytics page; `None` when it is not a details-query answer.
+pub fn parse_page(body: &[u8]) -> Option<QueryPage> {
+    serde_json::from_slice(body).ok()
+}
+
+/// The open conversations of a page (counted) and those idle for `idle_for`.
+/// Pure: the whole decision of what counts as idle, tested without HTTP.
+pub fn idle_in_page(
+    page: &QueryPage,
+    now: SystemTime,
+    idle_for: Duration,
+) -> (u32, Vec<IdleConversation>) {
+    let mut open = 0;
+    let mut idle = Vec::new();
+    for c in &page.conversations {
+        if c.conversation_end.is_some() || !crate::ids::is_uuid(&c.conversation_id) {
+            continue;
+        }
+        open += 1;
+        let last = last_activity(c);
+        let Some(last_time) = last.as_deref().and_then(parse_time) else {
+            continue;
+        };
+        let idle_time = now.duration_since(last_time).unwrap_or_default();
+        if idle_time >= idle_for {
+            idle.push(IdleConversation {
+                conversation_id: c.conversation_id.to_ascii_lowercase(),
+                started_at: c.conversation_start.clone().unwrap_or_default(),
+                last_activity_at: last.unwrap_or_default(),
+                participants: c.participants.len() as u32,
+                idle_ms: idle_time.as_secs_f64() * 1000.0,
+            });
+        }
+    }
+    (open, idle)
 }
 
 fn report(
@@ -282,6 +304,27 @@ mod tests {
             interval.ends_with('Z') && interval.contains('/'),
             "{interval}"
         );
+    }
+
+    #[test]
+    fn idle_in_page_keeps_open_uuid_conversations_idle_long_enough() {
+        let page = parse_page(br#"{"conversations":[
+            {"conversationId":"3fa85f64-5717-4562-b3fc-2c963f66afa6","conversationStart":"2026-11-26T00:00:00Z"},
+            {"conversationId":"3fa85f64-5717-4562-b3fc-2c963f66afa7","conversationStart":"2026-11-26T00:55:00Z"},
+            {"conversationId":"3fa85f64-5717-4562-b3fc-2c963f66afa8","conversationStart":"2026-11-26T00:00:00Z","conversationEnd":"2026-11-26T00:01:00Z"},
+            {"conversationId":"../../users/me","conversationStart":"2026-11-26T00:00:00Z"}
+        ],"totalHits":4}"#)
+        .unwrap();
+        let now = humantime::parse_rfc3339("2026-11-26T01:00:00Z").unwrap();
+        let (open, idle) = idle_in_page(&page, now, Duration::from_secs(30 * 60));
+        assert_eq!(open, 2);
+        assert_eq!(idle.len(), 1);
+        assert_eq!(
+            idle[0].conversation_id,
+            "3fa85f64-5717-4562-b3fc-2c963f66afa6"
+        );
+        assert_eq!(idle[0].idle_ms, 3_600_000.0);
+        assert!(parse_page(b"not json").is_none());
     }
 
     #[test]

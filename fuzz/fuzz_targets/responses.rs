@@ -1,0 +1,41 @@
+//! The response parsers and the decisions taken on what they parse: a hostile
+//! or broken answer must never panic, and an id taken from it must never be
+//! able to change a request path.
+#![no_main]
+
+use genesys_cleanup_core::close::{decide, CloseOptions, Decision};
+use genesys_cleanup_core::discover::{idle_in_page, parse_page};
+use genesys_cleanup_core::ids;
+use genesys_cleanup_core::model::{MessageConversation, Role, TokenInfo, UserMe};
+use libfuzzer_sys::fuzz_target;
+use std::time::{Duration, SystemTime};
+
+fuzz_target!(|data: &[u8]| {
+    if let Ok(conv) = serde_json::from_slice::<MessageConversation>(data) {
+        if let Decision::End { wrapup, open } = decide(&conv, &CloseOptions::default()) {
+            for pid in wrapup.iter().chain(&open) {
+                if let Ok(safe) = ids::from_response("participant", pid) {
+                    assert!(safe.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-'));
+                }
+            }
+        }
+    }
+    let _ = serde_json::from_slice::<TokenInfo>(data);
+    let _ = serde_json::from_slice::<UserMe>(data);
+    if let Ok(role) = serde_json::from_slice::<Role>(data) {
+        let _ = role.all_permissions();
+    }
+    if let Some(page) = parse_page(data) {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_000_000);
+        let (open, idle) = idle_in_page(&page, now, Duration::from_secs(60));
+        assert!(idle.len() as u32 <= open);
+        for c in idle {
+            assert!(ids::is_uuid(&c.conversation_id));
+        }
+    }
+    if let Ok(text) = std::str::from_utf8(data) {
+        if let Ok(id) = ids::conversation_id(text) {
+            assert_eq!(id.len(), 36);
+        }
+    }
+});

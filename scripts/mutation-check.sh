@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Proves the reliability tests can fail: switches off one mechanism at a time
+# (retries, Retry-After, the 401 replay, refresh before expiry, single flight,
+# pacing) in a scratch worktree, rebuilds the addon, runs the tests that guard
+# it, and requires them to FAIL. Run by hand (it takes a few minutes):
+#   bash scripts/mutation-check.sh
+set -uo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+WORK="${MUTATION_WORKDIR:-/tmp/genesys-cleanup-mutants}"
+export GENESYS_EMULATOR_BIN="${GENESYS_EMULATOR_BIN:-$ROOT/target/dev-opt/genesys-emulator}"
+[ -x "$GENESYS_EMULATOR_BIN" ] || { echo "build the emulator first (node scripts/build.js)"; exit 2; }
+
+rm -rf "$WORK"
+git -C "$ROOT" worktree prune
+git -C "$ROOT" worktree add --detach "$WORK" HEAD >/dev/null
+ln -s "$ROOT/node_modules" "$WORK/node_modules"
+export CARGO_TARGET_DIR="$WORK/target"
+
+# name | file | sed expression | jest test-name pattern | test file
+MUTANTS=(
+  "retries off|crates/core/src/transport.rs|s/let allowed = attempt < self.policy.max_retries/let allowed = false \&\& attempt < self.policy.max_retries/|is retried|reliability"
+  "Retry-After ignored|crates/core/src/transport.rs|s/let wait = retry_after.unwrap_or_else(|| self.policy.backoff(attempt, rand::random::<f64>()));/let wait = self.policy.backoff(attempt, rand::random::<f64>());/|waited out exactly|reliability"
+  "401 replay off|crates/core/src/transport.rs|s/\&\& !replayed_401 {/\&\& false {/|refreshes once and replays|reliability"
+  "no refresh before expiry|crates/core/src/auth.rs|s/if now < c.refresh_at {/if now < c.expires_at {/|refreshed before use|reliability"
+  "no single flight|crates/core/src/auth.rs|s/if Instant::now() < c.refresh_at {/if false \&\& Instant::now() < c.refresh_at {/|cause one token request|reliability"
+  "pacing off|crates/core/src/transport.rs|s/let wait = self.pacer.reserve(Instant::now());/let wait = { let _ = self.pacer.reserve(Instant::now()); Duration::ZERO };/|under 1% answered 429|bulk"
+  "chaos without retries|crates/core/src/transport.rs|s/let allowed = attempt < self.policy.max_retries/let allowed = false \&\& attempt < self.policy.max_retries/|chaos|reliability"
+)
+
+survived=0
+for m in "${MUTANTS[@]}"; do
+  IFS='|' read -r name file expr pattern suite <<<"$m"
+  git -C "$WORK" checkout -q -- .
+  sed -i "$expr" "$WORK/$file"
+  if git -C "$WORK" diff --quiet; then
+    echo "!! mutant '$name' did not apply (sed matched nothing): fix this script"; survived=$((survived + 1)); continue
+  fi
+  (cd "$WORK" && npx napi build --platform --profile dev-opt --js binding.js --dts binding.d.ts >/dev/null 2>&1) || { echo "!! mutant '$name' does not build"; survived=$((survived + 1)); continue; }
+  if (cd "$WORK" && npx jest --ci "__test__/$suite.test.ts" -t "$pattern" >"$WORK/mutant.log" 2>&1); then
+    echo "SURVIVED: $name (tests matching '$pattern' still pass)"; survived=$((survived + 1))
+  else
+    echo "killed:   $name ($(grep -E '^Tests:' "$WORK/mutant.log" | tail -1))"
+  fi
+done
+git -C "$ROOT" worktree remove --force "$WORK"
+echo "$survived mutant(s) survived"
+exit $((survived > 0))
