@@ -272,6 +272,24 @@ describe('observability', () => {
   })
 })
 
+describe('DEBUG=genesys-cleanup', () => {
+  test('prints every event to stderr, without secrets or ids', async () => {
+    const { spawnSync } = await import('node:child_process')
+    const id = await newConversation(emu)
+    const script = `
+      const { CleanupClient } = require(${JSON.stringify(require.resolve('../index.js'))})
+      new CleanupClient({ baseUrl: process.env.EMU, clientId: 'cleanup-client', clientSecret: 'cleanup-secret' })
+        .closeConversation(process.env.CID).then((r) => console.log(r.outcome), (e) => { console.error(e.code); process.exit(1) })`
+    const run = spawnSync(process.execPath, ['-e', script], { env: { ...process.env, DEBUG: 'genesys-cleanup', EMU: emu.url, CID: id }, encoding: 'utf8' })
+    expect(run.status).toBe(0)
+    expect(run.stdout.trim()).toBe('closed')
+    expect(run.stderr).toMatch(/genesys-cleanup tokenRefresh POST \/oauth\/token/)
+    expect(run.stderr).toMatch(/genesys-cleanup response PATCH \/api\/v2\/conversations\/messages\/\{conversationId\} attempt=0 status=200/)
+    expect(run.stderr).not.toContain(id)
+    for (const s of SECRETS) expect(run.stderr).not.toContain(s)
+  })
+})
+
 describe('chaos: 1000 conversations with 20% injected faults', () => {
   test('every conversation ends closed or with a typed error; none lost, none double-counted', async () => {
     const { ids } = await emu.seed({ count: 1000, mix: { webmessaging: 1 }, endedFraction: 0, rngSeed: 42 })
