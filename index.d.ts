@@ -19,6 +19,7 @@ export type ErrorCode =
   | 'ERR_ABORTED'
   | 'ERR_INTERNAL'
 
+/** Every `ErrorCode`, as a frozen array (the runtime list, e.g. for validation or exhaustive handling). */
 export declare const ERROR_CODES: readonly ErrorCode[]
 
 /**
@@ -100,8 +101,10 @@ export interface CloseBehaviour {
   signal?: AbortSignal
 }
 
+/** Options of `closeConversation`: where and how to connect, and what to do when closing. */
 export interface CloseOptions extends ConnectionOptions, CloseBehaviour {}
 
+/** What a close did: returned by `closeConversation`, and one entry per closed id of a bulk run. */
 export interface CloseResult {
   /** The id, lower-cased. */
   conversationId: string
@@ -135,6 +138,7 @@ export interface AccessCheck {
   detail: string
 }
 
+/** What `checkScopes` found: whether the token can close, and if not, why and what to change. */
 export interface ScopeReport {
   /** This token can end web messaging conversations (the API itself said so). */
   canClose: boolean
@@ -180,6 +184,7 @@ export interface BulkOptions extends CloseBehaviour {
   progressIntervalMs?: number
 }
 
+/** Counts so far of a bulk run, given to `onProgress`. */
 export interface BulkProgress {
   done: number
   total: number
@@ -223,6 +228,7 @@ export interface DryRunResult extends Omit<CloseResult, 'outcome'> {
   outcome: 'wouldClose'
 }
 
+/** One entry of `BulkReport.results`: a union discriminated by `outcome`. */
 export type BulkResult = CloseResult | DryRunResult | FailedResult | UnhandledResult
 
 /** Counts add up to `total`; `results` has one entry per input id, in input order. */
@@ -236,6 +242,7 @@ export interface BulkReport extends Omit<BulkProgress, 'done'> {
   elapsedMs: number
 }
 
+/** Options of `findIdleConversations` (and the discovery half of `sweep`). */
 export interface FindOptions {
   /** Minimum time since the conversation's last activity, in ms (required). */
   idleForMs: number
@@ -250,6 +257,7 @@ export interface FindOptions {
   signal?: AbortSignal
 }
 
+/** An open conversation found by `findIdleConversations`. */
 export interface IdleConversation {
   conversationId: string
   startedAt: string
@@ -259,11 +267,13 @@ export interface IdleConversation {
   idleMs: number
 }
 
+/** Options of `sweep`: which conversations to find, and how to close them. */
 export interface SweepOptions extends FindOptions, BulkOptions {
   /** Find and read, but write nothing: open ones are reported `wouldClose`. */
   dryRun?: boolean
 }
 
+/** What `sweep` found and did. */
 export interface SweepReport {
   dryRun: boolean
   /** Open conversations the analytics query returned. */
@@ -291,6 +301,7 @@ export interface ClientEvent {
   reason?: string
 }
 
+/** Options of `new CleanupClient(...)`: the connection, and an optional event listener. */
 export interface ClientOptions extends ConnectionOptions {
   /**
    * Receives structured events (requests, responses, retries, rate-limit waits,
@@ -306,6 +317,7 @@ export interface ClientOptions extends ConnectionOptions {
  */
 export declare class CleanupClient {
   constructor(options: ClientOptions)
+  /** `closeConversation` with this client's connection, token and pacing. */
   closeConversation(conversationId: string, options?: CloseBehaviour): Promise<CloseResult>
   /**
    * Closes many conversations with bounded concurrency and rate-limit pacing.
@@ -318,6 +330,7 @@ export declare class CleanupClient {
   findIdleConversations(options: FindOptions): Promise<IdleConversation[]>
   /** Finds idle conversations and closes them, re-reading each first (analytics can lag). */
   sweep(options: SweepOptions): Promise<SweepReport>
+  /** `checkScopes` for this client's credentials. */
   checkScopes(options?: { signal?: AbortSignal }): Promise<ScopeReport>
   /** Token requests this client has made. */
   readonly tokenRequests: number

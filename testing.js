@@ -9,16 +9,80 @@ const readline = require('node:readline')
 
 const EXE = process.platform === 'win32' ? 'genesys-emulator.exe' : 'genesys-emulator'
 
-/** Where the emulator binary is: $GENESYS_EMULATOR_BIN, else a build in target/. */
+function isMusl() {
+  if (process.platform !== 'linux') return false
+  try {
+    const report = process.report && process.report.getReport()
+    return !(report && report.header && report.header.glibcVersionRuntime)
+  } catch {
+    return false
+  }
+}
+
+/**
+ * Names of the per-platform packages (`optionalDependencies` of
+ * genesys-cleanup) that may hold this host's emulator, best match first. Each
+ * holds the native addon and the `genesys-emulator` binary built for it.
+ */
+function platformPackageNames() {
+  const { platform, arch } = process
+  if (platform === 'linux') {
+    const abis = isMusl() ? ['musl', 'gnu'] : ['gnu', 'musl']
+    return abis.map((abi) => `genesys-cleanup-linux-${arch}-${abi}`)
+  }
+  if (platform === 'win32') return [`genesys-cleanup-win32-${arch}-msvc`]
+  return [`genesys-cleanup-${platform}-${arch}`]
+}
+
+function fromPlatformPackage(looked) {
+  for (const name of platformPackageNames()) {
+    let dir
+    try {
+      dir = path.dirname(require.resolve(`${name}/package.json`, { paths: [__dirname] }))
+    } catch {
+      looked.push(`package ${name} (not installed)`)
+      continue
+    }
+    const bin = path.join(dir, EXE)
+    looked.push(bin)
+    if (!fs.existsSync(bin)) continue
+    if (process.platform !== 'win32') {
+      // Some installers drop the executable bit; restore it when we may.
+      try {
+        fs.accessSync(bin, fs.constants.X_OK)
+      } catch {
+        try {
+          fs.chmodSync(bin, 0o755)
+        } catch {
+          // spawn will then fail with EACCES, naming the file
+        }
+      }
+    }
+    return bin
+  }
+  return undefined
+}
+
+/**
+ * Where the emulator binary is: $GENESYS_EMULATOR_BIN; else the newest build in
+ * this checkout's target/ (development); else the one shipped in this
+ * platform's package (`genesys-cleanup-<platform>`, installed with
+ * genesys-cleanup as an optional dependency).
+ */
 function findEmulatorBinary() {
   if (process.env.GENESYS_EMULATOR_BIN) return process.env.GENESYS_EMULATOR_BIN
   const candidates = ['release', 'dev-opt', 'debug'].map((p) => path.join(__dirname, 'target', p, EXE))
   candidates.unshift(path.join(__dirname, 'emulator', EXE))
   const found = candidates.filter((c) => fs.existsSync(c)).sort((a, b) => fs.statSync(b).mtimeMs - fs.statSync(a).mtimeMs)
-  if (found.length === 0) {
-    throw new Error(`genesys-emulator binary not found (looked in ${candidates.join(', ')}). Build it with \`cargo build --release -p genesys-emulator\` or set GENESYS_EMULATOR_BIN.`)
-  }
-  return found[0]
+  if (found.length > 0) return found[0]
+  const looked = [...candidates]
+  const shipped = fromPlatformPackage(looked)
+  if (shipped) return shipped
+  throw new Error(
+    `genesys-emulator binary not found (looked in ${looked.join(', ')}). ` +
+      `Installed from npm, it comes with the platform package ${platformPackageNames()[0]} (an optional dependency: reinstall without --no-optional / --omit=optional). ` +
+      'In a checkout, build it with `cargo build -p genesys-emulator`. Or set GENESYS_EMULATOR_BIN.',
+  )
 }
 
 class Emulator {
@@ -76,6 +140,8 @@ class Emulator {
   }
 
   async stop() {
+    // An emulator from connectEmulator() belongs to whoever started it.
+    if (!this.child) return
     if (this.child.exitCode !== null || this.child.signalCode !== null) return
     const exited = new Promise((resolve) => this.child.once('exit', resolve))
     this.child.kill('SIGTERM')
@@ -116,4 +182,17 @@ function startEmulator(options = {}) {
   })
 }
 
-module.exports = { startEmulator, findEmulatorBinary, Emulator }
+/**
+ * An `Emulator` handle on one that is already running, for example started by
+ * Jest's `globalSetup` (which runs in another process than the test files):
+ * `url` defaults to $GENESYS_EMULATOR_URL. Admin API only: `stop()` does nothing.
+ * @param {string} [url]
+ */
+function connectEmulator(url = process.env.GENESYS_EMULATOR_URL) {
+  if (!url) {
+    throw new Error('connectEmulator: no URL given and GENESYS_EMULATOR_URL is not set (in globalSetup: process.env.GENESYS_EMULATOR_URL = emulator.url).')
+  }
+  return new Emulator(null, String(url).replace(/\/+$/, ''))
+}
+
+module.exports = { startEmulator, connectEmulator, findEmulatorBinary, Emulator }

@@ -1,0 +1,479 @@
+// The npm package as a user gets it: what `npm pack` ships, the per-platform
+// packages, publint and arethetypeswrong, types that match the runtime, and an
+// end-to-end install of the packed tarballs into a fresh TypeScript project
+// (require and import, tsc strict with module nodenext, and a Jest suite that
+// runs against the emulator through `genesys-cleanup/testing`). No network:
+// npm runs with --offline, and the temp project borrows this checkout's
+// typescript, jest and ts-jest through symlinks.
+import { spawnSync } from 'node:child_process'
+import * as fs from 'node:fs'
+import * as os from 'node:os'
+import * as path from 'node:path'
+
+const ROOT = path.join(__dirname, '..')
+const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'))
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const artifacts = require('../scripts/npm-artifacts.js') as {
+  targets(): Array<{ triple: string; platformArchABI: string; platform: string; arch: string; abi: string | null }>
+  emulatorName(platformArchABI: string): string
+  addonName(pkg: unknown, platformArchABI: string): string
+  hostPlatformArchABI(): string
+  publishManifest(): Record<string, unknown>
+  placePlatformBinaries(o: { addon: string; emulator: string; destDir: string; platformArchABI: string }): void
+}
+
+interface PackedFile {
+  path: string
+  size: number
+  mode: number
+}
+interface PackResult {
+  filename: string
+  size: number
+  unpackedSize: number
+  files: PackedFile[]
+}
+
+/** Environment for child tools: no Jest worker state, no emulator override. */
+function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, CI: 'true', NO_COLOR: '1', ...extra }
+  for (const key of Object.keys(env)) if (key.startsWith('JEST_') || key === 'GENESYS_EMULATOR_BIN' || key === 'NAPI_RS_NATIVE_LIBRARY_PATH') delete env[key]
+  return env
+}
+
+const IS_WINDOWS = process.platform === 'win32'
+
+function run(cmd: string, args: string[], cwd: string, timeout = 120_000): string {
+  // npm is a .cmd script on Windows, which only a shell starts.
+  const r = spawnSync(cmd, args, { cwd, env: childEnv(), encoding: 'utf8', timeout, shell: IS_WINDOWS && cmd === 'npm' })
+  if (r.status !== 0) {
+    throw new Error(`${cmd} ${args.join(' ')} (in ${cwd}) exited with ${r.status ?? r.signal}:\n${r.stdout}\n${r.stderr}`)
+  }
+  return r.stdout
+}
+
+/** Runs a devDependency's CLI with this Node (no .bin shims, so Windows works too). */
+function runBin(packageName: string, binName: string, args: string[], cwd: string): string {
+  // (not require.resolve: publint's `exports` hide its package.json)
+  const manifestPath = path.join(ROOT, 'node_modules', packageName, 'package.json')
+  const bin = JSON.parse(fs.readFileSync(manifestPath, 'utf8')).bin
+  const rel: string = typeof bin === 'string' ? bin : bin[binName]
+  return run(process.execPath, [path.join(path.dirname(manifestPath), rel), ...args], cwd)
+}
+
+function packDryRun(dir: string): PackResult {
+  return JSON.parse(run('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], dir))[0]
+}
+
+/** Executable bits survive only where the file system has them (npm packs on Linux for release). */
+const isExecutable = (mode: number) => IS_WINDOWS || (mode & 0o111) !== 0
+
+const kB = (n: number) => `${(n / 1024).toFixed(1)} kB`
+
+// Exactly what a user needs, besides the CLI's files under bin/.
+const SHIPPED = [
+  'package.json',
+  'README.md',
+  'CHANGELOG.md',
+  'LICENSE',
+  'index.js',
+  'index.mjs',
+  'index.d.ts',
+  'index.d.mts',
+  'binding.js',
+  'binding.d.ts',
+  'testing.js',
+  'testing.d.ts',
+]
+
+describe('npm pack', () => {
+  let packed: PackResult
+  beforeAll(() => {
+    packed = packDryRun(ROOT)
+  })
+
+  test('ships exactly the entry points, types, testing helper, CLI and docs', () => {
+    const files = packed.files.map((f) => f.path).sort()
+    // eslint-disable-next-line no-console
+    console.log(
+      [
+        `${packed.filename}: ${kB(packed.size)} packed, ${kB(packed.unpackedSize)} unpacked, ${files.length} files`,
+        ...packed.files.map((f) => `  ${String(f.size).padStart(8)}  ${f.path}`),
+      ].join('\n'),
+    )
+    const outsideBin = files.filter((f) => !f.startsWith('bin/'))
+    expect(outsideBin).toEqual([...SHIPPED].sort())
+    for (const f of files.filter((f) => f.startsWith('bin/'))) expect(f).toMatch(/^bin\/[\w.-]+\.(c|m)?js$/)
+    // Every declared executable is in the package, and executable.
+    for (const target of Object.values<string>(pkg.bin ?? {})) {
+      const entry = packed.files.find((f) => f.path === target.replace(/^\.\//, ''))
+      expect(entry).toBeDefined()
+      expect(isExecutable(entry!.mode)).toBe(true)
+    }
+    // Belt and braces: never sources, tests, builds or binaries.
+    for (const f of files) expect(f).not.toMatch(/(^|\/)(src|crates|target|__test__|bench|scripts|examples|npm|fuzz)\/|\.(rs|node|ts\.map|tgz)$|^Cargo\./)
+    // A binary slipping in would show here first.
+    expect(packed.unpackedSize).toBeLessThan(400 * 1024)
+  })
+
+  test('every entry point named in package.json is shipped', () => {
+    const files = new Set(packed.files.map((f) => f.path))
+    const targets: string[] = [pkg.main, pkg.types]
+    const walk = (v: unknown): void => {
+      if (typeof v === 'string') targets.push(v)
+      else if (v && typeof v === 'object') Object.values(v).forEach(walk)
+    }
+    walk(pkg.exports)
+    for (const t of targets) expect(files.has(t.replace(/^\.\//, ''))).toBe(true)
+    expect(Object.keys(pkg.exports).sort()).toEqual(['.', './package.json', './testing'])
+    expect(Object.keys(pkg.exports['.']).sort()).toEqual(['import', 'require'])
+    for (const condition of ['import', 'require']) expect(Object.keys(pkg.exports['.'][condition])).toEqual(['types', 'default'])
+  })
+
+  test('publint finds nothing to fix', () => {
+    const out = runBin('publint', 'publint', ['--strict', '--level', 'suggestion'], ROOT)
+    // eslint-disable-next-line no-console
+    console.log(out.trim())
+    expect(out).toMatch(/All good/)
+  })
+
+  test('arethetypeswrong: types resolve for node10, node16 (CJS and ESM) and bundler', () => {
+    const out = runBin('@arethetypeswrong/cli', 'attw', ['--pack', '.', '--format', 'table-flipped'], ROOT)
+    expect(out).toMatch(/No problems found/)
+  })
+})
+
+describe('types match the runtime', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const runtime = require('../index.js') as Record<string, unknown>
+  const dts = fs.readFileSync(path.join(ROOT, 'index.d.ts'), 'utf8')
+
+  test('index.d.ts declares exactly the values index.js exports, and index.mjs re-exports them', async () => {
+    const declared = [...dts.matchAll(/^export declare (?:const|function|class) (\w+)/gm)].map((m) => m[1]).sort()
+    expect(declared).toEqual(Object.keys(runtime).sort())
+    const mjs = fs.readFileSync(path.join(ROOT, 'index.mjs'), 'utf8')
+    const reexported = /export const \{([^}]+)\}/.exec(mjs)![1].split(',').map((s) => s.trim()).filter(Boolean).sort()
+    expect(reexported).toEqual(Object.keys(runtime).sort())
+  })
+
+  test('ErrorCode lists exactly ERROR_CODES', () => {
+    const union = /export type ErrorCode =([^;]*?)\n\n/s.exec(dts)![1]
+    const codes = [...union.matchAll(/'([A-Z_]+)'/g)].map((m) => m[1])
+    expect(codes).toEqual(runtime.ERROR_CODES)
+  })
+
+  test('every export of index.d.ts and testing.d.ts has a TSDoc comment', () => {
+    for (const file of ['index.d.ts', 'testing.d.ts']) {
+      const lines = fs.readFileSync(path.join(ROOT, file), 'utf8').split('\n')
+      const undocumented: string[] = []
+      lines.forEach((line, i) => {
+        if (!/^export (declare |type |interface )/.test(line)) return
+        let j = i - 1
+        if (!/\*\/\s*$/.test(lines[j] ?? '')) undocumented.push(line.trim())
+      })
+      expect({ file, undocumented }).toEqual({ file, undocumented: [] })
+    }
+  })
+})
+
+describe('per-platform packages (npm/)', () => {
+  const targets = artifacts.targets()
+
+  test('one directory per napi target, each shipping the addon and the emulator', () => {
+    const dirs = fs.readdirSync(path.join(ROOT, 'npm')).sort()
+    expect(dirs).toEqual(targets.map((t) => t.platformArchABI).sort())
+    for (const t of targets) {
+      const p = JSON.parse(fs.readFileSync(path.join(ROOT, 'npm', t.platformArchABI, 'package.json'), 'utf8'))
+      const addon = artifacts.addonName(pkg, t.platformArchABI)
+      expect(p).toMatchObject({
+        name: `${pkg.name}-${t.platformArchABI}`,
+        version: pkg.version,
+        main: addon,
+        files: [addon, artifacts.emulatorName(t.platformArchABI)],
+        license: pkg.license,
+        engines: pkg.engines,
+        os: [t.platform],
+        cpu: [t.arch],
+      })
+      if (t.platform === 'linux') expect(p.libc).toEqual([t.abi === 'musl' ? 'musl' : 'glibc'])
+    }
+  })
+
+  test('the published manifest lists every platform package in optionalDependencies, at the same version', () => {
+    const manifest = artifacts.publishManifest() as { optionalDependencies: Record<string, string> }
+    expect(manifest.optionalDependencies).toEqual(Object.fromEntries(targets.map((t) => [`${pkg.name}-${t.platformArchABI}`, pkg.version])))
+    expect(pkg.scripts.prepublishOnly).toMatch(/^napi (pre-publish|prepublish)\b/)
+  })
+})
+
+// ---------------------------------------------------------------------------
+// End to end: a fresh TypeScript project installs the packed tarballs.
+
+const APP_FILES: Record<string, string> = {
+  'tsconfig.json': JSON.stringify(
+    {
+      compilerOptions: {
+        target: 'ES2022',
+        module: 'nodenext',
+        moduleResolution: 'nodenext',
+        strict: true,
+        noEmit: true,
+        skipLibCheck: false,
+        isolatedModules: true,
+        types: ['node', 'jest'],
+      },
+      include: ['src', 'test'],
+    },
+    null,
+    2,
+  ),
+  'jest.config.js': `module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  globalSetup: '<rootDir>/test/global-setup.js',
+  globalTeardown: '<rootDir>/test/global-teardown.js',
+  transform: { '^.+\\\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
+}
+`,
+  // globalSetup runs once, in Jest's main process: one emulator for every test file.
+  'test/global-setup.js': `const { startEmulator } = require('genesys-cleanup/testing')
+
+module.exports = async () => {
+  const emulator = await startEmulator()
+  process.env.GENESYS_EMULATOR_URL = emulator.url
+  globalThis.__GENESYS_EMULATOR__ = emulator
+}
+`,
+  'test/global-teardown.js': `module.exports = async () => {
+  await globalThis.__GENESYS_EMULATOR__?.stop()
+}
+`,
+  'test/close.test.ts': `import { closeConversation, isCleanupError, CleanupClient, type CloseResult } from 'genesys-cleanup'
+import { connectEmulator, findEmulatorBinary } from 'genesys-cleanup/testing'
+import * as path from 'node:path'
+
+const emulator = connectEmulator()
+const credentials = { baseUrl: emulator.url, clientId: 'cleanup-client', clientSecret: 'cleanup-secret' }
+
+test('the emulator and the addon come from the platform package', () => {
+  expect(findEmulatorBinary().split(path.sep)).toContain('genesys-cleanup-' + process.env.E2E_PLATFORM)
+  const addons = Object.keys(require.cache).filter((k) => k.endsWith('.node'))
+  expect(addons).toEqual([expect.stringContaining(path.join('node_modules', 'genesys-cleanup-' + process.env.E2E_PLATFORM))])
+})
+
+test('closes a conversation created through the emulator admin API', async () => {
+  const { id } = (await emulator.createConversation({ type: 'webmessaging' })) as { id: string }
+  const result: CloseResult = await closeConversation(id, credentials)
+  expect(result).toMatchObject({ conversationId: id, outcome: 'closed', method: 'conversation' })
+  const stored = await emulator.conversation(id)
+  expect(stored.state).toBe('ended')
+  const again = await new CleanupClient({ baseUrl: emulator.url, accessToken: 'cc-cleanup-token' }).closeConversation(id)
+  expect(again.outcome).toBe('alreadyClosed')
+})
+
+test('failures are CleanupErrors with a typed code', async () => {
+  let caught: unknown
+  try {
+    await closeConversation('not-a-uuid', credentials)
+  } catch (e) {
+    caught = e
+  }
+  expect(isCleanupError(caught)).toBe(true)
+  if (isCleanupError(caught)) {
+    const code: 'ERR_INVALID_CONVERSATION_ID' | string = caught.code
+    expect(code).toBe('ERR_INVALID_CONVERSATION_ID')
+    expect(caught).toBeInstanceOf(Error)
+  }
+})
+`,
+  // A test file may also start its own emulator.
+  'test/own-emulator.test.ts': `import { checkScopes } from 'genesys-cleanup'
+import { startEmulator, type Emulator } from 'genesys-cleanup/testing'
+
+let emulator: Emulator
+beforeAll(async () => {
+  emulator = await startEmulator()
+})
+afterAll(() => emulator.stop())
+
+test('checkScopes against a per-file emulator', async () => {
+  const report = await checkScopes({ baseUrl: emulator.url, accessToken: 'cc-readonly-token' })
+  expect(report.canClose).toBe(false)
+  expect(report.missingPermissions.length).toBeGreaterThan(0)
+})
+`,
+  // Type-checked only (tsc): both module systems, and wrong uses that must fail.
+  'src/esm-usage.mts': `import cleanup, { closeConversation, isCleanupError, CleanupError, ERROR_CODES, type ErrorCode } from 'genesys-cleanup'
+import { startEmulator, connectEmulator } from 'genesys-cleanup/testing'
+
+export async function main(): Promise<ErrorCode | undefined> {
+  const emulator = await startEmulator()
+  try {
+    const r = await closeConversation('x', { baseUrl: emulator.url, accessToken: 'cc-cleanup-token' })
+    // @ts-expect-error: outcome typo
+    if (r.outcome === 'close') return undefined
+  } catch (e) {
+    if (isCleanupError(e)) return e.code
+    if (e instanceof cleanup.CleanupError) return e.code
+    if (e instanceof CleanupError) return e.code
+  } finally {
+    await emulator.stop()
+  }
+  void connectEmulator
+  return ERROR_CODES[0]
+}
+// @ts-expect-error: the generated binding is not part of the public API
+import('genesys-cleanup/binding.js')
+`,
+  'src/cjs-usage.cts': `import cleanup = require('genesys-cleanup')
+import testing = require('genesys-cleanup/testing')
+
+export async function main(): Promise<string> {
+  const client = new cleanup.CleanupClient({ region: 'eu_west_1', clientId: 'id', clientSecret: 'secret' })
+  // @ts-expect-error: timeoutMs is a number
+  new cleanup.CleanupClient({ accessToken: 't', timeoutMs: '1' })
+  const report = await client.checkScopes()
+  void testing.findEmulatorBinary
+  return report.advice.join('\\n')
+}
+`,
+  'src/check.cjs': `const assert = require('node:assert')
+const cleanup = require('genesys-cleanup')
+const testing = require('genesys-cleanup/testing')
+assert.deepStrictEqual(Object.keys(cleanup).sort(), ['CleanupClient', 'CleanupError', 'ERROR_CODES', 'checkScopes', 'closeConversation', 'isCleanupError'])
+assert.strictEqual(typeof testing.startEmulator, 'function')
+assert.strictEqual(require('genesys-cleanup/package.json').name, 'genesys-cleanup')
+assert.throws(() => require('genesys-cleanup/binding.js'), { code: 'ERR_PACKAGE_PATH_NOT_EXPORTED' })
+console.log('require: ok')
+`,
+  'src/check.mjs': `import assert from 'node:assert'
+import { createRequire } from 'node:module'
+import cleanup, { closeConversation, CleanupError, isCleanupError, ERROR_CODES } from 'genesys-cleanup'
+import { startEmulator } from 'genesys-cleanup/testing'
+
+const require = createRequire(import.meta.url)
+// One addon instance: the ESM entry re-exports the CommonJS objects.
+assert.strictEqual(CleanupError, require('genesys-cleanup').CleanupError)
+assert.strictEqual(cleanup.closeConversation, closeConversation)
+assert.strictEqual(ERROR_CODES.length, 15)
+const emulator = await startEmulator()
+try {
+  const { id } = await emulator.createConversation({})
+  const result = await closeConversation(id, { baseUrl: emulator.url, accessToken: 'cc-cleanup-token' })
+  assert.strictEqual(result.outcome, 'closed')
+  await closeConversation('nope', { baseUrl: emulator.url, accessToken: 'cc-cleanup-token' }).then(
+    () => assert.fail('expected a rejection'),
+    (e) => assert.ok(isCleanupError(e) && e.code === 'ERR_INVALID_CONVERSATION_ID'),
+  )
+} finally {
+  await emulator.stop()
+}
+console.log('import: ok')
+`,
+}
+
+// Borrowed from this checkout instead of downloaded.
+const BORROWED = ['typescript', 'jest', 'ts-jest', '@types/node', '@types/jest']
+
+describe('end to end: install the packed tarballs into a fresh TypeScript project', () => {
+  const platform = artifacts.hostPlatformArchABI()
+  const supported = artifacts.targets().some((t) => t.platformArchABI === platform)
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'genesys-cleanup-e2e-'))
+  const app = path.join(work, 'app')
+  let installed = false
+
+  afterAll(() => {
+    if (!process.env.KEEP_E2E) fs.rmSync(work, { recursive: true, force: true })
+  })
+
+  ;(supported ? test : test.skip)(
+    'npm install --offline of the main and the platform tarball',
+    () => {
+      // The main package, with package.json as `napi pre-publish` makes it.
+      const main = path.join(work, 'main')
+      for (const f of packDryRun(ROOT).files) {
+        if (f.path === 'package.json') continue
+        fs.mkdirSync(path.dirname(path.join(main, f.path)), { recursive: true })
+        fs.copyFileSync(path.join(ROOT, f.path), path.join(main, f.path))
+      }
+      fs.writeFileSync(path.join(main, 'package.json'), JSON.stringify(artifacts.publishManifest(), null, 2))
+
+      // This host's platform package: npm/<platform> plus the addon and emulator as built here.
+      const addon = path.join(ROOT, artifacts.addonName(pkg, platform))
+      if (!fs.existsSync(addon)) throw new Error(`${addon} is missing: run \`node scripts/build.js\` first`)
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const emulatorBin = (require('../testing') as typeof import('../testing')).findEmulatorBinary()
+      const platformDir = path.join(work, 'platform')
+      fs.cpSync(path.join(ROOT, 'npm', platform), platformDir, { recursive: true })
+      artifacts.placePlatformBinaries({ addon, emulator: emulatorBin, destDir: platformDir, platformArchABI: platform })
+
+      const platformPack = packDryRun(platformDir)
+      expect(platformPack.files.map((f) => f.path).sort()).toEqual(['README.md', artifacts.addonName(pkg, platform), artifacts.emulatorName(platform), 'package.json'].sort())
+      const emulatorEntry = platformPack.files.find((f) => f.path === artifacts.emulatorName(platform))!
+      expect(isExecutable(emulatorEntry.mode)).toBe(true)
+      // eslint-disable-next-line no-console
+      console.log(`${platformPack.filename}: ${kB(platformPack.size)} packed\n${platformPack.files.map((f) => `  ${String(f.size).padStart(9)}  ${f.path}`).join('\n')}`)
+
+      const mainTgz = path.join(work, run('npm', ['pack', '--ignore-scripts', '--pack-destination', work], main).trim().split('\n').pop()!)
+      const platformTgz = path.join(work, run('npm', ['pack', '--ignore-scripts', '--pack-destination', work], platformDir).trim().split('\n').pop()!)
+
+      fs.mkdirSync(app)
+      fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'e2e-app', version: '1.0.0', private: true, type: 'commonjs' }, null, 2))
+      for (const [name, text] of Object.entries(APP_FILES)) {
+        fs.mkdirSync(path.dirname(path.join(app, name)), { recursive: true })
+        fs.writeFileSync(path.join(app, name), text)
+      }
+      // --offline: the dependencies of the package (the CLI's) come from the
+      // npm cache that `npm ci` filled; the other platforms' optional packages
+      // are not fetched (npm skips an optional dependency it cannot get).
+      run('npm', ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts=false', mainTgz, platformTgz], app, 180_000)
+
+      const lock = JSON.parse(fs.readFileSync(path.join(app, 'package-lock.json'), 'utf8'))
+      expect(Object.keys(lock.packages['node_modules/genesys-cleanup'].optionalDependencies)).toContain(`genesys-cleanup-${platform}`)
+      expect(fs.existsSync(path.join(app, 'node_modules', 'genesys-cleanup', 'genesys-cleanup.' + platform + '.node'))).toBe(false)
+      for (const name of BORROWED) {
+        const link = path.join(app, 'node_modules', name)
+        fs.mkdirSync(path.dirname(link), { recursive: true })
+        fs.symlinkSync(path.join(ROOT, 'node_modules', name), link, 'junction')
+      }
+      installed = true
+    },
+    240_000,
+  )
+
+  ;(supported ? test : test.skip)(
+    'require and import both load it',
+    () => {
+      expect(installed).toBe(true)
+      expect(run(process.execPath, ['src/check.cjs'], app)).toContain('require: ok')
+      expect(run(process.execPath, ['src/check.mjs'], app)).toContain('import: ok')
+    },
+    60_000,
+  )
+
+  ;(supported ? test : test.skip)(
+    'tsc --strict with module nodenext type-checks CommonJS and ESM usage',
+    () => {
+      expect(installed).toBe(true)
+      run(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], app)
+    },
+    120_000,
+  )
+
+  ;(supported ? test : test.skip)(
+    "the user's Jest suite runs against the emulator through genesys-cleanup/testing",
+    () => {
+      expect(installed).toBe(true)
+      const r = spawnSync(process.execPath, [path.join(ROOT, 'node_modules', 'jest', 'bin', 'jest.js'), '--ci', '--colors=false'], {
+        cwd: app,
+        env: childEnv({ E2E_PLATFORM: platform }),
+        encoding: 'utf8',
+        timeout: 180_000,
+      })
+      const output = `${r.stdout}\n${r.stderr}`
+      if (r.status !== 0) throw new Error(`jest in the e2e project failed (${r.status ?? r.signal}):\n${output}`)
+      expect(output).toMatch(/Tests:\s+4 passed, 4 total/)
+    },
+    240_000,
+  )
+})
