@@ -144,6 +144,17 @@ describe('token lifecycle', () => {
     expect((await emu.requests()).filter((l) => l.status === 401)).toEqual([])
   })
 
+  test('a token is refreshed before it expires, not when it is already due', async () => {
+    // 2 s tokens are refreshed a tenth early: at 1.85 s the client must not
+    // send the old token, which would expire in flight on a slow network.
+    await emu.configure({ tokenTtlSec: 2 })
+    const c = new CleanupClient(ccOpts())
+    expect((await c.closeConversation(await newConversation(emu))).outcome).toBe('closed')
+    await new Promise((r) => setTimeout(r, 1850))
+    expect((await c.closeConversation(await newConversation(emu))).outcome).toBe('closed')
+    expect(c.tokenRequests).toBe(2)
+  })
+
   test('a 401 refreshes once and replays, single-flight across concurrent callers', async () => {
     // The first token the client gets is one Genesys does not know (revoked
     // early): every call made with it is answered 401.

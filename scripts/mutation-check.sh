@@ -16,20 +16,20 @@ git -C "$ROOT" worktree add --detach "$WORK" HEAD >/dev/null
 ln -s "$ROOT/node_modules" "$WORK/node_modules"
 export CARGO_TARGET_DIR="$WORK/target"
 
-# name | file | sed expression | jest test-name pattern | test file
+# name @ file @ sed expression @ jest test-name pattern @ test file
 MUTANTS=(
-  "retries off|crates/core/src/transport.rs|s/let allowed = attempt < self.policy.max_retries/let allowed = false \&\& attempt < self.policy.max_retries/|is retried|reliability"
-  "Retry-After ignored|crates/core/src/transport.rs|s/let wait = retry_after.unwrap_or_else(|| self.policy.backoff(attempt, rand::random::<f64>()));/let wait = self.policy.backoff(attempt, rand::random::<f64>());/|waited out exactly|reliability"
-  "401 replay off|crates/core/src/transport.rs|s/\&\& !replayed_401 {/\&\& false {/|refreshes once and replays|reliability"
-  "no refresh before expiry|crates/core/src/auth.rs|s/if now < c.refresh_at {/if now < c.expires_at {/|refreshed before use|reliability"
-  "no single flight|crates/core/src/auth.rs|s/if Instant::now() < c.refresh_at {/if false \&\& Instant::now() < c.refresh_at {/|cause one token request|reliability"
-  "pacing off|crates/core/src/transport.rs|s/let wait = self.pacer.reserve(Instant::now());/let wait = { let _ = self.pacer.reserve(Instant::now()); Duration::ZERO };/|under 1% answered 429|bulk"
-  "chaos without retries|crates/core/src/transport.rs|s/let allowed = attempt < self.policy.max_retries/let allowed = false \&\& attempt < self.policy.max_retries/|chaos|reliability"
+  "retries off@crates/core/src/transport.rs@s/let allowed = attempt < self.policy.max_retries/let allowed = false \&\& attempt < self.policy.max_retries/@is retried@reliability"
+  "Retry-After ignored@crates/core/src/transport.rs@s/retry_after.unwrap_or_else(|| self.policy.backoff(attempt, rand::random::<f64>()));/self.policy.backoff(attempt, rand::random::<f64>());/@waited out exactly@reliability"
+  "401 replay off@crates/core/src/transport.rs@s/\&\& !replayed_401 {/\&\& false {/@refreshes once and replays@reliability"
+  "no refresh before expiry@crates/core/src/auth.rs@s/if now < c.refresh_at {/if now < c.expires_at {/@refreshed before it expires@reliability"
+  "no single flight@crates/core/src/auth.rs@s/if Instant::now() < c.refresh_at {/if false \&\& Instant::now() < c.refresh_at {/@cause one token request@reliability"
+  "pacing off@crates/core/src/transport.rs@s/let wait = self.pacer.reserve(Instant::now());/let wait = { let _ = self.pacer.reserve(Instant::now()); Duration::ZERO };/@under 1% answered 429@bulk"
+  "chaos without retries@crates/core/src/transport.rs@s/let allowed = attempt < self.policy.max_retries/let allowed = false \&\& attempt < self.policy.max_retries/@chaos@reliability"
 )
 
 survived=0
 for m in "${MUTANTS[@]}"; do
-  IFS='|' read -r name file expr pattern suite <<<"$m"
+  IFS='@' read -r name file expr pattern suite <<<"$m"
   git -C "$WORK" checkout -q -- .
   sed -i "$expr" "$WORK/$file"
   if git -C "$WORK" diff --quiet; then
