@@ -382,12 +382,17 @@ const BORROWED = ['typescript', 'jest', 'ts-jest', '@types/node', '@types/jest']
 describe('end to end: install the packed tarballs into a fresh TypeScript project', () => {
   const platform = artifacts.hostPlatformArchABI()
   const supported = artifacts.targets().some((t) => t.platformArchABI === platform)
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'genesys-cleanup-e2e-'))
-  const app = path.join(work, 'app')
+  let work = ''
+  let app = ''
   let installed = false
 
+  // In hooks, so that a run filtered to other tests (-t) leaves no directory behind.
+  beforeAll(() => {
+    work = fs.mkdtempSync(path.join(os.tmpdir(), 'genesys-cleanup-e2e-'))
+    app = path.join(work, 'app')
+  })
   afterAll(() => {
-    if (!process.env.KEEP_E2E) fs.rmSync(work, { recursive: true, force: true })
+    if (work && !process.env.KEEP_E2E) fs.rmSync(work, { recursive: true, force: true })
   })
 
   ;(supported ? test : test.skip)(
