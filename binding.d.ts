@@ -161,6 +161,7 @@ export interface ErrorInfo {
   genesysCode?: string
   correlationId?: string
   missingPermissions?: Array<string>
+  missingScopes?: Array<string>
   retryAfterMs?: number
 }
 
@@ -208,5 +209,8 @@ export interface SweepReport {
   close: BulkReport
   /** Requests of the whole sweep (discovery and closing). */
   requests: number
+  retries: number
+  rateLimited: number
+  /** The whole sweep (discovery and closing). */
   elapsedMs: number
 }

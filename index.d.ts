@@ -27,6 +27,7 @@ export declare const ERROR_CODES: readonly ErrorCode[]
  * say what happened. It never contains a token or a secret.
  */
 export declare class CleanupError extends Error {
+  /** Always `'CleanupError'`. */
   readonly name: 'CleanupError'
   /** Stable machine-readable code. */
   readonly code: ErrorCode
@@ -97,12 +98,17 @@ export interface CloseBehaviour {
   fast?: boolean
   /** Message types this call may end. Default `['webmessaging']`: other channels are skipped. */
   messageTypes?: string[]
+  /** Read and decide, but write nothing: an open conversation is reported `wouldClose`. */
+  dryRun?: boolean
   /** Aborts waiting and retrying at once; the promise rejects with `ERR_ABORTED`. */
   signal?: AbortSignal
 }
 
 /** Options of `closeConversation`: where and how to connect, and what to do when closing. */
-export interface CloseOptions extends ConnectionOptions, CloseBehaviour {}
+export interface CloseOptions extends ConnectionOptions, CloseBehaviour {
+  /** Structured events of this call (see `ClientEvent`). */
+  onEvent?: (event: ClientEvent) => void
+}
 
 /** What a close did: returned by `closeConversation`, and one entry per closed id of a bulk run. */
 export interface CloseResult {
@@ -120,21 +126,29 @@ export interface CloseResult {
    * (fallback, or wrap-up). `teardown`: the stuck-conversation teardown. `none`: no write.
    */
   method: 'conversation' | 'participants' | 'teardown' | 'none'
+  /** Participants this call disconnected (in `fast` mode: the participants the PATCH answer listed). */
   participantsDisconnected: number
   /** HTTP requests this call made, token requests included. */
   requests: number
+  /** Attempts repeated after a throttled or transient failure, or a 401 token refresh. */
   retries: number
   /** `ININ-Correlation-Id` of every response. */
   correlationIds: string[]
+  /** Wall time of the call, in milliseconds. */
   elapsedMs: number
 }
 
 /** One probe or lookup `checkScopes` made, with what it returned. */
 export interface AccessCheck {
+  /** `tokenInfo`, `userPermissions`, `clientRoles`, `rolePermissions`, `readConversation`, `endConversation`, `endParticipant`. */
   name: string
+  /** The lookup answered, or the probe passed the permission gate. */
   ok: boolean
+  /** HTTP status (404 for a passed probe: the nil conversation does not exist). */
   status?: number
+  /** Genesys's error code, e.g. `missing.any.permissions`. */
   genesysCode?: string
+  /** One sentence on what was asked and what came back. */
   detail: string
 }
 
@@ -142,19 +156,25 @@ export interface AccessCheck {
 export interface ScopeReport {
   /** This token can end web messaging conversations (the API itself said so). */
   canClose: boolean
+  /** From `OAuthClient.authorizedGrantType` of `GET /api/v2/tokens/me`; `user` for code, implicit, SAML2 bearer and password grants. */
   grantType: 'client_credentials' | 'user' | 'unknown'
+  /** The organization the token belongs to. */
   organization?: { id: string; name?: string }
+  /** The OAuth client the token was issued to. */
   oauthClient?: { id: string; name?: string }
   /** `authorizedScope` of the token. */
   scopes: string[]
   /** False for client credentials: their roles decide, scopes do not apply. */
   scopesApply: boolean
+  /** Scopes a user token needs where the organisation enforces scopes (`conversations`). */
   requiredScopes: string[]
+  /** Required scopes the token lacks (empty when scopes do not apply). */
   missingScopes: string[]
   /** Any one of them suffices. */
   requiredPermissions: string[]
   /** When they could be read (user permissions, or the client's roles). */
   grantedPermissions?: string[]
+  /** Permissions to grant, any one of which would do (empty when the token can close). */
   missingPermissions: string[]
   /** Every probe made, with what it returned. */
   checks: AccessCheck[]
@@ -172,7 +192,7 @@ export interface ScopeReport {
 export declare function closeConversation(conversationId: string, options: CloseOptions): Promise<CloseResult>
 
 /** Tells whether the token can end web messaging conversations, and if not, exactly why. */
-export declare function checkScopes(options: ConnectionOptions & { signal?: AbortSignal }): Promise<ScopeReport>
+export declare function checkScopes(options: ConnectionOptions & { signal?: AbortSignal; onEvent?: (event: ClientEvent) => void }): Promise<ScopeReport>
 
 /** Settings of a bulk run (`closeConversations`, `sweep`). */
 export interface BulkOptions extends CloseBehaviour {
@@ -186,26 +206,45 @@ export interface BulkOptions extends CloseBehaviour {
 
 /** Counts so far of a bulk run, given to `onProgress`. */
 export interface BulkProgress {
+  /** Inputs with a result so far (every outcome counts, duplicates and invalid ids included). */
   done: number
+  /** Inputs in the run. */
   total: number
+  /** Ended by this run. */
   closed: number
+  /** Every participant had already ended: no write. */
   alreadyClosed: number
+  /** No such message conversation. */
   notFound: number
+  /** Not an allowed message type (see `messageTypes`). */
   skipped: number
+  /** Dry run: open, would have been ended. */
   wouldClose: number
+  /** Repeated ids: handled once, reported again as `duplicate`. */
   duplicate: number
+  /** Invalid ids and closes that ended with an error. */
   failed: number
+  /** Not handled (or cut short) because the run's signal fired. */
   aborted: number
 }
 
 /** The error of one failed id in a bulk report. */
 export interface ErrorInfo {
+  /** The same codes as `CleanupError.code`. */
   code: ErrorCode
+  /** What went wrong and what to do. */
   message: string
+  /** HTTP status of the Genesys answer, if any. */
   status?: number
+  /** Genesys's own error code. */
   genesysCode?: string
+  /** `ININ-Correlation-Id` of that answer. */
   correlationId?: string
+  /** Permissions named by a 403. */
   missingPermissions?: string[]
+  /** Scopes named by a scope 403. */
+  missingScopes?: string[]
+  /** How long Genesys asked to wait, in milliseconds. */
   retryAfterMs?: number
 }
 
@@ -214,17 +253,21 @@ export interface FailedResult {
   /** The input as given (stringified when it was not a string). */
   conversationId: string
   outcome: 'failed'
+  /** Why, with the same fields as a `CleanupError`. */
   error: ErrorInfo
 }
 
 /** A repeated id (never closed twice), or one not handled because the run was aborted. */
 export interface UnhandledResult {
+  /** The id, lower-cased. */
   conversationId: string
+  /** `duplicate`: the id appeared earlier in the input. `aborted`: the run's signal fired first. */
   outcome: 'duplicate' | 'aborted'
 }
 
 /** A dry run's verdict for an open conversation. */
 export interface DryRunResult extends Omit<CloseResult, 'outcome'> {
+  /** Open and of an allowed type: a real run would end it. */
   outcome: 'wouldClose'
 }
 
@@ -233,12 +276,15 @@ export type BulkResult = CloseResult | DryRunResult | FailedResult | UnhandledRe
 
 /** Counts add up to `total`; `results` has one entry per input id, in input order. */
 export interface BulkReport extends Omit<BulkProgress, 'done'> {
+  /** One entry per input id, in input order. */
   results: BulkResult[]
   /** HTTP requests of the whole run, token requests included. */
   requests: number
+  /** Attempts repeated during the run. */
   retries: number
   /** Answers with status 429 seen during the run. */
   rateLimited: number
+  /** Wall time of the run, in milliseconds. */
   elapsedMs: number
 }
 
@@ -254,16 +300,21 @@ export interface FindOptions {
   messageTypes?: string[]
   /** Stop after this many (0 = all). */
   limit?: number
+  /** Aborts the search (rejects with `ERR_ABORTED`). */
   signal?: AbortSignal
 }
 
 /** An open conversation found by `findIdleConversations`. */
 export interface IdleConversation {
+  /** Lower-cased UUID. */
   conversationId: string
+  /** `conversationStart` (ISO 8601) as analytics reports it. */
   startedAt: string
-  /** Latest segment start or end reported by analytics. */
+  /** Latest segment start or end reported by analytics (ISO 8601). */
   lastActivityAt: string
+  /** Participants analytics lists for it. */
   participants: number
+  /** Milliseconds since `lastActivityAt` when it was found. */
   idleMs: number
 }
 
@@ -275,29 +326,47 @@ export interface SweepOptions extends FindOptions, BulkOptions {
 
 /** What `sweep` found and did. */
 export interface SweepReport {
+  /** True when nothing was written. */
   dryRun: boolean
   /** Open conversations the analytics query returned. */
   scanned: number
   /** The idle ones, closed (or, in a dry run, that would be). */
   found: IdleConversation[]
+  /** The close of the found ones (each re-read first): one result per found conversation. */
   close: BulkReport
   /** Requests of the whole sweep, discovery included. */
   requests: number
+  /** Retries of the whole sweep, discovery included. */
+  retries: number
+  /** Answers with status 429 during the whole sweep. */
+  rateLimited: number
+  /** The whole sweep, discovery included. */
   elapsedMs: number
 }
 
 /** A structured event for `onEvent`: path templates, never ids, tokens or secrets. */
 export interface ClientEvent {
+  /** `request`: an attempt is sent. `response`: an answer arrived. `retry`: a failed attempt will be repeated. `rateLimitWait`: a request waits for the pacer. `tokenRefresh`: a token is being fetched. */
   kind: 'request' | 'response' | 'retry' | 'rateLimitWait' | 'tokenRefresh'
+  /** HTTP method. */
   method: string
-  /** Path template, e.g. `/api/v2/conversations/messages/{conversationId}`. */
+  /** Path template, e.g. `/api/v2/conversations/messages/{conversationId}` (`probe` for checkScopes probes). */
   route: string
   /** 0 for the first attempt. */
   attempt: number
+  /** HTTP status (`response`, `retry`). */
   status?: number
+  /** Time from sending to the complete answer, in milliseconds (`response`). */
   durationMs?: number
+  /** How long the request waits, in milliseconds (`retry`, `rateLimitWait`). */
   waitMs?: number
+  /** `ININ-Correlation-Id` of the answer (`response`). */
   correlationId?: string
+  /**
+   * `retry`: the failure kind (`throttling`, `transient`, `server`). `rateLimitWait`:
+   * `pacing` (ordinary spacing under the learned limit, on every paced request) or
+   * `paused` (after a 429 or a spent window).
+   */
   reason?: string
 }
 
@@ -316,6 +385,10 @@ export interface ClientOptions extends ConnectionOptions {
  * under the rate limit. The constructor throws a `CleanupError` for invalid options.
  */
 export declare class CleanupClient {
+  /**
+   * Validates the options at once (throws a `CleanupError`: `ERR_INVALID_ARGUMENT`,
+   * `ERR_INSECURE_URL`); makes no request until the first call.
+   */
   constructor(options: ClientOptions)
   /** `closeConversation` with this client's connection, token and pacing. */
   closeConversation(conversationId: string, options?: CloseBehaviour): Promise<CloseResult>
@@ -328,7 +401,11 @@ export declare class CleanupClient {
   closeConversations(conversationIds: string[], options?: BulkOptions): Promise<BulkReport>
   /** Open conversations idle for at least `idleForMs` (analytics details query, paged to the end). */
   findIdleConversations(options: FindOptions): Promise<IdleConversation[]>
-  /** Finds idle conversations and closes them, re-reading each first (analytics can lag). */
+  /**
+   * Finds idle conversations and closes them, re-reading each first (analytics can lag).
+   * An abort during discovery rejects with `ERR_ABORTED` (nothing was closed yet);
+   * an abort while closing resolves with the report, the rest marked `aborted`.
+   */
   sweep(options: SweepOptions): Promise<SweepReport>
   /** `checkScopes` for this client's credentials. */
   checkScopes(options?: { signal?: AbortSignal }): Promise<ScopeReport>

@@ -107,7 +107,13 @@ function closeConversation(conversationId, options) {
   } catch (e) {
     return Promise.reject(e)
   }
-  return withSignal(opts.signal, (cancel) => binding.closeConversation(conversationId ?? null, opts, opts, cancel))
+  let onEvent
+  try {
+    onEvent = eventListener(opts.onEvent)
+  } catch (e) {
+    return Promise.reject(e)
+  }
+  return withSignal(opts.signal, (cancel) => binding.closeConversation(conversationId ?? null, opts, opts, cancel, onEvent))
 }
 
 function checkScopes(options) {
@@ -117,7 +123,13 @@ function checkScopes(options) {
   } catch (e) {
     return Promise.reject(e)
   }
-  return withSignal(opts.signal, (cancel) => binding.checkScopes(opts, cancel))
+  let onEvent
+  try {
+    onEvent = eventListener(opts.onEvent)
+  } catch (e) {
+    return Promise.reject(e)
+  }
+  return withSignal(opts.signal, (cancel) => binding.checkScopes(opts, cancel, onEvent))
 }
 
 // A user callback must never take the process down from a native callback.

@@ -97,6 +97,28 @@ describe('closeConversations: nothing lost', () => {
     expect(report.results.every((r) => 'requests' in r && r.requests === 1)).toBe(true)
   })
 
+  test('rejected credentials fail every id with one token request, not one per id', async () => {
+    const ids = await many(40)
+    await emu.clearRequests()
+    const report = await client({ clientSecret: 'wrong-secret' }).closeConversations(ids, { concurrency: 8 })
+    expect(report.failed).toBe(40)
+    expect(report.results.every((r) => r.outcome === 'failed' && r.error.code === 'ERR_UNAUTHORIZED')).toBe(true)
+    const tokenRequests = (await emu.requests()).filter((l) => l.path === '/oauth/token')
+    expect(tokenRequests).toHaveLength(1)
+    expect(report.requests).toBe(1)
+  })
+
+  test('a scope refusal keeps its scopes in the bulk result', async () => {
+    const [id] = await many(1)
+    const report = await client({ accessToken: SEED.userNoScopeToken, clientId: undefined, clientSecret: undefined }).closeConversations([id])
+    const r = report.results[0]
+    expect(r.outcome).toBe('failed')
+    if (r.outcome === 'failed') {
+      expect(r.error).toMatchObject({ code: 'ERR_MISSING_SCOPE', status: 403 })
+      expect(r.error.missingScopes).toContain('conversations')
+    }
+  })
+
   test('bad bulk arguments reject with ERR_INVALID_ARGUMENT', async () => {
     await expect(client().closeConversations('nope' as never)).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' })
     await expect(client().closeConversations([], { concurrency: 0 })).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' })
@@ -178,6 +200,9 @@ describe('idle discovery and sweep', () => {
       const stored = await emu.conversation(id)
       expect(stored.participants.some((p: { state: string }) => p.state === 'connected')).toBe(true)
     }
+    expect(report.requests).toBeGreaterThan(report.close.requests)
+    expect(report.elapsedMs).toBeGreaterThanOrEqual(report.close.elapsedMs)
+    expect(report).toMatchObject({ retries: 0, rateLimited: 0, dryRun: false })
     const again = await c.sweep({ idleForMs: 30 * 60_000 })
     expect(again.found).toHaveLength(0)
   })

@@ -269,6 +269,7 @@ pub struct ErrorInfo {
     pub genesys_code: Option<String>,
     pub correlation_id: Option<String>,
     pub missing_permissions: Option<Vec<String>>,
+    pub missing_scopes: Option<Vec<String>>,
     pub retry_after_ms: Option<f64>,
 }
 
@@ -282,6 +283,7 @@ impl From<CoreError> for ErrorInfo {
             correlation_id: e.correlation_id,
             missing_permissions: (!e.missing_permissions.is_empty())
                 .then_some(e.missing_permissions),
+            missing_scopes: (!e.missing_scopes.is_empty()).then_some(e.missing_scopes),
             retry_after_ms: e.retry_after_ms.map(|v| v as f64),
         }
     }
@@ -449,14 +451,21 @@ pub struct SweepReport {
     pub close: BulkReport,
     /// Requests of the whole sweep (discovery and closing).
     pub requests: u32,
+    pub retries: u32,
+    pub rate_limited: u32,
+    /// The whole sweep (discovery and closing).
     pub elapsed_ms: f64,
 }
 
 impl From<CoreSweepReport> for SweepReport {
     fn from(r: CoreSweepReport) -> Self {
         let requests = r.found.requests + r.bulk.requests;
-        let elapsed_ms = r.bulk.elapsed_ms;
+        let retries = r.found.retries + r.bulk.retries;
+        let rate_limited = r.found.rate_limited + r.bulk.rate_limited;
+        let elapsed_ms = r.elapsed_ms;
         SweepReport {
+            retries,
+            rate_limited,
             dry_run: r.dry_run,
             scanned: r.found.scanned,
             found: r

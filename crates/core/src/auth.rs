@@ -52,6 +52,10 @@ pub struct TokenSource {
     refresh: tokio::sync::Mutex<()>,
     generation: AtomicU64,
     fetches: AtomicU64,
+    /// The last failed fetch, numbered: callers that queued behind a fetch
+    /// share its failure instead of each trying again (single flight for
+    /// failures too: bad credentials cost one token request, not one per caller).
+    failure: Mutex<(u64, Option<Error>)>,
 }
 
 impl TokenSource {
@@ -62,6 +66,7 @@ impl TokenSource {
             refresh: tokio::sync::Mutex::new(()),
             generation: AtomicU64::new(0),
             fetches: AtomicU64::new(0),
+            failure: Mutex::new((0, None)),
         };
         if let Credentials::Static(token) = &source.credentials {
             let header = bearer_header(token.expose_secret())?;
@@ -132,11 +137,18 @@ impl TokenSource {
                 }
             }
         }
+        let failures_before = self.failure_seq();
         let guard = self.refresh.lock().await;
-        // Someone may have refreshed while we waited for the lock.
+        // Someone may have refreshed while we waited for the lock...
         if let Some(c) = self.snapshot() {
             if Instant::now() < c.refresh_at {
                 return Ok(c.bearer());
+            }
+        }
+        // ...or failed to: then that answer is ours too.
+        if let (seq, Some(e)) = &*self.failure.lock().unwrap_or_else(|p| p.into_inner()) {
+            if *seq != failures_before {
+                return Err(e.clone());
             }
         }
         self.refresh_locked(guard, fetch).await
@@ -153,7 +165,14 @@ impl TokenSource {
     {
         self.fetches.fetch_add(1, Ordering::Relaxed);
         let started = Instant::now();
-        let token = fetch().await?;
+        let token = match fetch().await {
+            Ok(t) => t,
+            Err(e) => {
+                let mut f = self.failure.lock().unwrap_or_else(|p| p.into_inner());
+                *f = (f.0 + 1, Some(e.clone()));
+                return Err(e);
+            }
+        };
         let header = bearer_header(token.access_token.expose_secret())?;
         let lifetime = Duration::from_secs_f64(
             token
@@ -187,6 +206,10 @@ impl TokenSource {
         if slot.as_ref().is_some_and(|c| c.generation == generation) {
             *slot = None;
         }
+    }
+
+    fn failure_seq(&self) -> u64 {
+        self.failure.lock().unwrap_or_else(|p| p.into_inner()).0
     }
 
     fn snapshot(&self) -> Option<Cached> {
@@ -255,6 +278,31 @@ mod tests {
             assert_eq!(h.await.unwrap().unwrap(), 1);
         }
         assert_eq!(src.fetch_count(), 1);
+    }
+
+    #[tokio::test]
+    async fn callers_queued_behind_a_failed_fetch_share_its_error() {
+        let src = Arc::new(cc());
+        let mut handles = Vec::new();
+        for _ in 0..20 {
+            let src = src.clone();
+            handles.push(tokio::spawn(async move {
+                src.bearer(|| async {
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                    Err(Error::new(crate::ErrorCode::Unauthorized, "rejected"))
+                })
+                .await
+                .err()
+                .map(|e| e.code)
+            }));
+        }
+        for h in handles {
+            assert_eq!(h.await.unwrap(), Some(crate::ErrorCode::Unauthorized));
+        }
+        assert_eq!(src.fetch_count(), 1);
+        // A later caller (not queued behind that fetch) tries again.
+        let _ = src.bearer(|| async { Ok(token(60.0)) }).await.unwrap();
+        assert_eq!(src.fetch_count(), 2);
     }
 
     #[tokio::test]

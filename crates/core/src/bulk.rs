@@ -6,7 +6,7 @@
 use crate::close::{self, CloseOptions, CloseResult, Outcome};
 use crate::error::Error;
 use crate::ids;
-use crate::transport::Transport;
+use crate::transport::{CallStats, Transport};
 use futures::StreamExt;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -204,18 +204,42 @@ pub async fn close_many(
     let mut requests = 0u32;
     let mut retries = 0u32;
     let mut rate_limited = 0u32;
+    // Rejected credentials fail every id the same way: the first such error
+    // stops the run from trying again (no request per remaining id).
+    let fatal: std::sync::OnceLock<Error> = std::sync::OnceLock::new();
+    let fatal = &fatal;
     let mut stream = futures::stream::iter(work)
         .map(|(i, id)| async move {
+            if let Some(e) = fatal.get() {
+                let mut error = e.clone();
+                error.message = format!(
+                    "Not attempted: an earlier request of this run was refused the same way. {}",
+                    e.message
+                );
+                return (
+                    i,
+                    BulkEntry::Failed {
+                        conversation_id: id,
+                        error,
+                    },
+                    CallStats::default(),
+                );
+            }
             let (result, stats) = close::close_valid_id(t, id.clone(), &opts.close, cancel).await;
             let entry = match result {
                 Ok(r) => BulkEntry::Done(r),
                 Err(e) if e.code == crate::ErrorCode::Aborted => BulkEntry::Aborted {
                     conversation_id: id,
                 },
-                Err(error) => BulkEntry::Failed {
-                    conversation_id: id,
-                    error,
-                },
+                Err(error) => {
+                    if error.code == crate::ErrorCode::Unauthorized {
+                        let _ = fatal.set(error.clone());
+                    }
+                    BulkEntry::Failed {
+                        conversation_id: id,
+                        error,
+                    }
+                }
             };
             (i, entry, stats)
         })

@@ -23,6 +23,8 @@ pub struct SweepReport {
     pub found: FindReport,
     pub bulk: BulkReport,
     pub dry_run: bool,
+    /// The whole sweep: discovery and closing.
+    pub elapsed_ms: f64,
 }
 
 impl Client {
@@ -77,6 +79,7 @@ impl Client {
         cancel: &CancellationToken,
     ) -> Result<SweepReport, Error> {
         bulk_opts.validate()?;
+        let started = std::time::Instant::now();
         let found = self.find_idle(find, cancel).await?;
         let ids = found
             .conversations
@@ -92,6 +95,7 @@ impl Client {
             found,
             bulk,
             dry_run,
+            elapsed_ms: started.elapsed().as_secs_f64() * 1000.0,
         })
     }
 

@@ -74,6 +74,7 @@ pub struct FindReport {
     pub pages: u32,
     pub requests: u32,
     pub retries: u32,
+    pub rate_limited: u32,
 }
 
 #[derive(Deserialize)]
@@ -253,6 +254,7 @@ fn report(
         pages,
         requests: stats.requests,
         retries: stats.retries,
+        rate_limited: stats.rate_limited,
     }
 }
 

@@ -46,11 +46,19 @@ impl Pacer {
 
     /// Reserves a start time for one request and returns how long to wait for it.
     pub fn reserve(&self, now: Instant) -> Duration {
+        self.reserve_explained(now).0
+    }
+
+    /// Like `reserve`, also saying why: `true` when the wait comes from a pause
+    /// (a 429 or a spent window), `false` for ordinary spacing under the limit.
+    pub fn reserve_explained(&self, now: Instant) -> (Duration, bool) {
         let mut s = self.state.lock().unwrap_or_else(|p| p.into_inner());
         let mut start = now;
+        let mut paused = false;
         if let Some(p) = s.paused_until {
             if p > start {
                 start = p;
+                paused = true;
             } else {
                 s.paused_until = None;
             }
@@ -60,7 +68,7 @@ impl Pacer {
             s.next_slot = Some(slot + interval);
             start = slot;
         }
-        start.saturating_duration_since(now)
+        (start.saturating_duration_since(now), paused)
     }
 
     /// Learns from a response's headers.

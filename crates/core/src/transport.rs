@@ -266,7 +266,7 @@ impl Transport {
             }
             let bearer = match &mode {
                 AuthMode::Bearer => {
-                    let wait = self.pacer.reserve(Instant::now());
+                    let (wait, paused) = self.pacer.reserve_explained(Instant::now());
                     if !wait.is_zero() {
                         self.emit(|| {
                             let mut e = Event::new(
@@ -276,6 +276,10 @@ impl Transport {
                                 attempt,
                             );
                             e.wait_ms = Some(wait.as_secs_f64() * 1000.0);
+                            // "pacing": ordinary spacing under the learned limit
+                            // (every request of a paced run); "paused": after a
+                            // 429 or a spent window.
+                            e.reason = Some(if paused { "paused" } else { "pacing" }.into());
                             e
                         });
                         self.sleep(wait, call).await?;
