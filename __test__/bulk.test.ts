@@ -1,30 +1,14 @@
 // Bulk close, pacing, idle discovery and sweep, over HTTP against the emulator.
 import { CleanupClient, BulkProgress } from '../index'
-import type { Emulator } from '../testing'
-import { withEmulator, newConversation, randomUUID, SEED } from './helpers'
+import { emulatorPerFile, many, newConversation, randomUUID, SEED } from './helpers'
 
-let emu: Emulator
-beforeAll(async () => {
-  emu = await withEmulator()
-})
-beforeEach(async () => {
-  await emu.reset()
-})
-afterAll(async () => {
-  await emu.stop()
-})
+const emu = emulatorPerFile()
 
 const client = (extra: Record<string, unknown> = {}) => new CleanupClient({ baseUrl: emu.url, ...SEED.cleanupClient, ...extra })
 
-async function many(n: number, spec: Record<string, unknown> = {}): Promise<string[]> {
-  const ids: string[] = []
-  for (let i = 0; i < n; i++) ids.push(await newConversation(emu, spec))
-  return ids
-}
-
 describe('closeConversations: nothing lost', () => {
   test('every input gets exactly one result, in input order', async () => {
-    const open = await many(5)
+    const open = await many(emu, 5)
     const ended = await newConversation(emu, { state: 'ended' })
     const whatsapp = await newConversation(emu, { type: 'whatsapp' })
     const unknown = randomUUID()
@@ -48,7 +32,7 @@ describe('closeConversations: nothing lost', () => {
   })
 
   test('an abort midway reports the rest as aborted and loses nothing', async () => {
-    const ids = await many(120)
+    const ids = await many(emu, 120)
     await emu.configure({ latencyMs: 15 })
     const controller = new AbortController()
     const c = client()
@@ -77,7 +61,7 @@ describe('closeConversations: nothing lost', () => {
   })
 
   test('progress is monotonic, bounded in rate, and ends at the total', async () => {
-    const ids = await many(60)
+    const ids = await many(emu, 60)
     const seen: BulkProgress[] = []
     const report = await client().closeConversations(ids, { concurrency: 8, onProgress: (p) => seen.push(p), progressIntervalMs: 1000 })
     await new Promise((r) => setImmediate(r))
@@ -90,7 +74,7 @@ describe('closeConversations: nothing lost', () => {
   })
 
   test('fast mode: one request per conversation', async () => {
-    const ids = await many(30)
+    const ids = await many(emu, 30)
     const report = await client({ accessToken: SEED.cleanupToken, clientId: undefined, clientSecret: undefined }).closeConversations(ids, { fast: true })
     expect(report.closed).toBe(30)
     expect(report.requests).toBe(30)
@@ -98,7 +82,7 @@ describe('closeConversations: nothing lost', () => {
   })
 
   test('rejected credentials fail every id with one token request, not one per id', async () => {
-    const ids = await many(40)
+    const ids = await many(emu, 40)
     await emu.clearRequests()
     const report = await client({ clientSecret: 'wrong-secret' }).closeConversations(ids, { concurrency: 8 })
     expect(report.failed).toBe(40)
@@ -109,7 +93,7 @@ describe('closeConversations: nothing lost', () => {
   })
 
   test('a scope refusal keeps its scopes in the bulk result', async () => {
-    const [id] = await many(1)
+    const [id] = await many(emu, 1)
     const report = await client({ accessToken: SEED.userNoScopeToken, clientId: undefined, clientSecret: undefined }).closeConversations([id])
     const r = report.results[0]
     expect(r.outcome).toBe('failed')
@@ -154,9 +138,9 @@ describe('idle discovery and sweep', () => {
   async function scene() {
     const idle: string[] = []
     for (let i = 0; i < 60; i++) idle.push(await newConversation(emu, { startedAt: ago(3 * 3600_000), lastActivityAt: ago(2 * 3600_000 - i * 1000) }))
-    const recent = await many(15, { startedAt: ago(3600_000), lastActivityAt: ago(5 * 60_000) })
-    const ended = await many(10, { state: 'ended', startedAt: ago(3 * 3600_000), lastActivityAt: ago(2 * 3600_000) })
-    const whatsapp = await many(10, { type: 'whatsapp', startedAt: ago(3 * 3600_000), lastActivityAt: ago(2 * 3600_000) })
+    const recent = await many(emu, 15, { startedAt: ago(3600_000), lastActivityAt: ago(5 * 60_000) })
+    const ended = await many(emu, 10, { state: 'ended', startedAt: ago(3 * 3600_000), lastActivityAt: ago(2 * 3600_000) })
+    const whatsapp = await many(emu, 10, { type: 'whatsapp', startedAt: ago(3 * 3600_000), lastActivityAt: ago(2 * 3600_000) })
     return { idle, recent, ended, whatsapp }
   }
 

@@ -17,6 +17,37 @@ export async function withEmulator(args: string[] = []): Promise<Emulator> {
   return startEmulator({ args })
 }
 
+/**
+ * One emulator for the whole test file, reset to its seeded state before each
+ * test. Returns a stand-in that forwards to it once `beforeAll` has started it.
+ */
+export function emulatorPerFile(args: string[] = []): Emulator {
+  let current: Emulator | undefined
+  beforeAll(async () => {
+    current = await startEmulator({ args })
+  })
+  beforeEach(async () => {
+    await current!.reset()
+  })
+  afterAll(async () => {
+    await current?.stop()
+  })
+  return new Proxy({} as Emulator, {
+    get(_target, prop) {
+      if (!current) throw new Error('the emulator is started in beforeAll: use it inside tests and hooks')
+      const value = Reflect.get(current, prop)
+      return typeof value === 'function' ? value.bind(current) : value
+    },
+  })
+}
+
+/** Creates `n` conversations in the emulator and returns their ids. */
+export async function many(emu: Emulator, n: number, spec: Record<string, unknown> = {}): Promise<string[]> {
+  const ids: string[] = []
+  for (let i = 0; i < n; i++) ids.push(await newConversation(emu, spec))
+  return ids
+}
+
 /** Creates a conversation in the emulator and returns its id. */
 export async function newConversation(emu: Emulator, spec: Record<string, unknown> = {}): Promise<string> {
   const c = (await emu.createConversation(spec)) as { id: string }

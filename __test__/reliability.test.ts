@@ -2,22 +2,13 @@
 // faults the emulator injects over real HTTP.
 import { inspect } from 'node:util'
 import { closeConversation, checkScopes, CleanupClient, ClientEvent } from '../index'
-import { startEmulator, Emulator } from '../testing'
-import { withEmulator, newConversation, rejectionOf, randomUUID, SEED } from './helpers'
+import { startEmulator } from '../testing'
+import { emulatorPerFile, newConversation, rejectionOf, randomUUID, SEED } from './helpers'
 
-let emu: Emulator
+const emu = emulatorPerFile()
 const errors: unknown[] = []
 const SECRETS = [SEED.cleanupToken, SEED.cleanupClient.clientSecret, SEED.readonlyClient.clientSecret, 'my-very-secret-static-token', 'wrong-secret-xyz']
 
-beforeAll(async () => {
-  emu = await withEmulator()
-})
-beforeEach(async () => {
-  await emu.reset()
-})
-afterAll(async () => {
-  await emu.stop()
-})
 
 const MESSAGES = '/api/v2/conversations/messages/*'
 const tokenOpts = (extra: Record<string, unknown> = {}) => ({ baseUrl: emu.url, accessToken: SEED.cleanupToken, ...extra })

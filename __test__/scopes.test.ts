@@ -1,18 +1,8 @@
 // checkScopes against the emulator: the verdict rests on what the API answers.
 import { checkScopes, CleanupClient, ScopeReport } from '../index'
-import type { Emulator } from '../testing'
-import { withEmulator, rejectionOf, SEED } from './helpers'
+import { emulatorPerFile, rejectionOf, SEED } from './helpers'
 
-let emu: Emulator
-beforeAll(async () => {
-  emu = await withEmulator()
-})
-beforeEach(async () => {
-  await emu.reset()
-})
-afterAll(async () => {
-  await emu.stop()
-})
+const emu = emulatorPerFile()
 
 const check = (extra: Record<string, unknown>) => checkScopes({ baseUrl: emu.url, ...extra })
 const checkNamed = (r: ScopeReport, name: string) => r.checks.find((c) => c.name === name)
