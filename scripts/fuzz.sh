@@ -10,8 +10,12 @@ if ! cargo fuzz --version >/dev/null 2>&1; then
   cargo install --locked cargo-fuzz
 fi
 export RUSTC_BOOTSTRAP=1
+# New inputs go to a scratch corpus; the committed seeds are only read.
+WORK_CORPUS="$(mktemp -d)"
+trap 'rm -rf "$WORK_CORPUS"' EXIT
 for target in error_body responses; do
-  mkdir -p "corpus/$target"
+  mkdir -p "$WORK_CORPUS/$target"
   echo "fuzzing $target for ${SECONDS_EACH}s"
-  cargo fuzz run "$target" "corpus/$target" -- -max_total_time="$SECONDS_EACH" -rss_limit_mb=2048 2>&1 | tail -n 3
+  # A crash makes cargo fuzz exit non-zero (and this script with it).
+  cargo fuzz run "$target" "$WORK_CORPUS/$target" "seeds/$target" -- -max_total_time="$SECONDS_EACH" -rss_limit_mb=2048 2>&1 | tail -n 3
 done
