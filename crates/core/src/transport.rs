@@ -73,6 +73,56 @@ impl Call<'_> {
     }
 }
 
+/// What authenticates one attempt.
+enum Credential {
+    Bearer(Bearer),
+    Basic(HeaderValue),
+}
+
+/// A complete answer off the wire.
+struct RawResponse {
+    status: u16,
+    headers: HeaderMap,
+    body: Bytes,
+    sent_at: Instant,
+}
+
+/// Why an attempt failed, and what retrying it would cost.
+struct Failure {
+    kind: RetryKind,
+    error: Error,
+    retry_after: Option<Duration>,
+    cost: i64,
+}
+
+impl Failure {
+    fn transient(error: Error, cost: i64) -> Self {
+        Failure {
+            kind: RetryKind::Transient,
+            error,
+            retry_after: None,
+            cost,
+        }
+    }
+
+    fn fatal(error: Error) -> Self {
+        Failure {
+            kind: RetryKind::Client,
+            error,
+            retry_after: None,
+            cost: 0,
+        }
+    }
+}
+
+/// The verdict on a complete answer.
+enum Judged<T> {
+    Done(Reply<T>),
+    Failed(Failure),
+    /// A 401: replayed once with a fresh token where that is possible.
+    Unauthorized(Failure),
+}
+
 enum AuthMode {
     Bearer,
     /// The token endpoint: Basic credentials, not paced, no 401 replay.
@@ -252,239 +302,327 @@ impl Transport {
         mode: AuthMode,
         parse: &(dyn Fn(u16, &[u8]) -> Parsed<T> + Sync),
     ) -> Result<Reply<T>, Error> {
-        let principal = self.auth.principal();
-        let ctx = Context {
-            action: req.action,
-            principal: &principal,
-        };
-        let method_name = method_str(&req.method);
         let mut attempt: u32 = 0;
         let mut replayed_401 = false;
         loop {
             if call.cancel.is_cancelled() {
                 return Err(Error::aborted());
             }
-            let bearer = match &mode {
+            let credential = match &mode {
                 AuthMode::Bearer => {
-                    let (wait, paused) = self.pacer.reserve_explained(Instant::now());
-                    if !wait.is_zero() {
-                        self.emit(|| {
-                            let mut e = Event::new(
-                                EventKind::RateLimitWait,
-                                method_name,
-                                req.route,
-                                attempt,
-                            );
-                            e.wait_ms = Some(wait.as_secs_f64() * 1000.0);
-                            // "pacing": ordinary spacing under the learned limit
-                            // (every request of a paced run); "paused": after a
-                            // 429 or a spent window.
-                            e.reason = Some(if paused { "paused" } else { "pacing" }.into());
-                            e
-                        });
-                        self.sleep(wait, call).await?;
-                    }
-                    Some(self.bearer(call).await?)
+                    self.wait_for_slot(req, attempt, call).await?;
+                    Credential::Bearer(self.bearer(call).await?)
                 }
-                AuthMode::TokenEndpoint(_) => None,
+                AuthMode::TokenEndpoint(basic) => Credential::Basic(basic.clone()),
             };
-            let timeout = match call.remaining() {
-                Some(rem) if rem.is_zero() => {
-                    return Err(Error::new(
-                        ErrorCode::Timeout,
-                        format!("The deadline passed before {} could be sent.", req.action),
-                    ))
-                }
-                Some(rem) => self.attempt_timeout.min(rem),
-                None => self.attempt_timeout,
-            };
-            let (url, auth_header) = match (&mode, &bearer) {
-                (AuthMode::TokenEndpoint(basic), _) => (self.token_url.clone(), basic.clone()),
-                (AuthMode::Bearer, Some(b)) => {
-                    (format!("{}{}", self.api_base, req.path), b.header.clone())
-                }
-                (AuthMode::Bearer, None) => unreachable!("bearer mode always has a bearer"),
-            };
-            let content_type = match mode {
-                AuthMode::TokenEndpoint(_) => "application/x-www-form-urlencoded",
-                AuthMode::Bearer => "application/json",
-            };
-            let mut builder = self
-                .http
-                .request(req.method.clone(), url)
-                .header(AUTHORIZATION, auth_header);
-            if let Some(body) = &req.body {
-                builder = builder
-                    .header(CONTENT_TYPE, content_type)
-                    .body(body.clone());
-            }
-            self.emit(|| Event::new(EventKind::Request, method_name, req.route, attempt));
-            let sent_at = Instant::now();
-            let outcome = tokio::select! {
-                _ = call.cancel.cancelled() => return Err(Error::aborted()),
-                r = tokio::time::timeout(timeout, async {
-                    let resp = builder.send().await?;
-                    let status = resp.status().as_u16();
-                    let headers = resp.headers().clone();
-                    let body = resp.bytes().await?;
-                    Ok::<_, reqwest::Error>((status, headers, body))
-                }) => r,
-            };
-            call.stats.requests += 1;
-            let failure: (RetryKind, Error, Option<Duration>, i64) = match outcome {
-                Ok(Ok((status, headers, body))) => {
-                    let correlation_id = header_str(&headers, "inin-correlation-id");
-                    if let Some(id) = &correlation_id {
-                        call.stats.correlation_ids.push(id.clone());
-                    }
-                    if matches!(mode, AuthMode::Bearer) {
-                        self.pacer.observe(RateLimitHeaders::from_headers(&headers), Instant::now());
-                    }
-                    self.emit(|| {
-                        let mut e = Event::new(EventKind::Response, method_name, req.route, attempt);
-                        e.status = Some(status);
-                        e.duration_ms = Some(sent_at.elapsed().as_secs_f64() * 1000.0);
-                        e.correlation_id = correlation_id.clone();
-                        e
-                    });
-                    if (300..400).contains(&status) {
-                        return Err(Error::new(
-                            ErrorCode::Upstream,
-                            format!(
-                                "Genesys answered a redirect ({status}) while {}; it was not followed, so the token is not sent to another host. Check region/baseUrl.",
-                                req.action
-                            ),
-                        )
-                        .with_status(status)
-                        .with_correlation_id(correlation_id));
-                    }
-                    match parse(status, &body) {
-                        Parsed::Accept(value) => {
-                            self.budget.on_success();
-                            return Ok(Reply {
-                                status,
-                                value,
-                                date: headers
-                                    .get(reqwest::header::DATE)
-                                    .and_then(|d| d.to_str().ok())
-                                    .and_then(|d| httpdate::parse_http_date(d).ok()),
-                                correlation_id,
+            let failure = match self.send_once(req, &credential, attempt, call).await? {
+                Err(failure) => failure,
+                Ok(raw) => match self.judge(req, &credential, raw, attempt, call, parse) {
+                    Judged::Done(reply) => return Ok(reply),
+                    Judged::Failed(failure) => failure,
+                    Judged::Unauthorized(failure) => match &credential {
+                        // The cached token was revoked or expired early:
+                        // fetch a new one once and replay.
+                        Credential::Bearer(b) if self.auth.can_refresh() && !replayed_401 => {
+                            replayed_401 = true;
+                            self.auth.invalidate(b.generation);
+                            call.stats.retries += 1;
+                            self.emit(|| {
+                                let mut e = Event::new(
+                                    EventKind::Retry,
+                                    method_str(&req.method),
+                                    req.route,
+                                    attempt,
+                                );
+                                e.status = Some(401);
+                                e.reason = Some("unauthorized: refreshing the token".into());
+                                e
                             });
+                            continue;
                         }
-                        Parsed::Unreadable => (
-                            RetryKind::Transient,
-                            Error::new(
-                                ErrorCode::Upstream,
-                                format!("Genesys answered {status} while {} with a body that is not the expected JSON.", req.action),
-                            )
-                            .with_status(status)
-                            .with_correlation_id(correlation_id),
-                            None,
-                            RetryBudget::RETRY_COST,
-                        ),
-                        Parsed::Reject => {
-                            if status == 401 && matches!(mode, AuthMode::Bearer) && self.auth.can_refresh() && !replayed_401 {
-                                // The cached token was revoked or expired early:
-                                // fetch a new one once and replay.
-                                replayed_401 = true;
-                                if let Some(b) = &bearer {
-                                    self.auth.invalidate(b.generation);
-                                }
-                                call.stats.retries += 1;
-                                self.emit(|| {
-                                    let mut e = Event::new(EventKind::Retry, method_name, req.route, attempt);
-                                    e.status = Some(401);
-                                    e.reason = Some("unauthorized: refreshing the token".into());
-                                    e
-                                });
-                                continue;
-                            }
-                            let parsed_body = ErrorBody::parse(&body);
-                            let token_rl = status == 400 && parsed_body.is_token_rate_limit();
-                            let kind = classify_status(status, token_rl).unwrap_or(RetryKind::Client);
-                            let mut err = api_error::from_response(status, &body, correlation_id, &ctx);
-                            let retry_after = if kind == RetryKind::Throttling {
-                                call.stats.rate_limited += 1;
-                                let ra = retry_after(&headers, &parsed_body);
-                                err.retry_after_ms = ra.map(|d| d.as_millis() as u64);
-                                ra
-                            } else {
-                                None
-                            };
-                            (kind, err, retry_after, RetryBudget::RETRY_COST)
-                        }
-                    }
-                }
-                Ok(Err(e)) => {
-                    let what = transport_error_class(&e);
-                    let (code, text) = if e.is_timeout() {
-                        (ErrorCode::Timeout, format!("timed out ({what})"))
-                    } else {
-                        (ErrorCode::Network, format!("failed: {what}"))
-                    };
-                    (
-                        RetryKind::Transient,
-                        Error::new(code, format!("The request for {} {text}; retries, if allowed, did not help.", req.action)),
-                        None,
-                        RetryBudget::RETRY_COST,
-                    )
-                }
-                Err(_) => (
-                    RetryKind::Transient,
-                    Error::new(
-                        ErrorCode::Timeout,
-                        format!(
-                            "The request for {} took longer than {} ms (timeoutMs) and was abandoned; retries, if allowed, did not help.",
-                            req.action,
-                            timeout.as_millis()
-                        ),
-                    ),
-                    None,
-                    RetryBudget::TIMEOUT_COST,
-                ),
+                        _ => failure,
+                    },
+                },
             };
-            let (kind, err, retry_after, cost) = failure;
-            if !kind.is_retryable() {
-                return Err(err);
-            }
-            if let Some(ra) = retry_after {
-                if ra > self.policy.max_retry_after {
-                    let mut err = err;
-                    err.message = format!(
-                        "{} Genesys asked to wait {} s, more than maxRetryAfterMs ({} ms), so this fails fast instead of blocking.",
-                        err.message,
-                        ra.as_secs(),
-                        self.policy.max_retry_after.as_millis()
-                    );
-                    return Err(err);
-                }
-                if matches!(mode, AuthMode::Bearer) {
-                    self.pacer.pause(ra, Instant::now());
-                }
-            }
-            // Honouring a server's Retry-After does not draw from the budget:
-            // it cannot add load. Every other retry does.
-            let allowed = attempt < self.policy.max_retries
-                && (retry_after.is_some() || self.budget.try_acquire(cost));
-            if !allowed {
-                return Err(err);
-            }
-            let wait =
-                retry_after.unwrap_or_else(|| self.policy.backoff(attempt, rand::random::<f64>()));
-            if call.remaining().is_some_and(|rem| wait >= rem) {
-                return Err(err);
-            }
-            call.stats.retries += 1;
-            self.emit(|| {
-                let mut e = Event::new(EventKind::Retry, method_name, req.route, attempt);
-                e.status = err.status;
-                e.wait_ms = Some(wait.as_secs_f64() * 1000.0);
-                e.reason = Some(format!("{kind:?}").to_lowercase());
-                e
-            });
+            let wait = self.retry_wait(req, failure, &mode, attempt, call)?;
             attempt += 1;
             self.sleep(wait, call).await?;
         }
+    }
+
+    /// Waits for the pacer's slot (a bearer request), announcing any wait.
+    async fn wait_for_slot(
+        &self,
+        req: &Request<'_>,
+        attempt: u32,
+        call: &Call<'_>,
+    ) -> Result<(), Error> {
+        let (wait, paused) = self.pacer.reserve_explained(Instant::now());
+        if wait.is_zero() {
+            return Ok(());
+        }
+        self.emit(|| {
+            let mut e = Event::new(
+                EventKind::RateLimitWait,
+                method_str(&req.method),
+                req.route,
+                attempt,
+            );
+            e.wait_ms = Some(wait.as_secs_f64() * 1000.0);
+            // "pacing": ordinary spacing under the learned limit (every request
+            // of a paced run); "paused": after a 429 or a spent window.
+            e.reason = Some(if paused { "paused" } else { "pacing" }.into());
+            e
+        });
+        self.sleep(wait, call).await
+    }
+
+    /// One attempt on the wire, bounded by the per-attempt timeout and the
+    /// deadline. The outer `Err` ends the operation (abort, deadline passed);
+    /// the inner one is a transport failure that may be retried.
+    async fn send_once(
+        &self,
+        req: &Request<'_>,
+        credential: &Credential,
+        attempt: u32,
+        call: &mut Call<'_>,
+    ) -> Result<Result<RawResponse, Failure>, Error> {
+        let timeout = match call.remaining() {
+            Some(rem) if rem.is_zero() => {
+                return Err(Error::new(
+                    ErrorCode::Timeout,
+                    format!("The deadline passed before {} could be sent.", req.action),
+                ))
+            }
+            Some(rem) => self.attempt_timeout.min(rem),
+            None => self.attempt_timeout,
+        };
+        let (url, auth_header, content_type) = match credential {
+            Credential::Basic(basic) => (
+                self.token_url.clone(),
+                basic.clone(),
+                "application/x-www-form-urlencoded",
+            ),
+            Credential::Bearer(b) => (
+                format!("{}{}", self.api_base, req.path),
+                b.header.clone(),
+                "application/json",
+            ),
+        };
+        let mut builder = self
+            .http
+            .request(req.method.clone(), url)
+            .header(AUTHORIZATION, auth_header);
+        if let Some(body) = &req.body {
+            builder = builder
+                .header(CONTENT_TYPE, content_type)
+                .body(body.clone());
+        }
+        self.emit(|| {
+            Event::new(
+                EventKind::Request,
+                method_str(&req.method),
+                req.route,
+                attempt,
+            )
+        });
+        let sent_at = Instant::now();
+        let outcome = tokio::select! {
+            _ = call.cancel.cancelled() => return Err(Error::aborted()),
+            r = tokio::time::timeout(timeout, async {
+                let resp = builder.send().await?;
+                let status = resp.status().as_u16();
+                let headers = resp.headers().clone();
+                let body = resp.bytes().await?;
+                Ok::<_, reqwest::Error>(RawResponse { status, headers, body, sent_at })
+            }) => r,
+        };
+        call.stats.requests += 1;
+        Ok(match outcome {
+            Ok(Ok(raw)) => Ok(raw),
+            Ok(Err(e)) => {
+                let what = transport_error_class(&e);
+                let (code, text) = if e.is_timeout() {
+                    (ErrorCode::Timeout, format!("timed out ({what})"))
+                } else {
+                    (ErrorCode::Network, format!("failed: {what}"))
+                };
+                Err(Failure::transient(
+                    Error::new(code, format!("The request for {} {text}; retries, if allowed, did not help.", req.action)),
+                    RetryBudget::RETRY_COST,
+                ))
+            }
+            Err(_) => Err(Failure::transient(
+                Error::new(
+                    ErrorCode::Timeout,
+                    format!(
+                        "The request for {} took longer than {} ms (timeoutMs) and was abandoned; retries, if allowed, did not help.",
+                        req.action,
+                        timeout.as_millis()
+                    ),
+                ),
+                RetryBudget::TIMEOUT_COST,
+            )),
+        })
+    }
+
+    /// Reads a complete answer: records its correlation id and rate-limit
+    /// headers, then lets the caller's parser accept it or names the failure.
+    fn judge<T>(
+        &self,
+        req: &Request<'_>,
+        credential: &Credential,
+        raw: RawResponse,
+        attempt: u32,
+        call: &mut Call<'_>,
+        parse: &(dyn Fn(u16, &[u8]) -> Parsed<T> + Sync),
+    ) -> Judged<T> {
+        let RawResponse {
+            status,
+            headers,
+            body,
+            sent_at,
+        } = raw;
+        let correlation_id = header_str(&headers, "inin-correlation-id");
+        if let Some(id) = &correlation_id {
+            call.stats.correlation_ids.push(id.clone());
+        }
+        if matches!(credential, Credential::Bearer(_)) {
+            self.pacer
+                .observe(RateLimitHeaders::from_headers(&headers), Instant::now());
+        }
+        self.emit(|| {
+            let mut e = Event::new(
+                EventKind::Response,
+                method_str(&req.method),
+                req.route,
+                attempt,
+            );
+            e.status = Some(status);
+            e.duration_ms = Some(sent_at.elapsed().as_secs_f64() * 1000.0);
+            e.correlation_id = correlation_id.clone();
+            e
+        });
+        if (300..400).contains(&status) {
+            return Judged::Failed(Failure::fatal(
+                Error::new(
+                    ErrorCode::Upstream,
+                    format!(
+                        "Genesys answered a redirect ({status}) while {}; it was not followed, so the token is not sent to another host. Check region/baseUrl.",
+                        req.action
+                    ),
+                )
+                .with_status(status)
+                .with_correlation_id(correlation_id),
+            ));
+        }
+        match parse(status, &body) {
+            Parsed::Accept(value) => {
+                self.budget.on_success();
+                Judged::Done(Reply {
+                    status,
+                    value,
+                    date: headers
+                        .get(reqwest::header::DATE)
+                        .and_then(|d| d.to_str().ok())
+                        .and_then(|d| httpdate::parse_http_date(d).ok()),
+                    correlation_id,
+                })
+            }
+            Parsed::Unreadable => Judged::Failed(Failure::transient(
+                Error::new(
+                    ErrorCode::Upstream,
+                    format!("Genesys answered {status} while {} with a body that is not the expected JSON.", req.action),
+                )
+                .with_status(status)
+                .with_correlation_id(correlation_id),
+                RetryBudget::RETRY_COST,
+            )),
+            Parsed::Reject => {
+                let principal = self.auth.principal();
+                let ctx = Context { action: req.action, principal: &principal };
+                let parsed_body = ErrorBody::parse(&body);
+                let token_rate_limit = status == 400 && parsed_body.is_token_rate_limit();
+                let kind = classify_status(status, token_rate_limit).unwrap_or(RetryKind::Client);
+                let mut error = api_error::from_response(status, &body, correlation_id, &ctx);
+                let mut retry_after_wait = None;
+                if kind == RetryKind::Throttling {
+                    call.stats.rate_limited += 1;
+                    let ra = retry_after(&headers, &parsed_body);
+                    error.retry_after_ms = ra.map(|d| d.as_millis() as u64);
+                    retry_after_wait = ra;
+                }
+                let failure = Failure { kind, error, retry_after: retry_after_wait, cost: RetryBudget::RETRY_COST };
+                if status == 401 {
+                    Judged::Unauthorized(failure)
+                } else {
+                    Judged::Failed(failure)
+                }
+            }
+        }
+    }
+
+    /// Decides whether a failure is retried and how long to wait first; the
+    /// error when it is not (not retryable, fail-fast Retry-After, retries or
+    /// budget spent, deadline too close).
+    fn retry_wait(
+        &self,
+        req: &Request<'_>,
+        failure: Failure,
+        mode: &AuthMode,
+        attempt: u32,
+        call: &mut Call<'_>,
+    ) -> Result<Duration, Error> {
+        let Failure {
+            kind,
+            error,
+            retry_after,
+            cost,
+        } = failure;
+        if !kind.is_retryable() {
+            return Err(error);
+        }
+        if let Some(ra) = retry_after {
+            if ra > self.policy.max_retry_after {
+                let mut error = error;
+                error.message = format!(
+                    "{} Genesys asked to wait {} s, more than maxRetryAfterMs ({} ms), so this fails fast instead of blocking.",
+                    error.message,
+                    ra.as_secs(),
+                    self.policy.max_retry_after.as_millis()
+                );
+                return Err(error);
+            }
+            if matches!(mode, AuthMode::Bearer) {
+                self.pacer.pause(ra, Instant::now());
+            }
+        }
+        // Honouring a server's Retry-After does not draw from the budget:
+        // it cannot add load. Every other retry does.
+        let allowed = attempt < self.policy.max_retries
+            && (retry_after.is_some() || self.budget.try_acquire(cost));
+        if !allowed {
+            return Err(error);
+        }
+        let wait =
+            retry_after.unwrap_or_else(|| self.policy.backoff(attempt, rand::random::<f64>()));
+        if call.remaining().is_some_and(|rem| wait >= rem) {
+            return Err(error);
+        }
+        call.stats.retries += 1;
+        self.emit(|| {
+            let mut e = Event::new(
+                EventKind::Retry,
+                method_str(&req.method),
+                req.route,
+                attempt,
+            );
+            e.status = error.status;
+            e.wait_ms = Some(wait.as_secs_f64() * 1000.0);
+            e.reason = Some(format!("{kind:?}").to_lowercase());
+            e
+        });
+        Ok(wait)
     }
 
     fn emit(&self, make: impl FnOnce() -> Event) {
