@@ -20,7 +20,7 @@ export CARGO_TARGET_DIR="$WORK/target"
 MUTANTS=(
   "retries off@crates/core/src/transport.rs@s/let allowed = attempt < self.policy.max_retries/let allowed = false \&\& attempt < self.policy.max_retries/@is retried@reliability"
   "Retry-After ignored@crates/core/src/transport.rs@s/let ra = retry_after(\&headers, \&parsed_body);/let ra: Option<Duration> = None;/@waited out exactly@reliability"
-  "401 replay off@crates/core/src/transport.rs@s/\&\& !replayed_401 {/\&\& false {/@refreshes once and replays@reliability"
+  "401 replay off@crates/core/src/transport.rs@s/\&\& !replayed_401 =>/\&\& false =>/@refreshes once and replays@reliability"
   "no refresh before expiry@crates/core/src/auth.rs@s/if now < c.refresh_at {/if now < c.expires_at {/@refreshed before it expires@reliability"
   "no single flight@crates/core/src/auth.rs@s/if Instant::now() < c.refresh_at {/if false \&\& Instant::now() < c.refresh_at {/@cause one token request@reliability"
   "pacing off@crates/core/src/transport.rs@s/let (wait, paused) = self.pacer.reserve_explained(Instant::now());/let (wait, paused) = { let _ = self.pacer.reserve_explained(Instant::now()); (Duration::ZERO, false) };/@under 1% answered 429@bulk"
