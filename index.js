@@ -101,35 +101,19 @@ function optionsObject(options) {
 }
 
 function closeConversation(conversationId, options) {
-  let opts
-  try {
-    opts = optionsObject(options)
-  } catch (e) {
-    return Promise.reject(e)
-  }
-  let onEvent
-  try {
-    onEvent = eventListener(opts.onEvent)
-  } catch (e) {
-    return Promise.reject(e)
-  }
-  return withSignal(opts.signal, (cancel) => binding.closeConversation(conversationId ?? null, opts, opts, cancel, onEvent))
+  return rejectsWith(() => {
+    const opts = optionsObject(options)
+    const onEvent = eventListener(opts.onEvent)
+    return withSignal(opts.signal, (cancel) => binding.closeConversation(conversationId ?? null, opts, opts, cancel, onEvent))
+  })
 }
 
 function checkScopes(options) {
-  let opts
-  try {
-    opts = optionsObject(options)
-  } catch (e) {
-    return Promise.reject(e)
-  }
-  let onEvent
-  try {
-    onEvent = eventListener(opts.onEvent)
-  } catch (e) {
-    return Promise.reject(e)
-  }
-  return withSignal(opts.signal, (cancel) => binding.checkScopes(opts, cancel, onEvent))
+  return rejectsWith(() => {
+    const opts = optionsObject(options)
+    const onEvent = eventListener(opts.onEvent)
+    return withSignal(opts.signal, (cancel) => binding.checkScopes(opts, cancel, onEvent))
+  })
 }
 
 // A user callback must never take the process down from a native callback.
@@ -213,23 +197,17 @@ class CleanupClient {
   }
 
   closeConversation(conversationId, options) {
-    let opts
-    try {
-      opts = optionsObject(options)
-    } catch (e) {
-      return Promise.reject(e)
-    }
-    return withSignal(opts.signal, (cancel) => this.#native.closeConversation(conversationId ?? null, opts, cancel))
+    return rejectsWith(() => {
+      const opts = optionsObject(options)
+      return withSignal(opts.signal, (cancel) => this.#native.closeConversation(conversationId ?? null, opts, cancel))
+    })
   }
 
   checkScopes(options) {
-    let opts
-    try {
-      opts = optionsObject(options)
-    } catch (e) {
-      return Promise.reject(e)
-    }
-    return withSignal(opts.signal, (cancel) => this.#native.checkScopes(cancel))
+    return rejectsWith(() => {
+      const opts = optionsObject(options)
+      return withSignal(opts.signal, (cancel) => this.#native.checkScopes(cancel))
+    })
   }
 
   /** Token requests this client has made (diagnostics). */

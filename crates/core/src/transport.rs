@@ -326,18 +326,14 @@ impl Transport {
                         Credential::Bearer(b) if self.auth.can_refresh() && !replayed_401 => {
                             replayed_401 = true;
                             self.auth.invalidate(b.generation);
-                            call.stats.retries += 1;
-                            self.emit(|| {
-                                let mut e = Event::new(
-                                    EventKind::Retry,
-                                    method_str(&req.method),
-                                    req.route,
-                                    attempt,
-                                );
-                                e.status = Some(401);
-                                e.reason = Some("unauthorized: refreshing the token".into());
-                                e
-                            });
+                            self.count_retry(
+                                req,
+                                attempt,
+                                Some(401),
+                                None,
+                                "unauthorized: refreshing the token",
+                                call,
+                            );
                             continue;
                         }
                         _ => failure,
@@ -609,6 +605,21 @@ impl Transport {
         if call.remaining().is_some_and(|rem| wait >= rem) {
             return Err(error);
         }
+        let reason = format!("{kind:?}").to_lowercase();
+        self.count_retry(req, attempt, error.status, Some(wait), &reason, call);
+        Ok(wait)
+    }
+
+    /// Counts a retry in the operation's stats and announces it.
+    fn count_retry(
+        &self,
+        req: &Request<'_>,
+        attempt: u32,
+        status: Option<u16>,
+        wait: Option<Duration>,
+        reason: &str,
+        call: &mut Call<'_>,
+    ) {
         call.stats.retries += 1;
         self.emit(|| {
             let mut e = Event::new(
@@ -617,12 +628,11 @@ impl Transport {
                 req.route,
                 attempt,
             );
-            e.status = error.status;
-            e.wait_ms = Some(wait.as_secs_f64() * 1000.0);
-            e.reason = Some(format!("{kind:?}").to_lowercase());
+            e.status = status;
+            e.wait_ms = wait.map(|w| w.as_secs_f64() * 1000.0);
+            e.reason = Some(reason.to_string());
             e
         });
-        Ok(wait)
     }
 
     fn emit(&self, make: impl FnOnce() -> Event) {
