@@ -29,6 +29,9 @@ async fn start() -> Emu {
     let run = spawn(App::new(Options::default()), "127.0.0.1:0".parse().unwrap())
         .await
         .unwrap();
+    // See the rustls dev-dependency: needed when reqwest's features are unified
+    // with the core's; harmless (already installed) otherwise.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let http = Client::builder().no_proxy().build().unwrap();
     Emu { run, http }
 }
