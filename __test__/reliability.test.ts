@@ -281,7 +281,7 @@ describe('DEBUG=genesys-cleanup', () => {
     const script = `
       const { CleanupClient } = require(${JSON.stringify(require.resolve('../index.js'))})
       new CleanupClient({ baseUrl: process.env.EMU, clientId: 'cleanup-client', clientSecret: 'cleanup-secret' })
-        .closeConversation(process.env.CID).then((r) => console.log(r.outcome), (e) => { console.error(e.code); process.exit(1) })`
+        .closeConversation(process.env.CID).then((r) => console.log(r.outcome), (e) => { console.error(e.code); process.exitCode = 1 })`
     const run = spawnSync(process.execPath, ['-e', script], { env: { ...process.env, DEBUG: 'genesys-cleanup', EMU: emu.url, CID: id }, encoding: 'utf8' })
     expect(run.status).toBe(0)
     expect(run.stdout.trim()).toBe('closed')
