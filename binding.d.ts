@@ -94,7 +94,7 @@ export interface BulkSettings {
 }
 
 /** One-off access diagnosis. */
-export declare function checkScopes(connection: ConnectionOptions, cancel?: CancelHandle | undefined | null): Promise<ScopeReport>
+export declare function checkScopes(connection: ConnectionOptions, cancel?: CancelHandle | undefined | null, onEvent?: ((event: ClientEvent) => void) | undefined | null): Promise<ScopeReport>
 
 /** A structured event for `onEvent` (never an id, a token or a secret). */
 export interface ClientEvent {
@@ -121,7 +121,7 @@ export interface CloseBehaviour {
 }
 
 /** One-off close with its own connection (prefer `CleanupClient` in services). */
-export declare function closeConversation(conversationId: string, connection: ConnectionOptions, behaviour?: CloseBehaviour | undefined | null, cancel?: CancelHandle | undefined | null): Promise<CloseResult>
+export declare function closeConversation(conversationId: string, connection: ConnectionOptions, behaviour?: CloseBehaviour | undefined | null, cancel?: CancelHandle | undefined | null, onEvent?: ((event: ClientEvent) => void) | undefined | null): Promise<CloseResult>
 
 export interface CloseResult {
   conversationId: string

@@ -274,6 +274,18 @@ describe('observability', () => {
   })
 })
 
+describe('one-off calls take onEvent too', () => {
+  test('closeConversation and checkScopes report their requests', async () => {
+    const events: ClientEvent[] = []
+    const id = await newConversation(emu)
+    await closeConversation(id, tokenOpts({ onEvent: (e: ClientEvent) => events.push(e) }))
+    await checkScopes({ ...tokenOpts(), onEvent: (e: ClientEvent) => events.push(e) })
+    await new Promise((r) => setTimeout(r, 50))
+    const routes = events.filter((e) => e.kind === 'response').map((e) => `${e.method} ${e.route}`)
+    expect(routes).toEqual(expect.arrayContaining(['GET /api/v2/conversations/messages/{conversationId}', 'PATCH /api/v2/conversations/messages/{conversationId}', 'GET /api/v2/tokens/me']))
+  })
+})
+
 describe('DEBUG=genesys-cleanup', () => {
   test('prints every event to stderr, without secrets or ids', async () => {
     const { spawnSync } = await import('node:child_process')

@@ -70,8 +70,23 @@ where
 
 fn client_from(
     options: &ConnectionOptions,
+    on_event: Option<EventCallback>,
 ) -> std::result::Result<Client, genesys_cleanup_core::Error> {
-    Client::new(&options.to_core(), None)
+    Client::new(&options.to_core(), event_sink(on_event))
+}
+
+/// Weak threadsafe function: a client that is only observed must not keep
+/// Node alive.
+fn event_sink(on_event: Option<EventCallback>) -> Option<EventSink> {
+    on_event.map(|tsfn| {
+        let tsfn = Arc::new(tsfn);
+        Arc::new(move |e: genesys_cleanup_core::events::Event| {
+            tsfn.call(
+                ClientEvent::from(e),
+                ThreadsafeFunctionCallMode::NonBlocking,
+            );
+        }) as EventSink
+    })
 }
 
 type ProgressCallback = ThreadsafeFunction<BulkProgress, (), BulkProgress, Status, false>;
@@ -97,10 +112,13 @@ pub fn close_conversation<'env>(
     connection: ConnectionOptions,
     behaviour: Option<CloseBehaviour>,
     cancel: Option<&CancelHandle>,
+    #[napi(ts_arg_type = "((event: ClientEvent) => void) | undefined | null")] on_event: Option<
+        EventCallback,
+    >,
 ) -> Result<PromiseRaw<'env, CloseResult>> {
     let token = token_of(cancel);
-    let prepared =
-        client_from(&connection).and_then(|c| Ok((c, behaviour.unwrap_or_default().to_core()?)));
+    let prepared = client_from(&connection, on_event)
+        .and_then(|c| Ok((c, behaviour.unwrap_or_default().to_core()?)));
     spawn(env, async move {
         let (client, opts) = prepared?;
         client
@@ -116,9 +134,12 @@ pub fn check_scopes<'env>(
     env: &'env Env,
     connection: ConnectionOptions,
     cancel: Option<&CancelHandle>,
+    #[napi(ts_arg_type = "((event: ClientEvent) => void) | undefined | null")] on_event: Option<
+        EventCallback,
+    >,
 ) -> Result<PromiseRaw<'env, ScopeReport>> {
     let token = token_of(cancel);
-    let client = client_from(&connection);
+    let client = client_from(&connection, on_event);
     spawn(env, async move {
         client?.check_scopes(&token).await.map(ScopeReport::from)
     })
@@ -141,17 +162,7 @@ impl CleanupClient {
             EventCallback,
         >,
     ) -> Result<Self> {
-        // Weak: a client that is only observed must not keep Node alive.
-        let events: Option<EventSink> = on_event.map(|tsfn| {
-            let tsfn = Arc::new(tsfn);
-            Arc::new(move |e: genesys_cleanup_core::events::Event| {
-                tsfn.call(
-                    ClientEvent::from(e),
-                    ThreadsafeFunctionCallMode::NonBlocking,
-                );
-            }) as EventSink
-        });
-        let inner = Client::new(&connection.to_core(), events).map_err(js_error::to_napi)?;
+        let inner = client_from(&connection, on_event).map_err(js_error::to_napi)?;
         Ok(CleanupClient { inner })
     }
 
