@@ -3,15 +3,16 @@
 
 use genesys_cleanup_core::access::{AccessCheck as CoreCheck, ScopeReport as CoreReport};
 use genesys_cleanup_core::bulk::{
-    BulkEntry, BulkOptions, BulkReport as CoreBulkReport, Counts, ProgressSink, MAX_CONCURRENCY,
+    BulkEntry, BulkOptions, BulkReport as CoreBulkReport, Counts, ProgressSink,
 };
 use genesys_cleanup_core::client::SweepReport as CoreSweepReport;
 use genesys_cleanup_core::close::{
     CloseOptions as CoreCloseOptions, CloseResult as CoreCloseResult,
 };
-use genesys_cleanup_core::config::{duration_ms, ConnectionOptions as CoreConnection};
+use genesys_cleanup_core::config::ConnectionOptions as CoreConnection;
 use genesys_cleanup_core::discover::{FindOptions, IdleConversation as CoreIdle};
 use genesys_cleanup_core::events::Event as CoreEvent;
+use genesys_cleanup_core::options::{RawBulkSettings, RawCloseOptions, RawFindOptions};
 use genesys_cleanup_core::Error as CoreError;
 use napi_derive::napi;
 use secrecy::SecretString;
@@ -62,19 +63,16 @@ impl ConnectionOptions {
 
 impl CloseBehaviour {
     pub fn to_core(&self) -> Result<CoreCloseOptions, CoreError> {
-        let defaults = CoreCloseOptions::default();
-        Ok(CoreCloseOptions {
+        RawCloseOptions {
             wrapup_code: self.wrapup_code.clone(),
-            verify: self.verify.unwrap_or(false),
-            verify_timeout: match self.verify_timeout_ms {
-                None => defaults.verify_timeout,
-                v => duration_ms("verifyTimeoutMs", v, 0.0, 0.0, 600_000.0)?,
-            },
-            teardown_stuck: self.teardown_stuck.unwrap_or(false),
-            fast: self.fast.unwrap_or(false),
-            message_types: self.message_types.clone().unwrap_or(defaults.message_types),
-            dry_run: self.dry_run.unwrap_or(false),
-        })
+            verify: self.verify,
+            verify_timeout_ms: self.verify_timeout_ms,
+            teardown_stuck: self.teardown_stuck,
+            fast: self.fast,
+            message_types: self.message_types.clone(),
+            dry_run: self.dry_run,
+        }
+        .resolve()
     }
 }
 
@@ -199,64 +197,30 @@ pub struct FindSettings {
     pub dry_run: Option<bool>,
 }
 
-fn whole(
-    name: &str,
-    v: Option<f64>,
-    default: usize,
-    min: f64,
-    max: f64,
-) -> Result<usize, CoreError> {
-    match v {
-        None => Ok(default),
-        Some(n) if n.is_finite() && n.fract() == 0.0 && n >= min && n <= max => Ok(n as usize),
-        Some(n) => Err(CoreError::invalid_argument(format!(
-            "{name} must be a whole number from {min} to {max}, got {n}."
-        ))),
-    }
-}
-
 impl BulkSettings {
     pub fn to_core(
         &self,
         close: CoreCloseOptions,
         progress: Option<ProgressSink>,
     ) -> Result<BulkOptions, CoreError> {
-        let d = BulkOptions::default();
-        Ok(BulkOptions {
-            concurrency: whole(
-                "concurrency",
-                self.concurrency,
-                d.concurrency,
-                1.0,
-                MAX_CONCURRENCY as f64,
-            )?,
-            close,
-            progress,
-            progress_interval: match self.progress_interval_ms {
-                None => d.progress_interval,
-                v => duration_ms("progressIntervalMs", v, 0.0, 0.0, 60_000.0)?,
-            },
-        })
+        RawBulkSettings {
+            concurrency: self.concurrency,
+            progress_interval_ms: self.progress_interval_ms,
+        }
+        .resolve(close, progress)
     }
 }
 
 impl FindSettings {
     pub fn to_core(&self) -> Result<FindOptions, CoreError> {
-        let d = FindOptions::default();
-        let idle_for = match self.idle_for_ms {
-            None => return Err(CoreError::invalid_argument("idleForMs is required: how long a conversation must have been idle, e.g. 30 * 60_000 for 30 minutes.")),
-            v => duration_ms("idleForMs", v, 0.0, 0.0, 365.0 * 86_400_000.0)?,
-        };
-        Ok(FindOptions {
-            idle_for,
-            lookback: match self.lookback_ms {
-                None => d.lookback,
-                v => duration_ms("lookbackMs", v, 0.0, 1.0, 366.0 * 86_400_000.0)?,
-            },
-            page_size: whole("pageSize", self.page_size, d.page_size as usize, 1.0, 100.0)? as u32,
-            message_types: self.message_types.clone().unwrap_or(d.message_types),
-            limit: whole("limit", self.limit, 0, 0.0, 1e9)? as u32,
-        })
+        RawFindOptions {
+            idle_for_ms: self.idle_for_ms,
+            lookback_ms: self.lookback_ms,
+            page_size: self.page_size,
+            message_types: self.message_types.clone(),
+            limit: self.limit,
+        }
+        .resolve()
     }
 }
 

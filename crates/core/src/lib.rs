@@ -18,6 +18,7 @@ pub mod error;
 pub mod events;
 pub mod ids;
 pub mod model;
+pub mod options;
 pub mod pacing;
 pub mod region;
 pub mod retry;
