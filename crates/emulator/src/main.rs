@@ -5,6 +5,7 @@
 use clap::Parser;
 use genesys_emulator::{serve, App, Options};
 use std::io::Write;
+use std::process::ExitCode;
 use tokio::net::TcpListener;
 
 #[derive(Parser, Debug)]
@@ -84,7 +85,7 @@ async fn stop_signal(watch_stdin: bool) {
 }
 
 #[tokio::main]
-async fn main() {
+async fn main() -> ExitCode {
     let args = Args::parse();
     let options = Options {
         seed_conversations: args.seed_conversations,
@@ -98,7 +99,7 @@ async fn main() {
     };
     if let Err(e) = options.validate() {
         eprintln!("genesys-emulator: {e}");
-        std::process::exit(2);
+        return ExitCode::from(2);
     }
     let listener = match TcpListener::bind((args.host.as_str(), args.port)).await {
         Ok(l) => l,
@@ -107,10 +108,16 @@ async fn main() {
                 "genesys-emulator: cannot bind {}:{}: {e}",
                 args.host, args.port
             );
-            std::process::exit(1);
+            return ExitCode::FAILURE;
         }
     };
-    let addr = listener.local_addr().expect("bound socket has an address");
+    let addr = match listener.local_addr() {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("genesys-emulator: the bound socket has no address: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     let app = App::new(options);
     {
         let mut out = std::io::stdout().lock();
@@ -125,4 +132,5 @@ async fn main() {
     )
     .await;
     eprintln!("genesys-emulator: stopped");
+    ExitCode::SUCCESS
 }
