@@ -9,6 +9,8 @@
 export declare class Emulator {
   /** Base URL, e.g. `http://127.0.0.1:41234`: pass it as `baseUrl`. */
   readonly url: string
+  /** With `startEmulator({ quiet: true })`: the last 2 kB of its stderr. */
+  readonly stderrTail?: string
   /** Any admin call: `admin('GET', 'stats')` is `GET {url}/__emulator/stats`. Rejects on a non-2xx answer. */
   admin(method: string, route: string, body?: unknown): Promise<any>
   /** Merges emulator settings (latency, rate limit, faults, ...); resolves to the whole config. */
@@ -44,6 +46,8 @@ export interface StartOptions {
   bin?: string
   /** How long to wait for the emulator to print its URL, in ms. Default 10000. */
   startTimeoutMs?: number
+  /** Do not show the emulator's stderr (its last 2 kB stay in `stderrTail`). */
+  quiet?: boolean
 }
 
 /** Starts the emulator on a free loopback port; resolves when it is ready. */

@@ -153,23 +153,30 @@ class Emulator {
 
 /**
  * Starts an emulator on a free loopback port and resolves once it is ready.
- * @param {{args?: string[], bin?: string, startTimeoutMs?: number}} [options]
+ * With `quiet`, its stderr is not shown; the last 2 kB are kept in
+ * `emulator.stderrTail` and quoted if it fails to start.
+ * @param {{args?: string[], bin?: string, startTimeoutMs?: number, quiet?: boolean}} [options]
  */
 function startEmulator(options = {}) {
   const bin = options.bin || findEmulatorBinary()
-  const args = ['--port', '0', ...(options.args || [])]
-  const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'inherit'] })
+  const args = ['--host', '127.0.0.1', '--port', '0', ...(options.args || [])]
+  const child = spawn(bin, args, { stdio: ['ignore', 'pipe', options.quiet ? 'pipe' : 'inherit'] })
+  const tail = { text: '' }
+  if (options.quiet) child.stderr.on('data', (d) => (tail.text = (tail.text + d).slice(-2000)))
+  const said = () => (tail.text ? `: ${tail.text.trim()}` : '')
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL')
-      reject(new Error(`genesys-emulator did not print its URL within ${options.startTimeoutMs || 10000} ms`))
+      reject(new Error(`genesys-emulator did not print its URL within ${options.startTimeoutMs || 10000} ms${said()}`))
     }, options.startTimeoutMs || 10000)
     const lines = readline.createInterface({ input: child.stdout })
     lines.once('line', (line) => {
       clearTimeout(timer)
       // Keep draining stdout so the emulator never blocks on a full pipe.
       child.stdout.resume()
-      resolve(new Emulator(child, line.trim()))
+      const emulator = new Emulator(child, line.trim())
+      Object.defineProperty(emulator, 'stderrTail', { get: () => tail.text })
+      resolve(emulator)
     })
     child.once('error', (e) => {
       clearTimeout(timer)
@@ -177,7 +184,7 @@ function startEmulator(options = {}) {
     })
     child.once('exit', (code) => {
       clearTimeout(timer)
-      reject(new Error(`genesys-emulator exited with code ${code} before it was ready`))
+      reject(new Error(`genesys-emulator exited with code ${code} before it was ready${said()}`))
     })
   })
 }

@@ -66,6 +66,18 @@ function run(args: string[], options: RunOptions = {}): Promise<Run> {
 }
 
 const emu = emulatorPerFile()
+
+/** Compiles the example service as a user would, its import pointed at this checkout. */
+function compileExample(): { dir: string; script: string } {
+  const source = fs.readFileSync(path.join(ROOT, 'examples', 'session-cleanup-service.ts'), 'utf8')
+  const js = ts
+    .transpileModule(source, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 } })
+    .outputText.replace(/require\(["']\.\.\/index["']\)/, `require(${JSON.stringify(path.join(ROOT, 'index.js'))})`)
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gc-example-'))
+  const script = path.join(dir, 'service.js')
+  fs.writeFileSync(script, js)
+  return { dir, script }
+}
 const creds = (c: { clientId: string; clientSecret: string }) => ({ GENESYS_BASE_URL: emu.url, GENESYS_CLIENT_ID: c.clientId, GENESYS_CLIENT_SECRET: c.clientSecret })
 const cleanup = () => creds(SEED.cleanupClient)
 const readonly = () => creds(SEED.readonlyClient)
@@ -347,14 +359,7 @@ describe('the demo and the example service', () => {
   }, 120_000)
 
   test('examples/session-cleanup-service.ts sweeps, logs JSON lines and stops cleanly on SIGTERM', async () => {
-    // Compile the example as a user would, pointing its import at this checkout.
-    const source = fs.readFileSync(path.join(ROOT, 'examples', 'session-cleanup-service.ts'), 'utf8')
-    const js = ts
-      .transpileModule(source, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 } })
-      .outputText.replace(/require\(["']\.\.\/index["']\)/, `require(${JSON.stringify(path.join(ROOT, 'index.js'))})`)
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gc-example-'))
-    const script = path.join(dir, 'service.js')
-    fs.writeFileSync(script, js)
+    const { dir, script } = compileExample()
     try {
       const { idle } = await scene(10)
       let signalled = false
@@ -380,13 +385,7 @@ describe('the demo and the example service', () => {
   })
 
   test('the example service aborts a sweep in flight on SIGTERM and reports it', async () => {
-    const source = fs.readFileSync(path.join(ROOT, 'examples', 'session-cleanup-service.ts'), 'utf8')
-    const js = ts
-      .transpileModule(source, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 } })
-      .outputText.replace(/require\(["']\.\.\/index["']\)/, `require(${JSON.stringify(path.join(ROOT, 'index.js'))})`)
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gc-example-'))
-    const script = path.join(dir, 'service.js')
-    fs.writeFileSync(script, js)
+    const { dir, script } = compileExample()
     try {
       await scene(100)
       await emu.configure({ rateLimitPerMinute: 600 })

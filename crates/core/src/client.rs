@@ -35,10 +35,6 @@ impl Client {
         })
     }
 
-    pub fn transport(&self) -> &Transport {
-        &self.transport
-    }
-
     pub async fn close_conversation(
         &self,
         id: &serde_json::Value,

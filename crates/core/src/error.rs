@@ -25,24 +25,6 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 15] = [
-        ErrorCode::InvalidArgument,
-        ErrorCode::InvalidConversationId,
-        ErrorCode::InsecureUrl,
-        ErrorCode::Unauthorized,
-        ErrorCode::MissingPermission,
-        ErrorCode::MissingScope,
-        ErrorCode::Forbidden,
-        ErrorCode::NotFound,
-        ErrorCode::Conflict,
-        ErrorCode::RateLimited,
-        ErrorCode::Timeout,
-        ErrorCode::Network,
-        ErrorCode::Upstream,
-        ErrorCode::Aborted,
-        ErrorCode::Internal,
-    ];
-
     pub fn as_str(self) -> &'static str {
         match self {
             ErrorCode::InvalidArgument => "ERR_INVALID_ARGUMENT",
@@ -125,10 +107,6 @@ impl Error {
     pub fn with_correlation_id(mut self, id: Option<String>) -> Self {
         self.correlation_id = id;
         self
-    }
-
-    pub fn code_str(&self) -> &'static str {
-        self.code.as_str()
     }
 }
 

@@ -118,6 +118,7 @@ impl Pacer {
     }
 
     /// Requests per second the pacer currently aims for, if it knows the limit.
+    #[cfg(test)]
     pub fn target_rate(&self) -> Option<f64> {
         let s = self.state.lock().unwrap_or_else(|p| p.into_inner());
         s.interval().map(|i| 1.0 / i.as_secs_f64())

@@ -110,6 +110,7 @@ impl RetryBudget {
             });
     }
 
+    #[cfg(test)]
     pub fn available(&self) -> i64 {
         self.tokens.load(Ordering::Acquire)
     }

@@ -184,10 +184,6 @@ impl Transport {
         &self.auth
     }
 
-    pub fn pacer(&self) -> &Pacer {
-        &self.pacer
-    }
-
     /// Starts an operation's context (its deadline counts from now).
     pub fn call<'a>(&self, cancel: &'a CancellationToken) -> Call<'a> {
         let now = Instant::now();
