@@ -2,9 +2,11 @@
 // packages, publint and arethetypeswrong, types that match the runtime, and an
 // end-to-end install of the packed tarballs into a fresh TypeScript project
 // (require and import, tsc strict with module nodenext, and a Jest suite that
-// runs against the emulator through `genesys-cleanup/testing`). No network:
-// npm runs with --offline, and the temp project borrows this checkout's
-// typescript, jest and ts-jest through symlinks.
+// runs against the emulator through `genesys-cleanup/testing`). No network and
+// no dependence on the npm cache: the package's runtime dependencies are packed
+// from this checkout's node_modules (the versions package-lock.json pins), npm
+// installs with --offline into a cache of its own, and the temp project
+// borrows this checkout's typescript, jest and ts-jest through symlinks.
 import { spawnSync } from 'node:child_process'
 import * as fs from 'node:fs'
 import * as os from 'node:os'
@@ -379,6 +381,33 @@ console.log('import: ok')
 // Borrowed from this checkout instead of downloaded.
 const BORROWED = ['typescript', 'jest', 'ts-jest', '@types/node', '@types/jest']
 
+/**
+ * The package's runtime dependencies (the CLI's, and theirs) as `npm ci`
+ * installed them here: every package-lock.json entry that is not dev-only.
+ * An optional one that this platform skipped is left out, as npm leaves it out.
+ */
+function runtimeDependencyDirs(): string[] {
+  const lock = JSON.parse(fs.readFileSync(path.join(ROOT, 'package-lock.json'), 'utf8')) as {
+    packages: Record<string, { version?: string; dev?: boolean; optional?: boolean; link?: boolean }>
+  }
+  const dirs: string[] = []
+  const seen = new Map<string, string>()
+  for (const [where, entry] of Object.entries(lock.packages)) {
+    if (!where.startsWith('node_modules/') || entry.dev || entry.link) continue
+    const dir = path.join(ROOT, where)
+    if (!fs.existsSync(path.join(dir, 'package.json'))) {
+      if (entry.optional) continue
+      throw new Error(`${where} is in package-lock.json but not installed: run \`npm ci\` first`)
+    }
+    // Installed side by side in the temp project, so one version per name.
+    const name = where.slice(where.lastIndexOf('node_modules/') + 'node_modules/'.length)
+    if (seen.has(name)) throw new Error(`two runtime versions of ${name} (${seen.get(name)} and ${entry.version}): this test installs one of each`)
+    seen.set(name, entry.version ?? '')
+    dirs.push(dir)
+  }
+  return dirs
+}
+
 describe('end to end: install the packed tarballs into a fresh TypeScript project', () => {
   const platform = artifacts.hostPlatformArchABI()
   // No silent skip: on a platform without a package this suite fails, saying so.
@@ -400,7 +429,7 @@ describe('end to end: install the packed tarballs into a fresh TypeScript projec
   })
 
   test(
-    'npm install --offline of the main and the platform tarball',
+    'npm install --offline of the main and the platform tarball (and the runtime dependencies, packed here)',
     () => {
       // The main package, with package.json as `napi pre-publish` makes it.
       const main = path.join(work, 'main')
@@ -436,13 +465,29 @@ describe('end to end: install the packed tarballs into a fresh TypeScript projec
         fs.mkdirSync(path.dirname(path.join(app, name)), { recursive: true })
         fs.writeFileSync(path.join(app, name), text)
       }
-      // --offline: the dependencies of the package (the CLI's) come from the
-      // npm cache that `npm ci` filled; the other platforms' optional packages
-      // are not fetched (npm skips an optional dependency it cannot get).
-      run('npm', ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts=false', mainTgz, platformTgz], app, 180_000)
+      // The runtime dependencies as tarballs, packed from this checkout's
+      // node_modules: npm resolves genesys-cleanup's ranges against them, so
+      // nothing is looked up in a registry or in the user's npm cache.
+      const depsDir = path.join(work, 'deps')
+      fs.mkdirSync(depsDir)
+      const depTgzs = runtimeDependencyDirs().map((dir) => path.join(depsDir, run('npm', ['pack', '--ignore-scripts', '--pack-destination', depsDir, dir], work).trim().split('\n').pop()!))
+      const declared = Object.keys(pkg.dependencies ?? {})
+
+      // --offline with an empty cache of its own: whatever the user's npm cache
+      // holds (empty on a fresh machine, warm elsewhere) changes nothing. The
+      // other platforms' optional packages are not fetched (npm skips an
+      // optional dependency it cannot get).
+      const cache = path.join(work, 'npm-cache')
+      run('npm', ['install', '--offline', '--cache', cache, '--no-audit', '--no-fund', '--ignore-scripts=false', mainTgz, platformTgz, ...depTgzs], app, 180_000)
 
       const lock = JSON.parse(fs.readFileSync(path.join(app, 'package-lock.json'), 'utf8'))
       expect(Object.keys(lock.packages['node_modules/genesys-cleanup'].optionalDependencies)).toContain(`genesys-cleanup-${platform}`)
+      // The package's own dependencies resolved to the packed ones, at the versions package-lock.json pins.
+      const rootLock = JSON.parse(fs.readFileSync(path.join(ROOT, 'package-lock.json'), 'utf8'))
+      expect(declared.length).toBeGreaterThan(0)
+      for (const name of declared) {
+        expect({ name, version: lock.packages[`node_modules/${name}`]?.version }).toEqual({ name, version: rootLock.packages[`node_modules/${name}`].version })
+      }
       expect(fs.existsSync(path.join(app, 'node_modules', 'genesys-cleanup', 'genesys-cleanup.' + platform + '.node'))).toBe(false)
       for (const name of BORROWED) {
         const link = path.join(app, 'node_modules', name)
