@@ -7,8 +7,12 @@
 set -uo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 WORK="${MUTATION_WORKDIR:-/tmp/genesys-cleanup-mutants}"
-export GENESYS_EMULATOR_BIN="${GENESYS_EMULATOR_BIN:-$ROOT/target/dev-opt/genesys-emulator}"
-[ -x "$GENESYS_EMULATOR_BIN" ] || { echo "build the emulator first (node scripts/build.js)"; exit 2; }
+if [ -z "${GENESYS_EMULATOR_BIN:-}" ]; then
+  # This checkout's emulator, built now (cargo rebuilds only what changed), not
+  # whatever an earlier build left in target/.
+  (cd "$ROOT" && cargo build --quiet --profile dev-opt -p genesys-emulator) || { echo "the emulator does not build"; exit 2; }
+  export GENESYS_EMULATOR_BIN="$ROOT/target/dev-opt/genesys-emulator"
+fi
 
 rm -rf "$WORK"
 git -C "$ROOT" worktree prune

@@ -8,7 +8,9 @@ const path = require('node:path')
 const { run, ROOT } = require('./run')
 const { build } = require('./build')
 
-build()
+// The tests start the emulator just built, never an older binary that
+// testing.js's search might prefer (a newer release build left in target/).
+process.env.GENESYS_EMULATOR_BIN = build()
 run('cargo', ['fmt', '--all', '--', '--check'])
 run('cargo', ['clippy', '--workspace', '--all-targets', '--profile', 'dev-opt', '--', '-D', 'warnings'])
 // The addon crate is a cdylib over napi symbols: its behaviour is tested
