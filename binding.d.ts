@@ -78,6 +78,9 @@ export interface BulkResult {
   conversationId: string
   outcome: string
   reason?: string
+  skipReason?: string
+  lastActivityAt?: string
+  activitySource?: string
   method?: string
   participantsDisconnected?: number
   requests?: number
@@ -118,6 +121,7 @@ export interface CloseBehaviour {
   fast?: boolean
   messageTypes?: Array<string>
   dryRun?: boolean
+  idleForMs?: number
 }
 
 /** One-off close with its own connection (prefer `CleanupClient` in services). */
@@ -127,6 +131,9 @@ export interface CloseResult {
   conversationId: string
   outcome: string
   reason?: string
+  skipReason?: string
+  lastActivityAt?: string
+  activitySource?: string
   method: string
   participantsDisconnected: number
   requests: number
@@ -178,9 +185,12 @@ export interface FindSettings {
 export interface IdleConversation {
   conversationId: string
   startedAt: string
-  lastActivityAt: string
+  lastActivityAt?: string
+  activitySource?: string
   participants: number
-  idleMs: number
+  idleMs?: number
+  confirmed: boolean
+  unconfirmedReason?: string
 }
 
 export interface ScopeReport {
@@ -202,15 +212,13 @@ export interface ScopeReport {
 
 export interface SweepReport {
   dryRun: boolean
-  /** Open conversations the analytics query returned. */
   scanned: number
-  /** The idle ones, which were (or, in a dry run, would be) closed. */
+  candidates: number
   found: Array<IdleConversation>
+  sparedActive: number
   close: BulkReport
-  /** Requests of the whole sweep (discovery and closing). */
   requests: number
   retries: number
   rateLimited: number
-  /** The whole sweep (discovery and closing). */
   elapsedMs: number
 }

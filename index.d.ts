@@ -100,6 +100,14 @@ export interface CloseBehaviour {
   messageTypes?: string[]
   /** Read and decide, but write nothing: an open conversation is reported `wouldClose`. */
   dryRun?: boolean
+  /**
+   * Idle guard, in ms: end the conversation only when nothing happened in it
+   * for at least this long (newest message time or participant change, read
+   * from the conversation itself); otherwise it is `skipped` with
+   * `skipReason: 'active'`. A conversation with no timestamp at all is
+   * skipped as `activityUnknown`. Forces a read (`fast` is ignored).
+   */
+  idleForMs?: number
   /** Aborts waiting and retrying at once; the promise rejects with `ERR_ABORTED`. */
   signal?: AbortSignal
 }
@@ -116,11 +124,22 @@ export interface CloseResult {
   conversationId: string
   /**
    * `closed`: this call ended it. `alreadyClosed`: every participant had ended (no write).
-   * `notFound`: no such message conversation. `skipped`: not a web messaging conversation (see `reason`).
+   * `notFound`: no such message conversation. `skipped`: left open (see `skipReason` and `reason`).
    */
   outcome: 'closed' | 'alreadyClosed' | 'notFound' | 'skipped'
-  /** Why it was skipped. */
+  /** Why it was skipped, in a sentence. */
   reason?: string
+  /**
+   * Why it was skipped: `messageType` (not a message type this call may end),
+   * `active` (the `idleForMs` guard saw recent activity, or the queue's
+   * inactivity timer is still running), `activityUnknown` (no timestamp to
+   * confirm it idle).
+   */
+  skipReason?: SkipReason
+  /** The newest message time or participant change the read showed (ISO 8601; absent without a read). */
+  lastActivityAt?: string
+  /** Where `lastActivityAt` came from: `messages` (message times were present), `participantTimes` (none were: the newest participant time), `none`. */
+  activitySource?: ActivitySource
   /**
    * `conversation`: one PATCH for all participants. `participants`: one PATCH per participant
    * (fallback, or wrap-up). `teardown`: the stuck-conversation teardown. `none`: no write.
@@ -137,6 +156,12 @@ export interface CloseResult {
   /** Wall time of the call, in milliseconds. */
   elapsedMs: number
 }
+
+/** Why a conversation was left open. */
+export type SkipReason = 'messageType' | 'active' | 'activityUnknown'
+
+/** Where a last-activity time came from. */
+export type ActivitySource = 'messages' | 'participantTimes' | 'none'
 
 /** One probe or lookup `checkScopes` made, with what it returned. */
 export interface AccessCheck {
@@ -290,7 +315,12 @@ export interface BulkReport extends Omit<BulkProgress, 'done'> {
 
 /** Options of `findIdleConversations` (and the discovery half of `sweep`). */
 export interface FindOptions {
-  /** Minimum time since the conversation's last activity, in ms (required). */
+  /**
+   * Minimum time since the conversation's last activity, in ms (required).
+   * Analytics only nominates conversations that started at least this long
+   * ago; each is then re-read, and its newest message time or participant
+   * change decides.
+   */
   idleForMs: number
   /** Look at conversations that started in this window before now. Default 24 h. */
   lookbackMs?: number
@@ -298,24 +328,33 @@ export interface FindOptions {
   pageSize?: number
   /** Default `['webmessaging']`. */
   messageTypes?: string[]
-  /** Stop after this many (0 = all). */
+  /** Stop after this many candidates (0 = all). */
   limit?: number
   /** Aborts the search (rejects with `ERR_ABORTED`). */
   signal?: AbortSignal
 }
 
-/** An open conversation found by `findIdleConversations`. */
+/**
+ * An open conversation found idle by `findIdleConversations` (or, with
+ * `confirmed: false`, nominated but not confirmed either way).
+ */
 export interface IdleConversation {
   /** Lower-cased UUID. */
   conversationId: string
   /** `conversationStart` (ISO 8601) as analytics reports it. */
   startedAt: string
-  /** Latest segment start or end reported by analytics (ISO 8601). */
-  lastActivityAt: string
+  /** Newest message time or participant change from the re-read (ISO 8601); absent when it could not be read. */
+  lastActivityAt?: string
+  /** Where `lastActivityAt` came from (see `CloseResult.activitySource`). */
+  activitySource?: ActivitySource
   /** Participants analytics lists for it. */
   participants: number
-  /** Milliseconds since `lastActivityAt` when it was found. */
-  idleMs: number
+  /** Milliseconds since `lastActivityAt` when it was read. */
+  idleMs?: number
+  /** The re-read showed it idle for at least `idleForMs`. False: it could not be confirmed (see `unconfirmedReason`); a sweep leaves such a conversation open. */
+  confirmed: boolean
+  /** Why it could not be confirmed (the read failed, or it carries no timestamp). */
+  unconfirmedReason?: string
 }
 
 /** Options of `sweep`: which conversations to find, and how to close them. */
@@ -330,9 +369,13 @@ export interface SweepReport {
   dryRun: boolean
   /** Open conversations the analytics query returned. */
   scanned: number
-  /** The idle ones, closed (or, in a dry run, that would be). */
+  /** Nominated by analytics (started at least `idleForMs` ago); each was re-read. */
+  candidates: number
+  /** Confirmed idle on the re-read: closed (or, in a dry run, that would be). */
   found: IdleConversation[]
-  /** The close of the found ones (each re-read first): one result per found conversation. */
+  /** Candidates the re-read showed still active (a recent message or change): left open, `skipReason: 'active'` in `close.results`. */
+  sparedActive: number
+  /** The guarded close of every candidate: one result per candidate. */
   close: BulkReport
   /** Requests of the whole sweep, discovery included. */
   requests: number
@@ -399,10 +442,15 @@ export declare class CleanupClient {
    * was not done as `aborted`.
    */
   closeConversations(conversationIds: string[], options?: BulkOptions): Promise<BulkReport>
-  /** Open conversations idle for at least `idleForMs` (analytics details query, paged to the end). */
+  /**
+   * Open conversations idle for at least `idleForMs`. Analytics (details query, paged to the end)
+   * nominates those that started long enough ago; each is re-read and the re-read decides.
+   * Confirmed ones come first; those that could not be confirmed follow with `confirmed: false`.
+   */
   findIdleConversations(options: FindOptions): Promise<IdleConversation[]>
   /**
-   * Finds idle conversations and closes them, re-reading each first (analytics can lag).
+   * Finds idle conversations and closes them, re-reading each first: a conversation with a
+   * message or change within `idleForMs` is spared (`sparedActive`), whatever analytics says.
    * An abort during discovery rejects with `ERR_ABORTED` (nothing was closed yet);
    * an abort while closing resolves with the report, the rest marked `aborted`.
    */

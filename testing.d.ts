@@ -24,6 +24,12 @@ export declare class Emulator {
   createConversation(spec?: Record<string, unknown>): Promise<any>
   /** The stored conversation, with the state of every participant. */
   conversation(id: string): Promise<any>
+  /**
+   * Posts a message in an open conversation, from its customer (default) or
+   * agent, now or at `at` (ISO 8601 or epoch ms): the conversation's newest
+   * activity. Resolves to the stored conversation.
+   */
+  postMessage(id: string, message?: { from?: 'customer' | 'agent'; at?: string | number }): Promise<any>
   /** Creates many conversations at once (`{ count, mix?, endedFraction?, ... }`). */
   seed(spec: Record<string, unknown>): Promise<{ created: number; ids: string[] }>
   /** Queues scripted answers (`[{ method?, path, times?, respond }]`). */

@@ -118,6 +118,10 @@ class Emulator {
     return this.admin('GET', `conversations/${id}`)
   }
 
+  postMessage(id, message = {}) {
+    return this.admin('POST', `conversations/${id}/messages`, message)
+  }
+
   seed(spec) {
     return this.admin('POST', 'seed', spec)
   }

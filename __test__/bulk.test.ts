@@ -134,61 +134,158 @@ describe('pacing under the rate limit', () => {
 
 describe('idle discovery and sweep', () => {
   const ago = (ms: number) => new Date(Date.now() - ms).toISOString()
+  const THIRTY_MIN = 30 * 60_000
 
+  /**
+   * Every open chat here connected three hours ago: analytics shows one open
+   * segment from that start for each, idle or not. Only their messages tell
+   * the idle ones (last message 2 h ago) from the live ones (a minute ago).
+   */
   async function scene() {
     const idle: string[] = []
     for (let i = 0; i < 60; i++) idle.push(await newConversation(emu, { startedAt: ago(3 * 3600_000), lastActivityAt: ago(2 * 3600_000 - i * 1000) }))
-    const recent = await many(emu, 15, { startedAt: ago(3600_000), lastActivityAt: ago(5 * 60_000) })
+    const chatting = await many(emu, 15, { startedAt: ago(3 * 3600_000), lastActivityAt: ago(60_000) })
+    const young = await many(emu, 5, { startedAt: ago(10 * 60_000) })
     const ended = await many(emu, 10, { state: 'ended', startedAt: ago(3 * 3600_000), lastActivityAt: ago(2 * 3600_000) })
     const whatsapp = await many(emu, 10, { type: 'whatsapp', startedAt: ago(3 * 3600_000), lastActivityAt: ago(2 * 3600_000) })
-    return { idle, recent, ended, whatsapp }
+    return { idle, chatting, young, ended, whatsapp }
   }
 
-  test('findIdleConversations pages to the end and returns exactly the idle web messaging ones', async () => {
+  const isOpen = async (id: string) => (await emu.conversation(id)).state === 'active'
+
+  test('findIdleConversations pages to the end, re-reads each candidate, and returns exactly the idle ones', async () => {
     const { idle } = await scene()
     await emu.clearRequests()
-    const found = await client().findIdleConversations({ idleForMs: 30 * 60_000, pageSize: 7 })
+    const found = await client().findIdleConversations({ idleForMs: THIRTY_MIN, pageSize: 7 })
     expect(found.map((f) => f.conversationId).sort()).toEqual([...idle].sort())
-    const queries = (await emu.requests()).filter((l) => l.path === '/api/v2/analytics/conversations/details/query')
-    expect(queries.length).toBeGreaterThanOrEqual(Math.ceil(75 / 7))
+    const log = await emu.requests()
+    const queries = log.filter((l) => l.path === '/api/v2/analytics/conversations/details/query')
+    expect(queries.length).toBeGreaterThanOrEqual(Math.ceil(80 / 7))
+    // The candidates (old enough: idle + chatting) were each read once; the young ones were not.
+    const reads = log.filter((l) => l.method === 'GET' && l.path.startsWith('/api/v2/conversations/messages/'))
+    expect(reads).toHaveLength(75)
+    expect(log.filter((l) => l.method !== 'GET' && l.method !== 'POST')).toEqual([])
     for (const f of found) {
-      expect(f.idleMs).toBeGreaterThanOrEqual(30 * 60_000)
-      expect(Date.parse(f.lastActivityAt)).toBeLessThan(Date.now() - 30 * 60_000)
+      expect(f).toMatchObject({ confirmed: true, activitySource: 'messages' })
+      expect(f.idleMs).toBeGreaterThanOrEqual(THIRTY_MIN)
+      expect(Date.parse(f.lastActivityAt!)).toBeLessThan(Date.now() - THIRTY_MIN)
       expect(f.participants).toBeGreaterThan(0)
     }
+  })
+
+  test('findIdleConversations marks a candidate it could not re-read as unconfirmed', async () => {
+    const [id] = await many(emu, 1, { startedAt: ago(3 * 3600_000), lastActivityAt: ago(2 * 3600_000) })
+    await emu.script([{ method: 'GET', path: `/api/v2/conversations/messages/${id}`, times: 1, respond: { status: 403, code: 'not.authorized' } }])
+    const found = await client().findIdleConversations({ idleForMs: THIRTY_MIN })
+    expect(found).toHaveLength(1)
+    expect(found[0]).toMatchObject({ conversationId: id, confirmed: false })
+    expect(found[0].lastActivityAt).toBeUndefined()
+    expect(found[0].unconfirmedReason).toMatch(/could not re-read/)
   })
 
   test('findIdleConversations requires idleForMs', async () => {
     await expect(client().findIdleConversations({} as never)).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' })
   })
 
-  test('a dry run writes nothing', async () => {
-    const { idle } = await scene()
+  test('a dry run writes nothing and reports the live chats as spared', async () => {
+    const { idle, chatting } = await scene()
     await emu.clearRequests()
-    const report = await client().sweep({ idleForMs: 30 * 60_000, dryRun: true })
+    const report = await client().sweep({ idleForMs: THIRTY_MIN, dryRun: true })
     expect(report.dryRun).toBe(true)
     expect(report.found).toHaveLength(idle.length)
+    expect(report).toMatchObject({ candidates: idle.length + chatting.length, sparedActive: chatting.length })
     expect(report.close.wouldClose).toBe(idle.length)
     expect(report.close.closed).toBe(0)
     const writes = (await emu.requests()).filter((l) => l.method === 'PATCH' || l.method === 'DELETE' || (l.method === 'POST' && l.path.startsWith('/api/v2/conversations')))
     expect(writes).toEqual([])
   })
 
-  test('sweep closes the idle ones, leaves the rest, and a second sweep finds none', async () => {
-    const { idle, recent, whatsapp } = await scene()
+  test('sweep ends every chat whose last message is older than the threshold and spares every live one', async () => {
+    const { idle, chatting, young, ended, whatsapp } = await scene()
     const c = client()
-    const report = await c.sweep({ idleForMs: 30 * 60_000, concurrency: 8 })
+    const report = await c.sweep({ idleForMs: THIRTY_MIN, concurrency: 8 })
     expect(report.close.closed).toBe(idle.length)
-    expect(report.close.total).toBe(idle.length)
-    for (const id of [recent[0], whatsapp[0]]) {
-      const stored = await emu.conversation(id)
-      expect(stored.participants.some((p: { state: string }) => p.state === 'connected')).toBe(true)
+    expect(report.close.total).toBe(idle.length + chatting.length)
+    expect(report.sparedActive).toBe(chatting.length)
+    expect(report.found.map((f) => f.conversationId).sort()).toEqual([...idle].sort())
+    const spared = report.close.results.filter((r) => r.outcome === 'skipped')
+    expect(spared.map((r) => r.conversationId).sort()).toEqual([...chatting].sort())
+    for (const r of spared) {
+      expect(r).toMatchObject({ skipReason: 'active', activitySource: 'messages' })
+      expect(Date.now() - Date.parse((r as { lastActivityAt: string }).lastActivityAt)).toBeLessThan(THIRTY_MIN)
     }
+    for (const id of idle) expect(await isOpen(id)).toBe(false)
+    for (const id of [...chatting, ...young, ...whatsapp]) expect(await isOpen(id)).toBe(true)
+    for (const id of ended) expect(await isOpen(id)).toBe(false)
     expect(report.requests).toBeGreaterThan(report.close.requests)
     expect(report.elapsedMs).toBeGreaterThanOrEqual(report.close.elapsedMs)
     expect(report).toMatchObject({ retries: 0, rateLimited: 0, dryRun: false })
-    const again = await c.sweep({ idleForMs: 30 * 60_000 })
+    const again = await c.sweep({ idleForMs: THIRTY_MIN })
     expect(again.found).toHaveLength(0)
+    expect(again.sparedActive).toBe(chatting.length)
+  })
+
+  test('a customer message after discovery but before the re-read saves the chat', async () => {
+    const [id] = await many(emu, 1, { startedAt: ago(3 * 3600_000), lastActivityAt: ago(2 * 3600_000) })
+    // Analytics nominates it; the customer writes; then the sweep re-reads it.
+    const found = await client().findIdleConversations({ idleForMs: THIRTY_MIN })
+    expect(found.map((f) => f.conversationId)).toEqual([id])
+    await emu.postMessage(id, { from: 'customer' })
+    const report = await client().sweep({ idleForMs: THIRTY_MIN })
+    expect(report).toMatchObject({ candidates: 1, sparedActive: 1, found: [] })
+    expect(await isOpen(id)).toBe(true)
+  })
+
+  test('an inactivity timeout still in the future spares a chat whose messages are old', async () => {
+    const old = { startedAt: ago(3 * 3600_000), lastActivityAt: ago(2 * 3600_000) }
+    const [explicit] = await many(emu, 1, { ...old, inactivityTimeout: new Date(Date.now() + 600_000).toISOString() })
+    const [passed] = await many(emu, 1, { ...old, inactivityTimeout: ago(60_000) })
+    const report = await client().sweep({ idleForMs: THIRTY_MIN })
+    expect(report.sparedActive).toBe(1)
+    const byId = new Map(report.close.results.map((r) => [r.conversationId, r]))
+    expect(byId.get(explicit)).toMatchObject({ outcome: 'skipped', skipReason: 'active' })
+    expect((byId.get(explicit) as { reason: string }).reason).toMatch(/inactivity timeout/)
+    expect(byId.get(passed)).toMatchObject({ outcome: 'closed' })
+    // A queue inactivity timeout (3 h here) resets on each message: 2 h after the last one it still runs.
+    const [queued] = await many(emu, 1, old)
+    await emu.configure({ queueInactivityTimeoutMs: 3 * 3600_000 })
+    const again = await client().sweep({ idleForMs: THIRTY_MIN })
+    expect(again.close.results.find((r) => r.conversationId === queued)).toMatchObject({ skipReason: 'active' })
+    expect(await isOpen(queued)).toBe(true)
+  })
+
+  test('no message times: the newest participant time decides, and no timestamp at all is never closed', async () => {
+    const start = ago(3 * 3600_000)
+    const noMessages = await newConversation(emu, {
+      startedAt: start,
+      participants: [
+        { purpose: 'customer', startTime: start, connectedTime: start },
+        { purpose: 'agent', startTime: start, connectedTime: ago(2 * 3600_000) },
+      ],
+    })
+    const agentJoined = await newConversation(emu, {
+      startedAt: start,
+      participants: [
+        { purpose: 'customer', startTime: start, connectedTime: start },
+        { purpose: 'agent', startTime: ago(5 * 60_000), connectedTime: ago(4 * 60_000) },
+      ],
+    })
+    const blank = await newConversation(emu, { startedAt: start })
+    // A read that carries no timestamp at all (a shape Genesys does not document, so we script it).
+    await emu.script([
+      {
+        method: 'GET',
+        path: `/api/v2/conversations/messages/${blank}`,
+        respond: { status: 200, body: { id: blank, participants: [{ id: randomUUID(), purpose: 'customer', state: 'connected', type: 'webmessaging' }] } },
+      },
+    ])
+    const report = await client().sweep({ idleForMs: THIRTY_MIN })
+    const byId = new Map(report.close.results.map((r) => [r.conversationId, r]))
+    expect(byId.get(noMessages)).toMatchObject({ outcome: 'closed', activitySource: 'participantTimes' })
+    expect(byId.get(agentJoined)).toMatchObject({ outcome: 'skipped', skipReason: 'active', activitySource: 'participantTimes' })
+    expect(byId.get(blank)).toMatchObject({ outcome: 'skipped', skipReason: 'activityUnknown', activitySource: 'none' })
+    expect(await isOpen(agentJoined)).toBe(true)
+    expect(await isOpen(blank)).toBe(true)
   })
 
   test('analytics lag: the re-read spares conversations that already ended', async () => {
@@ -197,8 +294,8 @@ describe('idle discovery and sweep', () => {
     const c = client()
     await c.closeConversations(idle.slice(0, 20))
     await emu.clearRequests()
-    const report = await c.sweep({ idleForMs: 30 * 60_000 })
-    expect(report.found).toHaveLength(idle.length)
+    const report = await c.sweep({ idleForMs: THIRTY_MIN })
+    expect(report.found).toHaveLength(idle.length - 20)
     expect(report.close.alreadyClosed).toBe(20)
     expect(report.close.closed).toBe(idle.length - 20)
     const patches = (await emu.requests()).filter((l) => l.method === 'PATCH')

@@ -92,10 +92,14 @@ const writes = (log: LoggedRequest[]) => log.filter((r) => r.method === 'PATCH' 
 
 const ago = (ms: number) => new Date(Date.now() - ms).toISOString()
 
-/** Idle web messaging conversations (last activity 2 h ago) plus some that must be left alone. */
+/**
+ * Idle web messaging conversations (last message 2 h ago) plus some that must
+ * be left alone: chats connected as long ago whose last message is a minute
+ * old, and other channels.
+ */
 async function scene(idleCount: number) {
   const idle = await many(emu, idleCount, { startedAt: ago(3 * 3600_000), lastActivityAt: ago(2 * 3600_000) })
-  const recent = await many(emu, 5, { startedAt: ago(3600_000), lastActivityAt: ago(60_000) })
+  const recent = await many(emu, 5, { startedAt: ago(3 * 3600_000), lastActivityAt: ago(60_000) })
   const whatsapp = await many(emu, 3, { type: 'whatsapp', startedAt: ago(3 * 3600_000), lastActivityAt: ago(2 * 3600_000) })
   return { idle, recent, whatsapp }
 }
@@ -286,21 +290,32 @@ describe('sweep', () => {
     const report = JSON.parse(r.stdout) as SweepReport
     expect(report.dryRun).toBe(true)
     expect(report.found.map((f) => f.conversationId).sort()).toEqual([...idle].sort())
-    expect(report.close).toMatchObject({ total: 25, wouldClose: 25, closed: 0, failed: 0 })
+    expect(report).toMatchObject({ candidates: 30, sparedActive: 5 })
+    expect(report.close).toMatchObject({ total: 30, wouldClose: 25, skipped: 5, closed: 0, failed: 0 })
+    const spared = report.close.results.filter((x) => x.outcome === 'skipped')
+    expect(spared.map((x) => x.conversationId).sort()).toEqual([...recent].sort())
+    for (const x of spared) expect(x).toMatchObject({ skipReason: 'active', activitySource: 'messages' })
     const log = await emu.requests()
     expect(log.filter((l) => l.method === 'PATCH')).toHaveLength(0)
     expect(writes(log)).toHaveLength(0)
     for (const id of [...idle, ...recent, ...whatsapp]) expect(await isOpen(id)).toBe(true)
+    // In text, a dry run lists the spared ones with their last activity.
+    const text = await run(['--no-progress', 'sweep', '--idle', '30m', '--dry-run'], { env: cleanup() })
+    expect(text.code).toBe(0)
+    expect(text.stdout).toContain('5 spared as still active')
+    expect(text.stdout).toContain('Spared as still active (5):')
+    for (const id of recent) expect(text.stdout).toMatch(new RegExp(`${id}\\s+last activity \\d{4}-`))
   })
 
   test('closes the idle ones only, with a readable summary; progress goes to stderr', async () => {
     const { idle, recent, whatsapp } = await scene(30)
     const r = await run(['sweep', '--idle', '1h30m', '--concurrency', '4', '--lookback', '12h'], { env: cleanup() })
     expect(r.code).toBe(0)
-    expect(r.stdout).toMatch(/^Sweep: \d+ open conversation\(s\) started in the last 12h; 30 conversations idle for at least 90m\./)
+    expect(r.stdout).toMatch(/^Sweep: \d+ open conversation\(s\) started in the last 12h; 35 old enough to check; 30 conversations idle for at least 90m; 5 spared as still active\./)
     expect(r.stdout).toMatch(/closed\s+30\n/)
+    expect(r.stdout).toMatch(/skipped\s+5\n/)
     expect(r.stdout).not.toContain('progress:')
-    expect(r.stderr).toContain('progress: 30/30 (100%) closed 30, failed 0')
+    expect(r.stderr).toContain('progress: 35/35 (100%) closed 30, failed 0')
     for (const id of idle) expect(await isOpen(id)).toBe(false)
     for (const id of [...recent, ...whatsapp]) expect(await isOpen(id)).toBe(true)
   })
@@ -320,7 +335,7 @@ describe('sweep', () => {
   })
 
   test('SIGINT aborts the run, still prints the report with the aborted count, exit 1', async () => {
-    const { idle } = await scene(150)
+    const { idle, recent } = await scene(150)
     // 600 requests/min: ten per second, so the run is still going when the signal lands.
     await emu.configure({ rateLimitPerMinute: 600 })
     let sent = false
@@ -337,9 +352,9 @@ describe('sweep', () => {
     expect(r.code).toBe(1)
     expect(r.stderr).toContain('SIGINT: stopping')
     const report = JSON.parse(r.stdout) as SweepReport
-    expect(report.close.total).toBe(idle.length)
+    expect(report.close.total).toBe(idle.length + recent.length)
     expect(report.close.aborted).toBeGreaterThan(0)
-    expect(report.close.closed + report.close.aborted + report.close.failed).toBe(idle.length)
+    expect(report.close.closed + report.close.aborted + report.close.failed + report.close.skipped).toBe(idle.length + recent.length)
     // What it says it closed is closed; what it says it did not do is still open.
     const byOutcome = (o: string) => report.close.results.filter((x) => x.outcome === o).map((x) => x.conversationId)
     for (const id of byOutcome('closed').slice(0, 5)) expect(await isOpen(id)).toBe(false)

@@ -172,6 +172,43 @@ describe('outcomes and request counts', () => {
   })
 })
 
+describe('the idle guard (idleForMs): close it unless someone spoke recently', () => {
+  const ago = (ms: number) => new Date(Date.now() - ms).toISOString()
+  const THIRTY_MIN = 30 * 60_000
+
+  test('a chat idle since long ago is closed; the result says when it was last active', async () => {
+    const id = await newConversation(emu, { startedAt: ago(3 * 3600_000), lastActivityAt: ago(2 * 3600_000) })
+    const r = await closeConversation(id, opts({ idleForMs: THIRTY_MIN }))
+    expect(r).toMatchObject({ outcome: 'closed', activitySource: 'messages', requests: 2 })
+    expect(Math.abs(Date.parse(r.lastActivityAt!) - (Date.now() - 2 * 3600_000))).toBeLessThan(60_000)
+  })
+
+  test('a late customer message wins the race with the service\'s idle timer', async () => {
+    const id = await newConversation(emu, { startedAt: ago(3 * 3600_000), lastActivityAt: ago(2 * 3600_000) })
+    await emu.postMessage(id, { from: 'customer' })
+    const c = new CleanupClient(opts())
+    const r = await c.closeConversation(id, { idleForMs: THIRTY_MIN, fast: true })
+    expect(r).toMatchObject({ outcome: 'skipped', skipReason: 'active', method: 'none', requests: 1 })
+    expect(r.reason).toMatch(/still active: last activity at/)
+    expect((await emu.conversation(id)).state).toBe('active')
+    expect((await emu.requests()).filter((l) => l.method === 'PATCH')).toEqual([])
+    // An agent message counts as much; without the guard the close goes ahead.
+    await emu.postMessage(id, { from: 'agent' })
+    expect(await c.closeConversations([id], { idleForMs: THIRTY_MIN })).toMatchObject({ skipped: 1, closed: 0 })
+    expect(await c.closeConversation(id)).toMatchObject({ outcome: 'closed' })
+  })
+
+  test('idleForMs is validated before any request', async () => {
+    const id = randomUUID()
+    for (const bad of [-1, Number.NaN, Infinity, '30m']) {
+      const e = await rejectionOf(closeConversation(id, opts({ idleForMs: bad })))
+      expect(e).toMatchObject({ code: 'ERR_INVALID_ARGUMENT' })
+      expect(e.message).toContain('idleForMs')
+    }
+    expect(await emu.requests()).toEqual([])
+  })
+})
+
 describe('access errors', () => {
   test('a client without the permission gets ERR_MISSING_PERMISSION naming it', async () => {
     const id = await newConversation(emu)

@@ -215,6 +215,15 @@ function printCounts(out, report, elapsedMs, requests) {
   }
 }
 
+/** The conversations a guarded run left open because they were still active. */
+function printSpared(out, report) {
+  const spared = report.results.filter((r) => r.skipReason === 'active')
+  if (spared.length === 0) return
+  out.text('')
+  out.text(`Spared as still active (${spared.length}${spared.length > FAILED_SHOWN ? `, first ${FAILED_SHOWN} shown; --json lists all` : ''}):`)
+  for (const r of spared.slice(0, FAILED_SHOWN)) out.text(`  ${pad(r.conversationId, 38)}last activity ${r.lastActivityAt ?? 'unknown'}`)
+}
+
 // ---------------------------------------------------------------- runs
 
 /**
@@ -351,6 +360,7 @@ function closeBehaviour(opts) {
   if (opts.wrapupCode !== undefined) b.wrapupCode = opts.wrapupCode
   if (opts.verify) b.verify = true
   if (opts.fast) b.fast = true
+  if (opts.unlessActiveFor !== undefined) b.idleForMs = opts.unlessActiveFor
   return b
 }
 
@@ -368,6 +378,7 @@ async function commandClose(globals, ids, opts) {
     print(out, report, elapsedMs) {
       out.text(dryRun ? `Dry run: ${report.wouldClose} of ${report.total} conversation(s) would be closed; nothing was written.` : `Closed ${report.closed} of ${report.total} conversation(s).`)
       printCounts(out, report, elapsedMs, report.requests)
+      printSpared(out, report)
     },
   })
 }
@@ -386,8 +397,9 @@ async function commandSweep(globals, opts) {
     },
     print(out, report, elapsedMs) {
       const window = describeDuration(opts.lookback ?? UNIT_MS.d)
-      out.text(`${dryRun ? 'Sweep (dry run, nothing was written)' : 'Sweep'}: ${report.scanned} open conversation(s) started in the last ${window}; ${report.found.length} ${what}.`)
+      out.text(`${dryRun ? 'Sweep (dry run, nothing was written)' : 'Sweep'}: ${report.scanned} open conversation(s) started in the last ${window}; ${report.candidates} old enough to check; ${report.found.length} ${what}; ${report.sparedActive} spared as still active.`)
       printCounts(out, report.close, elapsedMs, report.requests)
+      if (dryRun) printSpared(out, report.close)
     },
   })
 }
@@ -452,18 +464,19 @@ function buildProgram(setResult) {
     .option('--wrapup-code <id>', 'wrap-up code id (UUID) for agents that require wrap-up')
     .option('--verify', 're-read until every participant has ended')
     .option('--dry-run', 'read, but write nothing: open ones are reported as wouldClose')
+    .option('--unless-active-for <duration>', 'leave open any conversation with a message or change within this time (e.g. 30m)', parseDuration)
     .action(async (ids, opts) => setResult(await commandClose(program.opts(), ids, opts)))
 
   program
     .command('sweep')
     .description('find open web messaging conversations idle for a while and end them')
-    .requiredOption('--idle <duration>', 'minimum time since the last activity: 90s, 30m, 2h, 1d', parseDuration)
+    .requiredOption('--idle <duration>', 'minimum time since the last message or participant change, read from each conversation: 90s, 30m, 2h, 1d', parseDuration)
     .option('--lookback <duration>', 'look at conversations started within this window (default 24h)', parseDuration)
     .option('--limit <n>', 'stop after this many conversations (0 = all)', integerParser(0, 1_000_000_000))
     .option('--concurrency <n>', 'conversations handled at once, 1 to 256 (default 8)', integerParser(1, 256))
     .option('--wrapup-code <id>', 'wrap-up code id (UUID) for agents that require wrap-up')
     .option('--verify', 're-read until every participant has ended')
-    .option('--dry-run', 'find and read, but write nothing')
+    .option('--dry-run', 'find and read, but write nothing; lists the conversations spared as still active')
     .action(async (opts) => setResult(await commandSweep(program.opts(), opts)))
 
   return program

@@ -64,7 +64,9 @@ function summarize(report: SweepReport, elapsedMs: number): Record<string, unkno
   return {
     dryRun: report.dryRun,
     scanned: report.scanned,
+    candidates: report.candidates,
     found: report.found.length,
+    sparedActive: report.sparedActive,
     closed: c.closed,
     alreadyClosed: c.alreadyClosed,
     notFound: c.notFound,

@@ -105,8 +105,9 @@ async function main() {
     const lastSeq = logBefore.length ? logBefore[logBefore.length - 1].seq : 0
     heading(
       '(c) sweep --idle 30m --dry-run',
-      'Finds open web messaging conversations with no activity for 30 minutes (analytics',
-      'query), re-reads each one, and reports what it would close. Nothing is written.',
+      'Analytics nominates open web messaging conversations that started over 30 minutes',
+      'ago; each is re-read, and only those whose newest message or participant change is',
+      '30 minutes old would be closed. Live chats are listed as spared. Nothing is written.',
     )
     await cli([...base, 'sweep', '--idle', '30m', '--dry-run'], cleanup, 0)
     const dryRunLog = await emu.requests(lastSeq)

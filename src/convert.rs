@@ -43,6 +43,7 @@ pub struct CloseBehaviour {
     pub fast: Option<bool>,
     pub message_types: Option<Vec<String>>,
     pub dry_run: Option<bool>,
+    pub idle_for_ms: Option<f64>,
 }
 
 impl ConnectionOptions {
@@ -71,6 +72,7 @@ impl CloseBehaviour {
             fast: self.fast,
             message_types: self.message_types.clone(),
             dry_run: self.dry_run,
+            idle_for_ms: self.idle_for_ms,
         }
         .resolve()
     }
@@ -81,6 +83,9 @@ pub struct CloseResult {
     pub conversation_id: String,
     pub outcome: String,
     pub reason: Option<String>,
+    pub skip_reason: Option<String>,
+    pub last_activity_at: Option<String>,
+    pub activity_source: Option<String>,
     pub method: String,
     pub participants_disconnected: u32,
     pub requests: u32,
@@ -95,6 +100,9 @@ impl From<CoreCloseResult> for CloseResult {
             conversation_id: r.conversation_id,
             outcome: r.outcome.as_str().to_string(),
             reason: r.reason,
+            skip_reason: r.skip_reason.map(|s| s.as_str().to_string()),
+            last_activity_at: r.activity.as_ref().and_then(|a| a.last_at.clone()),
+            activity_source: r.activity.map(|a| a.source.as_str().to_string()),
             method: r.method.as_str().to_string(),
             participants_disconnected: r.participants_disconnected,
             requests: r.stats.requests,
@@ -259,6 +267,9 @@ pub struct BulkResult {
     pub conversation_id: String,
     pub outcome: String,
     pub reason: Option<String>,
+    pub skip_reason: Option<String>,
+    pub last_activity_at: Option<String>,
+    pub activity_source: Option<String>,
     pub method: Option<String>,
     pub participants_disconnected: Option<u32>,
     pub requests: Option<u32>,
@@ -276,6 +287,9 @@ impl From<BulkEntry> for BulkResult {
                 conversation_id,
                 outcome,
                 reason: None,
+                skip_reason: None,
+                last_activity_at: None,
+                activity_source: None,
                 method: None,
                 participants_disconnected: None,
                 requests: None,
@@ -291,6 +305,9 @@ impl From<BulkEntry> for BulkResult {
                     conversation_id: r.conversation_id,
                     outcome: r.outcome,
                     reason: r.reason,
+                    skip_reason: r.skip_reason,
+                    last_activity_at: r.last_activity_at,
+                    activity_source: r.activity_source,
                     method: Some(r.method),
                     participants_disconnected: Some(r.participants_disconnected),
                     requests: Some(r.requests),
@@ -376,9 +393,9 @@ impl From<CoreBulkReport> for BulkReport {
             failed: c.failed,
             aborted: c.aborted,
             results: r.results.into_iter().map(BulkResult::from).collect(),
-            requests: r.requests,
-            retries: r.retries,
-            rate_limited: r.rate_limited,
+            requests: r.totals.requests,
+            retries: r.totals.retries,
+            rate_limited: r.totals.rate_limited,
             elapsed_ms: r.elapsed_ms,
         }
     }
@@ -388,9 +405,12 @@ impl From<CoreBulkReport> for BulkReport {
 pub struct IdleConversation {
     pub conversation_id: String,
     pub started_at: String,
-    pub last_activity_at: String,
+    pub last_activity_at: Option<String>,
+    pub activity_source: Option<String>,
     pub participants: u32,
-    pub idle_ms: f64,
+    pub idle_ms: Option<f64>,
+    pub confirmed: bool,
+    pub unconfirmed_reason: Option<String>,
 }
 
 impl From<CoreIdle> for IdleConversation {
@@ -399,8 +419,11 @@ impl From<CoreIdle> for IdleConversation {
             conversation_id: c.conversation_id,
             started_at: c.started_at,
             last_activity_at: c.last_activity_at,
+            activity_source: c.activity_source.map(|s| s.as_str().to_string()),
             participants: c.participants,
             idle_ms: c.idle_ms,
+            confirmed: c.confirmed,
+            unconfirmed_reason: c.unconfirmed_reason,
         }
     }
 }
@@ -408,39 +431,30 @@ impl From<CoreIdle> for IdleConversation {
 #[napi(object)]
 pub struct SweepReport {
     pub dry_run: bool,
-    /// Open conversations the analytics query returned.
     pub scanned: u32,
-    /// The idle ones, which were (or, in a dry run, would be) closed.
+    pub candidates: u32,
     pub found: Vec<IdleConversation>,
+    pub spared_active: u32,
     pub close: BulkReport,
-    /// Requests of the whole sweep (discovery and closing).
     pub requests: u32,
     pub retries: u32,
     pub rate_limited: u32,
-    /// The whole sweep (discovery and closing).
     pub elapsed_ms: f64,
 }
 
 impl From<CoreSweepReport> for SweepReport {
     fn from(r: CoreSweepReport) -> Self {
-        let requests = r.found.requests + r.bulk.requests;
-        let retries = r.found.retries + r.bulk.retries;
-        let rate_limited = r.found.rate_limited + r.bulk.rate_limited;
-        let elapsed_ms = r.elapsed_ms;
         SweepReport {
-            retries,
-            rate_limited,
             dry_run: r.dry_run,
-            scanned: r.found.scanned,
-            found: r
-                .found
-                .conversations
-                .into_iter()
-                .map(IdleConversation::from)
-                .collect(),
+            scanned: r.scanned,
+            candidates: r.candidates,
+            found: r.found.into_iter().map(IdleConversation::from).collect(),
+            spared_active: r.spared_active,
             close: r.bulk.into(),
-            requests,
-            elapsed_ms,
+            requests: r.totals.requests,
+            retries: r.totals.retries,
+            rate_limited: r.totals.rate_limited,
+            elapsed_ms: r.elapsed_ms,
         }
     }
 }

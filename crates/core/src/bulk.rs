@@ -6,6 +6,7 @@
 use crate::close::{self, CloseOptions, CloseResult, Outcome};
 use crate::error::Error;
 use crate::ids;
+use crate::stats::Totals;
 use crate::transport::{CallStats, Transport};
 use futures::StreamExt;
 use std::collections::HashMap;
@@ -83,9 +84,7 @@ impl Counts {
 pub struct BulkReport {
     pub counts: Counts,
     pub results: Vec<BulkEntry>,
-    pub requests: u32,
-    pub retries: u32,
-    pub rate_limited: u32,
+    pub totals: Totals,
     pub elapsed_ms: f64,
 }
 
@@ -201,9 +200,7 @@ pub async fn close_many(
         progress.record(entry);
     }
 
-    let mut requests = 0u32;
-    let mut retries = 0u32;
-    let mut rate_limited = 0u32;
+    let mut totals = Totals::default();
     // Rejected credentials fail every id the same way: the first such error
     // stops the run from trying again (no request per remaining id).
     let fatal: std::sync::OnceLock<Error> = std::sync::OnceLock::new();
@@ -245,9 +242,7 @@ pub async fn close_many(
         })
         .buffer_unordered(opts.concurrency);
     while let Some((i, entry, stats)) = stream.next().await {
-        requests += stats.requests;
-        retries += stats.retries;
-        rate_limited += stats.rate_limited;
+        totals += &stats;
         progress.record(&entry);
         slots[i] = Some(entry);
     }
@@ -267,9 +262,7 @@ pub async fn close_many(
     Ok(BulkReport {
         counts,
         results,
-        requests,
-        retries,
-        rate_limited,
+        totals,
         elapsed_ms: started.elapsed().as_secs_f64() * 1000.0,
     })
 }

@@ -5,9 +5,10 @@ use crate::access::{self, ScopeReport};
 use crate::bulk::{self, BulkOptions, BulkReport};
 use crate::close::{self, CloseOptions, CloseResult};
 use crate::config::ConnectionOptions;
-use crate::discover::{self, FindOptions, FindReport};
+use crate::discover::{self, FindOptions, FindReport, IdleConversation, Judged};
 use crate::error::Error;
 use crate::events::EventSink;
+use crate::stats::Totals;
 use crate::transport::Transport;
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
@@ -20,10 +21,19 @@ pub struct Client {
 /// What a sweep found and what it did.
 #[derive(Debug, Clone)]
 pub struct SweepReport {
-    pub found: FindReport,
-    pub bulk: BulkReport,
     pub dry_run: bool,
+    /// Open conversations the analytics query returned.
+    pub scanned: u32,
+    /// Nominated by analytics (started at least `idleFor` ago), each re-read.
+    pub candidates: u32,
+    /// Confirmed idle on the re-read: closed (or, in a dry run, would be).
+    pub found: Vec<IdleConversation>,
+    /// Candidates the re-read showed active: left open.
+    pub spared_active: u32,
+    /// The guarded close of every candidate: one result per candidate.
+    pub bulk: BulkReport,
     /// The whole sweep: discovery and closing.
+    pub totals: Totals,
     pub elapsed_ms: f64,
 }
 
@@ -65,8 +75,9 @@ impl Client {
         discover::find_idle(&self.transport, opts, cancel).await
     }
 
-    /// Finds idle conversations, then closes them. Each is re-read before it
-    /// is ended (analytics can lag), so `fast` is never used here.
+    /// Finds candidates with analytics, then closes each one that its own
+    /// re-read shows idle for `find.idle_for` (the idle guard): analytics
+    /// nominates, the conversation decides. `fast` is never used here.
     pub async fn sweep(
         &self,
         find: &FindOptions,
@@ -76,21 +87,38 @@ impl Client {
     ) -> Result<SweepReport, Error> {
         bulk_opts.validate()?;
         let started = std::time::Instant::now();
-        let found = self.find_idle(find, cancel).await?;
-        let ids = found
-            .conversations
+        let nominated = discover::find_candidates(&self.transport, find, cancel).await?;
+        let ids = nominated
+            .candidates
             .iter()
             .map(|c| serde_json::Value::String(c.conversation_id.clone()))
             .collect();
         let mut opts = bulk_opts;
         opts.close.fast = false;
         opts.close.dry_run = dry_run;
+        opts.close.idle_for = Some(find.idle_for);
         opts.close.message_types = find.message_types.clone();
         let bulk = self.close_many(ids, &opts, cancel).await?;
+        let mut found = Vec::new();
+        let mut spared_active = 0;
+        let now = std::time::SystemTime::now();
+        for (c, entry) in nominated.candidates.iter().zip(&bulk.results) {
+            match discover::judge_candidate(c, entry, now) {
+                Judged::Idle(i) => found.push(i),
+                Judged::Active => spared_active += 1,
+                Judged::Unconfirmed(_) | Judged::Gone => {}
+            }
+        }
+        let mut totals = nominated.totals;
+        totals += bulk.totals;
         Ok(SweepReport {
-            found,
-            bulk,
             dry_run,
+            scanned: nominated.scanned,
+            candidates: nominated.candidates.len() as u32,
+            found,
+            spared_active,
+            bulk,
+            totals,
             elapsed_ms: started.elapsed().as_secs_f64() * 1000.0,
         })
     }

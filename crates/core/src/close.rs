@@ -4,6 +4,7 @@
 //! disconnects every participant), an ended one costs one. The endpoints in
 //! section 1 of the API notes (invented by a popular answer) are never called.
 
+use crate::activity::{self, Activity, Idleness};
 use crate::error::{Error, ErrorCode};
 use crate::ids;
 use crate::model::{ConversationSummary, MessageConversation, MessageParticipant};
@@ -37,6 +38,28 @@ impl Outcome {
             Outcome::NotFound => "notFound",
             Outcome::Skipped => "skipped",
             Outcome::WouldClose => "wouldClose",
+        }
+    }
+}
+
+/// Why a conversation was left open (`skipReason`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SkipReason {
+    /// Not one of the message types this cleanup may end.
+    MessageType,
+    /// Something happened more recently than `idleForMs` (or the queue's
+    /// inactivity timer is still running).
+    Active,
+    /// The conversation carries no timestamp, so it cannot be confirmed idle.
+    ActivityUnknown,
+}
+
+impl SkipReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SkipReason::MessageType => "messageType",
+            SkipReason::Active => "active",
+            SkipReason::ActivityUnknown => "activityUnknown",
         }
     }
 }
@@ -79,6 +102,9 @@ pub struct CloseOptions {
     pub message_types: Vec<String>,
     /// Read and decide, but write nothing (outcome `wouldClose` for open ones).
     pub dry_run: bool,
+    /// Idle guard: end only when nothing happened in the conversation for at
+    /// least this long (see `activity`); otherwise skip it as `active`.
+    pub idle_for: Option<Duration>,
 }
 
 impl Default for CloseOptions {
@@ -91,6 +117,7 @@ impl Default for CloseOptions {
             fast: false,
             message_types: vec!["webmessaging".to_string()],
             dry_run: false,
+            idle_for: None,
         }
     }
 }
@@ -120,6 +147,9 @@ pub struct CloseResult {
     pub conversation_id: String,
     pub outcome: Outcome,
     pub reason: Option<String>,
+    pub skip_reason: Option<SkipReason>,
+    /// What the read showed about the last activity (absent without a read).
+    pub activity: Option<Activity>,
     pub method: CloseMethod,
     pub participants_disconnected: u32,
     pub stats: CallStats,
@@ -130,7 +160,7 @@ pub struct CloseResult {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Decision {
     AlreadyClosed,
-    Skip(String),
+    Skip(SkipReason, String),
     End {
         /// Participants to disconnect with the wrap-up code (agents that must wrap up).
         wrapup: Vec<String>,
@@ -139,8 +169,8 @@ pub enum Decision {
     },
 }
 
-/// Decides from a conversation's state. Pure: tested without HTTP.
-pub fn decide(conv: &MessageConversation, opts: &CloseOptions) -> Decision {
+/// Decides from a conversation's state at `now`. Pure: tested without HTTP.
+pub fn decide(conv: &MessageConversation, opts: &CloseOptions, now: SystemTime) -> Decision {
     if conv.participants.is_empty() || conv.participants.iter().all(MessageParticipant::is_ended) {
         return Decision::AlreadyClosed;
     }
@@ -160,7 +190,12 @@ pub fn decide(conv: &MessageConversation, opts: &CloseOptions) -> Decision {
             ),
             None => "the participants carry no message type, so it cannot be confirmed as web messaging".to_string(),
         };
-        return Decision::Skip(reason);
+        return Decision::Skip(SkipReason::MessageType, reason);
+    }
+    if let Some(threshold) = opts.idle_for {
+        if let Some(skip) = idle_guard(conv, now, threshold) {
+            return skip;
+        }
     }
     let mut wrapup = Vec::new();
     let mut open = Vec::new();
@@ -176,6 +211,38 @@ pub fn decide(conv: &MessageConversation, opts: &CloseOptions) -> Decision {
         }
     }
     Decision::End { wrapup, open }
+}
+
+/// The idle guard: `None` when the conversation has been idle long enough.
+fn idle_guard(
+    conv: &MessageConversation,
+    now: SystemTime,
+    threshold: Duration,
+) -> Option<Decision> {
+    let a = activity::activity(conv);
+    let last = a.last_at.as_deref().unwrap_or("unknown");
+    let threshold_text = humantime::format_duration(threshold);
+    match activity::idleness(&a, now, threshold) {
+        Idleness::Idle { .. } => None,
+        Idleness::Active { idle } => Some(Decision::Skip(
+            SkipReason::Active,
+            format!(
+                "still active: last activity at {last} ({} ago), less than the idle threshold of {threshold_text}",
+                humantime::format_duration(Duration::from_secs(idle.as_secs()))
+            ),
+        )),
+        Idleness::TimerRunning => Some(Decision::Skip(
+            SkipReason::Active,
+            format!(
+                "still active: its inactivity timeout ({}) has not passed yet",
+                conv.inactivity_timeout.as_deref().unwrap_or("?")
+            ),
+        )),
+        Idleness::Unknown => Some(Decision::Skip(
+            SkipReason::ActivityUnknown,
+            "the conversation carries no message or participant time, so it cannot be confirmed idle; left open".to_string(),
+        )),
+    }
 }
 
 enum Read {
@@ -209,25 +276,78 @@ pub async fn close_valid_id(
         return (Err(Error::aborted()), CallStats::default());
     }
     let mut call = t.call(cancel);
-    let step = if opts.fast && opts.wrapup_code.is_none() && !opts.dry_run {
-        fast_close(t, &id, opts, &mut call).await
-    } else {
-        full_close(t, &id, opts, &mut call).await
-    };
+    // Fast mode skips the read, so it cannot wrap up, dry-run or guard idleness.
+    let step =
+        if opts.fast && opts.wrapup_code.is_none() && !opts.dry_run && opts.idle_for.is_none() {
+            fast_close(t, &id, opts, &mut call).await
+        } else {
+            full_close(t, &id, opts, &mut call).await
+        };
     let stats = call.stats.clone();
-    let result = step.map(|(outcome, reason, method, disconnected)| CloseResult {
+    let result = step.map(|s| CloseResult {
         conversation_id: id,
-        outcome,
-        reason,
-        method,
-        participants_disconnected: disconnected,
+        outcome: s.outcome,
+        reason: s.reason,
+        skip_reason: s.skip_reason,
+        activity: s.activity,
+        method: s.method,
+        participants_disconnected: s.disconnected,
         elapsed_ms: call.started.elapsed().as_secs_f64() * 1000.0,
         stats: call.stats,
     });
     (result, stats)
 }
 
-type Step = (Outcome, Option<String>, CloseMethod, u32);
+/// What one close did (before the timing and counters are added).
+#[derive(Debug)]
+struct Step {
+    outcome: Outcome,
+    reason: Option<String>,
+    skip_reason: Option<SkipReason>,
+    activity: Option<Activity>,
+    method: CloseMethod,
+    disconnected: u32,
+}
+
+impl Step {
+    fn no_write(outcome: Outcome) -> Step {
+        Step {
+            outcome,
+            reason: None,
+            skip_reason: None,
+            activity: None,
+            method: CloseMethod::None,
+            disconnected: 0,
+        }
+    }
+
+    fn not_found(disconnected: u32) -> Step {
+        Step {
+            disconnected,
+            ..Step::no_write(Outcome::NotFound)
+        }
+    }
+
+    fn closed(method: CloseMethod, disconnected: u32) -> Step {
+        Step {
+            method,
+            disconnected,
+            ..Step::no_write(Outcome::Closed)
+        }
+    }
+
+    fn skipped(skip_reason: SkipReason, reason: String) -> Step {
+        Step {
+            reason: Some(reason),
+            skip_reason: Some(skip_reason),
+            ..Step::no_write(Outcome::Skipped)
+        }
+    }
+
+    fn with_activity(self, activity: Option<Activity>) -> Step {
+        Step { activity, ..self }
+    }
+}
 
 async fn full_close(
     t: &Transport,
@@ -236,10 +356,13 @@ async fn full_close(
     call: &mut Call<'_>,
 ) -> Result<Step, Error> {
     let conv = match read(t, id, call).await? {
-        Read::NotFound => return Ok((Outcome::NotFound, None, CloseMethod::None, 0)),
+        Read::NotFound => return Ok(Step::not_found(0)),
         Read::Found(c) => c,
     };
-    end_from_state(t, id, &conv, opts, call).await
+    let seen = activity::activity(&conv);
+    Ok(end_from_state(t, id, &conv, opts, call)
+        .await?
+        .with_activity(Some(seen)))
 }
 
 async fn end_from_state(
@@ -249,21 +372,17 @@ async fn end_from_state(
     opts: &CloseOptions,
     call: &mut Call<'_>,
 ) -> Result<Step, Error> {
-    let (wrapup, open) = match decide(conv, opts) {
-        Decision::AlreadyClosed => return Ok((Outcome::AlreadyClosed, None, CloseMethod::None, 0)),
-        Decision::Skip(reason) => {
-            return Ok((Outcome::Skipped, Some(reason), CloseMethod::None, 0))
-        }
-        Decision::End { .. } if opts.dry_run => {
-            return Ok((Outcome::WouldClose, None, CloseMethod::None, 0))
-        }
+    let (wrapup, open) = match decide(conv, opts, SystemTime::now()) {
+        Decision::AlreadyClosed => return Ok(Step::no_write(Outcome::AlreadyClosed)),
+        Decision::Skip(why, reason) => return Ok(Step::skipped(why, reason)),
+        Decision::End { .. } if opts.dry_run => return Ok(Step::no_write(Outcome::WouldClose)),
         Decision::End { wrapup, open } => (wrapup, open),
     };
     let mut disconnected = 0u32;
     let mut method = CloseMethod::Participants;
     for pid in &wrapup {
         if !patch_participant(t, id, pid, opts.wrapup_code.as_deref(), call).await? {
-            return Ok((Outcome::NotFound, None, CloseMethod::None, disconnected));
+            return Ok(Step::not_found(disconnected));
         }
         disconnected += 1;
     }
@@ -273,18 +392,14 @@ async fn end_from_state(
                 method = CloseMethod::Conversation;
                 disconnected += open.len() as u32;
             }
-            Ok(PatchAnswer::NotFound) => {
-                return Ok((Outcome::NotFound, None, CloseMethod::None, disconnected))
-            }
+            Ok(PatchAnswer::NotFound) => return Ok(Step::not_found(disconnected)),
             Err(e) if is_refusal(&e) => {
                 // The whole-conversation PATCH needs disconnect or park; the
                 // per-participant one also accepts wrapup or call:record.
                 for pid in &open {
                     match patch_participant(t, id, pid, None, call).await {
                         Ok(true) => disconnected += 1,
-                        Ok(false) => {
-                            return Ok((Outcome::NotFound, None, CloseMethod::None, disconnected))
-                        }
+                        Ok(false) => return Ok(Step::not_found(disconnected)),
                         Err(e2) => return Err(combine_refusals(e, e2, id)),
                     }
                 }
@@ -292,14 +407,13 @@ async fn end_from_state(
             Err(e) if is_state_conflict(&e) => {
                 // Ended between our read and our write: that is success for us.
                 return Ok(match read(t, id, call).await? {
-                    Read::NotFound => (Outcome::NotFound, None, CloseMethod::None, disconnected),
-                    Read::Found(c) if decide(&c, opts) == Decision::AlreadyClosed => {
-                        let outcome = if disconnected > 0 {
-                            Outcome::Closed
+                    Read::NotFound => Step::not_found(disconnected),
+                    Read::Found(c) if c.participants.iter().all(MessageParticipant::is_ended) => {
+                        if disconnected > 0 {
+                            Step::closed(CloseMethod::Participants, disconnected)
                         } else {
-                            Outcome::AlreadyClosed
-                        };
-                        (outcome, None, method_if(disconnected), disconnected)
+                            Step::no_write(Outcome::AlreadyClosed)
+                        }
                     }
                     Read::Found(_) => return Err(e),
                 });
@@ -310,15 +424,7 @@ async fn end_from_state(
     if opts.verify {
         method = verify(t, id, opts, call, method).await?;
     }
-    Ok((Outcome::Closed, None, method, disconnected))
-}
-
-fn method_if(disconnected: u32) -> CloseMethod {
-    if disconnected > 0 {
-        CloseMethod::Participants
-    } else {
-        CloseMethod::None
-    }
+    Ok(Step::closed(method, disconnected))
 }
 
 /// One PATCH, no read. 200 -> closed (or already closed, when the answer shows
@@ -334,21 +440,16 @@ async fn fast_close(
     match patch_conversation(t, id, call).await {
         Ok(PatchAnswer::Done(Some((summary, date)))) => {
             if ended_before(&summary, date.unwrap_or(asked_at), call) {
-                return Ok((Outcome::AlreadyClosed, None, CloseMethod::None, 0));
+                return Ok(Step::no_write(Outcome::AlreadyClosed));
             }
             let mut method = CloseMethod::Conversation;
             if opts.verify {
                 method = verify(t, id, opts, call, method).await?;
             }
-            Ok((
-                Outcome::Closed,
-                None,
-                method,
-                summary.participants.len() as u32,
-            ))
+            Ok(Step::closed(method, summary.participants.len() as u32))
         }
-        Ok(PatchAnswer::Done(None)) => Ok((Outcome::Closed, None, CloseMethod::Conversation, 0)),
-        Ok(PatchAnswer::NotFound) => Ok((Outcome::NotFound, None, CloseMethod::None, 0)),
+        Ok(PatchAnswer::Done(None)) => Ok(Step::closed(CloseMethod::Conversation, 0)),
+        Ok(PatchAnswer::NotFound) => Ok(Step::not_found(0)),
         Err(e) if is_refusal(&e) || is_state_conflict(&e) => full_close(t, id, opts, call).await,
         Err(e) => Err(e),
     }
@@ -580,6 +681,73 @@ mod tests {
             .unwrap()
     }
 
+    fn now() -> SystemTime {
+        humantime::parse_rfc3339("2026-11-26T12:00:00Z").unwrap()
+    }
+
+    /// A web messaging chat connected at 10:00 whose last message is at `last`.
+    fn chat(last: &str) -> MessageConversation {
+        serde_json::from_value(serde_json::json!({"id": "c", "participants": [
+            {"id": "00000000-0000-4000-8000-000000000001", "purpose": "customer", "state": "connected",
+             "type": "webmessaging", "startTime": "2026-11-26T10:00:00Z", "connectedTime": "2026-11-26T10:00:00Z",
+             "messages": [{"messageTime": "2026-11-26T10:00:01Z"}, {"messageTime": last}]},
+            {"id": "00000000-0000-4000-8000-000000000002", "purpose": "agent", "state": "connected",
+             "type": "webmessaging", "startTime": "2026-11-26T10:00:05Z", "connectedTime": "2026-11-26T10:00:09Z"}
+        ]}))
+        .unwrap()
+    }
+
+    #[test]
+    fn the_idle_guard_spares_recent_chats_and_ends_old_ones() {
+        let guard = |minutes: u64| CloseOptions {
+            idle_for: Some(Duration::from_secs(minutes * 60)),
+            ..Default::default()
+        };
+        // Connected two hours ago, last message a minute ago: active.
+        match decide(&chat("2026-11-26T11:59:00Z"), &guard(30), now()) {
+            Decision::Skip(SkipReason::Active, r) => {
+                assert!(r.contains("2026-11-26T11:59:00Z"), "{r}")
+            }
+            d => panic!("{d:?}"),
+        }
+        // Last message an hour ago: ended.
+        assert!(matches!(
+            decide(&chat("2026-11-26T11:00:00Z"), &guard(30), now()),
+            Decision::End { .. }
+        ));
+        // Without the guard nothing is checked (an explicit close).
+        assert!(matches!(
+            decide(
+                &chat("2026-11-26T11:59:00Z"),
+                &CloseOptions::default(),
+                now()
+            ),
+            Decision::End { .. }
+        ));
+        // An ended conversation stays "already closed" whatever the guard says.
+        let mut ended = chat("2026-11-26T11:59:00Z");
+        for p in &mut ended.participants {
+            p.state = Some("disconnected".into());
+        }
+        assert_eq!(decide(&ended, &guard(30), now()), Decision::AlreadyClosed);
+        // No timestamp at all: never ended by the guard.
+        let bare: MessageConversation =
+            serde_json::from_value(serde_json::json!({"id": "c", "participants": [
+            {"id": "p", "state": "connected", "type": "webmessaging"}]}))
+            .unwrap();
+        assert!(matches!(
+            decide(&bare, &guard(30), now()),
+            Decision::Skip(SkipReason::ActivityUnknown, _)
+        ));
+        // A running inactivity timer spares it too.
+        let mut timed = chat("2026-11-26T09:00:00Z");
+        timed.inactivity_timeout = Some("2026-11-26T12:05:00Z".into());
+        assert!(matches!(
+            decide(&timed, &guard(30), now()),
+            Decision::Skip(SkipReason::Active, _)
+        ));
+    }
+
     #[test]
     fn ended_conversations_need_no_write() {
         let c = conv(&[
@@ -587,7 +755,7 @@ mod tests {
             ("agent", "terminated", "webmessaging", None),
         ]);
         assert_eq!(
-            decide(&c, &CloseOptions::default()),
+            decide(&c, &CloseOptions::default(), now()),
             Decision::AlreadyClosed
         );
     }
@@ -595,15 +763,15 @@ mod tests {
     #[test]
     fn other_channels_are_skipped() {
         let c = conv(&[("customer", "connected", "whatsapp", None)]);
-        match decide(&c, &CloseOptions::default()) {
-            Decision::Skip(r) => assert!(r.contains("whatsapp"), "{r}"),
+        match decide(&c, &CloseOptions::default(), now()) {
+            Decision::Skip(SkipReason::MessageType, r) => assert!(r.contains("whatsapp"), "{r}"),
             d => panic!("{d:?}"),
         }
         let opts = CloseOptions {
             message_types: vec!["whatsapp".into()],
             ..Default::default()
         };
-        assert!(matches!(decide(&c, &opts), Decision::End { .. }));
+        assert!(matches!(decide(&c, &opts, now()), Decision::End { .. }));
     }
 
     #[test]
@@ -613,7 +781,7 @@ mod tests {
             ("agent", "connected", "webmessaging", Some(true)),
             ("acd", "disconnected", "webmessaging", None),
         ]);
-        let plain = decide(&c, &CloseOptions::default());
+        let plain = decide(&c, &CloseOptions::default(), now());
         assert_eq!(
             plain,
             Decision::End {
@@ -629,7 +797,7 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            decide(&c, &with_code),
+            decide(&c, &with_code, now()),
             Decision::End {
                 wrapup: vec!["00000000-0000-4000-8000-000000000001".into()],
                 open: vec!["00000000-0000-4000-8000-000000000000".into()]

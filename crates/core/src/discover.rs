@@ -1,8 +1,15 @@
-//! Finding idle web messaging conversations with the analytics details query,
-//! paged to the end, and sweeping them (find + close with a re-read, since
-//! analytics can lag).
+//! Finding idle web messaging conversations. Analytics only nominates
+//! candidates: open conversations (of the wanted message types) that started
+//! at least `idleFor` ago, paged to the end. Whether one is idle is decided
+//! from the conversation itself (`activity`), on a re-read: analytics
+//! segments follow participant state changes, not messages, so they cannot
+//! tell a live chat from an abandoned one.
 
+use crate::activity::{parse_time, Activity, ActivitySource};
+use crate::bulk::{self, BulkEntry, BulkOptions};
+use crate::close::{CloseOptions, Outcome, SkipReason};
 use crate::error::Error;
+use crate::stats::Totals;
 use crate::transport::{Parsed, Request, Transport};
 use bytes::Bytes;
 use reqwest::Method;
@@ -14,14 +21,14 @@ pub const MAX_PAGE_SIZE: u32 = 100;
 
 #[derive(Debug, Clone)]
 pub struct FindOptions {
-    /// Minimum time since the last activity.
+    /// Minimum time since the last activity (and so since the start).
     pub idle_for: Duration,
     /// How far back to look for conversations that started (the query interval).
     pub lookback: Duration,
     pub page_size: u32,
     /// Message types to find (default `webmessaging`).
     pub message_types: Vec<String>,
-    /// Stop after this many idle conversations (0 = no limit).
+    /// Stop after this many candidates (0 = no limit).
     pub limit: u32,
 }
 
@@ -57,24 +64,54 @@ impl FindOptions {
     }
 }
 
+/// An open conversation analytics nominated: it started at least `idleFor` ago.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Candidate {
+    pub conversation_id: String,
+    pub started_at: String,
+    pub participants: u32,
+}
+
+/// What the analytics pass found.
+#[derive(Debug, Clone, Default)]
+pub struct Candidates {
+    pub candidates: Vec<Candidate>,
+    /// Open conversations the query returned (old enough or not).
+    pub scanned: u32,
+    pub pages: u32,
+    pub totals: Totals,
+}
+
+/// A conversation found idle (or nominated and not confirmed either way).
 #[derive(Debug, Clone, PartialEq)]
 pub struct IdleConversation {
     pub conversation_id: String,
     pub started_at: String,
-    pub last_activity_at: String,
+    /// From the re-read; `None` when it could not be read.
+    pub last_activity_at: Option<String>,
+    pub activity_source: Option<ActivitySource>,
     pub participants: u32,
-    pub idle_ms: f64,
+    /// Time since `last_activity_at` when it was read.
+    pub idle_ms: Option<f64>,
+    /// The re-read showed it idle for at least `idleFor`.
+    pub confirmed: bool,
+    /// Why it could not be confirmed.
+    pub unconfirmed_reason: Option<String>,
 }
 
+/// What `find_idle` found.
 #[derive(Debug, Clone)]
 pub struct FindReport {
+    /// Confirmed idle, then those that could not be confirmed, in start order.
     pub conversations: Vec<IdleConversation>,
-    /// Open conversations the query returned (idle or not).
     pub scanned: u32,
+    /// Nominated by analytics (and re-read).
+    pub candidates: u32,
+    /// Candidates the re-read showed active (spared).
+    pub active: u32,
     pub pages: u32,
-    pub requests: u32,
-    pub retries: u32,
-    pub rate_limited: u32,
+    /// Discovery and re-reads.
+    pub totals: Totals,
 }
 
 #[derive(Deserialize)]
@@ -98,28 +135,11 @@ struct AnalyticsConversation {
     participants: Vec<AnalyticsParticipant>,
 }
 
+/// Only counted: the segments inside say nothing about messages.
 #[derive(Deserialize)]
-struct AnalyticsParticipant {
-    #[serde(default)]
-    sessions: Vec<AnalyticsSession>,
-}
+struct AnalyticsParticipant {}
 
-#[derive(Deserialize)]
-struct AnalyticsSession {
-    #[serde(default)]
-    segments: Vec<AnalyticsSegment>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct AnalyticsSegment {
-    #[serde(default)]
-    segment_start: Option<String>,
-    #[serde(default)]
-    segment_end: Option<String>,
-}
-
-/// The query body of section 8 of the API notes, for one page.
+/// The analytics details query (shared/genesys-api.md, "Finding conversations"), for one page.
 pub fn query_body(now: SystemTime, opts: &FindOptions, page: u32) -> serde_json::Value {
     let from = now
         .checked_sub(opts.lookback)
@@ -150,21 +170,17 @@ fn fmt_time(t: SystemTime) -> String {
     humantime::format_rfc3339_millis(t).to_string()
 }
 
-fn parse_time(s: &str) -> Option<SystemTime> {
-    humantime::parse_rfc3339_weak(s.trim_end_matches('Z')).ok()
-}
-
-/// Lists open conversations idle for at least `idle_for`, oldest first.
-pub async fn find_idle(
+/// The analytics pass: open conversations that started at least `idle_for`
+/// ago, oldest first, paged to the end (or to `limit`).
+pub async fn find_candidates(
     t: &Transport,
     opts: &FindOptions,
     cancel: &CancellationToken,
-) -> Result<FindReport, Error> {
+) -> Result<Candidates, Error> {
     opts.validate()?;
     let mut call = t.call(cancel);
     let now = SystemTime::now();
-    let mut out = Vec::new();
-    let mut scanned = 0u32;
+    let mut out = Candidates::default();
     let mut page = 1u32;
     loop {
         let body = query_body(now, opts, page);
@@ -187,21 +203,124 @@ pub async fn find_idle(
             .await?;
         let page_data = reply.value;
         let got = page_data.conversations.len() as u32;
-        let (open, idle) = idle_in_page(&page_data, now, opts.idle_for);
-        scanned += open;
-        for c in idle {
-            out.push(c);
-            if opts.limit > 0 && out.len() as u32 >= opts.limit {
-                return Ok(report(out, scanned, page, &call.stats));
+        let (open, nominated) = candidates_in_page(&page_data, now, opts.idle_for);
+        out.scanned += open;
+        out.pages = page;
+        for c in nominated {
+            out.candidates.push(c);
+            if opts.limit > 0 && out.candidates.len() as u32 >= opts.limit {
+                out.totals += &call.stats;
+                return Ok(out);
             }
         }
         let seen_all = page_data
             .total_hits
             .is_some_and(|total| u64::from(page) * u64::from(opts.page_size) >= total);
         if got < opts.page_size || seen_all {
-            return Ok(report(out, scanned, page, &call.stats));
+            out.totals += &call.stats;
+            return Ok(out);
         }
         page += 1;
+    }
+}
+
+/// Candidates, each re-read and judged by the idle rule (a dry run of the
+/// guarded close: same read, same decision, no write).
+pub async fn find_idle(
+    t: &Transport,
+    opts: &FindOptions,
+    cancel: &CancellationToken,
+) -> Result<FindReport, Error> {
+    let found = find_candidates(t, opts, cancel).await?;
+    let ids = found
+        .candidates
+        .iter()
+        .map(|c| serde_json::Value::String(c.conversation_id.clone()))
+        .collect();
+    let confirm = BulkOptions {
+        close: CloseOptions {
+            dry_run: true,
+            idle_for: Some(opts.idle_for),
+            message_types: opts.message_types.clone(),
+            ..CloseOptions::default()
+        },
+        ..BulkOptions::default()
+    };
+    let reads = bulk::close_many(t, ids, &confirm, cancel).await?;
+    if cancel.is_cancelled() {
+        return Err(Error::aborted());
+    }
+    let mut totals = found.totals;
+    totals += reads.totals;
+    let mut confirmed = Vec::new();
+    let mut unconfirmed = Vec::new();
+    let mut active = 0;
+    let now = SystemTime::now();
+    for (c, entry) in found.candidates.iter().zip(&reads.results) {
+        match judge_candidate(c, entry, now) {
+            Judged::Idle(i) => confirmed.push(i),
+            Judged::Unconfirmed(i) => unconfirmed.push(i),
+            Judged::Active => active += 1,
+            Judged::Gone => {}
+        }
+    }
+    confirmed.extend(unconfirmed);
+    Ok(FindReport {
+        conversations: confirmed,
+        scanned: found.scanned,
+        candidates: found.candidates.len() as u32,
+        active,
+        pages: found.pages,
+        totals,
+    })
+}
+
+/// What the re-read of a candidate showed.
+pub enum Judged {
+    Idle(IdleConversation),
+    Unconfirmed(IdleConversation),
+    Active,
+    /// Ended, not found, or not a wanted message type.
+    Gone,
+}
+
+/// Turns a candidate and the result of its guarded (dry or real) close into
+/// what discovery reports, as of `now`. Pure.
+pub fn judge_candidate(c: &Candidate, entry: &BulkEntry, now: SystemTime) -> Judged {
+    let base = |activity: Option<&Activity>, confirmed, why: Option<String>| IdleConversation {
+        conversation_id: c.conversation_id.clone(),
+        started_at: c.started_at.clone(),
+        last_activity_at: activity.and_then(|a| a.last_at.clone()),
+        activity_source: activity.map(|a| a.source),
+        participants: c.participants,
+        idle_ms: activity
+            .and_then(|a| a.last)
+            .map(|t| now.duration_since(t).unwrap_or_default().as_secs_f64() * 1000.0),
+        confirmed,
+        unconfirmed_reason: why,
+    };
+    match entry {
+        BulkEntry::Done(r) => match (r.outcome, r.skip_reason) {
+            (Outcome::WouldClose | Outcome::Closed, _) => {
+                Judged::Idle(base(r.activity.as_ref(), true, None))
+            }
+            (Outcome::Skipped, Some(SkipReason::Active)) => Judged::Active,
+            (Outcome::Skipped, Some(SkipReason::ActivityUnknown)) => {
+                Judged::Unconfirmed(base(r.activity.as_ref(), false, r.reason.clone()))
+            }
+            _ => Judged::Gone,
+        },
+        BulkEntry::Failed { error, .. } => Judged::Unconfirmed(base(
+            None,
+            false,
+            Some(format!("could not re-read it: {}", error.message)),
+        )),
+        BulkEntry::Aborted { .. } => Judged::Unconfirmed(base(
+            None,
+            false,
+            Some("not re-read: the run was aborted".into()),
+        )),
+        BulkEntry::Duplicate { .. } => Judged::Gone,
     }
 }
 
@@ -210,73 +329,35 @@ pub fn parse_page(body: &[u8]) -> Option<QueryPage> {
     serde_json::from_slice(body).ok()
 }
 
-/// The open conversations of a page (counted) and those idle for `idle_for`.
-/// Pure: the whole decision of what counts as idle, tested without HTTP.
-pub fn idle_in_page(
+/// The open conversations of a page (counted) and those old enough to have
+/// been idle for `idle_for` (nominated). Pure. Only the start time is used:
+/// analytics knows nothing about messages, so it can rule a conversation out
+/// (too young) but never in.
+pub fn candidates_in_page(
     page: &QueryPage,
     now: SystemTime,
     idle_for: Duration,
-) -> (u32, Vec<IdleConversation>) {
+) -> (u32, Vec<Candidate>) {
     let mut open = 0;
-    let mut idle = Vec::new();
+    let mut out = Vec::new();
     for c in &page.conversations {
         if c.conversation_end.is_some() || !crate::ids::is_uuid(&c.conversation_id) {
             continue;
         }
         open += 1;
-        let last = last_activity(c);
-        let Some(last_time) = last.as_deref().and_then(parse_time) else {
-            continue;
-        };
-        let idle_time = now.duration_since(last_time).unwrap_or_default();
-        if idle_time >= idle_for {
-            idle.push(IdleConversation {
+        let started = c.conversation_start.as_deref().and_then(parse_time);
+        // An unreadable start cannot rule it out: the re-read decides.
+        let too_young =
+            started.is_some_and(|s| now.duration_since(s).unwrap_or_default() < idle_for);
+        if !too_young {
+            out.push(Candidate {
                 conversation_id: c.conversation_id.to_ascii_lowercase(),
                 started_at: c.conversation_start.clone().unwrap_or_default(),
-                last_activity_at: last.unwrap_or_default(),
                 participants: c.participants.len() as u32,
-                idle_ms: idle_time.as_secs_f64() * 1000.0,
             });
         }
     }
-    (open, idle)
-}
-
-fn report(
-    conversations: Vec<IdleConversation>,
-    scanned: u32,
-    pages: u32,
-    stats: &crate::transport::CallStats,
-) -> FindReport {
-    FindReport {
-        conversations,
-        scanned,
-        pages,
-        requests: stats.requests,
-        retries: stats.retries,
-        rate_limited: stats.rate_limited,
-    }
-}
-
-/// The latest segment start or end: when something last happened.
-fn last_activity(c: &AnalyticsConversation) -> Option<String> {
-    let mut best: Option<(SystemTime, &str)> = None;
-    let times = c
-        .participants
-        .iter()
-        .flat_map(|p| &p.sessions)
-        .flat_map(|s| &s.segments)
-        .flat_map(|seg| [seg.segment_start.as_deref(), seg.segment_end.as_deref()])
-        .flatten()
-        .chain(c.conversation_start.as_deref());
-    for s in times {
-        if let Some(t) = parse_time(s) {
-            if best.is_none_or(|(b, _)| t > b) {
-                best = Some((t, s));
-            }
-        }
-    }
-    best.map(|(_, s)| s.to_string())
+    (open, out)
 }
 
 #[cfg(test)]
@@ -309,39 +390,46 @@ mod tests {
     }
 
     #[test]
-    fn idle_in_page_keeps_open_uuid_conversations_idle_long_enough() {
+    fn candidates_are_open_uuid_conversations_old_enough() {
         let page = parse_page(br#"{"conversations":[
-            {"conversationId":"3fa85f64-5717-4562-b3fc-2c963f66afa6","conversationStart":"2026-11-26T00:00:00Z"},
+            {"conversationId":"3fa85f64-5717-4562-b3fc-2c963f66afa6","conversationStart":"2026-11-26T00:00:00Z","participants":[{},{}]},
             {"conversationId":"3fa85f64-5717-4562-b3fc-2c963f66afa7","conversationStart":"2026-11-26T00:55:00Z"},
             {"conversationId":"3fa85f64-5717-4562-b3fc-2c963f66afa8","conversationStart":"2026-11-26T00:00:00Z","conversationEnd":"2026-11-26T00:01:00Z"},
+            {"conversationId":"3FA85F64-5717-4562-B3FC-2C963F66AFA9"},
             {"conversationId":"../../users/me","conversationStart":"2026-11-26T00:00:00Z"}
-        ],"totalHits":4}"#)
+        ],"totalHits":5}"#)
         .unwrap();
         let now = humantime::parse_rfc3339("2026-11-26T01:00:00Z").unwrap();
-        let (open, idle) = idle_in_page(&page, now, Duration::from_secs(30 * 60));
-        assert_eq!(open, 2);
-        assert_eq!(idle.len(), 1);
+        let (open, nominated) = candidates_in_page(&page, now, Duration::from_secs(30 * 60));
+        assert_eq!(open, 3);
+        let ids: Vec<&str> = nominated
+            .iter()
+            .map(|c| c.conversation_id.as_str())
+            .collect();
+        // Started 5 min ago: too young. No start: the re-read decides.
         assert_eq!(
-            idle[0].conversation_id,
-            "3fa85f64-5717-4562-b3fc-2c963f66afa6"
+            ids,
+            [
+                "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                "3fa85f64-5717-4562-b3fc-2c963f66afa9"
+            ]
         );
-        assert_eq!(idle[0].idle_ms, 3_600_000.0);
+        assert_eq!(nominated[0].participants, 2);
         assert!(parse_page(b"not json").is_none());
     }
 
     #[test]
-    fn last_activity_is_the_latest_segment_time() {
-        let c: AnalyticsConversation = serde_json::from_value(serde_json::json!({
-            "conversationId": "x", "conversationStart": "2026-11-26T00:00:00.000Z",
-            "participants": [{"sessions": [{"segments": [
-                {"segmentStart": "2026-11-26T00:00:00.000Z", "segmentEnd": "2026-11-26T00:05:00.000Z"},
-                {"segmentStart": "2026-11-26T00:10:00.000Z"}
-            ]}]}]
-        }))
+    fn segments_never_make_a_conversation_idle() {
+        // A chat that started long ago has one open segment from its start:
+        // analytics nominates it, nothing more; the re-read decides.
+        let page = parse_page(
+            br#"{"conversations":[{"conversationId":"3fa85f64-5717-4562-b3fc-2c963f66afa6",
+            "conversationStart":"2026-11-26T00:00:00Z","participants":[{"sessions":[{"segments":[
+            {"segmentStart":"2026-11-26T00:00:00Z","segmentType":"interact"}]}]}]}]}"#,
+        )
         .unwrap();
-        assert_eq!(
-            last_activity(&c).as_deref(),
-            Some("2026-11-26T00:10:00.000Z")
-        );
+        let now = humantime::parse_rfc3339("2026-11-26T02:00:00Z").unwrap();
+        let (_, nominated) = candidates_in_page(&page, now, Duration::from_secs(30 * 60));
+        assert_eq!(nominated.len(), 1);
     }
 }

@@ -7,6 +7,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod access;
+pub mod activity;
 pub mod api_error;
 pub mod auth;
 pub mod bulk;
@@ -22,6 +23,7 @@ pub mod options;
 pub mod pacing;
 pub mod region;
 pub mod retry;
+pub mod stats;
 pub mod transport;
 
 pub use error::{Error, ErrorCode};

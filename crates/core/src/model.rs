@@ -6,10 +6,15 @@ use serde::Deserialize;
 
 /// `GET /api/v2/conversations/messages/{id}`.
 #[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct MessageConversation {
     pub id: String,
     #[serde(default)]
     pub participants: Vec<MessageParticipant>,
+    /// "The time in the future after which this conversation would be
+    /// considered inactive" (present when a queue's inactivity timeout is on).
+    #[serde(default)]
+    pub inactivity_timeout: Option<String>,
 }
 
 /// `MessageMediaParticipant`, trimmed.
@@ -29,10 +34,52 @@ pub struct MessageParticipant {
     #[serde(default)]
     pub wrapup: Option<serde::de::IgnoredAny>,
     #[serde(default)]
+    pub start_time: Option<String>,
+    #[serde(default)]
+    pub connected_time: Option<String>,
+    #[serde(default)]
     pub end_time: Option<String>,
+    #[serde(default)]
+    pub start_alerting_time: Option<String>,
+    #[serde(default)]
+    pub start_hold_time: Option<String>,
+    #[serde(default)]
+    pub park_time: Option<String>,
+    #[serde(default)]
+    pub resume_time: Option<String>,
+    #[serde(default)]
+    pub start_acw_time: Option<String>,
+    #[serde(default)]
+    pub end_acw_time: Option<String>,
+    /// `MessageDetails`, of which only the time is kept.
+    #[serde(default)]
+    pub messages: Vec<MessageDetails>,
+}
+
+/// `MessageDetails`, trimmed to what idle detection reads.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MessageDetails {
+    #[serde(default)]
+    pub message_time: Option<String>,
 }
 
 impl MessageParticipant {
+    /// Every participant timestamp that marks a state change we can see.
+    pub fn times(&self) -> [Option<&str>; 9] {
+        [
+            self.start_time.as_deref(),
+            self.connected_time.as_deref(),
+            self.end_time.as_deref(),
+            self.start_alerting_time.as_deref(),
+            self.start_hold_time.as_deref(),
+            self.park_time.as_deref(),
+            self.resume_time.as_deref(),
+            self.start_acw_time.as_deref(),
+            self.end_acw_time.as_deref(),
+        ]
+    }
+
     /// Ended: `disconnected` or `terminated` (Genesys has no conversation-level state).
     pub fn is_ended(&self) -> bool {
         matches!(

@@ -19,6 +19,7 @@ pub struct RawCloseOptions {
     pub fast: Option<bool>,
     pub message_types: Option<Vec<String>>,
     pub dry_run: Option<bool>,
+    pub idle_for_ms: Option<f64>,
 }
 
 impl RawCloseOptions {
@@ -35,6 +36,10 @@ impl RawCloseOptions {
             fast: self.fast.unwrap_or(false),
             message_types: self.message_types.clone().unwrap_or(defaults.message_types),
             dry_run: self.dry_run.unwrap_or(false),
+            idle_for: match self.idle_for_ms {
+                None => None,
+                v => Some(idle_for_ms(v)?),
+            },
         };
         opts.validate()?;
         Ok(opts)
@@ -92,7 +97,7 @@ impl RawFindOptions {
                     "idleForMs is required: how long a conversation must have been idle, e.g. 30 * 60_000 for 30 minutes.",
                 ))
             }
-            v => duration_ms("idleForMs", v, 0.0, 0.0, 365.0 * 86_400_000.0)?,
+            v => idle_for_ms(v)?,
         };
         let opts = FindOptions {
             idle_for,
@@ -113,6 +118,11 @@ impl RawFindOptions {
         opts.validate()?;
         Ok(opts)
     }
+}
+
+/// `idleForMs`: how long nothing may have happened in a conversation.
+fn idle_for_ms(v: Option<f64>) -> Result<std::time::Duration, Error> {
+    duration_ms("idleForMs", v, 0.0, 0.0, 365.0 * 86_400_000.0)
 }
 
 /// Validates a whole-number option within bounds.

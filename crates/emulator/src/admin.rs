@@ -4,7 +4,7 @@
 use crate::app::App;
 use crate::clock::{format_iso, now_ms};
 use crate::render;
-use crate::seed::{self, rand_uuid, ConversationSpec, SeedSpec};
+use crate::seed::{self, rand_uuid, ConversationSpec, PostMessageSpec, SeedSpec};
 use crate::state::{Client, Role, Token, User};
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -61,6 +61,7 @@ pub fn router() -> Router<App> {
             post(post_conversation).get(list_conversations),
         )
         .route("/conversations/{id}", get(get_conversation))
+        .route("/conversations/{id}/messages", post(post_message))
         .route("/seed", post(post_seed))
         .route("/requests", get(get_requests).delete(delete_requests))
         .route("/stats", get(get_stats))
@@ -264,6 +265,28 @@ async fn get_conversation(State(app): State<App>, Path(id): Path<String>) -> Adm
         Some(c) => ok(render::admin_conversation(c)),
         None => Err(error(StatusCode::NOT_FOUND, "unknown conversation")),
     }
+}
+
+/// A customer (or agent) message now or at `at`: the conversation's newest
+/// activity, which resets a queue inactivity timeout.
+async fn post_message(State(app): State<App>, Path(id): Path<String>, body: Bytes) -> AdminResult {
+    let spec: PostMessageSpec = if body.is_empty() {
+        PostMessageSpec::default()
+    } else {
+        parse(&body)?
+    };
+    let at = spec.at_ms(now_ms()).map_err(bad)?;
+    let purpose = spec.from.as_deref().unwrap_or("customer");
+    let mut st = app.lock();
+    let st = &mut *st;
+    let message_id = rand_uuid(&mut st.rng);
+    let conv = st
+        .store
+        .conversation_mut(&id)
+        .ok_or_else(|| error(StatusCode::NOT_FOUND, "unknown conversation"))?;
+    conv.post_message(purpose, at, message_id)
+        .map_err(|e| error(StatusCode::CONFLICT, e))?;
+    ok(render::admin_conversation(conv))
 }
 
 async fn list_conversations(

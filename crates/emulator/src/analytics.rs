@@ -191,6 +191,7 @@ fn parse_predicate(p: &Value, at: &str) -> Result<Filter, ApiError> {
 struct View<'a> {
     c: &'a Conversation,
     cutoff: i64,
+    queue_timeout_ms: u64,
 }
 
 impl View<'_> {
@@ -228,23 +229,26 @@ impl View<'_> {
             .participants
             .iter()
             .map(|p| {
+                // Segments follow participant state changes only (alerting,
+                // then interacting until the participant ends); a message
+                // in an ongoing chat opens no segment.
                 let end = p.end_time.filter(|e| *e <= self.cutoff);
-                let last = c.last_activity_at.max(p.start_time);
+                let connected = p.connected_time.unwrap_or(p.start_time).max(p.start_time);
                 let mut segments = Vec::with_capacity(2);
-                if last > p.start_time {
+                if connected > p.start_time {
                     segments.push(json!({
                         "segmentStart": format_iso(p.start_time),
-                        "segmentEnd": format_iso(last),
-                        "segmentType": "interact",
+                        "segmentEnd": format_iso(connected),
+                        "segmentType": "alert",
                     }));
                 }
-                let mut tail = Map::new();
-                tail.insert("segmentStart".into(), json!(format_iso(last)));
+                let mut interact = Map::new();
+                interact.insert("segmentStart".into(), json!(format_iso(connected)));
                 if let Some(e) = end {
-                    tail.insert("segmentEnd".into(), json!(format_iso(e.max(last))));
+                    interact.insert("segmentEnd".into(), json!(format_iso(e.max(connected))));
                 }
-                tail.insert("segmentType".into(), json!("interact"));
-                segments.push(Value::Object(tail));
+                interact.insert("segmentType".into(), json!("interact"));
+                segments.push(Value::Object(interact));
                 let mut session = Map::new();
                 session.insert("sessionId".into(), json!(p.communication_id));
                 session.insert("mediaType".into(), json!(c.media.analytics_media_type()));
@@ -265,6 +269,11 @@ impl View<'_> {
         if let Some(e) = self.end() {
             m.insert("conversationEnd".into(), json!(format_iso(e)));
         }
+        if self.end().is_none() {
+            if let Some(t) = self.c.inactivity_timeout(self.queue_timeout_ms) {
+                m.insert("inactivityTimeout".into(), json!(format_iso(t)));
+            }
+        }
         m.insert("participants".into(), Value::Array(participants));
         Value::Object(m)
     }
@@ -272,13 +281,17 @@ impl View<'_> {
 
 /// One pass over the conversations that started in the interval (already in
 /// order): counts every hit, renders only the requested page.
-pub fn run(q: &Query, store: &Store, now: i64, lag_ms: u64) -> Value {
+pub fn run(q: &Query, store: &Store, now: i64, lag_ms: u64, queue_timeout_ms: u64) -> Value {
     let cutoff = now.saturating_sub(lag_ms as i64);
     let skip = (q.page_number - 1).saturating_mul(q.page_size);
     let mut total = 0usize;
     let mut page = Vec::new();
     for c in store.conversations_started_in(q.from, q.to, q.descending) {
-        let view = View { c, cutoff };
+        let view = View {
+            c,
+            cutoff,
+            queue_timeout_ms,
+        };
         if q.filters.iter().all(|f| view.matches(f)) {
             if total >= skip && page.len() < q.page_size {
                 page.push(view.render());
@@ -353,17 +366,18 @@ mod tests {
     #[test]
     fn cleanup_query_finds_open_web_messaging() {
         let s = store();
-        let out = run(&q(json!({})), &s, T0 + 10_000, 0);
+        let out = run(&q(json!({})), &s, T0 + 10_000, 0, 0);
         assert_eq!(ids(&out), ["c0", "c4"]);
         assert_eq!(out["totalHits"], 2);
-        let out = run(&q(json!({"order":"desc"})), &s, T0 + 10_000, 0);
+        let out = run(&q(json!({"order":"desc"})), &s, T0 + 10_000, 0, 0);
         assert_eq!(ids(&out), ["c4", "c0"]);
         let seg = &out["conversations"][0]["participants"][0]["sessions"][0];
         assert_eq!(seg["messageType"], "webmessaging");
-        assert_eq!(
-            seg["segments"].as_array().unwrap().last().unwrap()["segmentStart"],
-            format_iso(T0 + 4500)
-        );
+        // c4 has a message at +4500: it opens no segment (state changes only).
+        let segments = seg["segments"].as_array().unwrap();
+        assert_eq!(segments.len(), 1);
+        assert_eq!(segments[0]["segmentStart"], format_iso(T0 + 4000));
+        assert_eq!(segments[0]["segmentType"], "interact");
     }
 
     #[test]
@@ -372,12 +386,12 @@ mod tests {
         let all = json!({"conversationFilters": [], "segmentFilters": []});
         let mut body = all.clone();
         body["paging"] = json!({"pageSize": 2, "pageNumber": 3});
-        let out = run(&q(body), &s, T0 + 10_000, 0);
+        let out = run(&q(body), &s, T0 + 10_000, 0, 0);
         assert_eq!(ids(&out), ["c4"]);
         assert_eq!(out["totalHits"], 5);
         let mut body = all;
         body["paging"] = json!({"pageSize": 2, "pageNumber": 4});
-        let out = run(&q(body), &s, T0 + 10_000, 0);
+        let out = run(&q(body), &s, T0 + 10_000, 0, 0);
         assert!(out.get("conversations").is_none());
         assert_eq!(out["totalHits"], 5);
     }
@@ -387,10 +401,10 @@ mod tests {
         let mut s = store();
         s.conversation_mut("c0").unwrap().disconnect_all(T0 + 9_000);
         s.conversation_mut("c0").unwrap().refresh_end();
-        let out = run(&q(json!({})), &s, T0 + 10_000, 5_000);
+        let out = run(&q(json!({})), &s, T0 + 10_000, 5_000, 0);
         assert_eq!(ids(&out), ["c0", "c4"]);
         assert!(out["conversations"][0].get("conversationEnd").is_none());
-        let out = run(&q(json!({})), &s, T0 + 10_000, 0);
+        let out = run(&q(json!({})), &s, T0 + 10_000, 0, 0);
         assert_eq!(ids(&out), ["c4"]);
         let out = run(
             &q(
@@ -399,6 +413,7 @@ mod tests {
             ),
             &s,
             T0 + 10_000,
+            0,
             0,
         );
         assert_eq!(ids(&out), ["c2", "c3"]);

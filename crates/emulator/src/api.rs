@@ -176,11 +176,12 @@ pub async fn get_message_conversation(
 ) -> ApiResult {
     ctx.require(READ_SCOPES, NO_PERMISSIONS)?;
     let mut st = app.lock();
+    let queue_timeout = st.config.queue_inactivity_timeout_ms;
     let conv = st
         .store
         .message_conversation_mut(&id)
         .ok_or_else(|| conversation_not_found(&id))?;
-    ok(render::message_conversation(conv))
+    ok(render::message_conversation(conv, queue_timeout))
 }
 
 pub async fn patch_message_conversation(
@@ -351,5 +352,6 @@ pub async fn analytics_query(
         &st.store,
         now,
         st.config.analytics_lag_ms,
+        st.config.queue_inactivity_timeout_ms,
     ))
 }

@@ -42,6 +42,9 @@ pub struct Config {
     pub token_info_role_divisions: bool,
     pub patch_ended_conversation: PatchEnded,
     pub analytics_lag_ms: u64,
+    /// A queue's inactivity timeout (`inactivityTimeoutSettings.timeoutSeconds`
+    /// in ms) for every queue; 0 = off, Genesys's default.
+    pub queue_inactivity_timeout_ms: u64,
     pub fault_rate: f64,
     pub faults: BTreeMap<String, f64>,
     pub slow_body_ms: u64,
@@ -63,6 +66,7 @@ impl Default for Config {
             token_info_role_divisions: false,
             patch_ended_conversation: PatchEnded::Ok,
             analytics_lag_ms: 0,
+            queue_inactivity_timeout_ms: 0,
             fault_rate: 0.0,
             faults: FAULT_KINDS.iter().map(|k| (k.to_string(), 1.0)).collect(),
             slow_body_ms: 1000,

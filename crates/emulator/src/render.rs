@@ -20,18 +20,44 @@ fn id_ref(id: &Option<String>) -> Option<Value> {
     id.as_ref().map(|id| json!({ "id": id }))
 }
 
-/// `MessageConversation`.
-pub fn message_conversation(c: &Conversation) -> Value {
+/// `MessageConversation`. `inactivityTimeout` only while a queue
+/// inactivity timeout (`queue_timeout_ms`) or an explicit one applies.
+pub fn message_conversation(c: &Conversation, queue_timeout_ms: u64) -> Value {
     let participants: Vec<Value> = c
         .participants
         .iter()
         .map(|p| message_participant(c, p))
         .collect();
-    json!({
-        "id": c.id,
-        "participants": participants,
-        "selfUri": format!("/api/v2/conversations/messages/{}", c.id),
-    })
+    let mut m = Map::new();
+    m.insert("id".into(), json!(c.id));
+    m.insert("participants".into(), Value::Array(participants));
+    put(
+        &mut m,
+        "inactivityTimeout",
+        iso(c.inactivity_timeout(queue_timeout_ms)),
+    );
+    m.insert(
+        "selfUri".into(),
+        json!(format!("/api/v2/conversations/messages/{}", c.id)),
+    );
+    Value::Object(m)
+}
+
+/// `MessageDetails` of one participant.
+fn message_details(p: &Participant) -> Value {
+    Value::Array(
+        p.messages
+            .iter()
+            .map(|msg| {
+                json!({
+                    "messageId": msg.id,
+                    "messageTime": format_iso(msg.time),
+                    "messageStatus": msg.status,
+                    "messageSegmentCount": 1,
+                })
+            })
+            .collect(),
+    )
 }
 
 /// `MessageMediaParticipant`.
@@ -55,6 +81,9 @@ fn message_participant(c: &Conversation, p: &Participant) -> Value {
     m.insert("type".into(), json!(c.media.as_str()));
     put(&mut m, "user", id_ref(&p.user_id));
     put(&mut m, "queue", id_ref(&p.queue_id));
+    if !p.messages.is_empty() {
+        m.insert("messages".into(), message_details(p));
+    }
     Value::Object(m)
 }
 
@@ -135,6 +164,7 @@ pub fn admin_conversation(c: &Conversation) -> Value {
                 "user": id_ref(&p.user_id),
                 "queue": id_ref(&p.queue_id),
                 "communicationId": p.communication_id,
+                "messages": message_details(p),
             })
         })
         .collect();
@@ -144,7 +174,8 @@ pub fn admin_conversation(c: &Conversation) -> Value {
         "state": if c.is_ended() { "ended" } else { "active" },
         "stuck": c.stuck,
         "startedAt": format_iso(c.started_at),
-        "lastActivityAt": format_iso(c.last_activity_at),
+        "lastActivityAt": format_iso(c.last_activity_at()),
+        "inactivityTimeout": iso(c.inactivity_timeout),
         "endedAt": iso(c.ended_at),
         "participants": participants,
     })

@@ -3,7 +3,7 @@
 
 use crate::clock::parse_iso;
 use crate::state::{
-    is_ended_state, Client, Conversation, Media, Participant, Role, Store, Token, User,
+    is_ended_state, Client, Conversation, Media, Message, Participant, Role, Store, Token, User,
 };
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -184,6 +184,8 @@ struct Shape {
     media: Media,
     ended: bool,
     started_at: i64,
+    /// The last message (a customer message when there is no agent, else
+    /// alternating back from the agent); equal to `started_at`: no message.
     last_activity_at: i64,
     agent: bool,
     agent_wrapup_required: bool,
@@ -197,14 +199,52 @@ fn build(shape: Shape, rng: &mut impl Rng) -> Conversation {
     if shape.agent {
         participants.push(default_participant(&shape, "agent", rng));
     }
-    Conversation {
+    let chat = chat_times(shape.started_at, shape.last_activity_at, rng);
+    let mut conv = Conversation {
         id: shape.id,
         media: shape.media,
         started_at: shape.started_at,
-        last_activity_at: shape.last_activity_at,
+        inactivity_timeout: None,
         ended_at: None,
         stuck: shape.stuck,
         participants,
+    };
+    add_chat(&mut conv, &chat, rng);
+    conv
+}
+
+/// Message times of a chat from `start` to `last` (none when they are equal):
+/// the customer opens at `start`, a few replies follow, the last at `last`.
+fn chat_times(start: i64, last: i64, rng: &mut impl Rng) -> Vec<i64> {
+    if last <= start {
+        return vec![];
+    }
+    let between = rng.random_range(0..=3);
+    let mut times: Vec<i64> = (0..between)
+        .map(|_| rng.random_range(start..=last))
+        .collect();
+    times.push(start);
+    times.push(last);
+    times.sort_unstable();
+    times
+}
+
+/// Messages at these times, alternating customer / agent (customer only
+/// without an agent); the last one is the customer's.
+fn add_chat(conv: &mut Conversation, times: &[i64], rng: &mut impl Rng) {
+    let has_agent = conv.participants.iter().any(|p| p.purpose == "agent");
+    let n = times.len();
+    for (i, t) in times.iter().enumerate() {
+        let from_agent = has_agent && (n - 1 - i) % 2 == 1;
+        let purpose = if from_agent { "agent" } else { "customer" };
+        let status = if from_agent { "sent" } else { "received" };
+        if let Some(p) = conv.participants.iter_mut().find(|p| p.purpose == purpose) {
+            p.messages.push(Message {
+                id: rand_uuid(rng),
+                time: *t,
+                status,
+            });
+        }
     }
 }
 
@@ -230,6 +270,7 @@ fn default_participant(shape: &Shape, purpose: &str, rng: &mut impl Rng) -> Part
         user_id: agent.then(|| USER_SMITH.into()),
         queue_id: agent.then(|| QUEUE_ID.into()),
         communication_id: rand_uuid(rng),
+        messages: vec![],
     }
 }
 
@@ -275,6 +316,31 @@ pub struct ParticipantSpec {
     user: Option<IdRef>,
     queue: Option<IdRef>,
     communication_id: Option<String>,
+    messages: Option<Vec<MessageSpec>>,
+}
+
+/// One message of a participant: `{id?, messageTime}`.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct MessageSpec {
+    id: Option<String>,
+    message_time: Stamp,
+}
+
+/// Body of `POST /__emulator/conversations/{id}/messages`.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PostMessageSpec {
+    /// The sender's purpose (default `customer`).
+    pub from: Option<String>,
+    /// Default: now.
+    pub at: Option<Stamp>,
+}
+
+impl PostMessageSpec {
+    pub fn at_ms(&self, now: i64) -> Result<i64, String> {
+        Ok(opt_ms(&self.at)?.unwrap_or(now))
+    }
 }
 
 /// Body of `POST /__emulator/conversations`.
@@ -290,6 +356,7 @@ pub struct ConversationSpec {
     agent: Option<bool>,
     agent_wrapup_required: Option<bool>,
     stuck: Option<bool>,
+    inactivity_timeout: Option<Stamp>,
     participants: Option<Vec<ParticipantSpec>>,
 }
 
@@ -322,8 +389,11 @@ pub fn from_spec(
     if shape.id.is_empty() {
         return Err("id must not be empty".into());
     }
+    let inactivity_timeout = opt_ms(&spec.inactivity_timeout)?;
     let Some(custom) = spec.participants else {
-        return Ok(build(shape, rng));
+        let mut conv = build(shape, rng);
+        conv.inactivity_timeout = inactivity_timeout;
+        return Ok(conv);
     };
     let mut participants = Vec::with_capacity(custom.len());
     for p in custom {
@@ -346,13 +416,36 @@ pub fn from_spec(
             user_id: p.user.map(|u| u.id),
             queue_id: p.queue.map(|q| q.id),
             communication_id: p.communication_id.unwrap_or_else(|| rand_uuid(rng)),
+            messages: p
+                .messages
+                .unwrap_or_default()
+                .into_iter()
+                .map(|m| {
+                    Ok(Message {
+                        id: m.id.unwrap_or_else(|| rand_uuid(rng)),
+                        time: m.message_time.ms()?,
+                        status: "received",
+                    })
+                })
+                .collect::<Result<_, String>>()?,
         });
     }
     if participants.is_empty() {
         return Err("participants must not be empty".into());
     }
-    let mut conv = build(shape, rng);
+    // Custom participants carry their own messages: none are generated.
+    let mut conv = build(
+        Shape {
+            last_activity_at: started_at,
+            ..shape
+        },
+        rng,
+    );
     conv.participants = participants;
+    for p in &mut conv.participants {
+        p.messages.sort_by_key(|m| m.time);
+    }
+    conv.inactivity_timeout = inactivity_timeout;
     Ok(conv)
 }
 
@@ -528,6 +621,10 @@ mod tests {
         assert!(c.is_ended());
         assert_eq!(c.ended_at, Some(1_767_225_660_000));
         assert!(c.participants[1].wrapup_required);
+        // The chat runs from the start to lastActivityAt; the last message is the customer's.
+        assert_eq!(c.last_message_at(), Some(1_767_225_660_000));
+        let last_customer = c.participants[0].messages.last().unwrap();
+        assert_eq!(last_customer.time, 1_767_225_660_000);
         assert!(from_spec(
             serde_json::from_value(serde_json::json!({"type":"fax"})).unwrap(),
             &mut rng,

@@ -127,6 +127,20 @@ pub struct Participant {
     pub queue_id: Option<String>,
     /// The id of the participant's single message (or call) communication.
     pub communication_id: String,
+    /// Messages this participant sent, oldest first (`MessageMediaParticipant.messages`).
+    /// UNCONFIRMED: which participant lists a message in Genesys (we list it
+    /// on its sender) and whether the list is complete for long chats.
+    pub messages: Vec<Message>,
+}
+
+/// One `MessageDetails` entry.
+#[derive(Clone, Debug)]
+pub struct Message {
+    pub id: String,
+    /// Epoch ms (`messageTime`).
+    pub time: i64,
+    /// `messageStatus`: `received` for the customer's, `sent` for the agent's.
+    pub status: &'static str,
 }
 
 impl Participant {
@@ -152,7 +166,9 @@ pub struct Conversation {
     pub id: String,
     pub media: Media,
     pub started_at: i64,
-    pub last_activity_at: i64,
+    /// An explicit `inactivityTimeout` (epoch ms), as when a queue's
+    /// inactivity timeout is on; see [`Conversation::inactivity_timeout`].
+    pub inactivity_timeout: Option<i64>,
     /// Set when the last participant ends (derived; see [`Conversation::refresh_end`]).
     pub ended_at: Option<i64>,
     /// Ignores PATCH/DELETE disconnects; only `POST .../disconnect` ends it.
@@ -182,11 +198,74 @@ impl Conversation {
                     .iter()
                     .filter_map(|p| p.end_time)
                     .max()
-                    .unwrap_or(self.last_activity_at),
+                    .unwrap_or_else(|| self.last_activity_at()),
             )
         } else {
             None
         };
+    }
+
+    /// The newest message time of any participant.
+    pub fn last_message_at(&self) -> Option<i64> {
+        self.participants
+            .iter()
+            .flat_map(|p| p.messages.iter().map(|m| m.time))
+            .max()
+    }
+
+    /// The newest thing that happened: a message, or a participant joining,
+    /// connecting or ending (admin view and `endTime` fallback only; the API
+    /// answers carry the raw times, never this summary).
+    pub fn last_activity_at(&self) -> i64 {
+        self.participants
+            .iter()
+            .flat_map(|p| [Some(p.start_time), p.connected_time, p.end_time])
+            .flatten()
+            .chain(self.last_message_at())
+            .chain(Some(self.started_at))
+            .max()
+            .unwrap_or(self.started_at)
+    }
+
+    /// `inactivityTimeout` while open: the explicit one, else (with a queue
+    /// inactivity timeout of `queue_timeout_ms` > 0 and a participant on a
+    /// queue) the last message (or the start) plus the timeout, since the
+    /// queue's timer resets "on each message from either side".
+    pub fn inactivity_timeout(&self, queue_timeout_ms: u64) -> Option<i64> {
+        if self.is_ended() {
+            return None;
+        }
+        if self.inactivity_timeout.is_some() {
+            return self.inactivity_timeout;
+        }
+        let on_queue = self.participants.iter().any(|p| p.queue_id.is_some());
+        (queue_timeout_ms > 0 && on_queue)
+            .then(|| self.last_message_at().unwrap_or(self.started_at) + queue_timeout_ms as i64)
+    }
+
+    /// A message from the first open participant with this purpose (the
+    /// admin API's "customer says something").
+    pub fn post_message(&mut self, purpose: &str, at: i64, id: String) -> Result<(), String> {
+        if self.is_ended() {
+            return Err("the conversation has ended".into());
+        }
+        let p = self
+            .participants
+            .iter_mut()
+            .find(|p| p.purpose == purpose && !p.is_ended())
+            .ok_or_else(|| format!("no open participant with purpose `{purpose}`"))?;
+        let status = if purpose == "customer" {
+            "received"
+        } else {
+            "sent"
+        };
+        p.messages.push(Message {
+            id,
+            time: at,
+            status,
+        });
+        p.messages.sort_by_key(|m| m.time);
+        Ok(())
     }
 
     pub fn participant_mut(&mut self, pid: &str) -> Option<&mut Participant> {
@@ -338,6 +417,7 @@ mod tests {
             user_id: None,
             queue_id: None,
             communication_id: format!("{id}-comm"),
+            messages: vec![],
         }
     }
 
@@ -346,7 +426,7 @@ mod tests {
             id: "c".into(),
             media: Media::WebMessaging,
             started_at: 0,
-            last_activity_at: 10,
+            inactivity_timeout: None,
             ended_at: None,
             stuck,
             participants: vec![
@@ -354,6 +434,30 @@ mod tests {
                 participant("p2", "connected"),
             ],
         }
+    }
+
+    #[test]
+    fn messages_are_the_newest_activity_and_reset_the_queue_timer() {
+        let mut c = conv(false);
+        c.participants[0].queue_id = Some("q".into());
+        assert_eq!(c.last_message_at(), None);
+        assert_eq!(c.last_activity_at(), 0);
+        assert_eq!(c.inactivity_timeout(0), None, "off by default");
+        assert_eq!(c.inactivity_timeout(1000), Some(1000), "from the start");
+        c.participants[1].purpose = "agent".into();
+        c.post_message("agent", 500, "m1".into()).unwrap();
+        c.post_message("customer", 300, "m0".into()).unwrap();
+        assert_eq!(c.last_message_at(), Some(500));
+        assert_eq!(c.last_activity_at(), 500);
+        assert_eq!(c.inactivity_timeout(1000), Some(1500));
+        assert_eq!(c.participants[0].messages[0].status, "received");
+        assert_eq!(c.participants[1].messages[0].status, "sent");
+        assert!(c.post_message("ivr", 600, "m2".into()).is_err());
+        c.inactivity_timeout = Some(42);
+        assert_eq!(c.inactivity_timeout(1000), Some(42), "explicit wins");
+        c.disconnect_all(700);
+        assert_eq!(c.inactivity_timeout(1000), None, "only while open");
+        assert!(c.post_message("customer", 800, "m3".into()).is_err());
     }
 
     #[test]
