@@ -17,208 +17,22 @@ export declare class CancelHandle {
 
 /** A long-lived client: one connection pool, token, pacer and retry budget. */
 export declare class CleanupClient {
-  /**
-   * Throws (synchronously) a JSON-marked error for invalid options: the
-   * wrapper turns it into a `CleanupError`.
-   */
-  constructor(connection: ConnectionOptions, onEvent?: ((event: ClientEvent) => void) | undefined | null)
+  /** Throws a JS `Error` with the core error's fields for invalid options. */
+  constructor(options?: ClientOptions, onEvent?: ((event: ClientEvent) => void) | undefined | null)
   /** Closes many conversations; every input gets exactly one result, in order. */
-  closeConversations(ids: unknown[], behaviour?: CloseBehaviour | undefined | null, settings?: BulkSettings | undefined | null, onProgress?: ((progress: BulkProgress) => void) | undefined | null, cancel?: CancelHandle | undefined | null): Promise<BulkReport>
-  /** Open conversations idle for at least `idleForMs`, from the analytics query. */
-  findIdleConversations(settings: FindSettings, cancel?: CancelHandle | undefined | null): Promise<IdleConversation[]>
+  closeConversations(ids: unknown[], options?: BulkOptions, onProgress?: ((progress: BulkProgress) => void) | undefined | null, cancel?: CancelHandle | undefined | null): Promise<BulkReport>
+  /** Open conversations idle for at least `idleForMs`, each confirmed by a re-read. */
+  findIdleConversations(options?: FindOptions, cancel?: CancelHandle | undefined | null): Promise<IdleConversation[]>
   /** Finds idle conversations and closes them (or, with `dryRun`, reports what it would close). */
-  sweep(find: FindSettings, behaviour?: CloseBehaviour | undefined | null, settings?: BulkSettings | undefined | null, onProgress?: ((progress: BulkProgress) => void) | undefined | null, cancel?: CancelHandle | undefined | null): Promise<SweepReport>
-  closeConversation(conversationId: string, behaviour?: CloseBehaviour | undefined | null, cancel?: CancelHandle | undefined | null): Promise<CloseResult>
+  sweep(options?: SweepOptions, onProgress?: ((progress: BulkProgress) => void) | undefined | null, cancel?: CancelHandle | undefined | null): Promise<SweepReport>
+  closeConversation(conversationId: unknown, options?: CloseBehaviour, cancel?: CancelHandle | undefined | null): Promise<CloseResult>
   checkScopes(cancel?: CancelHandle | undefined | null): Promise<ScopeReport>
   /** Token requests made so far (tests and diagnostics). */
   tokenFetches(): number
 }
 
-export interface AccessCheck {
-  name: string
-  ok: boolean
-  status?: number
-  genesysCode?: string
-  detail: string
-}
-
-/** Counts so far, for `onProgress`. */
-export interface BulkProgress {
-  done: number
-  total: number
-  closed: number
-  alreadyClosed: number
-  notFound: number
-  skipped: number
-  wouldClose: number
-  duplicate: number
-  failed: number
-  aborted: number
-}
-
-export interface BulkReport {
-  total: number
-  closed: number
-  alreadyClosed: number
-  notFound: number
-  skipped: number
-  wouldClose: number
-  duplicate: number
-  failed: number
-  aborted: number
-  results: Array<BulkResult>
-  requests: number
-  retries: number
-  rateLimited: number
-  elapsedMs: number
-}
-
-/** One input id's result in a bulk run. */
-export interface BulkResult {
-  conversationId: string
-  outcome: string
-  reason?: string
-  skipReason?: string
-  lastActivityAt?: string
-  activitySource?: string
-  method?: string
-  participantsDisconnected?: number
-  requests?: number
-  retries?: number
-  correlationIds?: Array<string>
-  elapsedMs?: number
-  error?: ErrorInfo
-}
-
-/** Bulk settings (the rest of the options object is a `CloseBehaviour`). */
-export interface BulkSettings {
-  concurrency?: number
-  progressIntervalMs?: number
-}
-
 /** One-off access diagnosis. */
-export declare function checkScopes(connection: ConnectionOptions, cancel?: CancelHandle | undefined | null, onEvent?: ((event: ClientEvent) => void) | undefined | null): Promise<ScopeReport>
-
-/** A structured event for `onEvent` (never an id, a token or a secret). */
-export interface ClientEvent {
-  kind: 'request' | 'response' | 'retry' | 'rateLimitWait' | 'tokenRefresh'
-  method: string
-  route: string
-  attempt: number
-  status?: number
-  durationMs?: number
-  waitMs?: number
-  correlationId?: string
-  reason?: string
-}
-
-/** What to do when closing (the per-call part of `CloseOptions`). */
-export interface CloseBehaviour {
-  wrapupCode?: string
-  verify?: boolean
-  verifyTimeoutMs?: number
-  teardownStuck?: boolean
-  fast?: boolean
-  messageTypes?: Array<string>
-  dryRun?: boolean
-  idleForMs?: number
-}
+export declare function checkScopes(options?: ConnectionOptions, cancel?: CancelHandle | undefined | null, onEvent?: ((event: ClientEvent) => void) | undefined | null): Promise<ScopeReport>
 
 /** One-off close with its own connection (prefer `CleanupClient` in services). */
-export declare function closeConversation(conversationId: string, connection: ConnectionOptions, behaviour?: CloseBehaviour | undefined | null, cancel?: CancelHandle | undefined | null, onEvent?: ((event: ClientEvent) => void) | undefined | null): Promise<CloseResult>
-
-export interface CloseResult {
-  conversationId: string
-  outcome: string
-  reason?: string
-  skipReason?: string
-  lastActivityAt?: string
-  activitySource?: string
-  method: string
-  participantsDisconnected: number
-  requests: number
-  retries: number
-  correlationIds: Array<string>
-  elapsedMs: number
-}
-
-/** Where and how to connect. */
-export interface ConnectionOptions {
-  region?: string
-  baseUrl?: string
-  accessToken?: string
-  clientId?: string
-  clientSecret?: string
-  timeoutMs?: number
-  maxRetries?: number
-  maxRetryAfterMs?: number
-  deadlineMs?: number
-}
-
-export interface EntityRef {
-  id: string
-  name?: string
-}
-
-/** The error of one failed id in a bulk report. */
-export interface ErrorInfo {
-  code: string
-  message: string
-  status?: number
-  genesysCode?: string
-  correlationId?: string
-  missingPermissions?: Array<string>
-  missingScopes?: Array<string>
-  retryAfterMs?: number
-}
-
-/** Discovery settings for `findIdleConversations` and `sweep`. */
-export interface FindSettings {
-  idleForMs?: number
-  lookbackMs?: number
-  pageSize?: number
-  messageTypes?: Array<string>
-  limit?: number
-  dryRun?: boolean
-}
-
-export interface IdleConversation {
-  conversationId: string
-  startedAt: string
-  lastActivityAt?: string
-  activitySource?: string
-  participants: number
-  idleMs?: number
-  confirmed: boolean
-  unconfirmedReason?: string
-}
-
-export interface ScopeReport {
-  canClose: boolean
-  grantType: string
-  organization?: EntityRef
-  oauthClient?: EntityRef
-  scopes: Array<string>
-  scopesApply: boolean
-  requiredScopes: Array<string>
-  missingScopes: Array<string>
-  requiredPermissions: Array<string>
-  grantedPermissions?: Array<string>
-  missingPermissions: Array<string>
-  checks: Array<AccessCheck>
-  advice: Array<string>
-  requests: number
-}
-
-export interface SweepReport {
-  dryRun: boolean
-  scanned: number
-  candidates: number
-  found: Array<IdleConversation>
-  sparedActive: number
-  close: BulkReport
-  requests: number
-  retries: number
-  rateLimited: number
-  elapsedMs: number
-}
+export declare function closeConversation(conversationId: unknown, options?: CloseOptions, cancel?: CancelHandle | undefined | null, onEvent?: ((event: ClientEvent) => void) | undefined | null): Promise<CloseResult>

@@ -358,7 +358,7 @@ export interface IdleConversation {
 }
 
 /** Options of `sweep`: which conversations to find, and how to close them. */
-export interface SweepOptions extends FindOptions, BulkOptions {
+export interface SweepOptions extends FindOptions, Omit<BulkOptions, 'idleForMs'> {
   /** Find and read, but write nothing: open ones are reported `wouldClose`. */
   dryRun?: boolean
 }

@@ -6,8 +6,6 @@
 
 const binding = require('./binding.js')
 
-const ERROR_MARKER = 'GENESYS_CLEANUP_ERROR:'
-
 /** Every error code this package produces. Stable: extended, never renamed. */
 const ERROR_CODES = Object.freeze([
   'ERR_INVALID_ARGUMENT',
@@ -27,15 +25,17 @@ const ERROR_CODES = Object.freeze([
   'ERR_INTERNAL',
 ])
 
-const OPTIONAL_FIELDS = ['status', 'genesysCode', 'correlationId', 'missingPermissions', 'missingScopes', 'retryAfterMs']
+// Not copied from a native error: the new error has its own.
+const OWN_KEYS = new Set(['name', 'message', 'stack'])
 
 class CleanupError extends Error {
+  /** `fields`: `code`, `message` and whatever else the core error carries (status, genesysCode, ...). */
   constructor(fields) {
     super(fields.message)
     this.name = 'CleanupError'
     this.code = fields.code
-    for (const key of OPTIONAL_FIELDS) {
-      if (fields[key] !== undefined && fields[key] !== null) this[key] = fields[key]
+    for (const key of Object.keys(fields)) {
+      if (!OWN_KEYS.has(key) && fields[key] !== undefined && fields[key] !== null) this[key] = fields[key]
     }
   }
 }
@@ -50,16 +50,14 @@ function redactConversionMessage(message) {
   return String(message).replace(/JavaScript value `([A-Za-z]+)[^`]*`/g, 'a JavaScript $1')
 }
 
+// The binding rejects with a JS Error carrying the core error's fields; it is
+// re-created here as a CleanupError, in the caller's realm.
 function fromNative(err) {
-  const message = err && typeof err.message === 'string' ? err.message : String(err)
-  if (message.startsWith(ERROR_MARKER)) {
-    try {
-      return new CleanupError(JSON.parse(message.slice(ERROR_MARKER.length)))
-    } catch {
-      // fall through: never expose a half-parsed payload
-    }
-  }
   if (err instanceof CleanupError) return err
+  if (err != null && typeof err === 'object' && ERROR_CODES.includes(err.code) && typeof err.message === 'string') {
+    return new CleanupError(err)
+  }
+  const message = err && typeof err.message === 'string' ? err.message : String(err)
   return new CleanupError({
     code: 'ERR_INVALID_ARGUMENT',
     message: `Invalid argument: ${redactConversionMessage(message)}. Check the argument types against index.d.ts.`,
@@ -92,19 +90,23 @@ function withSignal(signal, run) {
   return callNative(() => run(handle)).finally(() => signal.removeEventListener('abort', onAbort))
 }
 
+// The options object as the binding reads it: a null value means "absent",
+// like undefined (the core's serde types see only the keys that are set).
 function optionsObject(options) {
   if (options === undefined || options === null) return {}
   if (typeof options !== 'object' || Array.isArray(options)) {
     throw new CleanupError({ code: 'ERR_INVALID_ARGUMENT', message: `options must be an object, got ${Array.isArray(options) ? 'an array' : typeof options}.` })
   }
-  return options
+  const data = {}
+  for (const key of Object.keys(options)) if (options[key] !== null && options[key] !== undefined) data[key] = options[key]
+  return data
 }
 
 function closeConversation(conversationId, options) {
   return rejectsWith(() => {
     const opts = optionsObject(options)
     const onEvent = eventListener(opts.onEvent)
-    return withSignal(opts.signal, (cancel) => binding.closeConversation(conversationId ?? null, opts, opts, cancel, onEvent))
+    return withSignal(opts.signal, (cancel) => binding.closeConversation(conversationId ?? null, opts, cancel, onEvent))
   })
 }
 
@@ -177,7 +179,7 @@ class CleanupClient {
       }
       const opts = optionsObject(options)
       const onProgress = guarded('onProgress', opts.onProgress)
-      return withSignal(opts.signal, (cancel) => this.#native.closeConversations(ids, opts, opts, onProgress, cancel))
+      return withSignal(opts.signal, (cancel) => this.#native.closeConversations(ids, opts, onProgress, cancel))
     })
   }
 
@@ -192,7 +194,7 @@ class CleanupClient {
     return rejectsWith(() => {
       const opts = optionsObject(options)
       const onProgress = guarded('onProgress', opts.onProgress)
-      return withSignal(opts.signal, (cancel) => this.#native.sweep(opts, opts, opts, onProgress, cancel))
+      return withSignal(opts.signal, (cancel) => this.#native.sweep(opts, onProgress, cancel))
     })
   }
 

@@ -3,7 +3,8 @@
 # (retries, Retry-After, the 401 replay, refresh before expiry, single flight,
 # pacing, the idle guard of a sweep) in a scratch worktree, rebuilds the addon, runs the tests that guard
 # it, and requires them to FAIL. Run by hand (it takes a few minutes):
-#   bash scripts/mutation-check.sh
+#   bash scripts/mutation-check.sh            # every mutant
+#   bash scripts/mutation-check.sh idle       # only mutants whose name contains "idle"
 set -uo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 WORK="${MUTATION_WORKDIR:-/tmp/genesys-cleanup-mutants}"
@@ -28,14 +29,16 @@ MUTANTS=(
   "no refresh before expiry@crates/core/src/auth.rs@s/if now < c.refresh_at {/if now < c.expires_at {/@refreshed before it expires@reliability"
   "no single flight@crates/core/src/auth.rs@s/if Instant::now() < c.refresh_at {/if false \&\& Instant::now() < c.refresh_at {/@cause one token request@reliability"
   "pacing off@crates/core/src/transport.rs@s/let (wait, paused) = self.pacer.reserve_explained(Instant::now());/let (wait, paused) = { let _ = self.pacer.reserve_explained(Instant::now()); (Duration::ZERO, false) };/@under 1% answered 429@bulk"
-  "sweep decides from analytics alone@crates/core/src/client.rs@s/opts.close.idle_for = Some(find.idle_for);/opts.close.idle_for = None;/@spares every live one@bulk"
-  "message times ignored@crates/core/src/activity.rs@s/for m in \&p.messages {/for m in p.messages.iter().take(0) {/@spares every live one@bulk"
+  "idle: sweep decides from analytics alone@crates/core/src/client.rs@s/opts.close.idle_for = Some(find.idle_for);/opts.close.idle_for = None;/@spares every live one@bulk"
+  "idle: message times ignored@crates/core/src/activity.rs@s/for m in \&p.messages {/for m in p.messages.iter().take(0) {/@spares every live one@bulk"
   "chaos without retries@crates/core/src/transport.rs@s/let allowed = attempt < self.policy.max_retries/let allowed = false \&\& attempt < self.policy.max_retries/@chaos@reliability"
 )
 
 survived=0
+ONLY="${1:-}"
 for m in "${MUTANTS[@]}"; do
   IFS='@' read -r name file expr pattern suite <<<"$m"
+  [[ -z "$ONLY" || "$name" == *"$ONLY"* ]] || continue
   git -C "$WORK" checkout -q -- .
   sed -i "$expr" "$WORK/$file"
   if git -C "$WORK" diff --quiet; then

@@ -1,37 +1,43 @@
-//! core::Error -> a napi error the JS wrapper turns into a `CleanupError`
-//! with a stable `code` and structured fields. The payload travels as JSON in
-//! the message behind a marker, because a napi async error can only carry a
-//! message; `index.js` rebuilds the real error in the caller's realm.
+//! core::Error -> a JS `Error` built on the JS thread, carrying the core
+//! error's fields (`code`, `status`, `genesysCode`, ...) as properties, by the
+//! error's own serde shape; `index.js` re-creates it as a `CleanupError` in
+//! the caller's realm.
 
 use genesys_cleanup_core::Error as CoreError;
-use napi::Status;
+use napi::bindgen_prelude::*;
 
-pub const MARKER: &str = "GENESYS_CLEANUP_ERROR:";
+/// The JS error for a core error (falls back to a plain message if building
+/// it fails, which would need the JS engine to be out of memory).
+pub fn build(env: &Env, e: &CoreError) -> napi::Error {
+    match try_build(env, e) {
+        Ok(err) => err,
+        Err(_) => napi::Error::new(Status::GenericFailure, e.message.clone()),
+    }
+}
 
-pub fn to_napi(e: CoreError) -> napi::Error {
-    let payload = serde_json::json!({
-        "code": e.code.as_str(),
-        "message": e.message,
-        "status": e.status,
-        "genesysCode": e.genesys_code,
-        "correlationId": e.correlation_id,
-        "missingPermissions": if e.missing_permissions.is_empty() { None } else { Some(&e.missing_permissions) },
-        "missingScopes": if e.missing_scopes.is_empty() { None } else { Some(&e.missing_scopes) },
-        "retryAfterMs": e.retry_after_ms,
-    });
-    napi::Error::new(Status::GenericFailure, format!("{MARKER}{payload}"))
+fn try_build(env: &Env, e: &CoreError) -> Result<napi::Error> {
+    let mut error =
+        env.create_error(napi::Error::new(Status::GenericFailure, e.message.clone()))?;
+    let fields = env.to_js_value(e)?.coerce_to_object()?;
+    let names = fields.get_property_names()?;
+    for i in 0..names.get_array_length()? {
+        let name: String = names.get_element(i)?;
+        let value: Unknown = fields.get_named_property(&name)?;
+        error.set_named_property(&name, value)?;
+    }
+    Ok(napi::Error::from(error.to_unknown()))
 }
 
 /// A panic is a bug in this library: report it as one instead of killing the
 /// process or losing the message ("Panic in async function").
-pub fn from_panic(panic: Box<dyn std::any::Any + Send>) -> napi::Error {
+pub fn from_panic(panic: Box<dyn std::any::Any + Send>) -> CoreError {
     let what = panic
         .downcast_ref::<&str>()
         .map(|s| s.to_string())
         .or_else(|| panic.downcast_ref::<String>().cloned())
         .unwrap_or_else(|| "unknown panic".into());
-    to_napi(CoreError::new(
+    CoreError::new(
         genesys_cleanup_core::ErrorCode::Internal,
         format!("genesys-cleanup hit an internal bug ({what}). Please report it with the steps that led here."),
-    ))
+    )
 }

@@ -1,23 +1,27 @@
-//! The napi binding: converts JS values to core types and back, and nothing
-//! else. The public JS API is `index.js`, which wraps these exports.
+//! The napi binding: reads JS options into the core's types with serde,
+//! runs the core, and writes its results and errors back with serde. No
+//! decisions here. The public JS API is `index.js`, which wraps these exports.
 
 #![allow(clippy::result_large_err)] // see the core crate: errors are cold and carry rich fields
 
 mod convert;
 mod js_error;
+mod js_value;
 
-use convert::{
-    BulkProgress, BulkReport, BulkSettings, ClientEvent, CloseBehaviour, CloseResult,
-    ConnectionOptions, FindSettings, IdleConversation, ScopeReport, SweepReport,
-};
+use convert::ScopeReport;
 use futures::FutureExt;
-use genesys_cleanup_core::bulk::ProgressSink;
+use genesys_cleanup_core::bulk::{BulkOptions, BulkSettings, Counts, ProgressSink};
 use genesys_cleanup_core::client::Client;
-use genesys_cleanup_core::events::EventSink;
-use genesys_cleanup_core::CancellationToken;
+use genesys_cleanup_core::close::CloseOptions;
+use genesys_cleanup_core::config::ConnectionOptions;
+use genesys_cleanup_core::discover::FindOptions;
+use genesys_cleanup_core::events::{Event, EventSink};
+use genesys_cleanup_core::{CancellationToken, Error as CoreError};
+use js_value::{read_options, Js};
 use napi::bindgen_prelude::*;
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi_derive::napi;
+use serde::Serialize;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
@@ -53,26 +57,28 @@ fn token_of(cancel: Option<&CancelHandle>) -> CancellationToken {
     cancel.map(|c| c.token.clone()).unwrap_or_default()
 }
 
-/// Runs core work on the runtime, mapping core errors and panics to JS errors.
-fn spawn<T, F>(env: &Env, fut: F) -> Result<PromiseRaw<'_, T>>
-where
-    T: ToNapiValue + Send + 'static,
-    F: Future<Output = std::result::Result<T, genesys_cleanup_core::Error>> + Send + 'static,
-{
-    env.spawn_future(async move {
-        match AssertUnwindSafe(fut).catch_unwind().await {
-            Ok(Ok(v)) => Ok(v),
-            Ok(Err(e)) => Err(js_error::to_napi(e)),
-            Err(panic) => Err(js_error::from_panic(panic)),
-        }
-    })
-}
+type Settled<T> = std::result::Result<T, CoreError>;
 
-fn client_from(
-    options: &ConnectionOptions,
-    on_event: Option<EventCallback>,
-) -> std::result::Result<Client, genesys_cleanup_core::Error> {
-    Client::new(&options.to_core(), event_sink(on_event))
+/// Runs core work on the runtime. On the JS thread, a result becomes a JS
+/// value by its serde shape and an error a JS `Error` with its fields; a
+/// panic becomes `ERR_INTERNAL`.
+fn spawn<'env, T, F>(env: &'env Env, fut: F) -> Result<PromiseRaw<'env, Unknown<'env>>>
+where
+    T: Serialize + Send + 'static,
+    F: Future<Output = Settled<T>> + Send + 'static,
+{
+    env.spawn_future_with_callback(
+        async move {
+            Ok(match AssertUnwindSafe(fut).catch_unwind().await {
+                Ok(settled) => settled,
+                Err(panic) => Err(js_error::from_panic(panic)),
+            })
+        },
+        |env, settled: Settled<T>| match settled {
+            Ok(v) => env.to_js_value(&v),
+            Err(e) => Err(js_error::build(env, &e)),
+        },
+    )
 }
 
 /// Weak threadsafe function: a client that is only observed must not keep
@@ -80,27 +86,43 @@ fn client_from(
 fn event_sink(on_event: Option<EventCallback>) -> Option<EventSink> {
     on_event.map(|tsfn| {
         let tsfn = Arc::new(tsfn);
-        Arc::new(move |e: genesys_cleanup_core::events::Event| {
-            tsfn.call(
-                ClientEvent::from(e),
-                ThreadsafeFunctionCallMode::NonBlocking,
-            );
+        Arc::new(move |e: Event| {
+            tsfn.call(Js(e), ThreadsafeFunctionCallMode::NonBlocking);
         }) as EventSink
     })
 }
 
-type ProgressCallback = ThreadsafeFunction<BulkProgress, (), BulkProgress, Status, false>;
-type EventCallback = ThreadsafeFunction<ClientEvent, (), ClientEvent, Status, false, true>;
+type ProgressCallback = ThreadsafeFunction<Js<Counts>, (), Js<Counts>, Status, false>;
+type EventCallback = ThreadsafeFunction<Js<Event>, (), Js<Event>, Status, false, true>;
 
 fn progress_sink(cb: Option<ProgressCallback>) -> Option<ProgressSink> {
     cb.map(|tsfn| {
         let tsfn = Arc::new(tsfn);
-        Arc::new(move |c: genesys_cleanup_core::bulk::Counts| {
-            tsfn.call(
-                BulkProgress::from(c),
-                ThreadsafeFunctionCallMode::NonBlocking,
-            );
+        Arc::new(move |c: Counts| {
+            tsfn.call(Js(c), ThreadsafeFunctionCallMode::NonBlocking);
         }) as ProgressSink
+    })
+}
+
+fn client_from(
+    env: &Env,
+    options: &Option<Unknown>,
+    on_event: Option<EventCallback>,
+) -> Settled<Client> {
+    let connection: ConnectionOptions = read_options(env, options)?;
+    Client::new(&connection, event_sink(on_event))
+}
+
+/// The close behaviour and bulk settings of one options object.
+fn bulk_options(
+    env: &Env,
+    options: &Option<Unknown>,
+    on_progress: Option<ProgressCallback>,
+) -> Settled<BulkOptions> {
+    Ok(BulkOptions {
+        settings: read_options::<BulkSettings>(env, options)?,
+        close: read_options::<CloseOptions>(env, options)?,
+        progress: progress_sink(on_progress),
     })
 }
 
@@ -108,23 +130,21 @@ fn progress_sink(cb: Option<ProgressCallback>) -> Option<ProgressSink> {
 #[napi(ts_return_type = "Promise<CloseResult>")]
 pub fn close_conversation<'env>(
     env: &'env Env,
-    #[napi(ts_arg_type = "string")] conversation_id: serde_json::Value,
-    connection: ConnectionOptions,
-    behaviour: Option<CloseBehaviour>,
+    #[napi(ts_arg_type = "unknown")] conversation_id: serde_json::Value,
+    #[napi(ts_arg_type = "CloseOptions")] options: Option<Unknown>,
     cancel: Option<&CancelHandle>,
     #[napi(ts_arg_type = "((event: ClientEvent) => void) | undefined | null")] on_event: Option<
         EventCallback,
     >,
-) -> Result<PromiseRaw<'env, CloseResult>> {
+) -> Result<PromiseRaw<'env, Unknown<'env>>> {
     let token = token_of(cancel);
-    let prepared = client_from(&connection, on_event)
-        .and_then(|c| Ok((c, behaviour.unwrap_or_default().to_core()?)));
+    let prepared = client_from(env, &options, on_event)
+        .and_then(|c| Ok((c, read_options::<CloseOptions>(env, &options)?)));
     spawn(env, async move {
         let (client, opts) = prepared?;
         client
             .close_conversation(&conversation_id, &opts, &token)
             .await
-            .map(CloseResult::from)
     })
 }
 
@@ -132,14 +152,14 @@ pub fn close_conversation<'env>(
 #[napi(ts_return_type = "Promise<ScopeReport>")]
 pub fn check_scopes<'env>(
     env: &'env Env,
-    connection: ConnectionOptions,
+    #[napi(ts_arg_type = "ConnectionOptions")] options: Option<Unknown>,
     cancel: Option<&CancelHandle>,
     #[napi(ts_arg_type = "((event: ClientEvent) => void) | undefined | null")] on_event: Option<
         EventCallback,
     >,
-) -> Result<PromiseRaw<'env, ScopeReport>> {
+) -> Result<PromiseRaw<'env, Unknown<'env>>> {
     let token = token_of(cancel);
-    let client = client_from(&connection, on_event);
+    let client = client_from(env, &options, on_event);
     spawn(env, async move {
         client?.check_scopes(&token).await.map(ScopeReport::from)
     })
@@ -153,16 +173,16 @@ pub struct CleanupClient {
 
 #[napi]
 impl CleanupClient {
-    /// Throws (synchronously) a JSON-marked error for invalid options: the
-    /// wrapper turns it into a `CleanupError`.
+    /// Throws a JS `Error` with the core error's fields for invalid options.
     #[napi(constructor)]
     pub fn new(
-        connection: ConnectionOptions,
+        env: Env,
+        #[napi(ts_arg_type = "ClientOptions")] options: Option<Unknown>,
         #[napi(ts_arg_type = "((event: ClientEvent) => void) | undefined | null")] on_event: Option<
             EventCallback,
         >,
     ) -> Result<Self> {
-        let inner = client_from(&connection, on_event).map_err(js_error::to_napi)?;
+        let inner = client_from(&env, &options, on_event).map_err(|e| js_error::build(&env, &e))?;
         Ok(CleanupClient { inner })
     }
 
@@ -172,44 +192,32 @@ impl CleanupClient {
         &self,
         env: &'env Env,
         #[napi(ts_arg_type = "unknown[]")] ids: Vec<serde_json::Value>,
-        behaviour: Option<CloseBehaviour>,
-        settings: Option<BulkSettings>,
+        #[napi(ts_arg_type = "BulkOptions")] options: Option<Unknown>,
         #[napi(ts_arg_type = "((progress: BulkProgress) => void) | undefined | null")] on_progress: Option<ProgressCallback>,
         cancel: Option<&CancelHandle>,
-    ) -> Result<PromiseRaw<'env, BulkReport>> {
+    ) -> Result<PromiseRaw<'env, Unknown<'env>>> {
         let client = self.inner.clone();
         let token = token_of(cancel);
-        let opts = behaviour.unwrap_or_default().to_core().and_then(|close| {
-            settings
-                .unwrap_or_default()
-                .to_core(close, progress_sink(on_progress))
-        });
-        spawn(env, async move {
-            client
-                .close_many(ids, &opts?, &token)
-                .await
-                .map(BulkReport::from)
-        })
+        let opts = bulk_options(env, &options, on_progress);
+        spawn(
+            env,
+            async move { client.close_many(ids, &opts?, &token).await },
+        )
     }
 
-    /// Open conversations idle for at least `idleForMs`, from the analytics query.
+    /// Open conversations idle for at least `idleForMs`, each confirmed by a re-read.
     #[napi(ts_return_type = "Promise<IdleConversation[]>")]
     pub fn find_idle_conversations<'env>(
         &self,
         env: &'env Env,
-        settings: FindSettings,
+        #[napi(ts_arg_type = "FindOptions")] options: Option<Unknown>,
         cancel: Option<&CancelHandle>,
-    ) -> Result<PromiseRaw<'env, Vec<IdleConversation>>> {
+    ) -> Result<PromiseRaw<'env, Unknown<'env>>> {
         let client = self.inner.clone();
         let token = token_of(cancel);
-        let opts = settings.to_core();
+        let opts = read_options::<FindOptions>(env, &options);
         spawn(env, async move {
-            let found = client.find_idle(&opts?, &token).await?;
-            Ok(found
-                .conversations
-                .into_iter()
-                .map(IdleConversation::from)
-                .collect())
+            Ok(client.find_idle(&opts?, &token).await?.conversations)
         })
     }
 
@@ -218,30 +226,17 @@ impl CleanupClient {
     pub fn sweep<'env>(
         &self,
         env: &'env Env,
-        find: FindSettings,
-        behaviour: Option<CloseBehaviour>,
-        settings: Option<BulkSettings>,
+        #[napi(ts_arg_type = "SweepOptions")] options: Option<Unknown>,
         #[napi(ts_arg_type = "((progress: BulkProgress) => void) | undefined | null")] on_progress: Option<ProgressCallback>,
         cancel: Option<&CancelHandle>,
-    ) -> Result<PromiseRaw<'env, SweepReport>> {
+    ) -> Result<PromiseRaw<'env, Unknown<'env>>> {
         let client = self.inner.clone();
         let token = token_of(cancel);
-        let dry_run = find.dry_run.unwrap_or(false);
-        let prepared = find.to_core().and_then(|f| {
-            let close = behaviour.unwrap_or_default().to_core()?;
-            Ok((
-                f,
-                settings
-                    .unwrap_or_default()
-                    .to_core(close, progress_sink(on_progress))?,
-            ))
-        });
+        let prepared = read_options::<FindOptions>(env, &options)
+            .and_then(|find| Ok((find, bulk_options(env, &options, on_progress)?)));
         spawn(env, async move {
             let (find, bulk) = prepared?;
-            client
-                .sweep(&find, bulk, dry_run, &token)
-                .await
-                .map(SweepReport::from)
+            client.sweep(&find, bulk, &token).await
         })
     }
 
@@ -249,18 +244,17 @@ impl CleanupClient {
     pub fn close_conversation<'env>(
         &self,
         env: &'env Env,
-        #[napi(ts_arg_type = "string")] conversation_id: serde_json::Value,
-        behaviour: Option<CloseBehaviour>,
+        #[napi(ts_arg_type = "unknown")] conversation_id: serde_json::Value,
+        #[napi(ts_arg_type = "CloseBehaviour")] options: Option<Unknown>,
         cancel: Option<&CancelHandle>,
-    ) -> Result<PromiseRaw<'env, CloseResult>> {
+    ) -> Result<PromiseRaw<'env, Unknown<'env>>> {
         let client = self.inner.clone();
         let token = token_of(cancel);
-        let opts = behaviour.unwrap_or_default().to_core();
+        let opts = read_options::<CloseOptions>(env, &options);
         spawn(env, async move {
             client
                 .close_conversation(&conversation_id, &opts?, &token)
                 .await
-                .map(CloseResult::from)
         })
     }
 
@@ -269,7 +263,7 @@ impl CleanupClient {
         &self,
         env: &'env Env,
         cancel: Option<&CancelHandle>,
-    ) -> Result<PromiseRaw<'env, ScopeReport>> {
+    ) -> Result<PromiseRaw<'env, Unknown<'env>>> {
         let client = self.inner.clone();
         let token = token_of(cancel);
         spawn(env, async move {

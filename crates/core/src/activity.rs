@@ -12,6 +12,7 @@
 //! at all nothing can be confirmed, and nothing is closed.
 
 use crate::model::MessageConversation;
+use serde::Serialize;
 use std::time::{Duration, SystemTime};
 
 /// Where the last activity time came from.
@@ -37,14 +38,20 @@ impl ActivitySource {
     }
 }
 
+serialize_as_str!(ActivitySource);
+
 /// What the conversation shows about its last activity.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Activity {
     /// The newest timestamp, as the server wrote it.
+    #[serde(rename = "lastActivityAt", skip_serializing_if = "Option::is_none")]
     pub last_at: Option<String>,
+    #[serde(skip)]
     pub last: Option<SystemTime>,
+    #[serde(rename = "activitySource")]
     pub source: ActivitySource,
     /// `inactivityTimeout`, when present and readable.
+    #[serde(skip)]
     pub inactivity_timeout: Option<SystemTime>,
 }
 

@@ -6,6 +6,8 @@
 use crate::close::{self, CloseOptions, CloseResult, Outcome};
 use crate::error::Error;
 use crate::ids;
+use crate::options::{self, Validated};
+use serde::{Deserialize, Serialize};
 use crate::stats::Totals;
 use crate::transport::{CallStats, Transport};
 use futures::StreamExt;
@@ -15,8 +17,8 @@ use std::time::Duration;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-pub const DEFAULT_CONCURRENCY: usize = 8;
-pub const MAX_CONCURRENCY: usize = 256;
+pub const DEFAULT_CONCURRENCY: u32 = 8;
+pub const MAX_CONCURRENCY: u32 = 256;
 
 /// One input id's result.
 #[derive(Debug, Clone)]
@@ -48,7 +50,8 @@ impl BulkEntry {
 }
 
 /// Counts by outcome; they add up to `total`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Counts {
     pub total: u32,
     pub done: u32,
@@ -80,44 +83,94 @@ impl Counts {
     }
 }
 
-#[derive(Debug, Clone)]
+/// Counts (adding up to `total`), one result per input, totals and time.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct BulkReport {
+    #[serde(flatten)]
     pub counts: Counts,
+    /// One entry per input, in input order.
     pub results: Vec<BulkEntry>,
+    #[serde(flatten)]
     pub totals: Totals,
+    /// Wall time of the run, in milliseconds.
     pub elapsed_ms: f64,
+}
+
+/// A result that is not a close: `{conversationId, outcome, error?}`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Unhandled<'a> {
+    conversation_id: &'a str,
+    outcome: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<&'a Error>,
+}
+
+impl Serialize for BulkEntry {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let outcome = self.outcome();
+        match self {
+            BulkEntry::Done(r) => r.serialize(s),
+            BulkEntry::Failed {
+                conversation_id,
+                error,
+            } => Unhandled {
+                conversation_id,
+                outcome,
+                error: Some(error),
+            }
+            .serialize(s),
+            BulkEntry::Duplicate { conversation_id } | BulkEntry::Aborted { conversation_id } => {
+                Unhandled {
+                    conversation_id,
+                    outcome,
+                    error: None,
+                }
+                .serialize(s)
+            }
+        }
+    }
 }
 
 /// Receives progress; called at most once per interval, plus once at the end.
 pub type ProgressSink = Arc<dyn Fn(Counts) + Send + Sync>;
 
+#[derive(Default)]
 pub struct BulkOptions {
-    pub concurrency: usize,
+    pub settings: BulkSettings,
     pub close: CloseOptions,
     pub progress: Option<ProgressSink>,
+}
+
+
+/// How a bulk run goes (the rest of the JS options object is a `CloseBehaviour`).
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct BulkSettings {
+    /// Conversations handled at once. Default 8, at most 256.
+    #[serde(deserialize_with = "options::whole::<_, 1, 256>")]
+    pub concurrency: u32,
+    /// At most one `onProgress` call per interval (plus one at the end). Default 100.
+    #[serde(
+        rename = "progressIntervalMs",
+        deserialize_with = "options::millis::<_, 0, 60_000>"
+    )]
     pub progress_interval: Duration,
 }
 
-impl Default for BulkOptions {
+impl Default for BulkSettings {
     fn default() -> Self {
-        BulkOptions {
+        BulkSettings {
             concurrency: DEFAULT_CONCURRENCY,
-            close: CloseOptions::default(),
-            progress: None,
             progress_interval: Duration::from_millis(100),
         }
     }
 }
 
-impl BulkOptions {
-    pub fn validate(&self) -> Result<(), Error> {
-        if self.concurrency == 0 || self.concurrency > MAX_CONCURRENCY {
-            return Err(Error::invalid_argument(format!(
-                "concurrency must be a whole number from 1 to {MAX_CONCURRENCY}, got {}.",
-                self.concurrency
-            )));
-        }
-        self.close.validate()
+impl Validated for BulkSettings {
+    fn validated(self) -> Result<Self, Error> {
+        Ok(self)
     }
 }
 
@@ -159,12 +212,11 @@ pub async fn close_many(
     opts: &BulkOptions,
     cancel: &CancellationToken,
 ) -> Result<BulkReport, Error> {
-    opts.validate()?;
     let started = Instant::now();
     let total = inputs.len() as u32;
     let progress = Progress {
         sink: opts.progress.clone(),
-        interval: opts.progress_interval,
+        interval: opts.settings.progress_interval,
         state: Mutex::new((
             Counts {
                 total,
@@ -240,7 +292,7 @@ pub async fn close_many(
             };
             (i, entry, stats)
         })
-        .buffer_unordered(opts.concurrency);
+        .buffer_unordered(opts.settings.concurrency as usize);
     while let Some((i, entry, stats)) = stream.next().await {
         totals += &stats;
         progress.record(&entry);

@@ -19,7 +19,8 @@ pub struct Client {
 }
 
 /// What a sweep found and what it did.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct SweepReport {
     pub dry_run: bool,
     /// Open conversations the analytics query returned.
@@ -31,8 +32,10 @@ pub struct SweepReport {
     /// Candidates the re-read showed active: left open.
     pub spared_active: u32,
     /// The guarded close of every candidate: one result per candidate.
+    #[serde(rename = "close")]
     pub bulk: BulkReport,
     /// The whole sweep: discovery and closing.
+    #[serde(flatten)]
     pub totals: Totals,
     pub elapsed_ms: f64,
 }
@@ -82,10 +85,8 @@ impl Client {
         &self,
         find: &FindOptions,
         bulk_opts: BulkOptions,
-        dry_run: bool,
         cancel: &CancellationToken,
     ) -> Result<SweepReport, Error> {
-        bulk_opts.validate()?;
         let started = std::time::Instant::now();
         let nominated = discover::find_candidates(&self.transport, find, cancel).await?;
         let ids = nominated
@@ -95,7 +96,7 @@ impl Client {
             .collect();
         let mut opts = bulk_opts;
         opts.close.fast = false;
-        opts.close.dry_run = dry_run;
+        let dry_run = opts.close.dry_run;
         opts.close.idle_for = Some(find.idle_for);
         opts.close.message_types = find.message_types.clone();
         let bulk = self.close_many(ids, &opts, cancel).await?;

@@ -7,10 +7,12 @@
 use crate::activity::{self, Activity, Idleness};
 use crate::error::{Error, ErrorCode};
 use crate::ids;
+use crate::options::{self, Validated};
 use crate::model::{ConversationSummary, MessageConversation, MessageParticipant};
 use crate::transport::{Call, CallStats, Parsed, Request, Transport};
 use bytes::Bytes;
 use reqwest::Method;
+use serde::{Deserialize, Serialize};
 use std::time::{Duration, SystemTime};
 use tokio_util::sync::CancellationToken;
 
@@ -41,6 +43,8 @@ impl Outcome {
         }
     }
 }
+
+serialize_as_str!(Outcome, CloseMethod, SkipReason);
 
 /// Why a conversation was left open (`skipReason`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,23 +91,37 @@ impl CloseMethod {
     }
 }
 
-#[derive(Debug, Clone)]
+/// What to do when closing (`CloseBehaviour` in JS): read once from the
+/// caller's options object (see `options::parse`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
 pub struct CloseOptions {
-    /// Wrap-up code id applied to agents that must wrap up.
+    /// Wrap-up code id (a UUID) applied to agent participants that require wrap-up.
     pub wrapup_code: Option<String>,
-    /// Re-read until every participant is ended (bounded by `verify_timeout`).
+    /// Re-read until every participant is ended (bounded by `verifyTimeoutMs`).
     pub verify: bool,
+    /// How long `verify` waits for the participants to end. Default 10000.
+    #[serde(
+        rename = "verifyTimeoutMs",
+        deserialize_with = "options::millis::<_, 0, 600_000>"
+    )]
     pub verify_timeout: Duration,
-    /// When verification finds the conversation stuck, tear it down (`POST .../disconnect`).
+    /// With `verify`: when the conversation stays stuck, tear it down
+    /// (`POST /api/v2/conversations/{id}/disconnect`, the documented last resort).
     pub teardown_stuck: bool,
-    /// Skip the read: the caller knows the conversations are open web messaging ones.
+    /// Skip the read: one request per conversation, for ids known to be open
+    /// web messaging conversations. Ignored with `wrapupCode`, `dryRun` or `idleForMs`.
     pub fast: bool,
-    /// Message types this cleanup may end (default: only `webmessaging`).
+    /// Message types this call may end (default: only `webmessaging`).
     pub message_types: Vec<String>,
     /// Read and decide, but write nothing (outcome `wouldClose` for open ones).
     pub dry_run: bool,
     /// Idle guard: end only when nothing happened in the conversation for at
     /// least this long (see `activity`); otherwise skip it as `active`.
+    #[serde(
+        rename = "idleForMs",
+        deserialize_with = "options::opt_millis::<_, 0, 31_536_000_000>"
+    )]
     pub idle_for: Option<Duration>,
 }
 
@@ -122,9 +140,9 @@ impl Default for CloseOptions {
     }
 }
 
-impl CloseOptions {
-    /// Checks the options before any request.
-    pub fn validate(&self) -> Result<(), Error> {
+impl Validated for CloseOptions {
+    /// The rules that a field's own bounds cannot say.
+    fn validated(self) -> Result<Self, Error> {
         if let Some(code) = &self.wrapup_code {
             if !ids::is_uuid(code) {
                 return Err(Error::invalid_argument(format!(
@@ -138,21 +156,33 @@ impl CloseOptions {
                 "messageTypes must name at least one message type, e.g. ['webmessaging'].",
             ));
         }
-        Ok(())
+        Ok(self)
     }
 }
 
-#[derive(Debug, Clone)]
+/// What a close did: returned by `closeConversation`, and one entry per
+/// closed id of a bulk run.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct CloseResult {
+    /// The id, lower-cased.
     pub conversation_id: String,
     pub outcome: Outcome,
+    /// Why it was skipped, in a sentence.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub skip_reason: Option<SkipReason>,
     /// What the read showed about the last activity (absent without a read).
+    #[serde(flatten)]
     pub activity: Option<Activity>,
     pub method: CloseMethod,
+    /// Participants this call disconnected.
     pub participants_disconnected: u32,
+    /// Requests, retries, 429s and correlation ids of this call.
+    #[serde(flatten)]
     pub stats: CallStats,
+    /// Wall time of the call, in milliseconds.
     pub elapsed_ms: f64,
 }
 
@@ -269,9 +299,6 @@ pub async fn close_valid_id(
     opts: &CloseOptions,
     cancel: &CancellationToken,
 ) -> (Result<CloseResult, Error>, CallStats) {
-    if let Err(e) = opts.validate() {
-        return (Err(e), CallStats::default());
-    }
     if cancel.is_cancelled() {
         return (Err(Error::aborted()), CallStats::default());
     }
@@ -811,6 +838,6 @@ mod tests {
             wrapup_code: Some("Resolved".into()),
             ..Default::default()
         };
-        assert_eq!(o.validate().unwrap_err().code, ErrorCode::InvalidArgument);
+        assert_eq!(o.validated().unwrap_err().code, ErrorCode::InvalidArgument);
     }
 }

@@ -7,20 +7,39 @@ use crate::error::Error;
 use crate::region::{self, Endpoints};
 use crate::retry::RetryPolicy;
 use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
 use std::time::Duration;
 
-/// Options shared by every entry point (the `ConnectionOptions` of the JS API).
-#[derive(Debug, Default, Clone)]
+/// Options shared by every entry point (the `ConnectionOptions` of the JS
+/// API), read with serde and validated by [`ConnectionOptions::resolve`].
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
 pub struct ConnectionOptions {
+    /// A region name (`eu_west_1`), its domain (`mypurecloud.ie`) or API host. Default `us_east_1`.
     pub region: Option<String>,
+    /// Overrides `region` (a proxy, the emulator): https, or plain http to loopback only.
     pub base_url: Option<String>,
+    /// A bearer token (user or client credentials); never refreshed.
     pub access_token: Option<SecretString>,
+    /// OAuth client id (Client Credentials grant); the token is fetched, cached and refreshed.
     pub client_id: Option<String>,
+    /// OAuth client secret, with `clientId`.
     pub client_secret: Option<SecretString>,
+    /// Per attempt, in ms. Default 16000.
     pub timeout_ms: Option<f64>,
+    /// Retries per request for throttled and transient failures. Default 5, 0 to 20.
     pub max_retries: Option<f64>,
+    /// A 429 asking to wait longer than this fails fast with `ERR_RATE_LIMITED`. Default 180000.
     pub max_retry_after_ms: Option<f64>,
+    /// Overall time for one operation (all attempts and waits), in ms. Default: none.
     pub deadline_ms: Option<f64>,
+}
+
+impl crate::options::Validated for ConnectionOptions {
+    /// Checked when the client is built (`resolve`), where the rules need all fields.
+    fn validated(self) -> Result<Self, Error> {
+        Ok(self)
+    }
 }
 
 /// The validated configuration a client is built from.

@@ -9,58 +9,78 @@ use crate::activity::{parse_time, Activity, ActivitySource};
 use crate::bulk::{self, BulkEntry, BulkOptions};
 use crate::close::{CloseOptions, Outcome, SkipReason};
 use crate::error::Error;
+use crate::options::{self, Validated};
 use crate::stats::Totals;
 use crate::transport::{Parsed, Request, Transport};
 use bytes::Bytes;
 use reqwest::Method;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::time::{Duration, SystemTime};
 use tokio_util::sync::CancellationToken;
 
 pub const MAX_PAGE_SIZE: u32 = 100;
 
-#[derive(Debug, Clone)]
+/// Which conversations to look at (`findIdleConversations`, and the
+/// discovery half of `sweep`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct FindOptions {
-    /// Minimum time since the last activity (and so since the start).
+    /// Minimum time since the last activity (and so since the start). Required.
+    #[serde(
+        rename = "idleForMs",
+        deserialize_with = "options::millis::<_, 0, 31_536_000_000>"
+    )]
     pub idle_for: Duration,
-    /// How far back to look for conversations that started (the query interval).
+    /// How far back to look for conversations that started (the query interval). Default 24 h.
+    #[serde(
+        rename = "lookbackMs",
+        default = "default_lookback",
+        deserialize_with = "options::millis::<_, 1, 31_622_400_000>"
+    )]
     pub lookback: Duration,
+    /// Analytics page size, 1 to 100. Default 100.
+    #[serde(default = "default_page_size", deserialize_with = "options::whole::<_, 1, 100>")]
     pub page_size: u32,
     /// Message types to find (default `webmessaging`).
+    #[serde(default = "default_message_types")]
     pub message_types: Vec<String>,
     /// Stop after this many candidates (0 = no limit).
+    #[serde(default, deserialize_with = "options::whole::<_, 0, 1_000_000_000>")]
     pub limit: u32,
+}
+
+fn default_lookback() -> Duration {
+    Duration::from_secs(24 * 3600)
+}
+
+fn default_page_size() -> u32 {
+    MAX_PAGE_SIZE
+}
+
+fn default_message_types() -> Vec<String> {
+    vec!["webmessaging".into()]
 }
 
 impl Default for FindOptions {
     fn default() -> Self {
         FindOptions {
             idle_for: Duration::from_secs(30 * 60),
-            lookback: Duration::from_secs(24 * 3600),
-            page_size: MAX_PAGE_SIZE,
-            message_types: vec!["webmessaging".into()],
+            lookback: default_lookback(),
+            page_size: default_page_size(),
+            message_types: default_message_types(),
             limit: 0,
         }
     }
 }
 
-impl FindOptions {
-    pub fn validate(&self) -> Result<(), Error> {
-        if self.page_size == 0 || self.page_size > MAX_PAGE_SIZE {
-            return Err(Error::invalid_argument(format!(
-                "pageSize must be from 1 to {MAX_PAGE_SIZE}, got {}.",
-                self.page_size
-            )));
-        }
-        if self.lookback.is_zero() {
-            return Err(Error::invalid_argument("lookbackMs must be positive."));
-        }
+impl Validated for FindOptions {
+    fn validated(self) -> Result<Self, Error> {
         if self.message_types.is_empty() {
             return Err(Error::invalid_argument(
                 "messageTypes must name at least one message type.",
             ));
         }
-        Ok(())
+        Ok(self)
     }
 }
 
@@ -83,19 +103,27 @@ pub struct Candidates {
 }
 
 /// A conversation found idle (or nominated and not confirmed either way).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct IdleConversation {
+    /// Lower-cased UUID.
     pub conversation_id: String,
+    /// `conversationStart` as analytics reports it.
     pub started_at: String,
-    /// From the re-read; `None` when it could not be read.
+    /// From the re-read; absent when it could not be read.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_activity_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub activity_source: Option<ActivitySource>,
+    /// Participants analytics lists for it.
     pub participants: u32,
     /// Time since `last_activity_at` when it was read.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub idle_ms: Option<f64>,
     /// The re-read showed it idle for at least `idleFor`.
     pub confirmed: bool,
     /// Why it could not be confirmed.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub unconfirmed_reason: Option<String>,
 }
 
@@ -177,7 +205,6 @@ pub async fn find_candidates(
     opts: &FindOptions,
     cancel: &CancellationToken,
 ) -> Result<Candidates, Error> {
-    opts.validate()?;
     let mut call = t.call(cancel);
     let now = SystemTime::now();
     let mut out = Candidates::default();

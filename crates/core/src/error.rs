@@ -1,6 +1,7 @@
 //! The error taxonomy seen by callers. Codes are stable strings shared with JS
 //! (`ERR_*`): extend the list, never rename an entry.
 
+use serde::Serialize;
 use std::fmt;
 
 /// Stable, machine-readable error codes.
@@ -46,6 +47,8 @@ impl ErrorCode {
     }
 }
 
+serialize_as_str!(ErrorCode);
+
 impl fmt::Display for ErrorCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -55,22 +58,29 @@ impl fmt::Display for ErrorCode {
 /// An error with everything a caller needs to act on it. The message never
 /// contains a secret: it is built from our own text and Genesys's error body,
 /// which never echoes credentials.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error, Serialize)]
 #[error("{message}")]
+#[serde(rename_all = "camelCase")]
 pub struct Error {
     pub code: ErrorCode,
     pub message: String,
     /// HTTP status of the response that caused it, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<u16>,
     /// Genesys's own `code` from the error body (e.g. `missing.any.permissions`).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub genesys_code: Option<String>,
     /// `ININ-Correlation-Id` of that response: quote it to Genesys support.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub correlation_id: Option<String>,
     /// Permissions named by a 403 (any one of them would do for `missing.any.permissions`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub missing_permissions: Vec<String>,
     /// Scopes named by a scope 403.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub missing_scopes: Vec<String>,
     /// How long Genesys asked us to wait (429 `Retry-After`).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub retry_after_ms: Option<u64>,
 }
 

@@ -1,6 +1,7 @@
 //! Structured events for observability (`onEvent`, `DEBUG=genesys-cleanup`).
 //! Events carry the path template, never an id, a token or a secret.
 
+use serde::Serialize;
 use std::sync::Arc;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,18 +25,26 @@ impl EventKind {
     }
 }
 
-#[derive(Debug, Clone)]
+serialize_as_str!(EventKind);
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Event {
     pub kind: EventKind,
     pub method: &'static str,
     /// Path template, e.g. `/api/v2/conversations/messages/{conversationId}`.
     pub route: &'static str,
     pub attempt: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<u16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub duration_ms: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub wait_ms: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub correlation_id: Option<String>,
     /// Why (for retry: the failure kind and status or transport error class).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
 }
 

@@ -6,6 +6,18 @@
 // allocation and indirection to every error for no measurable gain.
 #![allow(clippy::result_large_err)]
 
+/// `Serialize` for a plain enum by its `as_str` name, so each JS string
+/// is written once (in `as_str`).
+macro_rules! serialize_as_str {
+    ($($t:ty),* $(,)?) => {$(
+        impl serde::Serialize for $t {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+    )*};
+}
+
 pub mod access;
 pub mod activity;
 pub mod api_error;

@@ -1,224 +1,159 @@
-//! Per-call options as JS callers give them (every field optional, numbers as
-//! f64) and their validation into the typed options of `close`, `bulk` and
-//! `discover`. Like `config::ConnectionOptions`, every rule here answers
-//! `ERR_INVALID_ARGUMENT` naming the option, so the binding only copies fields.
+//! Reading options as JS callers give them. Every option is declared once, on
+//! the typed options struct it configures (`ConnectionOptions`,
+//! `CloseOptions`, `BulkSettings`, `FindOptions`), with serde attributes for
+//! its JS name, default and bounds; the binding hands its JS object to
+//! [`parse`], which reads it through serde (any `Deserializer`: napi's in the
+//! addon, `serde_json`'s in tests) and validates the cross-field rules once.
+//! Every refusal is `ERR_INVALID_ARGUMENT` naming the option.
 
-use crate::bulk::{BulkOptions, ProgressSink, MAX_CONCURRENCY};
-use crate::close::CloseOptions;
-use crate::config::duration_ms;
-use crate::discover::{FindOptions, MAX_PAGE_SIZE};
 use crate::error::Error;
+use serde::de::{Deserialize, Deserializer, Error as _};
+use std::time::Duration;
 
-/// What to do when closing (`CloseBehaviour` in JS).
-#[derive(Debug, Default, Clone)]
-pub struct RawCloseOptions {
-    pub wrapup_code: Option<String>,
-    pub verify: Option<bool>,
-    pub verify_timeout_ms: Option<f64>,
-    pub teardown_stuck: Option<bool>,
-    pub fast: Option<bool>,
-    pub message_types: Option<Vec<String>>,
-    pub dry_run: Option<bool>,
-    pub idle_for_ms: Option<f64>,
+/// Options with rules that span fields, checked once after reading.
+pub trait Validated: Sized {
+    fn validated(self) -> Result<Self, Error>;
 }
 
-impl RawCloseOptions {
-    pub fn resolve(&self) -> Result<CloseOptions, Error> {
-        let defaults = CloseOptions::default();
-        let opts = CloseOptions {
-            wrapup_code: self.wrapup_code.clone(),
-            verify: self.verify.unwrap_or(false),
-            verify_timeout: match self.verify_timeout_ms {
-                None => defaults.verify_timeout,
-                v => duration_ms("verifyTimeoutMs", v, 0.0, 0.0, 600_000.0)?,
-            },
-            teardown_stuck: self.teardown_stuck.unwrap_or(false),
-            fast: self.fast.unwrap_or(false),
-            message_types: self.message_types.clone().unwrap_or(defaults.message_types),
-            dry_run: self.dry_run.unwrap_or(false),
-            idle_for: match self.idle_for_ms {
-                None => None,
-                v => Some(idle_for_ms(v)?),
-            },
-        };
-        opts.validate()?;
-        Ok(opts)
+/// Reads and validates options; a type or range error names the option.
+pub fn parse<'de, T, D>(d: D) -> Result<T, Error>
+where
+    T: Deserialize<'de> + Validated,
+    D: Deserializer<'de>,
+{
+    let value: T = serde_path_to_error::deserialize(d).map_err(|e| {
+        let path = e.path().to_string();
+        Error::invalid_argument(describe(&path, &e.into_inner().to_string()))
+    })?;
+    value.validated()
+}
+
+/// Our own message from a serde one, naming the option and never echoing a
+/// string value (a secret given in the wrong field must not be printed).
+fn describe(path: &str, inner: &str) -> String {
+    if let Some(field) = inner
+        .strip_prefix("missing field `")
+        .and_then(|s| s.strip_suffix('`'))
+    {
+        return format!("{field} is required.");
+    }
+    if let Some(rule) = inner.strip_prefix(RULE) {
+        return format!("{path} {rule}");
+    }
+    let inner = redact_strings(inner)
+        .replace("expected f64", "expected a number")
+        .replace("expected u64", "expected a whole number")
+        .replace("expected a boolean", "expected true or false")
+        .replace("expected a sequence", "expected an array");
+    format!("{path} has the wrong type ({inner}). Check it against index.d.ts.")
+}
+
+/// Marks the messages of our own rules (range checks), which read as
+/// "<option> must be ...".
+const RULE: &str = "rule: ";
+
+fn redact_strings(s: &str) -> String {
+    match (s.find("string \""), s.rfind("\", expected")) {
+        (Some(a), Some(b)) if b > a => format!("{}a string{}", &s[..a], &s[b + 1..]),
+        _ => s.to_string(),
     }
 }
 
-/// Bulk settings (`concurrency`, `progressIntervalMs`).
-#[derive(Debug, Default, Clone)]
-pub struct RawBulkSettings {
-    pub concurrency: Option<f64>,
-    pub progress_interval_ms: Option<f64>,
-}
-
-impl RawBulkSettings {
-    pub fn resolve(
-        &self,
-        close: CloseOptions,
-        progress: Option<ProgressSink>,
-    ) -> Result<BulkOptions, Error> {
-        let d = BulkOptions::default();
-        Ok(BulkOptions {
-            concurrency: whole_number(
-                "concurrency",
-                self.concurrency,
-                d.concurrency as u64,
-                1,
-                MAX_CONCURRENCY as u64,
-            )? as usize,
-            close,
-            progress,
-            progress_interval: match self.progress_interval_ms {
-                None => d.progress_interval,
-                v => duration_ms("progressIntervalMs", v, 0.0, 0.0, 60_000.0)?,
-            },
-        })
+fn check_ms(v: f64, min: u64, max: u64) -> Result<Duration, String> {
+    if v.is_finite() && v >= min as f64 && v <= max as f64 {
+        Ok(Duration::from_secs_f64(v / 1000.0))
+    } else {
+        Err(format!(
+            "{RULE}must be a number of milliseconds from {min} to {max}, got {v}."
+        ))
     }
 }
 
-/// Discovery settings (`findIdleConversations`, `sweep`).
-#[derive(Debug, Default, Clone)]
-pub struct RawFindOptions {
-    pub idle_for_ms: Option<f64>,
-    pub lookback_ms: Option<f64>,
-    pub page_size: Option<f64>,
-    pub message_types: Option<Vec<String>>,
-    pub limit: Option<f64>,
+/// A duration given in milliseconds, within `MIN..=MAX`.
+pub fn millis<'de, D: Deserializer<'de>, const MIN: u64, const MAX: u64>(
+    d: D,
+) -> Result<Duration, D::Error> {
+    check_ms(f64::deserialize(d)?, MIN, MAX).map_err(D::Error::custom)
 }
 
-impl RawFindOptions {
-    pub fn resolve(&self) -> Result<FindOptions, Error> {
-        let d = FindOptions::default();
-        let idle_for = match self.idle_for_ms {
-            None => {
-                return Err(Error::invalid_argument(
-                    "idleForMs is required: how long a conversation must have been idle, e.g. 30 * 60_000 for 30 minutes.",
-                ))
-            }
-            v => idle_for_ms(v)?,
-        };
-        let opts = FindOptions {
-            idle_for,
-            lookback: match self.lookback_ms {
-                None => d.lookback,
-                v => duration_ms("lookbackMs", v, 0.0, 1.0, 366.0 * 86_400_000.0)?,
-            },
-            page_size: whole_number(
-                "pageSize",
-                self.page_size,
-                u64::from(d.page_size),
-                1,
-                u64::from(MAX_PAGE_SIZE),
-            )? as u32,
-            message_types: self.message_types.clone().unwrap_or(d.message_types),
-            limit: whole_number("limit", self.limit, 0, 0, 1_000_000_000)? as u32,
-        };
-        opts.validate()?;
-        Ok(opts)
-    }
+/// An optional duration in milliseconds, within `MIN..=MAX`.
+pub fn opt_millis<'de, D: Deserializer<'de>, const MIN: u64, const MAX: u64>(
+    d: D,
+) -> Result<Option<Duration>, D::Error> {
+    millis::<D, MIN, MAX>(d).map(Some)
 }
 
-/// `idleForMs`: how long nothing may have happened in a conversation.
-fn idle_for_ms(v: Option<f64>) -> Result<std::time::Duration, Error> {
-    duration_ms("idleForMs", v, 0.0, 0.0, 365.0 * 86_400_000.0)
-}
-
-/// Validates a whole-number option within bounds.
-pub fn whole_number(
-    name: &str,
-    v: Option<f64>,
-    default: u64,
-    min: u64,
-    max: u64,
-) -> Result<u64, Error> {
-    match v {
-        None => Ok(default),
-        Some(n) if n.is_finite() && n.fract() == 0.0 && n >= min as f64 && n <= max as f64 => {
-            Ok(n as u64)
-        }
-        Some(n) => Err(Error::invalid_argument(format!(
-            "{name} must be a whole number from {min} to {max}, got {n}."
-        ))),
+/// A whole number within `MIN..=MAX` (JS numbers are f64: 1.5 is refused).
+pub fn whole<'de, D: Deserializer<'de>, const MIN: u64, const MAX: u64>(
+    d: D,
+) -> Result<u32, D::Error> {
+    let n = f64::deserialize(d)?;
+    if n.is_finite() && n.fract() == 0.0 && n >= MIN as f64 && n <= MAX as f64 {
+        Ok(n as u32)
+    } else {
+        Err(D::Error::custom(format!(
+            "{RULE}must be a whole number from {MIN} to {MAX}, got {n}."
+        )))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::bulk::BulkSettings;
+    use crate::close::CloseOptions;
+    use crate::discover::FindOptions;
     use crate::error::ErrorCode;
+    use serde_json::json;
+
+    fn read<T: for<'de> Deserialize<'de> + Validated>(v: serde_json::Value) -> Result<T, Error> {
+        parse(v)
+    }
 
     #[test]
     fn defaults_resolve() {
-        let c = RawCloseOptions::default().resolve().unwrap();
+        let c: CloseOptions = read(json!({})).unwrap();
         assert_eq!(c.message_types, vec!["webmessaging"]);
-        assert!(!c.fast && !c.verify && !c.dry_run);
-        let b = RawBulkSettings::default().resolve(c, None).unwrap();
+        assert!(!c.fast && !c.verify && !c.dry_run && c.idle_for.is_none());
+        let b: BulkSettings = read(json!({"fast": true, "unknownKey": [1, 2]})).unwrap();
         assert_eq!(b.concurrency, 8);
+        let f: FindOptions = read(json!({"idleForMs": 60_000})).unwrap();
+        assert_eq!(f.idle_for, Duration::from_secs(60));
+        assert_eq!(f.page_size, 100);
     }
 
     #[test]
     fn bad_values_name_the_option() {
-        for (bad, name) in [
-            (
-                RawBulkSettings {
-                    concurrency: Some(0.0),
-                    ..Default::default()
-                },
-                "concurrency",
-            ),
-            (
-                RawBulkSettings {
-                    concurrency: Some(1.5),
-                    ..Default::default()
-                },
-                "concurrency",
-            ),
-            (
-                RawBulkSettings {
-                    concurrency: Some(257.0),
-                    ..Default::default()
-                },
-                "concurrency",
-            ),
-            (
-                RawBulkSettings {
-                    progress_interval_ms: Some(-1.0),
-                    ..Default::default()
-                },
-                "progressIntervalMs",
-            ),
-        ] {
-            let Err(e) = bad.resolve(CloseOptions::default(), None) else {
-                panic!("{name} should be refused")
-            };
-            assert_eq!(e.code, ErrorCode::InvalidArgument);
-            assert!(e.message.contains(name), "{}", e.message);
+        let cases: Vec<(serde_json::Value, &str)> = vec![
+            (json!({"concurrency": 0}), "concurrency must be a whole number from 1 to 256, got 0."),
+            (json!({"concurrency": 1.5}), "concurrency must be a whole number"),
+            (json!({"concurrency": 257}), "concurrency must be a whole number"),
+            (json!({"progressIntervalMs": -1}), "progressIntervalMs must be a number of milliseconds"),
+            (json!({"concurrency": "8"}), "concurrency has the wrong type"),
+        ];
+        for (bad, want) in cases {
+            let e = read::<BulkSettings>(bad.clone()).unwrap_err();
+            assert_eq!(e.code, ErrorCode::InvalidArgument, "{bad}");
+            assert!(e.message.contains(want), "{bad}: {}", e.message);
         }
-        let e = RawFindOptions::default().resolve().unwrap_err();
-        assert!(e.message.contains("idleForMs is required"));
-        let e = RawFindOptions {
-            idle_for_ms: Some(1.0),
-            page_size: Some(101.0),
-            ..Default::default()
-        }
-        .resolve()
-        .unwrap_err();
-        assert!(e.message.contains("pageSize"));
-        let e = RawCloseOptions {
-            verify_timeout_ms: Some(f64::NAN),
-            ..Default::default()
-        }
-        .resolve()
-        .unwrap_err();
-        assert!(e.message.contains("verifyTimeoutMs"));
-        let e = RawCloseOptions {
-            message_types: Some(vec![]),
-            ..Default::default()
-        }
-        .resolve()
-        .unwrap_err();
-        assert!(e.message.contains("messageTypes"));
+        let e = read::<FindOptions>(json!({})).unwrap_err();
+        assert_eq!(e.message, "idleForMs is required.");
+        let e = read::<FindOptions>(json!({"idleForMs": 1, "pageSize": 101})).unwrap_err();
+        assert!(e.message.starts_with("pageSize must be"), "{}", e.message);
+        let e = read::<CloseOptions>(json!({"verifyTimeoutMs": -5})).unwrap_err();
+        assert!(e.message.contains("verifyTimeoutMs"), "{}", e.message);
+        let e = read::<CloseOptions>(json!({"messageTypes": []})).unwrap_err();
+        assert!(e.message.contains("messageTypes"), "{}", e.message);
+        let e = read::<CloseOptions>(json!({"messageTypes": "webmessaging"})).unwrap_err();
+        assert!(e.message.starts_with("messageTypes has the wrong type"), "{}", e.message);
+        let e = read::<CloseOptions>(json!({"idleForMs": "30m"})).unwrap_err();
+        assert!(e.message.contains("idleForMs has the wrong type"), "{}", e.message);
+    }
+
+    #[test]
+    fn a_string_in_the_wrong_place_is_never_echoed() {
+        let e = read::<CloseOptions>(json!({"verifyTimeoutMs": "secret-token-123"})).unwrap_err();
+        assert!(!e.message.contains("secret-token-123"), "{}", e.message);
+        assert!(e.message.contains("a string"), "{}", e.message);
     }
 }

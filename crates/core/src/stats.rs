@@ -5,7 +5,8 @@ use crate::transport::CallStats;
 use std::ops::AddAssign;
 
 /// Requests, retries and 429 answers of one or more operations.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Totals {
     /// HTTP requests, token requests included.
     pub requests: u32,

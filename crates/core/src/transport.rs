@@ -50,7 +50,8 @@ pub enum Parsed<T> {
 }
 
 /// Counters of one operation, reported to the caller.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default, Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct CallStats {
     pub requests: u32,
     pub retries: u32,
