@@ -125,8 +125,9 @@ export interface CloseResult {
   /**
    * `closed`: this call ended it. `alreadyClosed`: every participant had ended (no write).
    * `notFound`: no such message conversation. `skipped`: left open (see `skipReason` and `reason`).
+   * `wouldClose` (with `dryRun` only): open and of an allowed type, a real run would end it.
    */
-  outcome: 'closed' | 'alreadyClosed' | 'notFound' | 'skipped'
+  outcome: 'closed' | 'alreadyClosed' | 'notFound' | 'skipped' | 'wouldClose'
   /** Why it was skipped, in a sentence. */
   reason?: string
   /**
@@ -151,6 +152,8 @@ export interface CloseResult {
   requests: number
   /** Attempts repeated after a throttled or transient failure, or a 401 token refresh. */
   retries: number
+  /** Answers with status 429 this call saw. */
+  rateLimited: number
   /** `ININ-Correlation-Id` of every response. */
   correlationIds: string[]
   /** Wall time of the call, in milliseconds. */
@@ -241,7 +244,7 @@ export interface BulkProgress {
   alreadyClosed: number
   /** No such message conversation. */
   notFound: number
-  /** Not an allowed message type (see `messageTypes`). */
+  /** Left open: not an allowed message type, or still active (see `skipReason` of each result). */
   skipped: number
   /** Dry run: open, would have been ended. */
   wouldClose: number
@@ -299,8 +302,8 @@ export interface DryRunResult extends Omit<CloseResult, 'outcome'> {
 /** One entry of `BulkReport.results`: a union discriminated by `outcome`. */
 export type BulkResult = CloseResult | DryRunResult | FailedResult | UnhandledResult
 
-/** Counts add up to `total`; `results` has one entry per input id, in input order. */
-export interface BulkReport extends Omit<BulkProgress, 'done'> {
+/** Counts add up to `total` (and `done` equals it); `results` has one entry per input id, in input order. */
+export interface BulkReport extends BulkProgress {
   /** One entry per input id, in input order. */
   results: BulkResult[]
   /** HTTP requests of the whole run, token requests included. */

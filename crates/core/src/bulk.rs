@@ -7,10 +7,10 @@ use crate::close::{self, CloseOptions, CloseResult, Outcome};
 use crate::error::Error;
 use crate::ids;
 use crate::options::{self, Validated};
-use serde::{Deserialize, Serialize};
 use crate::stats::Totals;
 use crate::transport::{CallStats, Transport};
 use futures::StreamExt;
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -142,7 +142,6 @@ pub struct BulkOptions {
     pub close: CloseOptions,
     pub progress: Option<ProgressSink>,
 }
-
 
 /// How a bulk run goes (the rest of the JS options object is a `CloseBehaviour`).
 #[derive(Debug, Clone, Copy, Deserialize)]

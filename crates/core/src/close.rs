@@ -7,8 +7,8 @@
 use crate::activity::{self, Activity, Idleness};
 use crate::error::{Error, ErrorCode};
 use crate::ids;
-use crate::options::{self, Validated};
 use crate::model::{ConversationSummary, MessageConversation, MessageParticipant};
+use crate::options::{self, Validated};
 use crate::transport::{Call, CallStats, Parsed, Request, Transport};
 use bytes::Bytes;
 use reqwest::Method;

@@ -39,7 +39,10 @@ pub struct FindOptions {
     )]
     pub lookback: Duration,
     /// Analytics page size, 1 to 100. Default 100.
-    #[serde(default = "default_page_size", deserialize_with = "options::whole::<_, 1, 100>")]
+    #[serde(
+        default = "default_page_size",
+        deserialize_with = "options::whole::<_, 1, 100>"
+    )]
     pub page_size: u32,
     /// Message types to find (default `webmessaging`).
     #[serde(default = "default_message_types")]

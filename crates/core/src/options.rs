@@ -31,14 +31,16 @@ where
 /// Our own message from a serde one, naming the option and never echoing a
 /// string value (a secret given in the wrong field must not be printed).
 fn describe(path: &str, inner: &str) -> String {
+    // napi's deserializer prefixes its status ("InvalidArg, ...").
+    let inner = inner.strip_prefix("InvalidArg, ").unwrap_or(inner);
     if let Some(field) = inner
         .strip_prefix("missing field `")
         .and_then(|s| s.strip_suffix('`'))
     {
         return format!("{field} is required.");
     }
-    if let Some(rule) = inner.strip_prefix(RULE) {
-        return format!("{path} {rule}");
+    if let Some(at) = inner.find(RULE) {
+        return format!("{path} {}", &inner[at + RULE.len()..]);
     }
     let inner = redact_strings(inner)
         .replace("expected f64", "expected a number")
@@ -125,11 +127,26 @@ mod tests {
     #[test]
     fn bad_values_name_the_option() {
         let cases: Vec<(serde_json::Value, &str)> = vec![
-            (json!({"concurrency": 0}), "concurrency must be a whole number from 1 to 256, got 0."),
-            (json!({"concurrency": 1.5}), "concurrency must be a whole number"),
-            (json!({"concurrency": 257}), "concurrency must be a whole number"),
-            (json!({"progressIntervalMs": -1}), "progressIntervalMs must be a number of milliseconds"),
-            (json!({"concurrency": "8"}), "concurrency has the wrong type"),
+            (
+                json!({"concurrency": 0}),
+                "concurrency must be a whole number from 1 to 256, got 0.",
+            ),
+            (
+                json!({"concurrency": 1.5}),
+                "concurrency must be a whole number",
+            ),
+            (
+                json!({"concurrency": 257}),
+                "concurrency must be a whole number",
+            ),
+            (
+                json!({"progressIntervalMs": -1}),
+                "progressIntervalMs must be a number of milliseconds",
+            ),
+            (
+                json!({"concurrency": "8"}),
+                "concurrency has the wrong type",
+            ),
         ];
         for (bad, want) in cases {
             let e = read::<BulkSettings>(bad.clone()).unwrap_err();
@@ -145,9 +162,25 @@ mod tests {
         let e = read::<CloseOptions>(json!({"messageTypes": []})).unwrap_err();
         assert!(e.message.contains("messageTypes"), "{}", e.message);
         let e = read::<CloseOptions>(json!({"messageTypes": "webmessaging"})).unwrap_err();
-        assert!(e.message.starts_with("messageTypes has the wrong type"), "{}", e.message);
+        assert!(
+            e.message.starts_with("messageTypes has the wrong type"),
+            "{}",
+            e.message
+        );
         let e = read::<CloseOptions>(json!({"idleForMs": "30m"})).unwrap_err();
-        assert!(e.message.contains("idleForMs has the wrong type"), "{}", e.message);
+        assert!(
+            e.message.contains("idleForMs has the wrong type"),
+            "{}",
+            e.message
+        );
+        // The addon's deserializer (napi) prefixes its status to every message.
+        assert_eq!(
+            describe(
+                "concurrency",
+                "InvalidArg, rule: must be a whole number from 1 to 256, got 0."
+            ),
+            "concurrency must be a whole number from 1 to 256, got 0."
+        );
     }
 
     #[test]

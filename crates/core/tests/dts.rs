@@ -1,0 +1,253 @@
+//! `index.d.ts` is written by hand (its TSDoc and unions say more than a
+//! generator could); this test keeps it true to the Rust types, which are the
+//! one declaration of every field: each option a core options struct reads
+//! and each field a result serializes must be in the matching interface, with
+//! `?` exactly when the field can be absent, and nothing else may be there
+//! except the JS-only members listed here.
+
+use genesys_cleanup_core::activity::{Activity, ActivitySource};
+use genesys_cleanup_core::bulk::{BulkEntry, BulkReport, BulkSettings, Counts};
+use genesys_cleanup_core::client::SweepReport;
+use genesys_cleanup_core::close::{CloseMethod, CloseOptions, CloseResult, Outcome, SkipReason};
+use genesys_cleanup_core::config::ConnectionOptions;
+use genesys_cleanup_core::discover::{FindOptions, IdleConversation};
+use genesys_cleanup_core::events::{Event, EventKind};
+use genesys_cleanup_core::stats::Totals;
+use genesys_cleanup_core::transport::CallStats;
+use genesys_cleanup_core::{Error, ErrorCode};
+use serde_aux::serde_introspection::serde_introspect;
+use std::collections::BTreeMap;
+
+const DTS: &str = include_str!("../../../index.d.ts");
+
+/// The members of `export interface NAME` (own members only): name -> optional.
+fn members(name: &str) -> BTreeMap<String, bool> {
+    let start = DTS
+        .find(&format!("export interface {name} "))
+        .unwrap_or_else(|| panic!("index.d.ts has no interface {name}"));
+    let body = &DTS[start..];
+    let body = &body[body.find('{').unwrap() + 1..body.find("\n}").unwrap()];
+    let mut out = BTreeMap::new();
+    for line in body.lines() {
+        // Members sit at two spaces; doc comments and nested lines do not match.
+        let Some(rest) = line.strip_prefix("  ") else {
+            continue;
+        };
+        let rest = rest.strip_prefix("readonly ").unwrap_or(rest);
+        let ident: String = rest
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
+        let after = &rest[ident.len()..];
+        if !ident.is_empty() && (after.starts_with(':') || after.starts_with("?:")) {
+            out.insert(ident, after.starts_with('?'));
+        }
+    }
+    out
+}
+
+fn keys(v: &serde_json::Value) -> Vec<String> {
+    v.as_object().unwrap().keys().cloned().collect()
+}
+
+/// A result type against its interface: `full` has every optional field set,
+/// `minimal` none. Fields only in `full` must be optional, the others required.
+fn check_result(
+    interface: &str,
+    full: serde_json::Value,
+    minimal: serde_json::Value,
+    js_only: &[&str],
+) {
+    let mut declared = members(interface);
+    for k in js_only {
+        declared.remove(*k);
+    }
+    let required: Vec<String> = keys(&minimal);
+    let mut expected = BTreeMap::new();
+    for k in keys(&full) {
+        let optional = !required.contains(&k);
+        expected.insert(k, optional);
+    }
+    assert_eq!(
+        declared, expected,
+        "interface {interface} in index.d.ts (left) disagrees with the Rust type (right): name -> optional"
+    );
+}
+
+/// An options type against its interface (every option is optional in JS
+/// unless listed in `required`).
+fn check_options(interface: &str, fields: &[&str], required: &[&str], js_only: &[&str]) {
+    let mut declared = members(interface);
+    for k in js_only {
+        declared.remove(*k);
+    }
+    let expected: BTreeMap<String, bool> = fields
+        .iter()
+        .map(|f| (f.to_string(), !required.contains(f)))
+        .collect();
+    assert_eq!(
+        declared, expected,
+        "interface {interface} in index.d.ts (left) disagrees with the Rust type (right): name -> optional"
+    );
+}
+
+#[test]
+fn options_match_index_d_ts() {
+    check_options(
+        "ConnectionOptions",
+        serde_introspect::<ConnectionOptions>(),
+        &[],
+        &[],
+    );
+    check_options(
+        "CloseBehaviour",
+        serde_introspect::<CloseOptions>(),
+        &[],
+        &["signal"],
+    );
+    check_options(
+        "BulkOptions",
+        serde_introspect::<BulkSettings>(),
+        &[],
+        &["onProgress"],
+    );
+    check_options(
+        "FindOptions",
+        serde_introspect::<FindOptions>(),
+        &["idleForMs"],
+        &["signal"],
+    );
+}
+
+fn activity() -> Activity {
+    Activity {
+        last_at: Some("2026-11-26T00:00:00Z".into()),
+        last: None,
+        source: ActivitySource::Messages,
+        inactivity_timeout: None,
+    }
+}
+
+fn close_result(full: bool) -> CloseResult {
+    CloseResult {
+        conversation_id: "c".into(),
+        outcome: Outcome::Skipped,
+        reason: full.then(|| "why".into()),
+        skip_reason: full.then_some(SkipReason::Active),
+        activity: full.then(activity),
+        method: CloseMethod::None,
+        participants_disconnected: 0,
+        stats: CallStats::default(),
+        elapsed_ms: 1.0,
+    }
+}
+
+fn error(full: bool) -> Error {
+    let mut e = Error::new(ErrorCode::RateLimited, "m");
+    if full {
+        e.status = Some(429);
+        e.genesys_code = Some("too.many.requests".into());
+        e.correlation_id = Some("x".into());
+        e.missing_permissions = vec!["a:b:c".into()];
+        e.missing_scopes = vec!["conversations".into()];
+        e.retry_after_ms = Some(1000);
+    }
+    e
+}
+
+fn json<T: serde::Serialize>(v: &T) -> serde_json::Value {
+    serde_json::to_value(v).unwrap()
+}
+
+#[test]
+fn results_match_index_d_ts() {
+    check_result(
+        "CloseResult",
+        json(&close_result(true)),
+        json(&close_result(false)),
+        &[],
+    );
+    check_result("ErrorInfo", json(&error(true)), json(&error(false)), &[]);
+    check_result(
+        "BulkProgress",
+        json(&Counts::default()),
+        json(&Counts::default()),
+        &[],
+    );
+    let failed = BulkEntry::Failed {
+        conversation_id: "x".into(),
+        error: error(false),
+    };
+    check_result("FailedResult", json(&failed), json(&failed), &[]);
+    let aborted = BulkEntry::Aborted {
+        conversation_id: "x".into(),
+    };
+    check_result("UnhandledResult", json(&aborted), json(&aborted), &[]);
+
+    let report = BulkReport {
+        counts: Counts::default(),
+        results: vec![],
+        totals: Totals::default(),
+        elapsed_ms: 1.0,
+    };
+    // BulkReport extends BulkProgress: its own members are the rest.
+    let mut own = json(&report);
+    for k in keys(&json(&Counts::default())) {
+        own.as_object_mut().unwrap().remove(&k);
+    }
+    check_result("BulkReport", own.clone(), own, &[]);
+
+    let idle = |full: bool| IdleConversation {
+        conversation_id: "c".into(),
+        started_at: "s".into(),
+        last_activity_at: full.then(|| "t".into()),
+        activity_source: full.then_some(ActivitySource::Messages),
+        participants: 2,
+        idle_ms: full.then_some(1.0),
+        confirmed: full,
+        unconfirmed_reason: full.then(|| "r".into()),
+    };
+    check_result(
+        "IdleConversation",
+        json(&idle(true)),
+        json(&idle(false)),
+        &[],
+    );
+
+    let sweep = SweepReport {
+        dry_run: false,
+        scanned: 0,
+        candidates: 0,
+        found: vec![],
+        spared_active: 0,
+        bulk: report,
+        totals: Totals::default(),
+        elapsed_ms: 1.0,
+    };
+    check_result("SweepReport", json(&sweep), json(&sweep), &[]);
+
+    let mut full = Event::new(EventKind::Retry, "GET", "/r", 1);
+    full.status = Some(500);
+    full.duration_ms = Some(1.0);
+    full.wait_ms = Some(1.0);
+    full.correlation_id = Some("x".into());
+    full.reason = Some("transient".into());
+    let minimal = Event::new(EventKind::Retry, "GET", "/r", 1);
+    check_result("ClientEvent", json(&full), json(&minimal), &[]);
+}
+
+#[test]
+fn the_error_class_declares_every_error_field() {
+    // CleanupError also has `message` and `name` from Error itself.
+    let mut declared = members("ErrorInfo");
+    declared.remove("message");
+    let class_start = DTS.find("export declare class CleanupError").unwrap();
+    let class = &DTS[class_start..class_start + DTS[class_start..].find("\n}").unwrap()];
+    for (field, optional) in declared {
+        let want = format!("readonly {field}{}:", if optional { "?" } else { "" });
+        assert!(
+            class.contains(&want),
+            "CleanupError in index.d.ts lacks `{want}`"
+        );
+    }
+}
