@@ -75,6 +75,8 @@ export interface ConnectionOptions {
   maxRetryAfterMs?: number
   /** Overall time for one operation (all attempts and waits), in ms. Default: none. */
   deadlineMs?: number
+  /** The largest answer read, in bytes: a bigger one is not read further and fails with `ERR_UPSTREAM` (not retried). Default 8 MiB; 1024 to 1 GiB. */
+  maxResponseBytes?: number
 }
 
 /** What to do when closing. */

@@ -209,6 +209,29 @@ describe('the idle guard (idleForMs): close it unless someone spoke recently', (
   })
 })
 
+describe('bounded answers (maxResponseBytes)', () => {
+  test('an answer larger than maxResponseBytes is not read further: ERR_UPSTREAM, not retried', async () => {
+    const id = await newConversation(emu)
+    const huge = { id, participants: [], padding: 'x'.repeat(64 * 1024) }
+    await emu.script([{ method: 'GET', path: `/api/v2/conversations/messages/${id}`, times: 5, respond: { status: 200, body: huge } }])
+    const e = await rejectionOf(closeConversation(id, opts({ maxResponseBytes: 16 * 1024 })))
+    expect(e).toMatchObject({ code: 'ERR_UPSTREAM' })
+    expect(e.message).toContain('maxResponseBytes (16384 bytes)')
+    expect((await emu.requests()).filter((l) => l.method === 'GET')).toHaveLength(1)
+    // Under the default cap (8 MiB) the same answer is read.
+    const r = await closeConversation(id, opts())
+    expect(r.outcome).toBe('alreadyClosed')
+  })
+
+  test('maxResponseBytes is validated and named', async () => {
+    for (const bad of [10, 1.5, -1, 2 ** 31]) {
+      const e = await rejectionOf(closeConversation(randomUUID(), opts({ maxResponseBytes: bad })))
+      expect(e).toMatchObject({ code: 'ERR_INVALID_ARGUMENT' })
+      expect(e.message).toMatch(/^maxResponseBytes must be a whole number from 1024 to 1073741824/)
+    }
+  })
+})
+
 describe('access errors', () => {
   test('a client without the permission gets ERR_MISSING_PERMISSION naming it', async () => {
     const id = await newConversation(emu)

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 /// Options shared by every entry point (the `ConnectionOptions` of the JS
 /// API), read with serde and validated by [`ConnectionOptions::resolve`].
-#[derive(Debug, Default, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct ConnectionOptions {
     /// A region name (`eu_west_1`), its domain (`mypurecloud.ie`) or API host. Default `us_east_1`.
@@ -33,6 +33,28 @@ pub struct ConnectionOptions {
     pub max_retry_after_ms: Option<f64>,
     /// Overall time for one operation (all attempts and waits), in ms. Default: none.
     pub deadline_ms: Option<f64>,
+    /// The largest answer read, in bytes: a bigger one is not read further and
+    /// fails with `ERR_UPSTREAM` (not retried). Default 8 MiB, far above any
+    /// Genesys answer; 1024 to 1 GiB.
+    #[serde(deserialize_with = "crate::options::whole::<_, 1024, 1_073_741_824>")]
+    pub max_response_bytes: u32,
+}
+
+impl Default for ConnectionOptions {
+    fn default() -> Self {
+        ConnectionOptions {
+            region: None,
+            base_url: None,
+            access_token: None,
+            client_id: None,
+            client_secret: None,
+            timeout_ms: None,
+            max_retries: None,
+            max_retry_after_ms: None,
+            deadline_ms: None,
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+        }
+    }
 }
 
 impl crate::options::Validated for ConnectionOptions {
@@ -51,9 +73,12 @@ pub struct ClientConfig {
     pub policy: RetryPolicy,
     /// Overall time allowed for one operation (all attempts and waits).
     pub deadline: Option<Duration>,
+    /// The largest answer read, in bytes.
+    pub max_response_bytes: usize,
 }
 
 pub const DEFAULT_TIMEOUT_MS: f64 = 16_000.0;
+pub const DEFAULT_MAX_RESPONSE_BYTES: u32 = 8 << 20;
 
 impl ConnectionOptions {
     pub fn resolve(&self) -> Result<ClientConfig, Error> {
@@ -102,6 +127,7 @@ impl ConnectionOptions {
             attempt_timeout,
             policy,
             deadline,
+            max_response_bytes: self.max_response_bytes as usize,
         })
     }
 

@@ -80,6 +80,36 @@ enum Credential {
     Basic(HeaderValue),
 }
 
+/// Why an answer could not be read off the wire.
+enum ReadError {
+    Http(reqwest::Error),
+    /// Longer than `maxResponseBytes` (announced or as it streamed).
+    TooLarge,
+}
+
+impl From<reqwest::Error> for ReadError {
+    fn from(e: reqwest::Error) -> Self {
+        ReadError::Http(e)
+    }
+}
+
+/// Reads a body of at most `max` bytes: a hostile or broken server cannot
+/// make us buffer more than that, whatever its `Content-Length` says.
+async fn read_bounded(mut resp: reqwest::Response, max: usize) -> Result<Bytes, ReadError> {
+    if resp.content_length().is_some_and(|n| n > max as u64) {
+        return Err(ReadError::TooLarge);
+    }
+    let hint = resp.content_length().unwrap_or(0).min(max as u64) as usize;
+    let mut buf = bytes::BytesMut::with_capacity(hint);
+    while let Some(chunk) = resp.chunk().await? {
+        if buf.len() + chunk.len() > max {
+            return Err(ReadError::TooLarge);
+        }
+        buf.extend_from_slice(&chunk);
+    }
+    Ok(buf.freeze())
+}
+
 /// A complete answer off the wire.
 struct RawResponse {
     status: u16,
@@ -140,6 +170,7 @@ pub struct Transport {
     pacer: Pacer,
     attempt_timeout: Duration,
     deadline: Option<Duration>,
+    max_response_bytes: usize,
     events: Option<EventSink>,
 }
 
@@ -177,6 +208,7 @@ impl Transport {
             pacer: Pacer::new(),
             attempt_timeout: config.attempt_timeout,
             deadline: config.deadline,
+            max_response_bytes: config.max_response_bytes,
             events,
         })
     }
@@ -426,14 +458,21 @@ impl Transport {
                 let resp = builder.send().await?;
                 let status = resp.status().as_u16();
                 let headers = resp.headers().clone();
-                let body = resp.bytes().await?;
-                Ok::<_, reqwest::Error>(RawResponse { status, headers, body, sent_at })
+                let body = read_bounded(resp, self.max_response_bytes).await?;
+                Ok::<_, ReadError>(RawResponse { status, headers, body, sent_at })
             }) => r,
         };
         call.stats.requests += 1;
         Ok(match outcome {
             Ok(Ok(raw)) => Ok(raw),
-            Ok(Err(e)) => {
+            Ok(Err(ReadError::TooLarge)) => Err(Failure::fatal(Error::new(
+                ErrorCode::Upstream,
+                format!(
+                    "The answer to the request for {} was larger than maxResponseBytes ({} bytes), so it was not read further. No Genesys answer is that large: check baseUrl, or raise maxResponseBytes.",
+                    req.action, self.max_response_bytes
+                ),
+            ))),
+            Ok(Err(ReadError::Http(e))) => {
                 let what = transport_error_class(&e);
                 let (code, text) = if e.is_timeout() {
                     (ErrorCode::Timeout, format!("timed out ({what})"))
