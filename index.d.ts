@@ -43,6 +43,8 @@ export declare class CleanupError extends Error {
   readonly missingScopes?: string[]
   /** How long Genesys asked to wait (429 `Retry-After`), in milliseconds. */
   readonly retryAfterMs?: number
+  /** In a bulk run: no request was sent for this id (an earlier one of the run was refused this way). */
+  readonly notAttempted?: boolean
 }
 
 /** Narrows an unknown caught value to a `CleanupError`. */
@@ -276,6 +278,8 @@ export interface ErrorInfo {
   missingScopes?: string[]
   /** How long Genesys asked to wait, in milliseconds. */
   retryAfterMs?: number
+  /** In a bulk run: no request was sent for this id, because an earlier one was refused this way (rejected credentials). */
+  notAttempted?: boolean
 }
 
 /** A failed id: invalid (`ERR_INVALID_CONVERSATION_ID`, no request sent) or an error while closing. */

@@ -90,6 +90,13 @@ describe('closeConversations: nothing lost', () => {
     const tokenRequests = (await emu.requests()).filter((l) => l.path === '/oauth/token')
     expect(tokenRequests).toHaveLength(1)
     expect(report.requests).toBe(1)
+    // Those that started before the refusal shared the one token request; the
+    // rest say they were not attempted, with the same message and code.
+    const notAttempted = report.results.filter((r) => r.outcome === 'failed' && r.error.notAttempted === true)
+    expect(notAttempted.length).toBeGreaterThanOrEqual(40 - 8)
+    expect(notAttempted.length).toBeLessThan(40)
+    const first = report.results.find((r) => r.outcome === 'failed' && r.error.notAttempted === undefined)
+    if (first?.outcome === 'failed' && notAttempted[0]?.outcome === 'failed') expect(notAttempted[0].error.message).toBe(first.error.message)
   })
 
   test('a scope refusal keeps its scopes in the bulk result', async () => {

@@ -142,58 +142,9 @@ pub fn from_response(
         .map(|t| format!(" Genesys said: {t}"))
         .unwrap_or_default();
     let action = ctx.action;
-    let who = ctx.principal.describe();
     let mut err = match status {
-        401 => Error::new(
-            ErrorCode::Unauthorized,
-            match ctx.principal {
-                Principal::StaticToken => format!(
-                    "Genesys rejected the access token while {action} (401): it expired, was revoked, or belongs to another region. Get a new token, or pass clientId/clientSecret so it is refreshed automatically.{said}"
-                ),
-                Principal::OAuthClient(id) => format!(
-                    "Genesys rejected the token of OAuth client {id} while {action} (401), even after fetching a new one. Check the client still exists and is in this region.{said}"
-                ),
-            },
-        ),
-        403 if parsed.is_scope_error() => {
-            let scopes = genesys_text.as_deref().map(bracketed_list).unwrap_or_default();
-            let mut e = Error::new(
-                ErrorCode::MissingScope,
-                format!(
-                    "The token lacks an OAuth scope needed for {action} (403): it needs one of [{}]. Add the scope to {who}'s allowed scopes in Admin > Integrations > OAuth, and request it when the user signs in.{said}",
-                    scopes.join(", ")
-                ),
-            );
-            e.missing_scopes = scopes;
-            e
-        }
-        403 if parsed.is_permission_error() => {
-            let perms = genesys_text.as_deref().map(bracketed_list).unwrap_or_default();
-            let any = parsed.code.as_deref() == Some("missing.any.permissions")
-                || perms.len() > 1
-                    && genesys_text
-                        .as_deref()
-                        .is_some_and(|t| t.contains("at least one"));
-            let which = if any {
-                format!("one of [{}]", perms.join(", "))
-            } else {
-                format!("[{}]", perms.join(", "))
-            };
-            let mut e = Error::new(
-                ErrorCode::MissingPermission,
-                format!(
-                    "Missing permission for {action} (403): grant a role holding {which} to {who} (Admin > Roles / Permissions). OAuth scopes do not help here: this is a role permission.{said}"
-                ),
-            );
-            e.missing_permissions = perms;
-            e
-        }
-        403 => Error::new(
-            ErrorCode::Forbidden,
-            format!(
-                "Genesys refused {action} (403) for {who}. Run checkScopes() for a diagnosis.{said}"
-            ),
-        ),
+        401 => unauthorized(ctx, &said),
+        403 => forbidden(&parsed, genesys_text.as_deref(), ctx, &said),
         404 => Error::new(ErrorCode::NotFound, format!("Not found while {action} (404).{said}")),
         409 => Error::new(
             ErrorCode::Conflict,
@@ -224,6 +175,63 @@ pub fn from_response(
     err.genesys_code = parsed.code.or(parsed.error);
     err.correlation_id = correlation_id.or(parsed.context_id);
     err
+}
+
+fn unauthorized(ctx: &Context<'_>, said: &str) -> Error {
+    let action = ctx.action;
+    Error::new(
+        ErrorCode::Unauthorized,
+        match ctx.principal {
+            Principal::StaticToken => format!(
+                "Genesys rejected the access token while {action} (401): it expired, was revoked, or belongs to another region. Get a new token, or pass clientId/clientSecret so it is refreshed automatically.{said}"
+            ),
+            Principal::OAuthClient(id) => format!(
+                "Genesys rejected the token of OAuth client {id} while {action} (401), even after fetching a new one. Check the client still exists and is in this region.{said}"
+            ),
+        },
+    )
+}
+
+/// A 403: a scope, a role permission, or something else.
+fn forbidden(parsed: &ErrorBody, text: Option<&str>, ctx: &Context<'_>, said: &str) -> Error {
+    let action = ctx.action;
+    let who = ctx.principal.describe();
+    if parsed.is_scope_error() {
+        let scopes = text.map(bracketed_list).unwrap_or_default();
+        let mut e = Error::new(
+            ErrorCode::MissingScope,
+            format!(
+                "The token lacks an OAuth scope needed for {action} (403): it needs one of [{}]. Add the scope to {who}'s allowed scopes in Admin > Integrations > OAuth, and request it when the user signs in.{said}",
+                scopes.join(", ")
+            ),
+        );
+        e.missing_scopes = scopes;
+        return e;
+    }
+    if parsed.is_permission_error() {
+        let perms = text.map(bracketed_list).unwrap_or_default();
+        let any = parsed.code.as_deref() == Some("missing.any.permissions")
+            || perms.len() > 1 && text.is_some_and(|t| t.contains("at least one"));
+        let which = if any {
+            format!("one of [{}]", perms.join(", "))
+        } else {
+            format!("[{}]", perms.join(", "))
+        };
+        let mut e = Error::new(
+            ErrorCode::MissingPermission,
+            format!(
+                "Missing permission for {action} (403): grant a role holding {which} to {who} (Admin > Roles / Permissions). OAuth scopes do not help here: this is a role permission.{said}"
+            ),
+        );
+        e.missing_permissions = perms;
+        return e;
+    }
+    Error::new(
+        ErrorCode::Forbidden,
+        format!(
+            "Genesys refused {action} (403) for {who}. Run checkScopes() for a diagnosis.{said}"
+        ),
+    )
 }
 
 #[cfg(test)]

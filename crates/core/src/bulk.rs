@@ -4,7 +4,7 @@
 //! request, progress at a bounded rate, and an abort that loses nothing.
 
 use crate::close::{self, CloseOptions, CloseResult, Outcome};
-use crate::error::Error;
+use crate::error::{Error, ErrorCode};
 use crate::ids;
 use crate::options::{self, Validated};
 use crate::stats::Totals;
@@ -12,7 +12,7 @@ use crate::transport::{CallStats, Transport};
 use futures::StreamExt;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
@@ -181,6 +181,20 @@ struct Progress {
 }
 
 impl Progress {
+    fn new(opts: &BulkOptions, total: u32) -> Self {
+        Progress {
+            sink: opts.progress.clone(),
+            interval: opts.settings.progress_interval,
+            state: Mutex::new((
+                Counts {
+                    total,
+                    ..Counts::default()
+                },
+                None,
+            )),
+        }
+    }
+
     fn record(&self, entry: &BulkEntry) {
         let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
         st.0.add(entry);
@@ -212,87 +226,22 @@ pub async fn close_many(
     cancel: &CancellationToken,
 ) -> Result<BulkReport, Error> {
     let started = Instant::now();
-    let total = inputs.len() as u32;
-    let progress = Progress {
-        sink: opts.progress.clone(),
-        interval: opts.settings.progress_interval,
-        state: Mutex::new((
-            Counts {
-                total,
-                ..Counts::default()
-            },
-            None,
-        )),
-    };
-
-    // Validation and de-duplication first: no request for a bad or repeated id.
-    let mut slots: Vec<Option<BulkEntry>> = Vec::with_capacity(inputs.len());
-    let mut work: Vec<(usize, String)> = Vec::new();
-    let mut seen: HashMap<String, usize> = HashMap::with_capacity(inputs.len());
-    for (i, raw) in inputs.iter().enumerate() {
-        match ids::conversation_id_value(raw) {
-            Ok(id) => {
-                if seen.insert(id.clone(), i).is_some() {
-                    slots.push(Some(BulkEntry::Duplicate {
-                        conversation_id: id,
-                    }));
-                } else {
-                    slots.push(None);
-                    work.push((i, id));
-                }
-            }
-            Err(error) => slots.push(Some(BulkEntry::Failed {
-                conversation_id: display_input(raw),
-                error,
-            })),
-        }
-    }
+    let progress = Progress::new(opts, inputs.len() as u32);
+    let (mut slots, work) = triage(&inputs);
     for entry in slots.iter().flatten() {
         progress.record(entry);
     }
-
     let mut totals = Totals::default();
     // Rejected credentials fail every id the same way: the first such error
     // stops the run from trying again (no request per remaining id).
-    let fatal: std::sync::OnceLock<Error> = std::sync::OnceLock::new();
-    let fatal = &fatal;
+    let fatal = OnceLock::new();
     let mut stream = futures::stream::iter(work)
-        .map(|(i, id)| async move {
-            if let Some(e) = fatal.get() {
-                let mut error = e.clone();
-                error.message = format!(
-                    "Not attempted: an earlier request of this run was refused the same way. {}",
-                    e.message
-                );
-                return (
-                    i,
-                    BulkEntry::Failed {
-                        conversation_id: id,
-                        error,
-                    },
-                    CallStats::default(),
-                );
-            }
-            let (result, stats) = close::close_valid_id(t, id.clone(), &opts.close, cancel).await;
-            let entry = match result {
-                Ok(r) => BulkEntry::Done(r),
-                Err(e) if e.code == crate::ErrorCode::Aborted => BulkEntry::Aborted {
-                    conversation_id: id,
-                },
-                Err(error) => {
-                    if error.code == crate::ErrorCode::Unauthorized {
-                        let _ = fatal.set(error.clone());
-                    }
-                    BulkEntry::Failed {
-                        conversation_id: id,
-                        error,
-                    }
-                }
-            };
-            (i, entry, stats)
+        .map(|(i, id)| {
+            let fatal = &fatal;
+            async move { (i, close_one(t, id, &opts.close, cancel, fatal).await) }
         })
         .buffer_unordered(opts.settings.concurrency as usize);
-    while let Some((i, entry, stats)) = stream.next().await {
+    while let Some((i, (entry, stats))) = stream.next().await {
         totals += &stats;
         progress.record(&entry);
         slots[i] = Some(entry);
@@ -316,6 +265,71 @@ pub async fn close_many(
         totals,
         elapsed_ms: started.elapsed().as_secs_f64() * 1000.0,
     })
+}
+
+/// Validation and de-duplication before any request: the results known
+/// already (invalid or repeated ids) and the work left (index, id). Pure.
+fn triage(inputs: &[serde_json::Value]) -> (Vec<Option<BulkEntry>>, Vec<(usize, String)>) {
+    let mut slots: Vec<Option<BulkEntry>> = Vec::with_capacity(inputs.len());
+    let mut work: Vec<(usize, String)> = Vec::new();
+    let mut seen: HashMap<String, usize> = HashMap::with_capacity(inputs.len());
+    for (i, raw) in inputs.iter().enumerate() {
+        match ids::conversation_id_value(raw) {
+            Ok(id) if seen.insert(id.clone(), i).is_some() => {
+                slots.push(Some(BulkEntry::Duplicate {
+                    conversation_id: id,
+                }))
+            }
+            Ok(id) => {
+                slots.push(None);
+                work.push((i, id));
+            }
+            Err(error) => slots.push(Some(BulkEntry::Failed {
+                conversation_id: display_input(raw),
+                error,
+            })),
+        }
+    }
+    (slots, work)
+}
+
+/// One id of a run. After credentials were rejected, the rest fail the same
+/// way without a request (`notAttempted`).
+async fn close_one(
+    t: &Transport,
+    id: String,
+    opts: &CloseOptions,
+    cancel: &CancellationToken,
+    fatal: &OnceLock<Error>,
+) -> (BulkEntry, CallStats) {
+    if let Some(e) = fatal.get() {
+        let error = Error {
+            not_attempted: true,
+            ..e.clone()
+        };
+        let entry = BulkEntry::Failed {
+            conversation_id: id,
+            error,
+        };
+        return (entry, CallStats::default());
+    }
+    let (result, stats) = close::close_valid_id(t, id.clone(), opts, cancel).await;
+    let entry = match result {
+        Ok(r) => BulkEntry::Done(r),
+        Err(e) if e.code == ErrorCode::Aborted => BulkEntry::Aborted {
+            conversation_id: id,
+        },
+        Err(error) => {
+            if error.code == ErrorCode::Unauthorized {
+                let _ = fatal.set(error.clone());
+            }
+            BulkEntry::Failed {
+                conversation_id: id,
+                error,
+            }
+        }
+    };
+    (entry, stats)
 }
 
 /// How an input that is not a valid id is named in its result.

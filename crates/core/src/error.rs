@@ -82,6 +82,10 @@ pub struct Error {
     /// How long Genesys asked us to wait (429 `Retry-After`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub retry_after_ms: Option<u64>,
+    /// In a bulk run: no request was sent for this id, because an earlier one
+    /// of the run was refused this way (rejected credentials).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub not_attempted: bool,
 }
 
 impl Error {
@@ -95,6 +99,7 @@ impl Error {
             missing_permissions: Vec::new(),
             missing_scopes: Vec::new(),
             retry_after_ms: None,
+            not_attempted: false,
         }
     }
 

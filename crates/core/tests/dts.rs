@@ -151,6 +151,7 @@ fn error(full: bool) -> Error {
         e.missing_permissions = vec!["a:b:c".into()];
         e.missing_scopes = vec!["conversations".into()];
         e.retry_after_ms = Some(1000);
+        e.not_attempted = true;
     }
     e
 }
