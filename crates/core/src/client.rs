@@ -1,10 +1,10 @@
 //! A long-lived client: one connection pool, one token, one pacer and one
 //! retry budget shared by every operation.
 
-use crate::access::{self, ScopeReport};
 use crate::bulk::{self, BulkOptions, BulkReport};
 use crate::close::{self, CloseOptions, CloseResult};
 use crate::config::ConnectionOptions;
+use crate::diagnose::{self as access, ScopeReport};
 use crate::discover::{self, FindOptions, FindReport, IdleConversation, Judged};
 use crate::error::Error;
 use crate::events::EventSink;

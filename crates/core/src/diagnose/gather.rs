@@ -1,0 +1,233 @@
+//! The requests of a diagnosis, and nothing else: each answer is kept as
+//! [`Evidence`] for the pure verdict and advice.
+
+use super::evidence::{Evidence, Lookup, LookupKind, Probe, ProbeKind, Refusal};
+use super::{GrantType, NIL_UUID};
+use crate::error::{Error, ErrorCode};
+use crate::model::{OAuthClientDetails, OAuthClientInfo, Role, TokenInfo, UserMe};
+use crate::transport::{Call, Parsed, Request, Transport};
+use bytes::Bytes;
+use reqwest::Method;
+use serde::de::DeserializeOwned;
+use tokio_util::sync::CancellationToken;
+
+/// Asks the API what it knows about the token, then probes the endpoints a
+/// close uses. Errs only when the token is rejected (401) or the caller aborts:
+/// every other failure is evidence.
+pub async fn gather(t: &Transport, cancel: &CancellationToken) -> Result<Evidence, Error> {
+    let call = &mut t.call(cancel);
+    let mut lookups = Vec::new();
+    let token =
+        get::<TokenInfo>(t, call, LookupKind::TokenInfo, "/api/v2/tokens/me".into()).await?;
+    let token = kept(&mut lookups, LookupKind::TokenInfo, token, |_| 0).unwrap_or_default();
+    let granted = match (GrantType::from_genesys(grant(&token)), &token.oauth_client) {
+        (GrantType::User, _) => user_permissions(t, call, &mut lookups).await?,
+        (GrantType::ClientCredentials, Some(c)) => {
+            client_permissions(t, call, &mut lookups, c).await?
+        }
+        _ => None,
+    };
+    let read = probe(t, call, ProbeKind::Read).await?;
+    let end = probe(t, call, ProbeKind::End).await?;
+    let participant = match end {
+        Probe::Passed => None,
+        _ => Some(probe(t, call, ProbeKind::Participant).await?),
+    };
+    Ok(Evidence {
+        token,
+        lookups,
+        granted,
+        read,
+        end,
+        participant,
+        requests: call.stats.requests,
+    })
+}
+
+fn grant(token: &TokenInfo) -> Option<&str> {
+    token
+        .oauth_client
+        .as_ref()
+        .and_then(|c| c.authorized_grant_type.as_deref())
+}
+
+/// Records a lookup's outcome (`count` says how many things it found) and
+/// hands back its value when it answered.
+fn kept<T>(
+    lookups: &mut Vec<Lookup>,
+    kind: LookupKind,
+    answer: Result<T, Error>,
+    count: impl Fn(&T) -> usize,
+) -> Option<T> {
+    let found = answer.as_ref().map(&count).map_err(Clone::clone);
+    lookups.push(Lookup { kind, found });
+    answer.ok()
+}
+
+async fn user_permissions(
+    t: &Transport,
+    call: &mut Call<'_>,
+    lookups: &mut Vec<Lookup>,
+) -> Result<Option<Vec<String>>, Error> {
+    let path = "/api/v2/users/me?expand=authorization".to_string();
+    let me = get::<UserMe>(t, call, LookupKind::UserPermissions, path).await?;
+    let perms = me.map(|me| me.authorization.map(|a| a.permissions).unwrap_or_default());
+    Ok(kept(lookups, LookupKind::UserPermissions, perms, Vec::len))
+}
+
+async fn client_permissions(
+    t: &Transport,
+    call: &mut Call<'_>,
+    lookups: &mut Vec<Lookup>,
+    client: &OAuthClientInfo,
+) -> Result<Option<Vec<String>>, Error> {
+    // Whether tokens/me lists roleDivisions is UNCONFIRMED: use it when present,
+    // else ask for the client's details.
+    let role_ids: Vec<String> = match &client.role_divisions {
+        Some(rd) if !rd.is_empty() => rd.iter().map(|r| r.role_id.clone()).collect(),
+        _ if !is_safe_segment(&client.id) => return Ok(None),
+        _ => {
+            let path = format!("/api/v2/oauth/clients/{}", client.id);
+            let d = get::<OAuthClientDetails>(t, call, LookupKind::ClientRoles, path).await?;
+            match kept(lookups, LookupKind::ClientRoles, d, |d| {
+                d.role_divisions.len()
+            }) {
+                Some(d) => d.role_divisions.into_iter().map(|r| r.role_id).collect(),
+                None => return Ok(None),
+            }
+        }
+    };
+    let mut perms = Vec::new();
+    let mut seen: Vec<&str> = Vec::new();
+    for role_id in &role_ids {
+        if seen.contains(&role_id.as_str()) || !is_safe_segment(role_id) {
+            continue;
+        }
+        seen.push(role_id);
+        let path = format!("/api/v2/authorization/roles/{role_id}");
+        match get::<Role>(t, call, LookupKind::RolePermissions, path).await? {
+            Ok(role) => perms.extend(role.all_permissions()),
+            Err(e) => return Ok(kept(lookups, LookupKind::RolePermissions, Err(e), Vec::len)),
+        }
+    }
+    perms.sort();
+    perms.dedup();
+    Ok(kept(
+        lookups,
+        LookupKind::RolePermissions,
+        Ok(perms),
+        Vec::len,
+    ))
+}
+
+/// Ids that come back from Genesys are put in paths only if they cannot change the path.
+fn is_safe_segment(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 128
+        && s != "."
+        && s != ".."
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
+}
+
+/// Fatal for a diagnosis: the token is rejected, or the caller gave up.
+fn fatal(e: &Error) -> bool {
+    e.code == ErrorCode::Unauthorized || e.code == ErrorCode::Aborted
+}
+
+/// One lookup: the outer error is fatal, the inner one is evidence.
+async fn get<T: DeserializeOwned>(
+    t: &Transport,
+    call: &mut Call<'_>,
+    kind: LookupKind,
+    path: String,
+) -> Result<Result<T, Error>, Error> {
+    let req = Request {
+        method: Method::GET,
+        path,
+        route: route(kind),
+        body: None,
+        action: action(kind),
+    };
+    let answer = t
+        .send(&req, call, |status, body| match status {
+            200 => match serde_json::from_slice::<T>(body) {
+                Ok(v) => Parsed::Accept(v),
+                Err(_) => Parsed::Unreadable,
+            },
+            _ => Parsed::Reject,
+        })
+        .await;
+    match answer {
+        Ok(reply) => Ok(Ok(reply.value)),
+        Err(e) if fatal(&e) => Err(e),
+        Err(e) => Ok(Err(e)),
+    }
+}
+
+/// The path template of a lookup, for events.
+fn route(kind: LookupKind) -> &'static str {
+    match kind {
+        LookupKind::TokenInfo => "/api/v2/tokens/me",
+        LookupKind::UserPermissions => "/api/v2/users/me",
+        LookupKind::ClientRoles => "/api/v2/oauth/clients/{clientId}",
+        LookupKind::RolePermissions => "/api/v2/authorization/roles/{roleId}",
+    }
+}
+
+fn action(kind: LookupKind) -> &'static str {
+    match kind {
+        LookupKind::TokenInfo => "reading the token's own details",
+        LookupKind::UserPermissions => "reading the user's permissions",
+        LookupKind::ClientRoles => "reading the OAuth client's roles",
+        LookupKind::RolePermissions => "reading a role's permissions",
+    }
+}
+
+async fn probe(t: &Transport, call: &mut Call<'_>, kind: ProbeKind) -> Result<Probe, Error> {
+    let conversation = format!("/api/v2/conversations/messages/{NIL_UUID}");
+    let disconnect = Some(Bytes::from_static(crate::close::DISCONNECT_BODY));
+    let (method, path, body) = match kind {
+        ProbeKind::Read => (Method::GET, conversation, None),
+        ProbeKind::End => (Method::PATCH, conversation, disconnect),
+        ProbeKind::Participant => (
+            Method::PATCH,
+            format!("{conversation}/participants/{NIL_UUID}"),
+            disconnect,
+        ),
+    };
+    let req = Request {
+        method,
+        path,
+        route: "probe",
+        body,
+        action: "probing access with the nil conversation id",
+    };
+    let answer = t
+        .send(&req, call, |status, _| match status {
+            404 | 200..=299 => Parsed::Accept(()),
+            _ => Parsed::Reject,
+        })
+        .await;
+    match answer {
+        Ok(_) => Ok(Probe::Passed),
+        Err(e) if fatal(&e) => Err(e),
+        Err(e) if e.status == Some(403) => Ok(Probe::Refused(Refusal::from_error(&e))),
+        Err(e) => Ok(Probe::Inconclusive(format!("{}: {}", e.code, e.message))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn safe_segments() {
+        assert!(is_safe_segment("cleanup-client"));
+        assert!(is_safe_segment("3fa85f64-5717-4562-b3fc-2c963f66afa6"));
+        assert!(!is_safe_segment(".."));
+        assert!(!is_safe_segment("a/b"));
+        assert!(!is_safe_segment("a?b"));
+        assert!(!is_safe_segment(""));
+    }
+}

@@ -1,0 +1,168 @@
+//! `checkScopes`: can this token end web messaging conversations, and if not,
+//! exactly why. Three steps, kept apart so that the decision is tested without
+//! HTTP (like `close.rs` `decide`):
+//! - [`gather`] makes the requests and keeps what the API answered, as
+//!   [`Evidence`]: token introspection, the role permissions, and
+//!   side-effect-free probes (a nil-UUID conversation: 404 means the permission
+//!   gate was passed, 403 names what is missing);
+//! - [`verdict`] decides from the evidence alone; the probes decide, the
+//!   permissions explain (and stand in only where a probe was inconclusive);
+//! - [`advice`] says what to do, from the evidence and the verdict. A sentence
+//!   that names a request states the outcome of that request's check, worded
+//!   from the same answer the check is built from, so the two cannot disagree.
+
+mod advice;
+mod evidence;
+mod gather;
+#[cfg(test)]
+mod tests;
+mod verdict;
+
+pub use advice::advice;
+pub use evidence::{Evidence, Lookup, LookupKind, Probe, ProbeKind, Reason, Refusal};
+pub use gather::gather;
+pub use verdict::{verdict, EndAccess, ReadAccess, Verdict, Way};
+
+use crate::error::Error;
+use crate::transport::Transport;
+use tokio_util::sync::CancellationToken;
+
+pub const NIL_UUID: &str = "00000000-0000-0000-0000-000000000000";
+/// Any one of these lets `PATCH /api/v2/conversations/messages/{id}` through.
+pub const REQUIRED_PERMISSIONS: [&str; 2] = [
+    "conversation:communication:disconnect",
+    "conversation:message:park",
+];
+/// Any one of these lets the per-participant fallback through.
+pub const PARTICIPANT_PERMISSIONS: [&str; 3] = [
+    "conversation:participant:wrapup",
+    "conversation:call:record",
+    "conversation:communication:disconnect",
+];
+/// UNCONFIRMED in the API notes; the probes decide what is really enforced.
+pub const REQUIRED_SCOPES: [&str; 1] = ["conversations"];
+/// The scope an answer that circulates online invents (it exists neither as a
+/// scope nor as a permission).
+pub const INVENTED_SCOPE: &str = "conversation:webmessaging:write";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GrantType {
+    ClientCredentials,
+    User,
+    Unknown,
+}
+
+impl GrantType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GrantType::ClientCredentials => "client_credentials",
+            GrantType::User => "user",
+            GrantType::Unknown => "unknown",
+        }
+    }
+
+    fn from_genesys(g: Option<&str>) -> Self {
+        match g.map(|s| s.to_ascii_uppercase()) {
+            Some(g) if g == "CLIENT-CREDENTIALS" || g == "CLIENT_CREDENTIALS" => {
+                GrantType::ClientCredentials
+            }
+            Some(g)
+                if [
+                    "CODE",
+                    "TOKEN",
+                    "SAML2-BEARER",
+                    "PASSWORD",
+                    "IMPLICIT",
+                    "PKCE",
+                ]
+                .contains(&g.as_str()) =>
+            {
+                GrantType::User
+            }
+            _ => GrantType::Unknown,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct AccessCheck {
+    pub name: String,
+    pub ok: bool,
+    pub status: Option<u16>,
+    pub genesys_code: Option<String>,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Entity {
+    pub id: String,
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ScopeReport {
+    pub can_close: bool,
+    pub grant_type: GrantType,
+    pub organization: Option<Entity>,
+    pub oauth_client: Option<Entity>,
+    pub scopes: Vec<String>,
+    pub scopes_apply: bool,
+    pub required_scopes: Vec<String>,
+    pub missing_scopes: Vec<String>,
+    pub required_permissions: Vec<String>,
+    pub granted_permissions: Option<Vec<String>>,
+    pub missing_permissions: Vec<String>,
+    pub checks: Vec<AccessCheck>,
+    pub advice: Vec<String>,
+    pub requests: u32,
+}
+
+/// Gathers the evidence, then decides and advises from it.
+pub async fn check_scopes(t: &Transport, cancel: &CancellationToken) -> Result<ScopeReport, Error> {
+    Ok(report(gather(t, cancel).await?))
+}
+
+/// The report of a diagnosis: the verdict, the checks it rests on and the
+/// advice. Pure.
+pub fn report(e: Evidence) -> ScopeReport {
+    let v = verdict(&e);
+    let advice = advice(&e, &v);
+    let checks = e.checks();
+    let grant_type = e.grant_type();
+    let scopes_apply = e.scopes_apply();
+    let client = e.token.oauth_client.map(|c| Entity {
+        id: c.id,
+        name: c.name,
+    });
+    ScopeReport {
+        can_close: v.can_close,
+        grant_type,
+        organization: e.token.organization.map(|o| Entity {
+            id: o.id,
+            name: o.name,
+        }),
+        oauth_client: client,
+        scopes: e.token.authorized_scope,
+        scopes_apply,
+        required_scopes: owned(&REQUIRED_SCOPES),
+        missing_scopes: v.missing_scopes,
+        required_permissions: owned(&REQUIRED_PERMISSIONS),
+        granted_permissions: e.granted,
+        missing_permissions: v.missing_permissions,
+        checks,
+        advice,
+        requests: e.requests,
+    }
+}
+
+fn owned(list: &[&str]) -> Vec<String> {
+    list.iter().map(|s| s.to_string()).collect()
+}
+
+/// `a` or `one of a, b`: most permission lists are "any one of".
+fn any_of(items: &[String]) -> String {
+    match items {
+        [one] => one.clone(),
+        _ => format!("one of {}", items.join(", ")),
+    }
+}
