@@ -36,3 +36,6 @@ export declare function checkScopes(options?: ConnectionOptions, cancel?: Cancel
 
 /** One-off close with its own connection (prefer `CleanupClient` in services). */
 export declare function closeConversation(conversationId: unknown, options?: CloseOptions, cancel?: CancelHandle | undefined | null, onEvent?: ((event: ClientEvent) => void) | undefined | null): Promise<CloseResult>
+
+/** Every Genesys Cloud region the library knows (name, domain, hosts). */
+export declare function regions(): Region[]

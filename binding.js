@@ -839,3 +839,4 @@ module.exports.CancelHandle = nativeBinding.CancelHandle
 module.exports.CleanupClient = nativeBinding.CleanupClient
 module.exports.checkScopes = nativeBinding.checkScopes
 module.exports.closeConversation = nativeBinding.closeConversation
+module.exports.regions = nativeBinding.regions

@@ -51,12 +51,48 @@ export declare class CleanupError extends Error {
 export declare function isCleanupError(e: unknown): e is CleanupError
 
 /** Where and how to connect. Give `accessToken`, or `clientId` + `clientSecret`. */
+/** A Genesys Cloud region name, as `region` accepts it. */
+export type RegionName =
+  | 'us_east_1'
+  | 'eu_west_1'
+  | 'ap_southeast_2'
+  | 'ap_northeast_1'
+  | 'eu_central_1'
+  | 'us_west_2'
+  | 'ca_central_1'
+  | 'ap_northeast_2'
+  | 'eu_west_2'
+  | 'ap_south_1'
+  | 'us_east_2'
+  | 'sa_east_1'
+  | 'me_central_1'
+  | 'ap_northeast_3'
+  | 'eu_central_2'
+  | 'mx_central_1'
+  | 'ap_southeast_1'
+  | 'eusc_de_east_1'
+
+/** One Genesys Cloud region (the `regions` list). */
+export interface Region {
+  /** `eu_west_1`: what `region` accepts (as do the domain and the API host). */
+  name: RegionName
+  /** `mypurecloud.ie`. */
+  domain: string
+  /** `api.mypurecloud.ie`: where API calls go. */
+  apiHost: string
+  /** `login.mypurecloud.ie`: where tokens are fetched. */
+  loginHost: string
+}
+
+/** Every Genesys Cloud region the library knows, in the official SDKs' order (frozen). */
+export declare const regions: readonly Region[]
+
 export interface ConnectionOptions {
   /**
    * Genesys Cloud region: a name (`'eu_west_1'`), its domain (`'mypurecloud.ie'`)
    * or API host (`'api.mypurecloud.ie'`). Default `'us_east_1'`.
    */
-  region?: string
+  region?: RegionName | (string & {})
   /**
    * Overrides `region`, e.g. an emulator `'http://127.0.0.1:8080'`. Plain http is
    * allowed only to loopback; anything else must be https (`ERR_INSECURE_URL`).
@@ -129,9 +165,9 @@ export interface CloseResult {
   /**
    * `closed`: this call ended it. `alreadyClosed`: every participant had ended (no write).
    * `notFound`: no such message conversation. `skipped`: left open (see `skipReason` and `reason`).
-   * `wouldClose` (with `dryRun` only): open and of an allowed type, a real run would end it.
+   * A dry run answers `wouldClose` instead of ending it (`DryRunResult`).
    */
-  outcome: 'closed' | 'alreadyClosed' | 'notFound' | 'skipped' | 'wouldClose'
+  outcome: 'closed' | 'alreadyClosed' | 'notFound' | 'skipped'
   /** Why it was skipped, in a sentence. */
   reason?: string
   /**
@@ -221,7 +257,9 @@ export interface ScopeReport {
  * requests (read, then one PATCH), an ended one costs one. A malformed id is
  * rejected with `ERR_INVALID_CONVERSATION_ID` before any request.
  */
-export declare function closeConversation(conversationId: string, options: CloseOptions): Promise<CloseResult>
+export declare function closeConversation(conversationId: string, options: CloseOptions & { dryRun?: false }): Promise<CloseResult>
+/** A dry run: an open conversation is reported `wouldClose` (`DryRunResult`), nothing is written. */
+export declare function closeConversation(conversationId: string, options: CloseOptions): Promise<CloseResult | DryRunResult>
 
 /** Tells whether the token can end web messaging conversations, and if not, exactly why. */
 export declare function checkScopes(options: ConnectionOptions & { signal?: AbortSignal; onEvent?: (event: ClientEvent) => void }): Promise<ScopeReport>
@@ -443,7 +481,9 @@ export declare class CleanupClient {
    */
   constructor(options: ClientOptions)
   /** `closeConversation` with this client's connection, token and pacing. */
-  closeConversation(conversationId: string, options?: CloseBehaviour): Promise<CloseResult>
+  closeConversation(conversationId: string, options?: CloseBehaviour & { dryRun?: false }): Promise<CloseResult>
+  /** A dry run: an open conversation is reported `wouldClose` (`DryRunResult`), nothing is written. */
+  closeConversation(conversationId: string, options: CloseBehaviour): Promise<CloseResult | DryRunResult>
   /**
    * Closes many conversations with bounded concurrency and rate-limit pacing.
    * Every input id gets exactly one result, in input order; invalid ids fail

@@ -218,7 +218,11 @@ class CleanupClient {
   }
 }
 
+/** Every Genesys Cloud region the library knows: `{ name, domain, apiHost, loginHost }`. */
+const regions = Object.freeze(binding.regions().map((r) => Object.freeze(r)))
+
 module.exports = {
+  regions,
   closeConversation,
   checkScopes,
   CleanupClient,

@@ -1,5 +1,5 @@
 // closeConversation end to end, over HTTP against the emulator binary.
-import { closeConversation, CleanupClient, isCleanupError } from '../index'
+import { closeConversation, CleanupClient, isCleanupError, regions } from '../index'
 import type { Emulator } from '../testing'
 import { withEmulator, newConversation, inventedCalls, rejectionOf, SEED, UUID_RE, randomUUID, LoggedRequest } from './helpers'
 
@@ -291,6 +291,20 @@ describe('client credentials', () => {
     expect(results.every((r) => r.outcome === 'closed')).toBe(true)
     expect(client.tokenRequests).toBe(1)
     expect((await emu.requests()).filter((l) => l.path === '/oauth/token')).toHaveLength(1)
+  })
+})
+
+describe('regions', () => {
+  test('the exported list is the one the library resolves: every name, domain and API host is accepted, anything else is refused naming them all', async () => {
+    expect(regions.length).toBe(18)
+    expect(Object.isFrozen(regions) && Object.isFrozen(regions[0])).toBe(true)
+    expect(regions.find((r) => r.name === 'eu_west_1')).toEqual({ name: 'eu_west_1', domain: 'mypurecloud.ie', apiHost: 'api.mypurecloud.ie', loginHost: 'login.mypurecloud.ie' })
+    for (const r of regions) {
+      for (const region of [r.name, r.domain, r.apiHost]) expect(() => new CleanupClient({ region, accessToken: 't' })).not.toThrow()
+    }
+    const e = await rejectionOf(closeConversation(randomUUID(), { region: 'mars_north_1', accessToken: 't' }))
+    expect(e).toMatchObject({ code: 'ERR_INVALID_ARGUMENT' })
+    for (const r of regions) expect(e.message).toContain(r.name)
   })
 })
 

@@ -9,6 +9,7 @@ import {
   CleanupError,
   ERROR_CODES,
   isCleanupError,
+  regions,
   type AccessCheck,
   type BulkOptions,
   type BulkProgress,
@@ -26,6 +27,8 @@ import {
   type FailedResult,
   type FindOptions,
   type IdleConversation,
+  type Region,
+  type RegionName,
   type ScopeReport,
   type SweepOptions,
   type SweepReport,
@@ -133,11 +136,13 @@ export async function oneOff(): Promise<void> {
     messageTypes: ['webmessaging', 'open'],
     signal: AbortSignal.timeout(10_000),
   }
-  const result: CloseResult = await closeConversation(ID, options)
+  // `options` may carry dryRun: true, so the answer may be a dry run's.
+  const result: CloseResult | DryRunResult = await closeConversation(ID, options)
   switch (result.outcome) {
     case 'closed':
     case 'alreadyClosed':
     case 'notFound':
+    case 'wouldClose':
       break
     case 'skipped': {
       const reason: string | undefined = result.reason
@@ -145,7 +150,7 @@ export async function oneOff(): Promise<void> {
       break
     }
     default: {
-      const unhandled: never = result.outcome
+      const unhandled: never = result
       void unhandled
     }
   }
@@ -219,7 +224,7 @@ export async function service(): Promise<void> {
   new CleanupClient({ accessToken: 't', onEvent: (a: string, b: string) => void [a, b] })
 
   const behaviour: CloseBehaviour = { verify: true, fast: false }
-  const one: CloseResult = await client.closeConversation(ID, behaviour)
+  const one: CloseResult | DryRunResult = await client.closeConversation(ID, behaviour)
   await client.closeConversation(ID)
   // @ts-expect-error: connection options belong to the constructor
   await client.closeConversation(ID, { accessToken: 't' })
@@ -239,8 +244,9 @@ export async function service(): Promise<void> {
   await client.closeConversations(ID)
   const totals: number[] = [bulk.total, bulk.closed, bulk.alreadyClosed, bulk.notFound, bulk.skipped, bulk.wouldClose, bulk.duplicate, bulk.failed, bulk.aborted, bulk.requests, bulk.retries, bulk.rateLimited, bulk.elapsedMs]
   void totals
-  // @ts-expect-error: a report has no `done` (that is progress)
-  void bulk.done
+  // A report is also the final progress: `done` equals `total`.
+  const done: number = bulk.done
+  void done
   for (const r of bulk.results) describeResult(r)
 
   const find: FindOptions = { idleForMs: 30 * 60_000, lookbackMs: 24 * 3600_000, pageSize: 100, messageTypes: ['webmessaging'], limit: 0 }
@@ -335,4 +341,29 @@ export async function testing(): Promise<void> {
   await startEmulator({ args: '--rate-limit 600' })
   // @ts-expect-error: the URL is read-only
   emulator.url = 'http://example.com'
+}
+
+export function regionTypes(): void {
+  const first: Region = regions[0]
+  const name: RegionName = first.name
+  const hosts: string[] = regions.map((r) => r.apiHost)
+  const known: ConnectionOptions = { region: 'eu_west_1' }
+  // Any string still compiles (domains, API hosts), with the names suggested.
+  const other: ConnectionOptions = { region: 'api.mypurecloud.ie' }
+  void [name, hosts, known, other]
+  // @ts-expect-error: the list is read-only
+  regions.push(first)
+  // @ts-expect-error: a region is not a number
+  void ({ region: 1 } satisfies ConnectionOptions)
+}
+
+export async function dryRunTypes(client: CleanupClient): Promise<void> {
+  // Without dryRun the outcome union has no wouldClose; with it, it may.
+  const real: CloseResult = await client.closeConversation(ID)
+  const dry: CloseResult | DryRunResult = await client.closeConversation(ID, { dryRun: true })
+  const oneOff: CloseResult | DryRunResult = await closeConversation(ID, { accessToken: 't', dryRun: true })
+  // @ts-expect-error: a dry run may answer wouldClose, which CloseResult does not allow
+  const wrong: CloseResult = await client.closeConversation(ID, { dryRun: true })
+  if (dry.outcome === 'wouldClose') void dry.method
+  void [real, oneOff, wrong]
 }

@@ -4,11 +4,9 @@
 
 #![allow(clippy::result_large_err)] // see the core crate: errors are cold and carry rich fields
 
-mod convert;
 mod js_error;
 mod js_value;
 
-use convert::ScopeReport;
 use futures::FutureExt;
 use genesys_cleanup_core::bulk::{BulkOptions, BulkSettings, Counts, ProgressSink};
 use genesys_cleanup_core::client::Client;
@@ -160,9 +158,13 @@ pub fn check_scopes<'env>(
 ) -> Result<PromiseRaw<'env, Unknown<'env>>> {
     let token = token_of(cancel);
     let client = client_from(env, &options, on_event);
-    spawn(env, async move {
-        client?.check_scopes(&token).await.map(ScopeReport::from)
-    })
+    spawn(env, async move { client?.check_scopes(&token).await })
+}
+
+/// Every Genesys Cloud region the library knows (name, domain, hosts).
+#[napi(ts_return_type = "Region[]")]
+pub fn regions(env: &Env) -> Result<Unknown<'_>> {
+    env.to_js_value(&genesys_cleanup_core::region::list())
 }
 
 /// A long-lived client: one connection pool, token, pacer and retry budget.
@@ -266,9 +268,7 @@ impl CleanupClient {
     ) -> Result<PromiseRaw<'env, Unknown<'env>>> {
         let client = self.inner.clone();
         let token = token_of(cancel);
-        spawn(env, async move {
-            client.check_scopes(&token).await.map(ScopeReport::from)
-        })
+        spawn(env, async move { client.check_scopes(&token).await })
     }
 
     /// Token requests made so far (tests and diagnostics).

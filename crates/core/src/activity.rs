@@ -29,6 +29,12 @@ pub enum ActivitySource {
 }
 
 impl ActivitySource {
+    pub const ALL: [ActivitySource; 3] = [
+        ActivitySource::Messages,
+        ActivitySource::ParticipantTimes,
+        ActivitySource::None,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             ActivitySource::Messages => "messages",

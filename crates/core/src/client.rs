@@ -4,7 +4,7 @@
 use crate::bulk::{self, BulkOptions, BulkReport};
 use crate::close::{self, CloseOptions, CloseResult};
 use crate::config::ConnectionOptions;
-use crate::diagnose::{self as access, ScopeReport};
+use crate::diagnose::{self, ScopeReport};
 use crate::discover::{self, FindOptions, FindReport, IdleConversation, Judged};
 use crate::error::Error;
 use crate::events::EventSink;
@@ -58,7 +58,7 @@ impl Client {
     }
 
     pub async fn check_scopes(&self, cancel: &CancellationToken) -> Result<ScopeReport, Error> {
-        access::check_scopes(&self.transport, cancel).await
+        diagnose::check_scopes(&self.transport, cancel).await
     }
 
     pub async fn close_many(

@@ -33,6 +33,14 @@ pub enum Outcome {
 }
 
 impl Outcome {
+    pub const ALL: [Outcome; 5] = [
+        Outcome::Closed,
+        Outcome::AlreadyClosed,
+        Outcome::NotFound,
+        Outcome::Skipped,
+        Outcome::WouldClose,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Outcome::Closed => "closed",
@@ -59,6 +67,12 @@ pub enum SkipReason {
 }
 
 impl SkipReason {
+    pub const ALL: [SkipReason; 3] = [
+        SkipReason::MessageType,
+        SkipReason::Active,
+        SkipReason::ActivityUnknown,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             SkipReason::MessageType => "messageType",

@@ -38,8 +38,5 @@ pub mod retry;
 pub mod stats;
 pub mod transport;
 
-/// The binding still imports the diagnosis by its old name; drop this alias
-/// once `src/convert.rs` names `diagnose`.
-pub use diagnose as access;
 pub use error::{Error, ErrorCode};
 pub use tokio_util::sync::CancellationToken;

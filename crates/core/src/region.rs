@@ -27,6 +27,33 @@ pub const REGIONS: &[(&str, &str)] = &[
 
 pub const DEFAULT_REGION: &str = "us_east_1";
 
+/// One region as callers see it (the exported `regions` list).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Region {
+    /// `eu_west_1`: what `region` accepts (as do the domain and the API host).
+    pub name: &'static str,
+    /// `mypurecloud.ie`.
+    pub domain: &'static str,
+    /// `api.mypurecloud.ie`: where API calls go.
+    pub api_host: String,
+    /// `login.mypurecloud.ie`: where tokens are fetched.
+    pub login_host: String,
+}
+
+/// Every region this library knows, in the official SDKs' order.
+pub fn list() -> Vec<Region> {
+    REGIONS
+        .iter()
+        .map(|(name, domain)| Region {
+            name,
+            domain,
+            api_host: format!("api.{domain}"),
+            login_host: format!("login.{domain}"),
+        })
+        .collect()
+}
+
 /// Where API calls and token requests go.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Endpoints {

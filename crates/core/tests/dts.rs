@@ -10,6 +10,7 @@ use genesys_cleanup_core::bulk::{BulkEntry, BulkReport, BulkSettings, Counts};
 use genesys_cleanup_core::client::SweepReport;
 use genesys_cleanup_core::close::{CloseMethod, CloseOptions, CloseResult, Outcome, SkipReason};
 use genesys_cleanup_core::config::ConnectionOptions;
+use genesys_cleanup_core::diagnose::{AccessCheck, Entity, GrantType, ScopeReport};
 use genesys_cleanup_core::discover::{FindOptions, IdleConversation};
 use genesys_cleanup_core::events::{Event, EventKind};
 use genesys_cleanup_core::stats::Totals;
@@ -251,4 +252,145 @@ fn the_error_class_declares_every_error_field() {
             "CleanupError in index.d.ts lacks `{want}`"
         );
     }
+}
+
+#[test]
+fn regions_match_index_d_ts() {
+    let list = genesys_cleanup_core::region::list();
+    check_result("Region", json(&list[0]), json(&list[0]), &[]);
+    let start = DTS.find("export type RegionName =").unwrap();
+    let union = &DTS[start..start + DTS[start..].find("\n\n").unwrap()];
+    let declared: Vec<&str> = union.split('\'').skip(1).step_by(2).collect();
+    let names: Vec<&str> = list.iter().map(|r| r.name).collect();
+    assert_eq!(
+        declared, names,
+        "RegionName in index.d.ts (left) vs the core's regions (right)"
+    );
+}
+
+/// The string literals of `export type NAME = 'a' | 'b'`.
+fn type_union(name: &str) -> Vec<String> {
+    let start = DTS
+        .find(&format!("export type {name} ="))
+        .unwrap_or_else(|| panic!("index.d.ts has no type {name}"));
+    let text = &DTS[start..start + DTS[start..].find("\n\n").unwrap()];
+    text.split('\'')
+        .skip(1)
+        .step_by(2)
+        .map(String::from)
+        .collect()
+}
+
+/// The string literals of member `field` of `export interface NAME`.
+fn member_union(interface: &str, field: &str) -> Vec<String> {
+    let start = DTS.find(&format!("export interface {interface} ")).unwrap();
+    let body = &DTS[start..start + DTS[start..].find("\n}").unwrap()];
+    let line = body
+        .lines()
+        .find(|l| l.trim_start().starts_with(&format!("{field}:")))
+        .unwrap_or_else(|| panic!("{interface}.{field} not found"));
+    line.split('\'')
+        .skip(1)
+        .step_by(2)
+        .map(String::from)
+        .collect()
+}
+
+#[test]
+fn every_value_the_runtime_can_produce_is_in_its_union() {
+    let mut outcomes = member_union("CloseResult", "outcome");
+    outcomes.extend(member_union("DryRunResult", "outcome"));
+    for o in Outcome::ALL {
+        assert!(
+            outcomes.contains(&o.as_str().to_string()),
+            "outcome {} is in no result type",
+            o.as_str()
+        );
+    }
+    let mut bulk = member_union("FailedResult", "outcome");
+    bulk.extend(member_union("UnhandledResult", "outcome"));
+    for e in [
+        BulkEntry::Failed {
+            conversation_id: String::new(),
+            error: error(false),
+        },
+        BulkEntry::Duplicate {
+            conversation_id: String::new(),
+        },
+        BulkEntry::Aborted {
+            conversation_id: String::new(),
+        },
+    ] {
+        assert!(bulk.contains(&e.outcome().to_string()), "{}", e.outcome());
+    }
+    let reasons: Vec<String> = SkipReason::ALL
+        .iter()
+        .map(|r| r.as_str().to_string())
+        .collect();
+    assert_eq!(type_union("SkipReason"), reasons);
+    let sources: Vec<String> = ActivitySource::ALL
+        .iter()
+        .map(|s| s.as_str().to_string())
+        .collect();
+    assert_eq!(type_union("ActivitySource"), sources);
+    let kinds: Vec<String> = [
+        EventKind::Request,
+        EventKind::Response,
+        EventKind::Retry,
+        EventKind::RateLimitWait,
+        EventKind::TokenRefresh,
+    ]
+    .iter()
+    .map(|k| k.as_str().to_string())
+    .collect();
+    assert_eq!(member_union("ClientEvent", "kind"), kinds);
+}
+
+#[test]
+fn the_scope_report_matches_index_d_ts() {
+    let check = |full: bool| AccessCheck {
+        name: "tokenInfo".into(),
+        ok: true,
+        status: full.then_some(200),
+        genesys_code: full.then(|| "x".into()),
+        detail: "d".into(),
+    };
+    check_result("AccessCheck", json(&check(true)), json(&check(false)), &[]);
+    let report = |full: bool| ScopeReport {
+        can_close: full,
+        grant_type: GrantType::User,
+        organization: full.then(|| Entity {
+            id: "o".into(),
+            name: None,
+        }),
+        oauth_client: full.then(|| Entity {
+            id: "c".into(),
+            name: None,
+        }),
+        scopes: vec![],
+        scopes_apply: true,
+        required_scopes: vec![],
+        missing_scopes: vec![],
+        required_permissions: vec![],
+        granted_permissions: full.then(Vec::new),
+        missing_permissions: vec![],
+        checks: vec![],
+        advice: vec![],
+        requests: 1,
+    };
+    check_result(
+        "ScopeReport",
+        json(&report(true)),
+        json(&report(false)),
+        &[],
+    );
+    let grants: Vec<String> = [
+        GrantType::ClientCredentials,
+        GrantType::User,
+        GrantType::Unknown,
+    ]
+    .iter()
+    .map(|g| g.as_str().to_string())
+    .collect();
+    assert_eq!(member_union("ScopeReport", "grantType"), grants);
 }

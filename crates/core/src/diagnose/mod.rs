@@ -25,6 +25,7 @@ pub use verdict::{verdict, EndAccess, ReadAccess, Verdict, Way};
 
 use crate::error::Error;
 use crate::transport::Transport;
+use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 
 pub const NIL_UUID: &str = "00000000-0000-0000-0000-000000000000";
@@ -45,6 +46,7 @@ pub const REQUIRED_SCOPES: [&str; 1] = ["conversations"];
 /// scope nor as a permission).
 pub const INVENTED_SCOPE: &str = "conversation:webmessaging:write";
 
+/// `grantType` of the report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum GrantType {
     ClientCredentials,
@@ -84,32 +86,48 @@ impl GrantType {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
+serialize_as_str!(GrantType);
+
+/// One probe or lookup the diagnosis made, with what it returned.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct AccessCheck {
     pub name: String,
+    /// The lookup answered, or the probe passed the permission gate.
     pub ok: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<u16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub genesys_code: Option<String>,
+    /// One sentence on what was asked and what came back.
     pub detail: String,
 }
 
-#[derive(Debug, Clone)]
+/// An organization or OAuth client: `{id, name?}`.
+#[derive(Debug, Clone, Serialize)]
 pub struct Entity {
     pub id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
 
-#[derive(Debug, Clone)]
+/// What `checkScopes` found: whether the token can close, and if not, why
+/// and what to change.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ScopeReport {
     pub can_close: bool,
     pub grant_type: GrantType,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub organization: Option<Entity>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub oauth_client: Option<Entity>,
     pub scopes: Vec<String>,
     pub scopes_apply: bool,
     pub required_scopes: Vec<String>,
     pub missing_scopes: Vec<String>,
     pub required_permissions: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub granted_permissions: Option<Vec<String>>,
     pub missing_permissions: Vec<String>,
     pub checks: Vec<AccessCheck>,
