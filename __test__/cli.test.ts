@@ -14,7 +14,8 @@ const PKG = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'))
 
 /** Secrets and tokens used below: none may ever appear in any output. */
 const WRONG_SECRET = 'wrong-secret-7f3a9c'
-const SECRETS = [SEED.cleanupClient.clientSecret, SEED.readonlyClient.clientSecret, SEED.cleanupToken, WRONG_SECRET]
+const SPACED_TOKEN = 'spaced token-41c8'
+const SECRETS = [SEED.cleanupClient.clientSecret, SEED.readonlyClient.clientSecret, SEED.bareClient.clientSecret, SEED.cleanupToken, WRONG_SECRET, SPACED_TOKEN]
 const allOutput: string[] = []
 
 interface Run {
@@ -171,6 +172,87 @@ describe('usage', () => {
     expect(report.failed).toBe(400)
     expect(report.requests).toBe(1)
     expect((await emu.requests()).filter((l) => l.path === '/oauth/token')).toHaveLength(1)
+  })
+})
+
+describe('where to connect, credentials and errors', () => {
+  test.each([
+    [['--region', 'eu_west_1', 'check'], { GENESYS_BASE_URL: 'http://127.0.0.1:9' }, '--region and GENESYS_BASE_URL'],
+    [['--base-url', 'http://127.0.0.1:9', 'check'], { GENESYS_REGION: 'eu_west_1' }, 'GENESYS_REGION and --base-url'],
+    [['--region', 'eu_west_1', '--base-url', 'http://127.0.0.1:9', 'check'], {}, '--region and --base-url'],
+    [['sweep', '--idle', '1h'], { GENESYS_REGION: 'eu_west_1', GENESYS_BASE_URL: 'http://127.0.0.1:9' }, 'GENESYS_REGION and GENESYS_BASE_URL'],
+  ])('%j with %j: a region and a base URL together are a usage error (never one silently ignored), exit 2, no request', async (args, where, named) => {
+    const r = await run(args, { env: { GENESYS_CLIENT_ID: SEED.cleanupClient.clientId, GENESYS_CLIENT_SECRET: SEED.cleanupClient.clientSecret, ...where } })
+    expect(r.code).toBe(2)
+    expect(r.stderr).toMatch(/^error \[ERR_USAGE\]: /)
+    expect(r.stderr).toContain(`${named} both say where to connect`)
+    expect(r.stderr).toContain('give one of them')
+    expect(r.stdout).toBe('')
+    const json = await run(['--json', ...args], { env: { GENESYS_CLIENT_ID: 'x', GENESYS_CLIENT_SECRET: WRONG_SECRET, ...where } })
+    expect(json.code).toBe(2)
+    expect(JSON.parse(json.stdout)).toEqual({ error: { code: 'ERR_USAGE', message: expect.stringContaining(named) } })
+    expect(await emu.requests()).toHaveLength(0)
+  })
+
+  test('an empty GENESYS_REGION counts as not set: GENESYS_BASE_URL alone decides', async () => {
+    const r = await run(['check'], { env: { ...cleanup(), GENESYS_REGION: '' } })
+    expect(r.code).toBe(0)
+  })
+
+  test('the library judges the credentials; the CLI says what the environment holds, in its variables\' names', async () => {
+    const both = await run(['--json', 'check'], { env: { ...cleanup(), GENESYS_ACCESS_TOKEN: SEED.cleanupToken } })
+    expect(both.code).toBe(2)
+    expect(both.stderr).toMatch(/^error \[ERR_MISSING_CREDENTIALS\]: The credentials in the environment cannot be used \(GENESYS_ACCESS_TOKEN is set, GENESYS_CLIENT_ID is set, GENESYS_CLIENT_SECRET is set\): \S/)
+    expect(JSON.parse(both.stdout)).toEqual({ error: { code: 'ERR_MISSING_CREDENTIALS', message: expect.stringContaining('GENESYS_ACCESS_TOKEN is set') } })
+    // A rule the CLI does not have: the library's own reason, with env names for its option names.
+    const spaced = await run(['check'], { env: { GENESYS_BASE_URL: emu.url, GENESYS_ACCESS_TOKEN: SPACED_TOKEN } })
+    expect(spaced.code).toBe(2)
+    expect(spaced.stderr).toMatch(/^error \[ERR_MISSING_CREDENTIALS\]: .*\(GENESYS_ACCESS_TOKEN is set, GENESYS_CLIENT_ID is not set, GENESYS_CLIENT_SECRET is not set\): GENESYS_ACCESS_TOKEN /)
+    for (const r of [both, spaced]) expect(r.stderr).not.toMatch(/\b(accessToken|clientId|clientSecret)\b/)
+    expect(await emu.requests()).toHaveLength(0)
+  })
+
+  test('--json error document: status, genesysCode and correlationId from the HTTP answer; stderr quotes them', async () => {
+    const r = await run(['--json', 'sweep', '--idle', '30m'], { env: creds(SEED.bareClient) })
+    expect(r.code).toBe(2)
+    const { error } = JSON.parse(r.stdout) as { error: Record<string, unknown> }
+    expect(error).toMatchObject({ code: 'ERR_MISSING_PERMISSION', status: 403, genesysCode: expect.stringMatching(/permissions/), correlationId: expect.any(String) })
+    expect(error.missingPermissions).toContain('analytics:conversationDetail:view')
+    expect(r.stderr).toContain(`\n  (403 ${error.genesysCode as string}, correlation id ${error.correlationId as string})\n`)
+    // The token request's 401 too; an error without an HTTP answer has neither.
+    const bad = await run(['--json', 'check'], { env: { ...cleanup(), GENESYS_CLIENT_SECRET: WRONG_SECRET } })
+    expect(bad.code).toBe(2)
+    expect(JSON.parse(bad.stdout)).toMatchObject({ error: { code: 'ERR_UNAUTHORIZED', status: 401 } })
+    const none = await run(['--json', 'check'], { env: { GENESYS_BASE_URL: emu.url } })
+    expect(Object.keys((JSON.parse(none.stdout) as { error: object }).error).sort()).toEqual(['code', 'message'])
+  })
+
+  test('installed without its platform package: exit 2 naming the package and the reinstall command', async () => {
+    // The package's files as npm installs them, without the addon next to
+    // them (as in a checkout) and without the optional platform package.
+    const addon = fs.readdirSync(ROOT).find((f) => /^genesys-cleanup\.[\w-]+\.node$/.test(f))
+    expect(addon).toBeDefined()
+    const platformPackage = `genesys-cleanup-${addon!.split('.')[1]}`
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gc-noaddon-'))
+    try {
+      const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { files: string[] }
+      for (const f of ['package.json', ...pkg.files]) fs.cpSync(path.join(ROOT, f), path.join(dir, f), { recursive: true })
+      fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'junction')
+      const script = path.join(dir, 'bin', 'genesys-cleanup.js')
+      expect((await run(['--help'], { script })).code).toBe(0)
+      const r = await run(['check'], { script, env: cleanup() })
+      expect(r.code).toBe(2)
+      expect(r.stderr).toMatch(/^error \[ERR_NATIVE_ADDON\]: The native addon for \S+ \S+ is not installed: the package /)
+      expect(r.stderr).toContain(`the package ${platformPackage} is missing`)
+      expect(r.stderr).toContain(`npm install ${platformPackage}@${PKG.version}`)
+      expect(r.stderr).not.toContain('wasm32-wasi')
+      const json = await run(['--json', 'sweep', '--idle', '1h'], { script, env: cleanup() })
+      expect(json.code).toBe(2)
+      expect(JSON.parse(json.stdout)).toEqual({ error: { code: 'ERR_NATIVE_ADDON', message: expect.stringContaining(platformPackage) } })
+      expect(await emu.requests()).toHaveLength(0)
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true })
+    }
   })
 })
 

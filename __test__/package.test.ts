@@ -72,7 +72,7 @@ const isExecutable = (mode: number) => IS_WINDOWS || (mode & 0o111) !== 0
 
 const kB = (n: number) => `${(n / 1024).toFixed(1)} kB`
 
-// Exactly what a user needs, besides the CLI's files under bin/.
+// Exactly what a user needs, besides the CLI's files (under CLI_DIRS).
 const SHIPPED = [
   'package.json',
   'README.md',
@@ -87,6 +87,24 @@ const SHIPPED = [
   'testing.js',
   'testing.d.ts',
 ]
+
+/** The CLI: its entry in bin/, its modules in lib/cli/. */
+const CLI_DIRS = ['bin', 'lib']
+const isCliFile = (f: string) => CLI_DIRS.some((d) => f.startsWith(`${d}/`))
+
+/** The JavaScript files under CLI_DIRS in this checkout, relative, with forward slashes. */
+function cliSources(): string[] {
+  const out: string[] = []
+  const walk = (rel: string) => {
+    for (const entry of fs.readdirSync(path.join(ROOT, rel), { withFileTypes: true })) {
+      const child = `${rel}/${entry.name}`
+      if (entry.isDirectory()) walk(child)
+      else if (/\.(c|m)?js$/.test(entry.name)) out.push(child)
+    }
+  }
+  for (const d of CLI_DIRS) walk(d)
+  return out.sort()
+}
 
 describe('npm pack', () => {
   let packed: PackResult
@@ -103,9 +121,13 @@ describe('npm pack', () => {
         ...packed.files.map((f) => `  ${String(f.size).padStart(8)}  ${f.path}`),
       ].join('\n'),
     )
-    const outsideBin = files.filter((f) => !f.startsWith('bin/'))
-    expect(outsideBin).toEqual([...SHIPPED].sort())
-    for (const f of files.filter((f) => f.startsWith('bin/'))) expect(f).toMatch(/^bin\/[\w.-]+\.(c|m)?js$/)
+    expect(files.filter((f) => !isCliFile(f))).toEqual([...SHIPPED].sort())
+    // The CLI's entry and every one of its modules, and nothing else there.
+    const cli = files.filter(isCliFile)
+    expect(cli).toEqual(cliSources())
+    expect(cli).toContain('bin/genesys-cleanup.js')
+    expect(cli).toContain('lib/cli/main.js')
+    for (const f of cli) expect(f).toMatch(/^(bin|lib\/cli)\/([\w-]+\/)*[\w.-]+\.(c|m)?js$/)
     // Every declared executable is in the package, and executable.
     for (const target of Object.values<string>(pkg.bin ?? {})) {
       const entry = packed.files.find((f) => f.path === target.replace(/^\.\//, ''))

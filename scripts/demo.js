@@ -50,7 +50,9 @@ function cli(args, credentials, expectedExit) {
   const shown = `GENESYS_CLIENT_ID=${credentials.clientId} GENESYS_CLIENT_SECRET=****** genesys-cleanup ${args.join(' ')}`
   console.log(`$ ${shown}`)
   const env = { ...process.env, GENESYS_CLIENT_ID: credentials.clientId, GENESYS_CLIENT_SECRET: credentials.clientSecret }
-  delete env.GENESYS_ACCESS_TOKEN
+  // Only the emulator given with --base-url: a region or base URL from the
+  // caller's environment would make the CLI refuse (one place to connect).
+  for (const name of ['GENESYS_ACCESS_TOKEN', 'GENESYS_REGION', 'GENESYS_BASE_URL']) delete env[name]
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env, stdio: ['ignore', 'inherit', 'inherit'] })
     child.once('error', reject)
