@@ -13,6 +13,7 @@ function closeBehaviour(opts) {
   if (opts.verify) b.verify = true
   if (opts.fast) b.fast = true
   if (opts.unlessActiveFor !== undefined) b.idleForMs = opts.unlessActiveFor
+  if (opts.dryRun) b.dryRun = true
   return b
 }
 
@@ -36,8 +37,7 @@ async function close(globals, ids, opts) {
   const dryRun = Boolean(opts.dryRun)
   return runBulk(globals, {
     dryRun,
-    // `dryRun` is honoured by closeConversations although index.d.ts declares it on SweepOptions only.
-    start: (client, extra) => client.closeConversations(input, { ...closeBehaviour(opts), ...(dryRun ? { dryRun: true } : {}), ...extra }),
+    start: (client, extra) => client.closeConversations(input, { ...closeBehaviour(opts), ...extra }),
     closeReport: (report) => report,
     print(out, report, elapsedMs) {
       out.text(dryRun ? `Dry run: ${report.wouldClose} of ${report.total} conversation(s) would be closed; nothing was written.` : `Closed ${report.closed} of ${report.total} conversation(s).`)

@@ -16,7 +16,7 @@ async function sweep(globals, opts) {
       const find = { idleForMs: opts.idle }
       if (opts.lookback !== undefined) find.lookbackMs = opts.lookback
       if (opts.limit !== undefined) find.limit = opts.limit
-      return client.sweep({ ...find, ...closeBehaviour(opts), dryRun, ...extra })
+      return client.sweep({ ...find, ...closeBehaviour(opts), ...extra })
     },
     closeReport: (report) => report.close,
     print(out, report, elapsedMs) {
