@@ -106,7 +106,7 @@ function closeConversation(conversationId, options) {
   return rejectsWith(() => {
     const opts = optionsObject(options)
     const onEvent = eventListener(opts.onEvent)
-    return withSignal(opts.signal, (cancel) => binding.closeConversation(conversationId ?? null, opts, cancel, onEvent))
+    return withSignal(opts.signal, (cancel) => binding.closeConversation(conversationId, opts, cancel, onEvent))
   })
 }
 
@@ -201,7 +201,7 @@ class CleanupClient {
   closeConversation(conversationId, options) {
     return rejectsWith(() => {
       const opts = optionsObject(options)
-      return withSignal(opts.signal, (cancel) => this.#native.closeConversation(conversationId ?? null, opts, cancel))
+      return withSignal(opts.signal, (cancel) => this.#native.closeConversation(conversationId, opts, cancel))
     })
   }
 

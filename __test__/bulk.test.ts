@@ -81,6 +81,26 @@ describe('closeConversations: nothing lost', () => {
     expect(report.results.every((r) => 'requests' in r && r.requests === 1)).toBe(true)
   })
 
+  test('any element that is not a string fails on its own, never the whole run; a huge one is not echoed whole', async () => {
+    const [good] = await many(emu, 1)
+    const huge = 'x'.repeat(300_000)
+    // eslint-disable-next-line no-sparse-arrays
+    const inputs: unknown[] = [good, undefined, Number.NaN, Infinity, Symbol('s'), () => 1, {}, null, 42, true, 10n, huge, , 'not-a-uuid']
+    await emu.clearRequests()
+    const report = await client().closeConversations(inputs as string[])
+    expect(report.results).toHaveLength(inputs.length)
+    expect(report.results[0]).toMatchObject({ conversationId: good, outcome: 'closed' })
+    const shown = report.results.slice(1).map((r) => r.conversationId)
+    expect(shown).toEqual(['undefined', 'NaN', 'Infinity', '[Symbol]', '[function]', '[object]', 'null', '42', '[boolean]', '[bigint]', `${'x'.repeat(256)}…`, 'undefined', 'not-a-uuid'])
+    for (const r of report.results.slice(1)) {
+      expect(r.outcome).toBe('failed')
+      if (r.outcome === 'failed') expect(r.error.code).toBe('ERR_INVALID_CONVERSATION_ID')
+    }
+    expect(report).toMatchObject({ total: inputs.length, closed: 1, failed: inputs.length - 1 })
+    // Only the good id cost requests.
+    expect((await emu.requests()).filter((l) => l.path.includes('/conversations/'))).toHaveLength(2)
+  })
+
   test('rejected credentials fail every id with one token request, not one per id', async () => {
     const ids = await many(emu, 40)
     await emu.clearRequests()

@@ -23,8 +23,8 @@ afterAll(async () => {
 const opts = (extra: Record<string, unknown> = {}) => ({ baseUrl: emu.url, accessToken: SEED.cleanupToken, ...extra })
 
 describe('malformed ids never reach the network', () => {
-  const bad: unknown[] = ['abc', '../../users/me', '', '   ', '3fa85f6457174562b3fc2c963f66afa6', '{3fa85f64-5717-4562-b3fc-2c963f66afa6}', '3fa85f64-5717-4562-b3fc-2c963f66afa6/../x', 42, null, undefined, {}]
-  test.each(bad.map((b) => [JSON.stringify(b) ?? 'undefined', b]))('%s is ERR_INVALID_CONVERSATION_ID', async (_label, id) => {
+  const bad: unknown[] = ['abc', '../../users/me', '', '   ', '3fa85f6457174562b3fc2c963f66afa6', '{3fa85f64-5717-4562-b3fc-2c963f66afa6}', '3fa85f64-5717-4562-b3fc-2c963f66afa6/../x', 42, null, undefined, {}, Number.NaN, Infinity, Symbol('s'), () => 1, 10n, true]
+  test.each(bad.map((b) => [typeof b === 'string' ? JSON.stringify(b) : String(typeof b === 'symbol' ? 'Symbol' : typeof b === 'function' ? 'function' : b === null ? 'null' : typeof b === 'object' ? '{}' : b), b]))('%s is ERR_INVALID_CONVERSATION_ID', async (_label, id) => {
     const e = await rejectionOf(closeConversation(id as string, opts()))
     expect(e).toMatchObject({ code: 'ERR_INVALID_CONVERSATION_ID' })
     expect(e).toBeInstanceOf(Error)

@@ -15,7 +15,7 @@ use genesys_cleanup_core::config::ConnectionOptions;
 use genesys_cleanup_core::discover::FindOptions;
 use genesys_cleanup_core::events::{Event, EventSink};
 use genesys_cleanup_core::{CancellationToken, Error as CoreError};
-use js_value::{read_options, Js};
+use js_value::{id_input, read_options, Js};
 use napi::bindgen_prelude::*;
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi_derive::napi;
@@ -128,7 +128,7 @@ fn bulk_options(
 #[napi(ts_return_type = "Promise<CloseResult>")]
 pub fn close_conversation<'env>(
     env: &'env Env,
-    #[napi(ts_arg_type = "unknown")] conversation_id: serde_json::Value,
+    #[napi(ts_arg_type = "unknown")] conversation_id: Unknown,
     #[napi(ts_arg_type = "CloseOptions")] options: Option<Unknown>,
     cancel: Option<&CancelHandle>,
     #[napi(ts_arg_type = "((event: ClientEvent) => void) | undefined | null")] on_event: Option<
@@ -136,6 +136,7 @@ pub fn close_conversation<'env>(
     >,
 ) -> Result<PromiseRaw<'env, Unknown<'env>>> {
     let token = token_of(cancel);
+    let conversation_id = id_input(env, &conversation_id);
     let prepared = client_from(env, &options, on_event)
         .and_then(|c| Ok((c, read_options::<CloseOptions>(env, &options)?)));
     spawn(env, async move {
@@ -193,7 +194,7 @@ impl CleanupClient {
     pub fn close_conversations<'env>(
         &self,
         env: &'env Env,
-        #[napi(ts_arg_type = "unknown[]")] ids: Vec<serde_json::Value>,
+        #[napi(ts_arg_type = "unknown[]")] ids: Vec<Unknown>,
         #[napi(ts_arg_type = "BulkOptions")] options: Option<Unknown>,
         #[napi(ts_arg_type = "((progress: BulkProgress) => void) | undefined | null")] on_progress: Option<ProgressCallback>,
         cancel: Option<&CancelHandle>,
@@ -201,6 +202,7 @@ impl CleanupClient {
         let client = self.inner.clone();
         let token = token_of(cancel);
         let opts = bulk_options(env, &options, on_progress);
+        let ids: Vec<_> = ids.iter().map(|v| id_input(env, v)).collect();
         spawn(
             env,
             async move { client.close_many(ids, &opts?, &token).await },
@@ -246,12 +248,13 @@ impl CleanupClient {
     pub fn close_conversation<'env>(
         &self,
         env: &'env Env,
-        #[napi(ts_arg_type = "unknown")] conversation_id: serde_json::Value,
+        #[napi(ts_arg_type = "unknown")] conversation_id: Unknown,
         #[napi(ts_arg_type = "CloseBehaviour")] options: Option<Unknown>,
         cancel: Option<&CancelHandle>,
     ) -> Result<PromiseRaw<'env, Unknown<'env>>> {
         let client = self.inner.clone();
         let token = token_of(cancel);
+        let conversation_id = id_input(env, &conversation_id);
         let opts = read_options::<CloseOptions>(env, &options);
         spawn(env, async move {
             client

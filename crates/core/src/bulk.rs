@@ -5,7 +5,7 @@
 
 use crate::close::{self, CloseOptions, CloseResult, Outcome};
 use crate::error::{Error, ErrorCode};
-use crate::ids;
+use crate::ids::{self, IdInput};
 use crate::options::{self, Validated};
 use crate::stats::Totals;
 use crate::transport::{CallStats, Transport};
@@ -221,7 +221,7 @@ impl Progress {
 /// Closes every id. Never fails as a whole once started: each id gets a result.
 pub async fn close_many(
     t: &Transport,
-    inputs: Vec<serde_json::Value>,
+    inputs: Vec<IdInput>,
     opts: &BulkOptions,
     cancel: &CancellationToken,
 ) -> Result<BulkReport, Error> {
@@ -255,7 +255,7 @@ pub async fn close_many(
             // Unreachable by construction (every work item yields), but a
             // report must never drop an id, so fill rather than panic.
             s.unwrap_or_else(|| BulkEntry::Aborted {
-                conversation_id: display_input(&inputs[i]),
+                conversation_id: inputs[i].shown(),
             })
         })
         .collect();
@@ -269,12 +269,12 @@ pub async fn close_many(
 
 /// Validation and de-duplication before any request: the results known
 /// already (invalid or repeated ids) and the work left (index, id). Pure.
-fn triage(inputs: &[serde_json::Value]) -> (Vec<Option<BulkEntry>>, Vec<(usize, String)>) {
+fn triage(inputs: &[IdInput]) -> (Vec<Option<BulkEntry>>, Vec<(usize, String)>) {
     let mut slots: Vec<Option<BulkEntry>> = Vec::with_capacity(inputs.len());
     let mut work: Vec<(usize, String)> = Vec::new();
     let mut seen: HashMap<String, usize> = HashMap::with_capacity(inputs.len());
     for (i, raw) in inputs.iter().enumerate() {
-        match ids::conversation_id_value(raw) {
+        match ids::conversation_id_input(raw) {
             Ok(id) if seen.insert(id.clone(), i).is_some() => {
                 slots.push(Some(BulkEntry::Duplicate {
                     conversation_id: id,
@@ -285,7 +285,7 @@ fn triage(inputs: &[serde_json::Value]) -> (Vec<Option<BulkEntry>>, Vec<(usize, 
                 work.push((i, id));
             }
             Err(error) => slots.push(Some(BulkEntry::Failed {
-                conversation_id: display_input(raw),
+                conversation_id: raw.shown(),
                 error,
             })),
         }
@@ -330,12 +330,4 @@ async fn close_one(
         }
     };
     (entry, stats)
-}
-
-/// How an input that is not a valid id is named in its result.
-fn display_input(v: &serde_json::Value) -> String {
-    match v {
-        serde_json::Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
 }

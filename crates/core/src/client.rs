@@ -8,6 +8,7 @@ use crate::diagnose::{self, ScopeReport};
 use crate::discover::{self, FindOptions, FindReport, IdleConversation, Judged};
 use crate::error::Error;
 use crate::events::EventSink;
+use crate::ids::IdInput;
 use crate::stats::Totals;
 use crate::transport::Transport;
 use std::sync::Arc;
@@ -50,7 +51,7 @@ impl Client {
 
     pub async fn close_conversation(
         &self,
-        id: &serde_json::Value,
+        id: &IdInput,
         opts: &CloseOptions,
         cancel: &CancellationToken,
     ) -> Result<CloseResult, Error> {
@@ -63,7 +64,7 @@ impl Client {
 
     pub async fn close_many(
         &self,
-        ids: Vec<serde_json::Value>,
+        ids: Vec<IdInput>,
         opts: &BulkOptions,
         cancel: &CancellationToken,
     ) -> Result<BulkReport, Error> {
@@ -92,7 +93,7 @@ impl Client {
         let ids = nominated
             .candidates
             .iter()
-            .map(|c| serde_json::Value::String(c.conversation_id.clone()))
+            .map(|c| IdInput::from(c.conversation_id.as_str()))
             .collect();
         let mut opts = bulk_opts;
         opts.close.fast = false;

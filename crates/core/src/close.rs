@@ -6,7 +6,7 @@
 
 use crate::activity::{self, Activity, Idleness};
 use crate::error::{Error, ErrorCode};
-use crate::ids;
+use crate::ids::{self, IdInput};
 use crate::model::{ConversationSummary, MessageConversation, MessageParticipant};
 use crate::options::{self, Validated};
 use crate::transport::{Call, CallStats, Parsed, Request, Transport};
@@ -297,11 +297,11 @@ enum Read {
 /// Ends a conversation. The id is validated before anything is sent.
 pub async fn close_conversation(
     t: &Transport,
-    raw_id: &serde_json::Value,
+    raw_id: &IdInput,
     opts: &CloseOptions,
     cancel: &CancellationToken,
 ) -> Result<CloseResult, Error> {
-    let id = ids::conversation_id_value(raw_id)?;
+    let id = ids::conversation_id_input(raw_id)?;
     close_valid_id(t, id, opts, cancel).await.0
 }
 

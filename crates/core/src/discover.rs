@@ -9,6 +9,7 @@ use crate::activity::{parse_time, Activity, ActivitySource};
 use crate::bulk::{self, BulkEntry, BulkOptions};
 use crate::close::{CloseOptions, Outcome, SkipReason};
 use crate::error::Error;
+use crate::ids::IdInput;
 use crate::options::{self, Validated};
 use crate::stats::Totals;
 use crate::transport::{Parsed, Request, Transport};
@@ -265,7 +266,7 @@ pub async fn find_idle(
     let ids = found
         .candidates
         .iter()
-        .map(|c| serde_json::Value::String(c.conversation_id.clone()))
+        .map(|c| IdInput::from(c.conversation_id.as_str()))
         .collect();
     let confirm = BulkOptions {
         close: CloseOptions {

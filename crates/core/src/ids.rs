@@ -41,24 +41,54 @@ pub fn not_a_string(type_name: &str) -> Error {
     )
 }
 
-/// Validates an id given as any JSON value (what JS callers pass): only a
-/// string can be a conversation id.
-pub fn conversation_id_value(raw: &serde_json::Value) -> Result<String, Error> {
-    match raw {
-        serde_json::Value::String(s) => conversation_id(s),
-        other => Err(not_a_string(json_type(other))),
+/// A conversation id as a caller gave it: any JS value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum IdInput {
+    Text(String),
+    /// Not a string: what it was (`a number`, `undefined`, `a Symbol`...) and
+    /// how to show it in a result (`NaN`, `undefined`, `[Symbol]`...).
+    Other {
+        kind: &'static str,
+        shown: String,
+    },
+}
+
+impl From<&str> for IdInput {
+    fn from(s: &str) -> Self {
+        IdInput::Text(s.to_string())
     }
 }
 
-/// The JS-facing name of a JSON value's type, for messages.
-pub fn json_type(v: &serde_json::Value) -> &'static str {
-    match v {
-        serde_json::Value::Null => "null/undefined",
-        serde_json::Value::Bool(_) => "a boolean",
-        serde_json::Value::Number(_) => "a number",
-        serde_json::Value::String(_) => "a string",
-        serde_json::Value::Array(_) => "an array",
-        serde_json::Value::Object(_) => "an object",
+impl From<String> for IdInput {
+    fn from(s: String) -> Self {
+        IdInput::Text(s)
+    }
+}
+
+/// The longest input echoed back in a result (a hostile caller's 300 kB
+/// "id" is not kept whole).
+const SHOWN_MAX: usize = 256;
+
+impl IdInput {
+    /// How the input is named in its result.
+    pub fn shown(&self) -> String {
+        match self {
+            IdInput::Text(s) if s.len() <= SHOWN_MAX => s.clone(),
+            IdInput::Text(s) => {
+                let mut cut: String = s.chars().take(SHOWN_MAX).collect();
+                cut.push('…');
+                cut
+            }
+            IdInput::Other { shown, .. } => shown.clone(),
+        }
+    }
+}
+
+/// Validates an id given as any JS value: only a string can be a conversation id.
+pub fn conversation_id_input(raw: &IdInput) -> Result<String, Error> {
+    match raw {
+        IdInput::Text(s) => conversation_id(s),
+        IdInput::Other { kind, .. } => Err(not_a_string(kind)),
     }
 }
 
