@@ -308,10 +308,26 @@ describe('regions', () => {
   })
 })
 
+describe('a password in baseUrl is never echoed', () => {
+  test.each([
+    ['loopback', 'http://admin:S3cr3tPW@127.0.0.1:1'],
+    ['off loopback', 'http://admin:S3cr3tPW@example.com'],
+    ['an invalid port', 'http://admin:S3cr3tPW@127.0.0.1:99999'],
+    ['user only', 'https://S3cr3tPW@api.mypurecloud.ie'],
+  ])('%s', async (_label, baseUrl) => {
+    const e = await rejectionOf(closeConversation(randomUUID(), opts({ baseUrl })))
+    expect(e).toMatchObject({ code: 'ERR_INVALID_ARGUMENT' })
+    expect(e.message).toContain('must not contain credentials')
+    for (const text of [e.message, String(e.stack), require('node:util').inspect(e), JSON.stringify(e)]) expect(text).not.toContain('S3cr3tPW')
+    expect(() => new CleanupClient({ baseUrl, accessToken: 't' })).toThrow(/\*\*\*@/)
+  })
+})
+
 describe('argument errors reject, never throw', () => {
   test.each([
     ['no credentials', { baseUrl: 'http://127.0.0.1:9' }, 'ERR_INVALID_ARGUMENT'],
     ['plain http off loopback', { baseUrl: 'http://example.com', accessToken: 'x' }, 'ERR_INSECURE_URL'],
+    ['a file: URL', { baseUrl: 'file:///etc/passwd', accessToken: 'x' }, 'ERR_INSECURE_URL'],
     ['unknown region', { region: 'mars_north_1', accessToken: 'x' }, 'ERR_INVALID_ARGUMENT'],
     ['wrong option type', { baseUrl: 'http://127.0.0.1:9', accessToken: 'x', timeoutMs: 'soon' }, 'ERR_INVALID_ARGUMENT'],
     ['options not an object', 'nope', 'ERR_INVALID_ARGUMENT'],

@@ -65,6 +65,22 @@ pub struct Endpoints {
     pub label: String,
 }
 
+/// The URL with any `user:password@` masked as `***@` (what messages show).
+fn without_userinfo(input: &str) -> String {
+    let t = input.trim();
+    let Some(slashes) = t.find("//") else {
+        return t.to_string();
+    };
+    let start = slashes + 2;
+    let end = t[start..]
+        .find(['/', '?', '#'])
+        .map_or(t.len(), |i| start + i);
+    match t[start..end].rfind('@') {
+        Some(at) => format!("{}***@{}", &t[..start], &t[start + at + 1..]),
+        None => t.to_string(),
+    }
+}
+
 /// Resolves a region given as a name (`eu_west_1`, `eu-west-1`), a bare domain
 /// (`mypurecloud.ie`), an API or login host (`api.mypurecloud.ie`), or an
 /// `https://` URL of one of those.
@@ -120,45 +136,41 @@ pub fn is_loopback(host: &Host<&str>) -> bool {
 /// https anywhere, plain http only to loopback; no credentials, query or fragment.
 /// API calls go to `baseUrl/api/v2/...` and the token to `baseUrl/oauth/token`.
 pub fn resolve_base_url(input: &str) -> Result<Endpoints, Error> {
+    // Credentials in the URL are refused before anything can echo them: every
+    // message below shows the URL with its userinfo masked.
+    let shown = crate::ids::describe(&without_userinfo(input));
+    if without_userinfo(input) != input.trim() {
+        return Err(Error::invalid_argument(format!(
+            "baseUrl {shown} must not contain credentials (user:password@): pass accessToken or clientId/clientSecret instead."
+        )));
+    }
     let url = Url::parse(input.trim()).map_err(|e| {
         Error::invalid_argument(format!(
-            "baseUrl {} is not a valid absolute URL ({e}). Example: https://api.mypurecloud.ie or http://127.0.0.1:8080",
-            crate::ids::describe(input)
+            "baseUrl {shown} is not a valid absolute URL ({e}). Example: https://api.mypurecloud.ie or http://127.0.0.1:8080"
         ))
     })?;
-    let host = url.host().ok_or_else(|| {
-        Error::invalid_argument(format!(
-            "baseUrl {} has no host.",
-            crate::ids::describe(input)
-        ))
-    })?;
-    match url.scheme() {
-        "https" => {}
-        "http" if is_loopback(&host) => {}
-        "http" => {
-            return Err(Error::new(
-                ErrorCode::InsecureUrl,
-                format!(
-                    "baseUrl {} uses plain http to a host that is not loopback: a token \
-                     would travel unencrypted. Use https, or http only with localhost, \
-                     127.0.0.0/8 or ::1.",
-                    crate::ids::describe(input)
-                ),
-            ))
-        }
-        other => {
-            return Err(Error::new(
-                ErrorCode::InsecureUrl,
-                format!(
-                    "baseUrl scheme {other:?} is not supported: use https (or http to loopback)."
-                ),
-            ))
-        }
-    }
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(Error::invalid_argument(
-            "baseUrl must not contain credentials (user:password@): pass accessToken or clientId/clientSecret instead.",
+    let scheme_ok = match (url.scheme(), url.host()) {
+        ("https", _) => true,
+        ("http", Some(host)) => is_loopback(&host),
+        _ => false,
+    };
+    if !scheme_ok {
+        let why = if url.scheme() == "http" {
+            "uses plain http to a host that is not loopback: a token would travel unencrypted"
+        } else {
+            "does not use https"
+        };
+        return Err(Error::new(
+            ErrorCode::InsecureUrl,
+            format!(
+                "baseUrl {shown} {why}. Use https, or http only with localhost, 127.0.0.0/8 or ::1."
+            ),
         ));
+    }
+    if url.host().is_none() {
+        return Err(Error::invalid_argument(format!(
+            "baseUrl {shown} has no host."
+        )));
     }
     if url.query().is_some() || url.fragment().is_some() {
         return Err(Error::invalid_argument(
