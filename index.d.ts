@@ -50,7 +50,6 @@ export declare class CleanupError extends Error {
 /** Narrows an unknown caught value to a `CleanupError`. */
 export declare function isCleanupError(e: unknown): e is CleanupError
 
-/** Where and how to connect. Give `accessToken`, or `clientId` + `clientSecret`. */
 /** A Genesys Cloud region name, as `region` accepts it. */
 export type RegionName =
   | 'us_east_1'
@@ -87,6 +86,7 @@ export interface Region {
 /** Every Genesys Cloud region the library knows, in the official SDKs' order (frozen). */
 export declare const regions: readonly Region[]
 
+/** Where and how to connect. Give `accessToken`, or `clientId` + `clientSecret`. */
 export interface ConnectionOptions {
   /**
    * Genesys Cloud region: a name (`'eu_west_1'`), its domain (`'mypurecloud.ie'`)

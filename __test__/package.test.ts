@@ -175,7 +175,8 @@ describe('types match the runtime', () => {
   const dts = fs.readFileSync(path.join(ROOT, 'index.d.ts'), 'utf8')
 
   test('index.d.ts declares exactly the values index.js exports, and index.mjs re-exports them', async () => {
-    const declared = [...dts.matchAll(/^export declare (?:const|function|class) (\w+)/gm)].map((m) => m[1]).sort()
+    // A function with overloads is declared once per overload.
+    const declared = [...new Set([...dts.matchAll(/^export declare (?:const|function|class) (\w+)/gm)].map((m) => m[1]))].sort()
     expect(declared).toEqual(Object.keys(runtime).sort())
     const mjs = fs.readFileSync(path.join(ROOT, 'index.mjs'), 'utf8')
     const reexported = /export const \{([^}]+)\}/.exec(mjs)![1].split(',').map((s) => s.trim()).filter(Boolean).sort()
