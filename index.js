@@ -118,17 +118,67 @@ function checkScopes(options) {
   })
 }
 
-// A user callback must never take the process down from a native callback.
+// A user callback must never take the process down from a native callback:
+// a synchronous throw and an async rejection are both caught, and reported
+// once (one warning per callback, not one per failure).
 function guarded(name, fn) {
   if (fn === undefined || fn === null) return undefined
   if (typeof fn !== 'function') throw new CleanupError({ code: 'ERR_INVALID_ARGUMENT', message: `${name} must be a function.` })
+  let reported = false
+  const report = (e) => {
+    if (reported) return
+    reported = true
+    process.emitWarning(`genesys-cleanup: the ${name} callback failed (${e && e.message ? e.message : e}); later failures of this callback are not reported.`)
+  }
   return (value) => {
     try {
-      fn(value)
+      const r = fn(value)
+      if (r !== null && typeof r === 'object' && typeof r.then === 'function') r.then(undefined, report)
     } catch (e) {
-      process.emitWarning(`genesys-cleanup: the ${name} callback threw: ${e && e.message ? e.message : e}`)
+      report(e)
     }
   }
+}
+
+// The counts of a bulk report, as onProgress receives them.
+const PROGRESS_KEYS = ['done', 'total', 'closed', 'alreadyClosed', 'notFound', 'skipped', 'wouldClose', 'duplicate', 'failed', 'aborted']
+
+// onProgress for one run: the final counts are always delivered before the
+// run's promise settles, and nothing is delivered after it.
+function progressOf(onProgress) {
+  const cb = guarded('onProgress', onProgress)
+  let open = true
+  let lastDone = -1
+  return {
+    native: cb && ((p) => {
+      if (!open) return
+      lastDone = p.done
+      cb(p)
+    }),
+    settle(report, bulk) {
+      if (cb && open && bulk && bulk.done !== lastDone) {
+        const final = {}
+        for (const k of PROGRESS_KEYS) final[k] = bulk[k]
+        cb(final)
+      }
+      open = false
+      return report
+    },
+    close() {
+      open = false
+    },
+  }
+}
+
+// Runs a bulk call with its progress: settled once, final counts first.
+function withProgress(progress, run, bulkOf) {
+  return run(progress.native).then(
+    (report) => progress.settle(report, bulkOf(report)),
+    (e) => {
+      progress.close()
+      throw e
+    },
+  )
 }
 
 function debugEnabled() {
@@ -178,8 +228,8 @@ class CleanupClient {
         throw new CleanupError({ code: 'ERR_INVALID_ARGUMENT', message: `ids must be an array of conversation ids, got ${ids === null ? 'null' : typeof ids}.` })
       }
       const opts = optionsObject(options)
-      const onProgress = guarded('onProgress', opts.onProgress)
-      return withSignal(opts.signal, (cancel) => this.#native.closeConversations(ids, opts, onProgress, cancel))
+      const progress = progressOf(opts.onProgress)
+      return withProgress(progress, (onProgress) => withSignal(opts.signal, (cancel) => this.#native.closeConversations(ids, opts, onProgress, cancel)), (r) => r)
     })
   }
 
@@ -193,8 +243,8 @@ class CleanupClient {
   sweep(options) {
     return rejectsWith(() => {
       const opts = optionsObject(options)
-      const onProgress = guarded('onProgress', opts.onProgress)
-      return withSignal(opts.signal, (cancel) => this.#native.sweep(opts, onProgress, cancel))
+      const progress = progressOf(opts.onProgress)
+      return withProgress(progress, (onProgress) => withSignal(opts.signal, (cancel) => this.#native.sweep(opts, onProgress, cancel)), (r) => r.close)
     })
   }
 

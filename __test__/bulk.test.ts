@@ -1,4 +1,6 @@
 // Bulk close, pacing, idle discovery and sweep, over HTTP against the emulator.
+import { spawnSync } from 'node:child_process'
+import * as path from 'node:path'
 import { CleanupClient, BulkProgress } from '../index'
 import { emulatorPerFile, many, newConversation, randomUUID, SEED } from './helpers'
 
@@ -71,6 +73,51 @@ describe('closeConversations: nothing lost', () => {
     for (let i = 1; i < seen.length; i++) expect(seen[i].done).toBeGreaterThanOrEqual(seen[i - 1].done)
     // One interval-limited update plus the final one for a run shorter than a second.
     expect(seen.length).toBeLessThanOrEqual(3)
+  })
+
+  test('the final progress arrives before the run settles, and no progress after it', async () => {
+    for (const concurrency of [1, 32]) {
+      const ids = await many(emu, 150)
+      const seen: BulkProgress[] = []
+      let settled = false
+      let late = 0
+      const report = await client().closeConversations(ids, {
+        concurrency,
+        progressIntervalMs: 0,
+        onProgress: (p) => {
+          if (settled) late++
+          seen.push(p)
+        },
+      })
+      // Checked before yielding to the event loop: already delivered.
+      expect(seen[seen.length - 1]).toMatchObject({ done: 150, total: 150, closed: 150 })
+      settled = true
+      await new Promise((r) => setTimeout(r, 200))
+      expect(late).toBe(0)
+      expect(report.done).toBe(150)
+    }
+  })
+
+  test('a callback that throws or rejects never takes the process down and is reported once', () => {
+    const script = `
+      const { CleanupClient } = require(${JSON.stringify(path.join(__dirname, '..', 'index.js'))})
+      const ids = JSON.parse(process.env.IDS)
+      const client = new CleanupClient({ baseUrl: process.env.URL, accessToken: 'cc-cleanup-token', onEvent: async () => { throw new Error('event boom') } })
+      let calls = 0
+      client.closeConversations(ids, { progressIntervalMs: 0, onProgress: (p) => { calls++; if (calls % 2) throw new Error('sync boom'); return Promise.reject(new Error('async boom')) } })
+        .then((r) => { console.log(JSON.stringify({ closed: r.closed, calls })) })
+    `
+    return many(emu, 40).then((ids) => {
+      const r = spawnSync(process.execPath, ['--unhandled-rejections=strict', '-e', script], { env: { ...process.env, URL: emu.url, IDS: JSON.stringify(ids) }, encoding: 'utf8', timeout: 60_000 })
+      expect(r.status).toBe(0)
+      const out = JSON.parse(r.stdout.trim().split('\n').pop()!)
+      expect(out.closed).toBe(40)
+      expect(out.calls).toBeGreaterThan(2)
+      const warnings = r.stderr.split('\n').filter((l) => l.includes('genesys-cleanup: the'))
+      expect(warnings).toHaveLength(2)
+      expect(warnings.some((w) => w.includes('the onProgress callback failed (sync boom)'))).toBe(true)
+      expect(warnings.some((w) => w.includes('the onEvent callback failed (event boom)'))).toBe(true)
+    })
   })
 
   test('fast mode: one request per conversation', async () => {

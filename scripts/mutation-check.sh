@@ -31,6 +31,8 @@ MUTANTS=(
   "pacing off@crates/core/src/transport.rs@s/let (wait, paused) = self.pacer.reserve_explained(Instant::now());/let (wait, paused) = { let _ = self.pacer.reserve_explained(Instant::now()); (Duration::ZERO, false) };/@under 1% answered 429@bulk"
   "idle: sweep decides from analytics alone@crates/core/src/client.rs@s/opts.close.idle_for = Some(find.idle_for);/opts.close.idle_for = None;/@spares every live one@bulk"
   "idle: message times ignored@crates/core/src/activity.rs@s/for m in \&p.messages {/for m in p.messages.iter().take(0) {/@spares every live one@bulk"
+  "hostile: no body cap@crates/core/src/transport.rs@s/read_bounded(resp, self.max_response_bytes)/read_bounded(resp, usize::MAX)/@larger than maxResponseBytes@close"
+  "hostile: async callback rejections not caught@index.js@s/r.then(undefined, report)/void r/@callback that throws or rejects@bulk"
   "chaos without retries@crates/core/src/transport.rs@s/let allowed = attempt < self.policy.max_retries/let allowed = false \&\& attempt < self.policy.max_retries/@chaos@reliability"
 )
 
