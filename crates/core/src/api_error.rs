@@ -4,6 +4,37 @@
 use crate::error::{Error, ErrorCode};
 use serde::Deserialize;
 
+/// The longest server text we keep (a Genesys message is a sentence or two).
+pub const MAX_TEXT: usize = 1024;
+/// The longest server token we keep (codes, correlation ids: a UUID is 36).
+pub const MAX_TOKEN: usize = 128;
+
+/// `s` cut to `max` bytes (at a character boundary), with `…` when cut, and
+/// control characters replaced: kept server text stays small and printable.
+pub fn bound_text(s: &str, max: usize) -> String {
+    let mut out: String = s
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .scan(0usize, |len, c| {
+            *len += c.len_utf8();
+            (*len <= max).then_some(c)
+        })
+        .collect();
+    if out.len() < s.len() && s.len() > max {
+        out.push('…');
+    }
+    out
+}
+
+/// A server identifier (error code, correlation id) kept only as far as it
+/// looks like one: letters, digits and `-._:`, at most `MAX_TOKEN` long.
+pub fn bound_token(s: &str) -> String {
+    s.chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || "-._:".contains(*c))
+        .take(MAX_TOKEN)
+        .collect()
+}
+
 /// The fields of Genesys's `ErrorBody` that we use. Unknown fields are ignored,
 /// and every field is optional: a proxy or a gateway may answer with anything.
 #[derive(Debug, Default, Clone, Deserialize, PartialEq)]
@@ -29,7 +60,29 @@ pub struct ErrorBody {
 impl ErrorBody {
     /// Parses a body leniently: anything that is not a JSON object gives an empty body.
     pub fn parse(bytes: &[u8]) -> ErrorBody {
-        serde_json::from_slice::<ErrorBody>(bytes).unwrap_or_default()
+        // Invalid UTF-8 (a broken proxy) must not cost the Genesys code: read
+        // what can be read.
+        let body = match serde_json::from_slice::<ErrorBody>(bytes) {
+            Ok(b) => b,
+            Err(_) => serde_json::from_str(&String::from_utf8_lossy(bytes)).unwrap_or_default(),
+        };
+        body.bounded()
+    }
+
+    /// Every string we keep, bounded: a hostile answer cannot make each
+    /// result carry megabytes of "message" or "code".
+    fn bounded(self) -> ErrorBody {
+        let text = |s: Option<String>| s.map(|s| bound_text(&s, MAX_TEXT));
+        let token = |s: Option<String>| s.map(|s| bound_token(&s));
+        ErrorBody {
+            message: text(self.message),
+            code: token(self.code),
+            status: self.status,
+            context_id: token(self.context_id),
+            error: token(self.error),
+            description: text(self.description),
+            error_description: text(self.error_description),
+        }
     }
 
     /// The most useful human text in the body.
@@ -237,6 +290,28 @@ fn forbidden(parsed: &ErrorBody, text: Option<&str>, ctx: &Context<'_>, said: &s
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hostile_bodies_are_read_and_bounded() {
+        // Invalid UTF-8 around a readable body keeps the code.
+        let mut bytes = br#"{"code":"missing.any.permissions","message":"You must have at least one of the following permissions assigned: [a:b:c] "#.to_vec();
+        bytes.extend_from_slice(&[0xff, 0xfe]);
+        bytes.extend_from_slice(br#""}"#);
+        let b = ErrorBody::parse(&bytes);
+        assert_eq!(b.code.as_deref(), Some("missing.any.permissions"));
+        // Huge strings are cut; identifiers keep only identifier characters.
+        let huge = format!(
+            r#"{{"message":"{}","code":"{}","contextId":"abc-123\u0000<script>"}}"#,
+            "m".repeat(1_000_000),
+            "c".repeat(500)
+        );
+        let b = ErrorBody::parse(huge.as_bytes());
+        assert!(b.message.as_ref().unwrap().len() <= MAX_TEXT + 3);
+        assert_eq!(b.code.as_ref().unwrap().len(), MAX_TOKEN);
+        assert_eq!(b.context_id.as_deref(), Some("abc-123"));
+        assert_eq!(bound_text("a\u{0007}b", 10), "a b");
+        assert_eq!(bound_text("ééé", 4), "éé…");
+    }
 
     fn ctx() -> Context<'static> {
         static P: std::sync::OnceLock<Principal> = std::sync::OnceLock::new();

@@ -515,7 +515,9 @@ impl Transport {
             body,
             sent_at,
         } = raw;
-        let correlation_id = header_str(&headers, "inin-correlation-id");
+        let correlation_id = header_str(&headers, "inin-correlation-id")
+            .map(|id| api_error::bound_token(&id))
+            .filter(|id| !id.is_empty());
         if let Some(id) = &correlation_id {
             call.stats.correlation_ids.push(id.clone());
         }
