@@ -62,6 +62,35 @@ describe('closeConversations: nothing lost', () => {
     expect(seen.length).toBeGreaterThan(0)
   })
 
+  test('an abort is truthful: aborted ids were never written, closed ones were, and requests never undercounts', async () => {
+    const ids = await many(emu, 400)
+    await emu.configure({ latencyMs: 20 })
+    await emu.clearRequests()
+    const controller = new AbortController()
+    const report = await client({ accessToken: SEED.cleanupToken, clientId: undefined, clientSecret: undefined }).closeConversations(ids, {
+      concurrency: 64,
+      signal: controller.signal,
+      progressIntervalMs: 0,
+      onProgress: (p) => {
+        if (p.closed >= 60) controller.abort()
+      },
+    })
+    expect(report.aborted).toBeGreaterThan(0)
+    expect(report.closed + report.aborted + report.failed).toBe(400)
+    // Requests in flight at the abort still land on the server.
+    await new Promise((r) => setTimeout(r, 300))
+    const log = await emu.requests()
+    const patched = new Set(log.filter((l) => l.method === 'PATCH').map((l) => l.path.split('/').pop()))
+    for (const r of report.results) {
+      if (r.outcome === 'aborted') expect(patched.has(r.conversationId)).toBe(false)
+      if (r.outcome === 'closed') expect(patched.has(r.conversationId)).toBe(true)
+    }
+    // Every request the server could have seen is counted: at least what it
+    // logged, plus reads abandoned in flight (at most one per worker).
+    expect(report.requests).toBeGreaterThanOrEqual(log.length)
+    expect(report.requests - log.length).toBeLessThanOrEqual(64)
+  })
+
   test('progress is monotonic, bounded in rate, and ends at the total', async () => {
     const ids = await many(emu, 60)
     const seen: BulkProgress[] = []

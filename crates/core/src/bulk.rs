@@ -316,7 +316,8 @@ async fn close_one(
     let (result, stats) = close::close_valid_id(t, id.clone(), opts, cancel).await;
     let entry = match result {
         Ok(r) => BulkEntry::Done(r),
-        Err(e) if e.code == ErrorCode::Aborted => BulkEntry::Aborted {
+        // "aborted" only when nothing was written for this id.
+        Err(e) if e.code == ErrorCode::Aborted && stats.writes == 0 => BulkEntry::Aborted {
             conversation_id: id,
         },
         Err(error) => {

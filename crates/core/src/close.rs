@@ -325,6 +325,7 @@ pub async fn close_valid_id(
             full_close(t, &id, opts, &mut call).await
         };
     let stats = call.stats.clone();
+    let step = step.map_err(|e| aborted_after_writes(e, &id, call.stats.writes));
     let result = step.map(|s| CloseResult {
         conversation_id: id,
         outcome: s.outcome,
@@ -337,6 +338,20 @@ pub async fn close_valid_id(
         stats: call.stats,
     });
     (result, stats)
+}
+
+/// An abort that came after a write was sent is not "aborted" (which means
+/// nothing was written): it says the conversation may be partly ended.
+fn aborted_after_writes(e: Error, id: &str, writes: u32) -> Error {
+    if e.code != ErrorCode::Aborted || writes == 0 {
+        return e;
+    }
+    Error {
+        message: format!(
+            "The abort came after {writes} write(s) to conversation {id} had been sent and answered: it may be partly ended. Close it again to finish."
+        ),
+        ..e
+    }
 }
 
 /// What one close did (before the timing and counters are added).
@@ -463,9 +478,32 @@ async fn end_from_state(
         }
     }
     if opts.verify {
-        method = verify(t, id, opts, call, method).await?;
+        return verify_after_close(t, id, opts, call, method, disconnected).await;
     }
     Ok(Step::closed(method, disconnected))
+}
+
+/// Verification after the disconnect was accepted. An abort here cuts the
+/// verification short, not the close: the write was done, so it is `closed`.
+async fn verify_after_close(
+    t: &Transport,
+    id: &str,
+    opts: &CloseOptions,
+    call: &mut Call<'_>,
+    method: CloseMethod,
+    disconnected: u32,
+) -> Result<Step, Error> {
+    match verify(t, id, opts, call, method).await {
+        Ok(method) => Ok(Step::closed(method, disconnected)),
+        Err(e) if e.code == ErrorCode::Aborted => Ok(Step {
+            reason: Some(
+                "verification was cut short by the abort; the disconnect itself was accepted"
+                    .into(),
+            ),
+            ..Step::closed(method, disconnected)
+        }),
+        Err(e) => Err(e),
+    }
 }
 
 /// One PATCH, no read. 200 -> closed (or already closed, when the answer shows
@@ -483,11 +521,19 @@ async fn fast_close(
             if ended_before(&summary, date.unwrap_or(asked_at), call) {
                 return Ok(Step::no_write(Outcome::AlreadyClosed));
             }
-            let mut method = CloseMethod::Conversation;
+            let disconnected = summary.participants.len() as u32;
             if opts.verify {
-                method = verify(t, id, opts, call, method).await?;
+                return verify_after_close(
+                    t,
+                    id,
+                    opts,
+                    call,
+                    CloseMethod::Conversation,
+                    disconnected,
+                )
+                .await;
             }
-            Ok(Step::closed(method, summary.participants.len() as u32))
+            Ok(Step::closed(CloseMethod::Conversation, disconnected))
         }
         Ok(PatchAnswer::Done(None)) => Ok(Step::closed(CloseMethod::Conversation, 0)),
         Ok(PatchAnswer::NotFound) => Ok(Step::not_found(0)),

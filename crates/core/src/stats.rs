@@ -43,7 +43,7 @@ mod tests {
             requests: 3,
             retries: 1,
             rate_limited: 1,
-            correlation_ids: vec![],
+            ..CallStats::default()
         };
         t += Totals {
             requests: 2,

@@ -54,6 +54,9 @@ pub enum Parsed<T> {
 #[serde(rename_all = "camelCase")]
 pub struct CallStats {
     pub requests: u32,
+    /// API writes sent (PATCH, POST, DELETE): an abort after one is not "aborted".
+    #[serde(skip)]
+    pub writes: u32,
     pub retries: u32,
     pub rate_limited: u32,
     pub correlation_ids: Vec<String>,
@@ -452,17 +455,34 @@ impl Transport {
             )
         });
         let sent_at = Instant::now();
-        let outcome = tokio::select! {
-            _ = call.cancel.cancelled() => return Err(Error::aborted()),
-            r = tokio::time::timeout(timeout, async {
-                let resp = builder.send().await?;
-                let status = resp.status().as_u16();
-                let headers = resp.headers().clone();
-                let body = read_bounded(resp, self.max_response_bytes).await?;
-                Ok::<_, ReadError>(RawResponse { status, headers, body, sent_at })
-            }) => r,
-        };
+        // Counted when sent: the server may see it even if we stop waiting.
         call.stats.requests += 1;
+        if req.method != Method::GET && matches!(credential, Credential::Bearer(_)) {
+            call.stats.writes += 1;
+        }
+        let exchange = tokio::time::timeout(timeout, async {
+            let resp = builder.send().await?;
+            let status = resp.status().as_u16();
+            let headers = resp.headers().clone();
+            let body = read_bounded(resp, self.max_response_bytes).await?;
+            Ok::<_, ReadError>(RawResponse {
+                status,
+                headers,
+                body,
+                sent_at,
+            })
+        });
+        // A read is abandoned at once on abort. A write already on its way is
+        // awaited (bounded by the attempt timeout) and its answer decides the
+        // outcome: "aborted" must mean that nothing was written.
+        let outcome = if req.method == Method::GET {
+            tokio::select! {
+                _ = call.cancel.cancelled() => return Err(Error::aborted()),
+                r = exchange => r,
+            }
+        } else {
+            exchange.await
+        };
         Ok(match outcome {
             Ok(Ok(raw)) => Ok(raw),
             Ok(Err(ReadError::TooLarge)) => Err(Failure::fatal(Error::new(
