@@ -181,15 +181,14 @@ function withProgress(progress, run, bulkOf) {
   )
 }
 
-function debugEnabled() {
-  const d = process.env.DEBUG || ''
-  return d.split(/[\s,]+/).some((p) => p === '*' || p === 'genesys-cleanup' || p === 'genesys-cleanup:*')
-}
+// DEBUG=genesys-cleanup prints every event to stderr (events never carry
+// secrets). The `debug` package reads DEBUG (namespaces, wildcards, `-` to
+// exclude) as every other Node library does.
+const debugLog = require('debug')('genesys-cleanup')
 
-// DEBUG=genesys-cleanup prints every event to stderr (events never carry secrets).
 function eventListener(onEvent) {
   const user = guarded('onEvent', onEvent)
-  if (!debugEnabled()) return user
+  if (!debugLog.enabled) return user
   return (event) => {
     const parts = [event.kind, event.method, event.route, `attempt=${event.attempt}`]
     if (event.status !== undefined) parts.push(`status=${event.status}`)
@@ -197,7 +196,7 @@ function eventListener(onEvent) {
     if (event.waitMs !== undefined) parts.push(`wait=${Math.round(event.waitMs)}ms`)
     if (event.reason) parts.push(`reason=${event.reason}`)
     if (event.correlationId) parts.push(`correlationId=${event.correlationId}`)
-    process.stderr.write(`genesys-cleanup ${parts.join(' ')}\n`)
+    debugLog(parts.join(' '))
     if (user) user(event)
   }
 }

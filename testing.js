@@ -10,13 +10,7 @@ const readline = require('node:readline')
 const EXE = process.platform === 'win32' ? 'genesys-emulator.exe' : 'genesys-emulator'
 
 function isMusl() {
-  if (process.platform !== 'linux') return false
-  try {
-    const report = process.report && process.report.getReport()
-    return !(report && report.header && report.header.glibcVersionRuntime)
-  } catch {
-    return false
-  }
+  return process.platform === 'linux' && require('detect-libc').familySync() === require('detect-libc').MUSL
 }
 
 /**
