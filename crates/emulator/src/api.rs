@@ -11,7 +11,7 @@ use crate::errors::ApiError;
 use crate::render;
 use crate::state::Disconnect;
 use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
@@ -113,7 +113,7 @@ pub async fn tokens_me(State(app): State<App>, Extension(ctx): Extension<Ctx>) -
 pub async fn users_me(
     State(app): State<App>,
     Extension(ctx): Extension<Ctx>,
-    RawQuery(query): RawQuery,
+    Query(query): Query<Vec<(String, String)>>,
 ) -> ApiResult {
     ctx.require(NO_SCOPES, NO_PERMISSIONS)?;
     let Some(user_id) = &ctx.caller.user_id else {
@@ -121,15 +121,10 @@ pub async fn users_me(
             "This request requires a user context. Client credentials cannot be used for requests to this resource.",
         ));
     };
-    let expand = query.as_deref().unwrap_or("").split('&').any(|kv| {
-        kv.split_once('=').is_some_and(|(k, v)| {
-            k == "expand"
-                && v.replace("%2C", ",")
-                    .replace("%2c", ",")
-                    .split(',')
-                    .any(|e| e == "authorization")
-        })
-    });
+    // `expand` may repeat or list several values (`expand=a,b`).
+    let expand = query
+        .iter()
+        .any(|(k, v)| k == "expand" && v.split(',').any(|e| e == "authorization"));
     let st = app.lock();
     let user = st
         .store
