@@ -7,9 +7,11 @@
 #   1. npm ci && npm run demo
 #   2. npm ci && npm test
 #   3. bash .ci/run (CI=true), with another empty npm cache and HOME, as CI
-# Each step must exit 0, and the test steps must close on
-# `jest: N passed, 0 failed, 0 skipped`. Prints each step's time and closing
-# lines. Uncommitted changes are not in the clone: commit first.
+# Each step must exit 0, the test steps must close on
+# `jest: N passed, 0 failed, 0 skipped`, and no step may install anything into
+# the shared places a fresh machine would not have it in ($CARGO_HOME/bin, the
+# global npm folder). Prints each step's time and closing lines. Uncommitted
+# changes are not in the clone: commit first.
 #
 #   bash scripts/fresh-check.sh [--rev REV] [--keep-going] [--keep]
 #
@@ -62,6 +64,12 @@ for var in $(compgen -e); do
   esac
 done
 
+# What a step must leave alone (a tool installed there by one run is found by
+# the next one, and by nothing on a new machine).
+NPM_GLOBAL="$(npm root -g)"
+shared_state() { ls -l --time-style=full-iso "$CARGO_HOME/bin" "$NPM_GLOBAL" 2>/dev/null | grep -v '^total'; }
+SHARED_BEFORE="$(shared_state)"
+
 fmt_time() { printf '%dm%02ds' $(($1 / 60)) $(($1 % 60)); }
 
 SUMMARY=()
@@ -70,7 +78,7 @@ n=0
 # it must close on a clean Jest line) with a new empty HOME and npm cache
 # unless REUSE_ENV=1, logs it, times it, prints its closing lines.
 step() {
-  local ci="$1" tests="$2" cmd="$3" log start secs status jest verdict
+  local ci="$1" tests="$2" cmd="$3" log start secs status jest verdict shared_after
   n=$((n + 1))
   log="$LOGS/$n.log"
   if [ "${REUSE_ENV:-0}" != 1 ]; then
@@ -89,6 +97,13 @@ step() {
   status=$?
   secs=$((SECONDS - start))
   jest="$(grep -E '^jest: [0-9]+ passed' "$log" | tail -n 1)"
+  shared_after="$(shared_state)"
+  if [ "$shared_after" != "$SHARED_BEFORE" ]; then
+    echo "   wrote outside the clone ($CARGO_HOME/bin or $NPM_GLOBAL):"
+    diff <(echo "$SHARED_BEFORE") <(echo "$shared_after") | grep '^[<>]' | sed 's/^/     /'
+    SHARED_BEFORE="$shared_after"
+    [ "$status" != 0 ] || status=1
+  fi
   if [ "$status" = 0 ] && [ "$tests" = 1 ] && ! [[ "$jest" =~ ^jest:\ [1-9][0-9]*\ passed,\ 0\ failed,\ 0\ skipped$ ]]; then
     echo "   did not close on 'jest: N passed, 0 failed, 0 skipped' (got '${jest:-nothing}')"
     status=1
