@@ -115,6 +115,12 @@ export interface ConnectionOptions {
   deadlineMs?: number
   /** The largest answer read, in bytes: a bigger one is not read further and fails with `ERR_UPSTREAM` (not retried). Default 8 MiB; 1024 to 1 GiB. */
   maxResponseBytes?: number
+  /**
+   * `'budget'` (default): a request starts at once while the token's rate-limit window has
+   * budget; when it is spent, requests wait for the window to turn. `'smooth'`: requests are
+   * spaced evenly at 98% of the limit. Either way a wait longer than `maxRetryAfterMs` fails fast.
+   */
+  pacing?: 'budget' | 'smooth'
 }
 
 /** What to do when closing. */
@@ -436,7 +442,7 @@ export interface SweepReport {
 
 /** A structured event for `onEvent`: path templates, never ids, tokens or secrets. */
 export interface ClientEvent {
-  /** `request`: an attempt is sent. `response`: an answer arrived. `retry`: a failed attempt will be repeated. `rateLimitWait`: a request waits for the pacer. `tokenRefresh`: a token is being fetched. */
+  /** `request`: an attempt is sent. `response`: an answer arrived. `retry`: a failed attempt will be repeated. `rateLimitWait`: a request waits for the rate budget (see `reason`). `tokenRefresh`: a token is being fetched. */
   kind: 'request' | 'response' | 'retry' | 'rateLimitWait' | 'tokenRefresh'
   /** HTTP method. */
   method: string
@@ -454,8 +460,9 @@ export interface ClientEvent {
   correlationId?: string
   /**
    * `retry`: the failure kind (`throttling`, `transient`, `server`). `rateLimitWait`:
-   * `pacing` (ordinary spacing under the learned limit, on every paced request) or
-   * `paused` (after a 429 or a spent window).
+   * `budget` (the window's budget is spent: waiting for it to turn), `paused` (a 429 asked
+   * everyone to wait) or `smoothing` (even spacing: `pacing: 'smooth'`, or the fallback after
+   * unexpected 429s).
    */
   reason?: string
 }

@@ -4,6 +4,7 @@
 
 use crate::auth::Credentials;
 use crate::error::Error;
+use crate::pacing::Pacing;
 use crate::region::{self, Endpoints};
 use crate::retry::RetryPolicy;
 use secrecy::{ExposeSecret, SecretString};
@@ -38,6 +39,10 @@ pub struct ConnectionOptions {
     /// Genesys answer; 1024 to 1 GiB.
     #[serde(deserialize_with = "crate::options::whole::<_, 1024, 1_073_741_824>")]
     pub max_response_bytes: u32,
+    /// `budget` (default): a request starts at once while the token's window
+    /// has budget, then waits for it to turn. `smooth`: even spacing at 98%
+    /// of the limit.
+    pub pacing: Option<String>,
 }
 
 impl Default for ConnectionOptions {
@@ -53,6 +58,7 @@ impl Default for ConnectionOptions {
             max_retry_after_ms: None,
             deadline_ms: None,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            pacing: None,
         }
     }
 }
@@ -75,6 +81,7 @@ pub struct ClientConfig {
     pub deadline: Option<Duration>,
     /// The largest answer read, in bytes.
     pub max_response_bytes: usize,
+    pub pacing: Pacing,
 }
 
 pub const DEFAULT_TIMEOUT_MS: f64 = 16_000.0;
@@ -121,6 +128,16 @@ impl ConnectionOptions {
                 86_400_000.0,
             )?),
         };
+        let pacing = match self.pacing.as_deref() {
+            None | Some("budget") => Pacing::Budget,
+            Some("smooth") => Pacing::Smooth,
+            Some(other) => {
+                return Err(Error::invalid_argument(format!(
+                    "pacing must be 'budget' or 'smooth', got '{}'.",
+                    other.chars().take(40).collect::<String>()
+                )))
+            }
+        };
         Ok(ClientConfig {
             endpoints,
             credentials,
@@ -128,6 +145,7 @@ impl ConnectionOptions {
             policy,
             deadline,
             max_response_bytes: self.max_response_bytes as usize,
+            pacing,
         })
     }
 
@@ -213,6 +231,17 @@ mod tests {
         assert_eq!(c.policy.max_retries, 5);
         assert_eq!(c.policy.max_retry_after, Duration::from_secs(180));
         assert!(c.deadline.is_none());
+        assert_eq!(c.pacing, Pacing::Budget);
+        let smooth = ConnectionOptions {
+            pacing: Some("smooth".into()),
+            ..token()
+        };
+        assert_eq!(smooth.resolve().unwrap().pacing, Pacing::Smooth);
+        let bad = ConnectionOptions {
+            pacing: Some("fast".into()),
+            ..token()
+        };
+        assert!(bad.resolve().unwrap_err().message.contains("pacing"));
     }
 
     #[test]

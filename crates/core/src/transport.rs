@@ -1,4 +1,4 @@
-//! The one request pipeline every call goes through: pacing, bearer token,
+//! The one request pipeline every call goes through: the rate budget, bearer token,
 //! per-attempt timeout, overall deadline, retry classification and backoff,
 //! `Retry-After`, the retry budget, correlation ids, cancellation and events.
 
@@ -7,13 +7,14 @@ use crate::auth::{Bearer, TokenResponse, TokenSource};
 use crate::config::ClientConfig;
 use crate::error::{Error, ErrorCode};
 use crate::events::{Event, EventKind, EventSink};
-use crate::pacing::{Pacer, RateLimitHeaders};
+use crate::pacing::{Decision, RateBudget, RateLimitHeaders, Ticket, WaitReason, ANSWER_POLL};
 use crate::retry::{classify_status, RetryBudget, RetryKind, RetryPolicy};
 use bytes::Bytes;
 use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
 use reqwest::Method;
 use std::sync::Once;
 use std::time::{Duration, SystemTime};
+use tokio::sync::Notify;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
@@ -170,7 +171,9 @@ pub struct Transport {
     auth: TokenSource,
     policy: RetryPolicy,
     budget: RetryBudget,
-    pacer: Pacer,
+    rate: RateBudget,
+    /// Woken on every answer: requests waiting for answers re-check the budget.
+    answered: Notify,
     attempt_timeout: Duration,
     deadline: Option<Duration>,
     max_response_bytes: usize,
@@ -208,7 +211,8 @@ impl Transport {
             auth: TokenSource::new(config.credentials)?,
             policy: config.policy,
             budget: RetryBudget::default(),
-            pacer: Pacer::new(),
+            rate: RateBudget::new(config.pacing),
+            answered: Notify::new(),
             attempt_timeout: config.attempt_timeout,
             deadline: config.deadline,
             max_response_bytes: config.max_response_bytes,
@@ -340,16 +344,16 @@ impl Transport {
             if call.cancel.is_cancelled() {
                 return Err(Error::aborted());
             }
-            let credential = match &mode {
+            let (credential, slot) = match &mode {
                 AuthMode::Bearer => {
-                    self.wait_for_slot(req, attempt, call).await?;
-                    Credential::Bearer(self.bearer(call).await?)
+                    let slot = self.wait_for_slot(req, attempt, call).await?;
+                    (Credential::Bearer(self.bearer(call).await?), Some(slot))
                 }
-                AuthMode::TokenEndpoint(basic) => Credential::Basic(basic.clone()),
+                AuthMode::TokenEndpoint(basic) => (Credential::Basic(basic.clone()), None),
             };
             let failure = match self.send_once(req, &credential, attempt, call).await? {
                 Err(failure) => failure,
-                Ok(raw) => match self.judge(req, &credential, raw, attempt, call, parse) {
+                Ok(raw) => match self.judge(req, raw, slot, attempt, call, parse) {
                     Judged::Done(reply) => return Ok(reply),
                     Judged::Failed(failure) => failure,
                     Judged::Unauthorized(failure) => match &credential {
@@ -378,31 +382,98 @@ impl Transport {
         }
     }
 
-    /// Waits for the pacer's slot (a bearer request), announcing any wait.
+    /// Waits until the rate budget lets this request start, announcing why
+    /// it waits. Every wait is bounded by the caller: one longer than
+    /// `maxRetryAfterMs`, or than what is left of `deadlineMs`, fails fast with
+    /// `ERR_RATE_LIMITED` and `retryAfterMs`; the signal cuts it.
     async fn wait_for_slot(
         &self,
         req: &Request<'_>,
         attempt: u32,
         call: &Call<'_>,
-    ) -> Result<(), Error> {
-        let (wait, paused) = self.pacer.reserve_explained(Instant::now());
-        if wait.is_zero() {
-            return Ok(());
+    ) -> Result<Slot<'_>, Error> {
+        let mut announced: Option<(WaitReason, Instant)> = None;
+        loop {
+            // Registered before asking, so an answer in between is not missed.
+            let answered = self.answered.notified();
+            tokio::pin!(answered);
+            answered.as_mut().enable();
+            let now = Instant::now();
+            let (until, reason) = match self.rate.reserve(now) {
+                Decision::Go(ticket) => {
+                    return Ok(Slot {
+                        transport: self,
+                        ticket: Some(ticket),
+                    })
+                }
+                Decision::Wait { until, reason } => (until, reason),
+            };
+            let wait = until.saturating_duration_since(now);
+            if wait > ANSWER_POLL {
+                self.check_wait_bound(req, wait, reason, call)?;
+            }
+            let fresh = announced.is_none_or(|(r, u)| {
+                r != reason || until.saturating_duration_since(u) > ANSWER_POLL
+            });
+            if fresh && !wait.is_zero() {
+                announced = Some((reason, until));
+                self.emit(|| {
+                    let mut e = Event::new(
+                        EventKind::RateLimitWait,
+                        method_str(&req.method),
+                        req.route,
+                        attempt,
+                    );
+                    e.wait_ms = Some(wait.as_secs_f64() * 1000.0);
+                    // "budget": the window's budget is spent (or committed to
+                    // requests in flight); "paused": a 429 asked everyone to
+                    // wait; "smoothing": even spacing.
+                    e.reason = Some(reason.as_str().into());
+                    e
+                });
+            }
+            tokio::select! {
+                _ = call.cancel.cancelled() => return Err(Error::aborted()),
+                _ = tokio::time::sleep_until(until) => {}
+                _ = answered => {}
+            }
         }
-        self.emit(|| {
-            let mut e = Event::new(
-                EventKind::RateLimitWait,
-                method_str(&req.method),
-                req.route,
-                attempt,
-            );
-            e.wait_ms = Some(wait.as_secs_f64() * 1000.0);
-            // "pacing": ordinary spacing under the learned limit (every request
-            // of a paced run); "paused": after a 429 or a spent window.
-            e.reason = Some(if paused { "paused" } else { "pacing" }.into());
-            e
-        });
-        self.sleep(wait, call).await
+    }
+
+    /// A rate-limit wait the caller does not allow: `ERR_RATE_LIMITED` with
+    /// the wait in `retryAfterMs`, like a `Retry-After` above `maxRetryAfterMs`.
+    fn check_wait_bound(
+        &self,
+        req: &Request<'_>,
+        wait: Duration,
+        reason: WaitReason,
+        call: &Call<'_>,
+    ) -> Result<(), Error> {
+        let why = match reason {
+            WaitReason::Budget => "the token's rate-limit budget is spent until its window turns",
+            WaitReason::Paused => "Genesys asked to pause after a 429",
+            WaitReason::Smoothing => "even spacing under the token's rate limit",
+        };
+        let limit = if wait > self.policy.max_retry_after {
+            format!(
+                "more than maxRetryAfterMs ({} ms)",
+                self.policy.max_retry_after.as_millis()
+            )
+        } else if call.remaining().is_some_and(|rem| wait > rem) {
+            "more than is left of deadlineMs".to_string()
+        } else {
+            return Ok(());
+        };
+        let mut e = Error::new(
+            ErrorCode::RateLimited,
+            format!(
+                "Not sending {}: {why}, a wait of {} ms, {limit}; failing fast instead of blocking.",
+                req.action,
+                wait.as_millis()
+            ),
+        );
+        e.retry_after_ms = Some(wait.as_millis() as u64);
+        Err(e)
     }
 
     /// One attempt on the wire, bounded by the per-attempt timeout and the
@@ -523,8 +594,8 @@ impl Transport {
     fn judge<T>(
         &self,
         req: &Request<'_>,
-        credential: &Credential,
         raw: RawResponse,
+        slot: Option<Slot<'_>>,
         attempt: u32,
         call: &mut Call<'_>,
         parse: &(dyn Fn(u16, &[u8]) -> Parsed<T> + Sync),
@@ -541,9 +612,8 @@ impl Transport {
         if let Some(id) = &correlation_id {
             call.stats.correlation_ids.push(id.clone());
         }
-        if matches!(credential, Credential::Bearer(_)) {
-            self.pacer
-                .observe(RateLimitHeaders::from_headers(&headers), Instant::now());
+        if let Some(slot) = slot {
+            slot.answered(RateLimitHeaders::from_headers(&headers), status == 429);
         }
         self.emit(|| {
             let mut e = Event::new(
@@ -648,7 +718,7 @@ impl Transport {
                 return Err(error);
             }
             if matches!(mode, AuthMode::Bearer) {
-                self.pacer.pause(ra, Instant::now());
+                self.rate.pause(ra, Instant::now());
             }
         }
         // Honouring a server's Retry-After does not draw from the budget:
@@ -696,6 +766,33 @@ impl Transport {
     fn emit(&self, make: impl FnOnce() -> Event) {
         if let Some(sink) = &self.events {
             sink(make());
+        }
+    }
+}
+
+/// A request the rate budget let start: its answer (or its end without one)
+/// goes back to the budget exactly once, and wakes the requests waiting.
+struct Slot<'a> {
+    transport: &'a Transport,
+    ticket: Option<Ticket>,
+}
+
+impl Slot<'_> {
+    fn answered(mut self, headers: RateLimitHeaders, limited: bool) {
+        if let Some(t) = self.ticket.take() {
+            let tr = self.transport;
+            tr.rate.observe(t, headers, limited, Instant::now());
+            tr.answered.notify_waiters();
+        }
+    }
+}
+
+impl Drop for Slot<'_> {
+    fn drop(&mut self) {
+        if let Some(t) = self.ticket.take() {
+            let tr = self.transport;
+            tr.rate.abandon(t, Instant::now());
+            tr.answered.notify_waiters();
         }
     }
 }
