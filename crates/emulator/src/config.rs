@@ -1,6 +1,7 @@
 //! Runtime configuration: what `GET/PATCH /__emulator/config` shows and merges.
 //! CLI flags only set the defaults that `POST /__emulator/reset` returns to.
 
+use crate::ratelimit::{Mode, Policy, Rounding};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -30,8 +31,13 @@ pub enum PatchEnded {
 pub struct Config {
     /// Requests per window per token on `/api/v2`; 0 = off.
     pub rate_limit_per_minute: u32,
-    /// Length of the fixed rate-limit window (both limiters).
+    /// Length of the rate-limit window (both limiters).
     pub rate_window_ms: u64,
+    /// Shape of the `/api/v2` window: `fixed` (from a token's first request),
+    /// `aligned` (to the clock) or `sliding`.
+    pub rate_limit_mode: Mode,
+    /// Rounding of `inin-ratelimit-reset`: `up` or `down`.
+    pub rate_reset_rounding: Rounding,
     /// Token requests per window per client on `/oauth/token`; 0 = off.
     pub token_rate_limit_per_minute: u32,
     pub latency_ms: u64,
@@ -57,6 +63,8 @@ impl Default for Config {
         Config {
             rate_limit_per_minute: 0,
             rate_window_ms: 60_000,
+            rate_limit_mode: Mode::Fixed,
+            rate_reset_rounding: Rounding::Up,
             token_rate_limit_per_minute: 0,
             latency_ms: 0,
             jitter_ms: 0,
@@ -77,6 +85,26 @@ impl Default for Config {
 }
 
 impl Config {
+    /// The `/api/v2` limiter, per token.
+    pub fn api_rate(&self) -> Policy {
+        Policy {
+            limit: self.rate_limit_per_minute,
+            window_ms: self.rate_window_ms,
+            mode: self.rate_limit_mode,
+            rounding: self.rate_reset_rounding,
+        }
+    }
+
+    /// The `/oauth/token` limiter, per client id: a fixed window.
+    pub fn token_rate(&self) -> Policy {
+        Policy {
+            limit: self.token_rate_limit_per_minute,
+            window_ms: self.rate_window_ms,
+            mode: Mode::Fixed,
+            rounding: Rounding::Up,
+        }
+    }
+
     /// Merges a PATCH body into a copy of this config. Top-level keys replace
     /// (so `faults` is replaced whole, which is what "only resets" means);
     /// unknown keys and bad values are rejected so typos don't pass silently.
@@ -148,5 +176,13 @@ mod tests {
             .merged(&json!({"patchEndedConversation": "maybe"}))
             .is_err());
         assert_eq!(c.merged(&json!({"rngSeed": 7})).unwrap().rng_seed, Some(7));
+        let m = c
+            .merged(&json!({"rateLimitMode": "sliding", "rateResetRounding": "down"}))
+            .unwrap();
+        assert_eq!(
+            (m.rate_limit_mode, m.rate_reset_rounding),
+            (Mode::Sliding, Rounding::Down)
+        );
+        assert!(c.merged(&json!({"rateLimitMode": "leaky"})).is_err());
     }
 }

@@ -103,10 +103,9 @@ pub async fn token(State(app): State<App>, headers: HeaderMap, body: Bytes) -> R
             }
         }
     }
-    let limit = st.config.token_rate_limit_per_minute;
-    if limit > 0 && pending.is_none() {
-        let window = st.config.rate_window_ms;
-        if st.token_limiter.hit(&id, limit, window, now).limited {
+    let rate = st.config.token_rate();
+    if rate.limit > 0 && pending.is_none() {
+        if st.token_limiter.hit(&id, &rate, now).limited {
             st.log.stats.rate_limited += 1;
             return oauth_error(
                 StatusCode::BAD_REQUEST,
