@@ -104,15 +104,13 @@ pub async fn token(State(app): State<App>, headers: HeaderMap, body: Bytes) -> R
         }
     }
     let rate = st.config.token_rate();
-    if rate.limit > 0 && pending.is_none() {
-        if st.token_limiter.hit(&id, &rate, now).limited {
-            st.log.stats.rate_limited += 1;
-            return oauth_error(
-                StatusCode::BAD_REQUEST,
-                "invalid_request",
-                "rate limit exceeded",
-            );
-        }
+    if rate.limit > 0 && pending.is_none() && st.token_limiter.hit(&id, &rate, now).limited {
+        st.log.stats.rate_limited += 1;
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "rate limit exceeded",
+        );
     }
     let mut resp = if grant.as_deref() != Some("client_credentials") {
         oauth_error(
