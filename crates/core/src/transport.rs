@@ -346,8 +346,11 @@ impl Transport {
             }
             let (credential, slot) = match &mode {
                 AuthMode::Bearer => {
+                    // The token first: callers share one fetch (and its
+                    // failure) instead of taking turns at the rate budget.
+                    let bearer = self.bearer(call).await?;
                     let slot = self.wait_for_slot(req, attempt, call).await?;
-                    (Credential::Bearer(self.bearer(call).await?), Some(slot))
+                    (Credential::Bearer(bearer), Some(slot))
                 }
                 AuthMode::TokenEndpoint(basic) => (Credential::Basic(basic.clone()), None),
             };
