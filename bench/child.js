@@ -23,12 +23,13 @@ async function main() {
 
   const setupCpu0 = process.cpuUsage()
   const setupT0 = performance.now()
-  const contender = make()({ baseUrl: spec.baseUrl, token: spec.token })
+  const contender = make()({ baseUrl: spec.baseUrl, token: spec.token, style: spec.style })
   const setupMs = performance.now() - setupT0
   const setupCpu = process.cpuUsage(setupCpu0)
   const rssBeforeKb = Math.round(process.memoryUsage.rss() / 1024)
 
   const cpu0 = process.cpuUsage()
+  const startedAtMs = Date.now()
   const t0 = performance.now()
   const results = await contender.run(ids, spec.concurrency)
   const wallMs = performance.now() - t0
@@ -50,6 +51,7 @@ async function main() {
     n: ids.length,
     concurrency: spec.concurrency,
     wallMs,
+    startedAtMs,
     cpuUserUs: cpu.user,
     cpuSystemUs: cpu.system,
     maxRssKb: usage.maxRSS,

@@ -17,6 +17,9 @@
 //   BENCH_BULK_N (default 20000)  BENCH_BULK_CONCURRENCY (default 64)
 //   BENCH_RL_LIMIT (default 200)  BENCH_RL_WINDOW_MS (default 10000)
 //   BENCH_RL_WINDOWS (default 3)  BENCH_RL_CONCURRENCY (default 16)
+//   BENCH_LATENCY    comma list of burst,sequential,windows3,windows20,shared
+//   BENCH_MODES      comma list of fixed-up,fixed-down,aligned-up,aligned-down,sliding-up,sliding-down
+//   BENCH_LATENCY_RUNS (default 1)
 
 const { spawn, spawnSync, execFileSync } = require('node:child_process')
 const crypto = require('node:crypto')
@@ -24,6 +27,7 @@ const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
 const { startEmulator } = require('./emulator')
+const { runLatency, latencyTable } = require('./latency')
 
 const ROOT = path.join(__dirname, '..')
 const TOKEN = 'cc-cleanup-token'
@@ -46,7 +50,7 @@ function parseArgs(argv) {
     else if (a === '--skip-build') args.skipBuild = true
     else if (a === '--out') args.out = argv[++i]
     else if (a === '--help' || a === '-h') {
-      console.log(fs.readFileSync(__filename, 'utf8').split('\n').slice(2, 19).map((l) => l.replace(/^\/\/ ?/, '')).join('\n'))
+      console.log(fs.readFileSync(__filename, 'utf8').split('\n').slice(2, 22).map((l) => l.replace(/^\/\/ ?/, '')).join('\n'))
       process.exit(0)
     } else {
       console.error(`unknown argument ${a} (try --help)`)
@@ -65,14 +69,16 @@ const envInt = (name, fallback) => {
   return v
 }
 
-const SCENARIO_ALIASES = { a: 'throughput', b: 'ratelimit', c: 'bulk' }
+const SCENARIO_ALIASES = { a: 'throughput', b: 'ratelimit', c: 'bulk', d: 'latency' }
+const SCENARIO_NAMES = ['throughput', 'ratelimit', 'bulk', 'latency']
 
 function resolveConfig(args) {
   const quick = args.quick
   const cfg = {
     mode: quick ? 'quick' : 'full',
     runs: envInt('BENCH_RUNS', quick ? 1 : 3),
-    scenarios: envList('BENCH_SCENARIOS', ['throughput', 'ratelimit', 'bulk'], (s) => SCENARIO_ALIASES[s] || s),
+    scenarios: envList('BENCH_SCENARIOS', SCENARIO_NAMES, (s) => SCENARIO_ALIASES[s] || s),
+    latencyRuns: envInt('BENCH_LATENCY_RUNS', 1),
     contenders: envList('BENCH_CONTENDERS', null),
     throughput: {
       n: envInt('BENCH_N', quick ? 1000 : 5000),
@@ -95,7 +101,7 @@ function resolveConfig(args) {
     },
   }
   for (const s of cfg.scenarios) {
-    if (!['throughput', 'ratelimit', 'bulk'].includes(s)) throw new Error(`unknown scenario ${s} (throughput, ratelimit, bulk)`)
+    if (!SCENARIO_NAMES.includes(s)) throw new Error(`unknown scenario ${s} (${SCENARIO_NAMES.join(', ')})`)
   }
   if (cfg.contenders) {
     for (const c of cfg.contenders) if (!ALL_CONTENDERS.includes(c)) throw new Error(`unknown contender ${c} (${ALL_CONTENDERS.join(', ')})`)
@@ -225,8 +231,8 @@ function processCpuUs(pid) {
 const TMP = fs.mkdtempSync(path.join(os.tmpdir(), 'genesys-bench-'))
 process.on('exit', () => fs.rmSync(TMP, { recursive: true, force: true }))
 
-function runChild(spec, timeoutMs) {
-  const specFile = path.join(TMP, 'spec.json')
+function runChild(spec, timeoutMs, specName = 'spec.json') {
+  const specFile = path.join(TMP, specName)
   fs.writeFileSync(specFile, JSON.stringify(spec))
   const env = { ...process.env }
   delete env.DEBUG
@@ -547,6 +553,19 @@ async function main() {
     results.push({ ...meta, baseline: cell.baseline, rows })
   }
 
+  let latency = null
+  if (cfg.scenarios.includes('latency')) {
+    console.log('\n(d) latency under rate limits, every limiter mode of the emulator (see bench/latency.js)')
+    const env = { ...process.env }
+    if (cfg.mode === 'quick' && !env.BENCH_LATENCY) env.BENCH_LATENCY = 'burst,sequential,windows3'
+    latency = await runLatency(
+      env,
+      cfg.latencyRuns,
+      { startEmulator: startSnapshotEmulator, runChild, tmp: TMP, token: TOKEN, timeoutMs: 300000 },
+      (line) => console.log(line)
+    )
+  }
+
   const finished = Date.now()
   const report = {
     version: 1,
@@ -563,6 +582,7 @@ async function main() {
     config: { runs: cfg.runs, scenarios: cfg.scenarios, throughput: cfg.throughput, ratelimit: cfg.ratelimit, bulk: cfg.bulk },
     notes,
     cells: results,
+    latency,
   }
   fs.mkdirSync(path.dirname(cfg.out), { recursive: true })
   fs.writeFileSync(cfg.out, JSON.stringify(report, null, 2) + '\n')
@@ -571,6 +591,10 @@ async function main() {
   for (const cell of results) {
     console.log(`\n${cell.title}`)
     console.log(cellTable(cell))
+  }
+  if (latency) {
+    console.log('\n(d) latency under rate limits (span: first to last request in the emulator log; x: ratio to window-optimal or to no limit)')
+    console.log(latencyTable(latency))
   }
   console.log(`\nLoad average at start ${machine.loadAverageAtStart.join(' ')}, at end ${report.machine.loadAverageAtEnd.join(' ')}; ${report.durationS} s in all.`)
   console.log(`Written to ${path.relative(process.cwd(), cfg.out)}`)

@@ -1,13 +1,32 @@
 'use strict'
-// genesys-cleanup: one CleanupClient, one closeConversations call over all ids.
+// genesys-cleanup: one CleanupClient. `bulk` (default): one closeConversations
+// call over all ids. `each`: closeConversation per id from a pool of
+// `concurrency` callers on the same client (a service closing as sessions end).
 const { CleanupClient } = require('../..')
+const { pool } = require('./pool')
 
-function setup({ baseUrl, token, fast }) {
-  const client = new CleanupClient({ baseUrl, accessToken: token })
-  const counters = { requests: 0, rateLimited: 0, retries: 0 }
+function setup({ baseUrl, token, fast, style = 'bulk' }) {
+  const counters = { requests: 0, rateLimited: 0, retries: 0, waits: {}, waitedMs: 0 }
+  const client = new CleanupClient({
+    baseUrl,
+    accessToken: token,
+    onEvent: (e) => {
+      if (e.kind !== 'rateLimitWait') return
+      counters.waits[e.reason] = (counters.waits[e.reason] || 0) + 1
+      counters.waitedMs += e.waitMs || 0
+    },
+  })
   return {
     counters,
     async run(ids, concurrency) {
+      if (style === 'each') {
+        return pool(ids, concurrency, async (id) => {
+          const r = await client.closeConversation(id, { fast })
+          counters.requests += r.requests
+          counters.retries += r.retries
+          return r.outcome
+        })
+      }
       const report = await client.closeConversations(ids, { concurrency, fast })
       counters.requests = report.requests
       counters.rateLimited = report.rateLimited

@@ -418,7 +418,10 @@ impl Transport {
             let fresh = announced.is_none_or(|(r, u)| {
                 r != reason || until.saturating_duration_since(u) > ANSWER_POLL
             });
-            if fresh && !wait.is_zero() {
+            // Waits for answers in flight (a round trip, usually) are not
+            // announced: only a spent window, a pause or even spacing.
+            let announce = wait > ANSWER_POLL || reason != WaitReason::Budget;
+            if fresh && announce && !wait.is_zero() {
                 announced = Some((reason, until));
                 self.emit(|| {
                     let mut e = Event::new(
