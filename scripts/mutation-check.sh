@@ -28,7 +28,7 @@ MUTANTS=(
   "401 replay off@crates/core/src/transport.rs@s/\&\& !replayed_401 =>/\&\& false =>/@refreshes once and replays@reliability"
   "no refresh before expiry@crates/core/src/auth.rs@s/if now < c.refresh_at {/if now < c.expires_at {/@refreshed before it expires@reliability"
   "no single flight@crates/core/src/auth.rs@s/if Instant::now() < c.refresh_at {/if false \&\& Instant::now() < c.refresh_at {/@cause one token request@reliability"
-  "pacing off@crates/core/src/transport.rs@s/let (wait, paused) = self.pacer.reserve_explained(Instant::now());/let (wait, paused) = { let _ = self.pacer.reserve_explained(Instant::now()); (Duration::ZERO, false) };/@under 1% answered 429@bulk"
+  "pacing off@crates/core/src/transport.rs@s/Decision::Wait { until, reason } => (until, reason),/Decision::Wait { .. } => return Ok(Slot { transport: self, ticket: None }),/@under 1% answered 429@bulk"
   "idle: sweep decides from analytics alone@crates/core/src/client.rs@s/opts.close.idle_for = Some(find.idle_for);/opts.close.idle_for = None;/@spares every live one@bulk"
   "idle: message times ignored@crates/core/src/activity.rs@s/for m in \&p.messages {/for m in p.messages.iter().take(0) {/@spares every live one@bulk"
   "hostile: no body cap@crates/core/src/transport.rs@s/read_bounded(resp, self.max_response_bytes)/read_bounded(resp, usize::MAX)/@larger than maxResponseBytes@close"
