@@ -127,7 +127,8 @@ async function runLatency(env, runs, h, log) {
   const results = []
   for (const cell of cells) {
     const row = { scenario: cell.name, mode: cell.mode.id, limit: cell.limit, windowMs: cell.windowMs, closes: cell.closes, target: cell.target, contenders: {} }
-    for (const contender of CONTENDERS) {
+    const contenders = env.BENCH_CONTENDERS ? CONTENDERS.filter((c) => env.BENCH_CONTENDERS.split(',').includes(c)) : CONTENDERS
+    for (const contender of contenders) {
       const rs = []
       // The short scenarios are cheap: medians of 3 at least.
       const n = cell.windowMs > 10000 ? Math.max(3, runs) : runs

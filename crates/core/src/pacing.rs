@@ -3,8 +3,8 @@
 //! so that a request starts at once while the token has budget and nothing
 //! waits for an invisible schedule.
 //!
-//! The budget. The freshest `count` is the one answered to the request sent
-//! last (answers to earlier requests describe an older moment). The token's
+//! The budget. The window's `count` is the largest answered to requests sent
+//! since it began (answers to earlier ones describe an older window). The token's
 //! remaining budget is `allowed - reserve - count - in flight`; a request
 //! starts at once while some is left, committing at most half of what is left
 //! at a time, so that two processes sharing the token (whose requests show in
@@ -150,11 +150,10 @@ struct State {
     next_seq: u64,
     inflight: u32,
     probe_inflight: bool,
-    /// `count` answered to the latest-sent request that has an answer.
+    /// The largest `count` answered in the current window, and the latest
+    /// request (by sending order) answered in it.
     count: u32,
     count_seq: u64,
-    /// Of that count, the part that is not ours (other processes).
-    others: u32,
     /// When our answered requests arrived (each holds a slot for at most a
     /// window after that).
     own: VecDeque<Instant>,
@@ -208,7 +207,6 @@ impl RateBudget {
                 probe_inflight: false,
                 count: 0,
                 count_seq: 0,
-                others: 0,
                 own: VecDeque::new(),
                 window: Duration::ZERO,
                 window_extra: Duration::ZERO,
@@ -259,7 +257,7 @@ impl RateBudget {
             return s.wait_for_answers(now);
         };
         let reserve = allowed / RESERVE_DIVISOR;
-        let used = s.used(now);
+        let used = s.used();
         let free = i64::from(allowed) - i64::from(reserve) - i64::from(used);
         if free > 0 {
             // Requests in flight are not in `used` yet: commit at most half of
@@ -329,26 +327,29 @@ impl RateBudget {
             s.remember_own(now);
         }
         if let (Some(c), Some(allowed)) = (h.count, s.allowed) {
-            if ticket.seq > s.count_seq {
-                let dropped = s.count_seq != 0
-                    && u64::from(c) + u64::from(ticket.inflight_before) < u64::from(s.count);
-                let turned = dropped || (ticket.probe.is_some() && !limited);
-                s.count = if dropped || turned { c } else { s.count.max(c) };
-                s.count_seq = ticket.seq;
-                if turned && ticket.probe != Some(Basis::Unknown) {
+            let later = ticket.seq > s.count_seq;
+            let dropped = later
+                && s.count_seq != 0
+                && u64::from(c) + u64::from(ticket.inflight_before) < u64::from(s.count);
+            let turned = dropped || (ticket.probe.is_some() && !limited);
+            if turned {
+                // A window turned (or slots freed): this answer opens a new
+                // window and a new envelope.
+                if ticket.probe != Some(Basis::Unknown) {
                     s.turned_once = true;
                 }
-                if turned {
-                    // A window turned (or slots freed): this answer opens a
-                    // new envelope.
-                    s.envelope_seq = ticket.seq;
-                    s.envelope = h.reset_secs.map(|r| now + Duration::from_secs_f64(r));
-                    s.envelope_low = h
-                        .reset_secs
-                        .map(|r| ticket.sent_at + Duration::from_secs_f64(r));
-                }
-                let mine = s.live(now);
-                s.others = s.count.saturating_sub(mine);
+                s.count = c;
+                s.count_seq = ticket.seq;
+                s.envelope_seq = ticket.seq;
+                s.envelope = h.reset_secs.map(|r| now + Duration::from_secs_f64(r));
+                s.envelope_low = h
+                    .reset_secs
+                    .map(|r| ticket.sent_at + Duration::from_secs_f64(r));
+            } else if ticket.seq >= s.envelope_seq {
+                // Requests sent together may be counted in another order than
+                // they were sent: the window's count is the largest answered.
+                s.count = s.count.max(c);
+                s.count_seq = s.count_seq.max(ticket.seq);
             }
             if limited {
                 s.count = s.count.max(allowed);
@@ -452,24 +453,19 @@ impl State {
         self.own.push_back(now);
     }
 
-    /// Our answered requests that may still hold a slot (answers arrive in
-    /// time order, so the log is sorted).
-    fn live(&mut self, now: Instant) -> u32 {
+    /// Forgets our answered requests that can no longer hold a slot (answers
+    /// arrive in time order, so the log is sorted).
+    fn expire_own(&mut self, now: Instant) {
         let hold = self.hold();
-        if hold.is_zero() {
-            return self.own.len() as u32;
-        }
         while self.own.front().is_some_and(|t| *t + hold <= now) {
             self.own.pop_front();
         }
-        self.own.len() as u32
     }
 
-    /// The server's count as of now, as far as we can tell: the freshest
-    /// `count`. (Our own log says when slots may free, but only a probe's
-    /// answer gives them back: a window shorter than we think must not
-    /// release a burst.)
-    fn used(&mut self, _now: Instant) -> u32 {
+    /// The server's count as of now, as far as we can tell. (Our own log
+    /// says when slots may free, but only a probe's answer gives them back: a
+    /// window shorter than we think must not release a burst.)
+    fn used(&self) -> u32 {
         self.count
     }
 
@@ -480,7 +476,7 @@ impl State {
         let own = if hold.is_zero() {
             None
         } else {
-            self.live(now);
+            self.expire_own(now);
             self.own.front().map(|t| *t + hold)
         };
         match (envelope, own) {

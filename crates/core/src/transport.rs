@@ -424,12 +424,7 @@ impl Transport {
             if fresh && announce && !wait.is_zero() {
                 announced = Some((reason, until));
                 self.emit(|| {
-                    let mut e = Event::new(
-                        EventKind::RateLimitWait,
-                        method_str(&req.method),
-                        req.route,
-                        attempt,
-                    );
+                    let mut e = request_event(EventKind::RateLimitWait, req, attempt);
                     e.wait_ms = Some(wait.as_secs_f64() * 1000.0);
                     // "budget": the window's budget is spent (or committed to
                     // requests in flight); "paused": a 429 asked everyone to
@@ -523,14 +518,7 @@ impl Transport {
                 .header(CONTENT_TYPE, content_type)
                 .body(body.clone());
         }
-        self.emit(|| {
-            Event::new(
-                EventKind::Request,
-                method_str(&req.method),
-                req.route,
-                attempt,
-            )
-        });
+        self.emit(|| request_event(EventKind::Request, req, attempt));
         let sent_at = Instant::now();
         // Counted when sent: the server may see it even if we stop waiting.
         call.stats.requests += 1;
@@ -622,12 +610,7 @@ impl Transport {
             slot.answered(RateLimitHeaders::from_headers(&headers), status == 429);
         }
         self.emit(|| {
-            let mut e = Event::new(
-                EventKind::Response,
-                method_str(&req.method),
-                req.route,
-                attempt,
-            );
+            let mut e = request_event(EventKind::Response, req, attempt);
             e.status = Some(status);
             e.duration_ms = Some(sent_at.elapsed().as_secs_f64() * 1000.0);
             e.correlation_id = correlation_id.clone();
@@ -756,12 +739,7 @@ impl Transport {
     ) {
         call.stats.retries += 1;
         self.emit(|| {
-            let mut e = Event::new(
-                EventKind::Retry,
-                method_str(&req.method),
-                req.route,
-                attempt,
-            );
+            let mut e = request_event(EventKind::Retry, req, attempt);
             e.status = status;
             e.wait_ms = wait.map(|w| w.as_secs_f64() * 1000.0);
             e.reason = Some(reason.to_string());
@@ -865,6 +843,11 @@ fn transport_error_class(e: &reqwest::Error) -> &'static str {
     } else {
         "transport error"
     }
+}
+
+/// An event about `req`'s attempt.
+fn request_event(kind: EventKind, req: &Request<'_>, attempt: u32) -> Event {
+    Event::new(kind, method_str(&req.method), req.route, attempt)
 }
 
 fn method_str(m: &Method) -> &'static str {

@@ -10,6 +10,15 @@ fn h(allowed: u32, count: u32, reset: f64) -> RateLimitHeaders {
     }
 }
 
+/// A budget whose first request was answered with `headers` at `t0`.
+fn taught(headers: RateLimitHeaders) -> (RateBudget, Instant) {
+    let b = RateBudget::default();
+    let t0 = Instant::now();
+    let t = go(b.reserve(t0));
+    b.observe(t, headers, false, t0);
+    (b, t0)
+}
+
 fn go(d: Decision) -> Ticket {
     match d {
         Decision::Go(t) => t,
@@ -100,10 +109,7 @@ fn sequential_requests_on_an_idle_client_never_wait() {
 
 #[test]
 fn a_spent_window_waits_for_the_envelope_then_probes_once() {
-    let b = RateBudget::default();
-    let t0 = Instant::now();
-    let t = go(b.reserve(t0));
-    b.observe(t, h(10, 10, 2.0), false, t0);
+    let (b, t0) = taught(h(10, 10, 2.0));
     let (until, reason) = wait(b.reserve(t0));
     assert_eq!(
         (until, reason),
@@ -122,11 +128,8 @@ fn a_spent_window_waits_for_the_envelope_then_probes_once() {
 
 #[test]
 fn a_boundary_429_teaches_that_reset_is_rounded_down() {
-    let b = RateBudget::default();
-    let t0 = Instant::now();
     let secs = Duration::from_secs;
-    let t = go(b.reserve(t0));
-    b.observe(t, h(5, 5, 10.0), false, t0);
+    let (b, t0) = taught(h(5, 5, 10.0));
     // Spent: the envelope says the window has turned by t0 + 10 (if rounded up).
     assert_eq!(wait(b.reserve(t0)).0, t0 + secs(10));
     let probe = go(b.reserve(t0 + secs(10)));
@@ -147,10 +150,7 @@ fn a_boundary_429_teaches_that_reset_is_rounded_down() {
 #[test]
 fn the_one_hour_header_asks_for_an_hour_and_allowed_1_for_the_window() {
     for (reset, want) in [(3600.0, 3600), (60.0, 60)] {
-        let b = RateBudget::default();
-        let t0 = Instant::now();
-        let t = go(b.reserve(t0));
-        b.observe(t, h(1, 1, reset), false, t0);
+        let (b, t0) = taught(h(1, 1, reset));
         let (until, reason) = wait(b.reserve(t0));
         assert_eq!(reason, WaitReason::Budget);
         // The transport compares this with maxRetryAfterMs and fails fast.
@@ -160,11 +160,8 @@ fn the_one_hour_header_asks_for_an_hour_and_allowed_1_for_the_window() {
 
 #[test]
 fn other_users_of_the_token_shrink_the_budget() {
-    let b = RateBudget::default();
-    let t0 = Instant::now();
-    let t = go(b.reserve(t0));
     // Our first request already sees 90 of 100 used by someone else.
-    b.observe(t, h(100, 91, 50.0), false, t0);
+    let (b, t0) = taught(h(100, 91, 50.0));
     // 100 - 1 reserve - 91 = 8 free: 4 at once, then wait for answers.
     let tickets: Vec<Ticket> = (0..4).map(|_| go(b.reserve(t0))).collect();
     assert_eq!(wait(b.reserve(t0)).1, WaitReason::Budget);
@@ -174,6 +171,17 @@ fn other_users_of_the_token_shrink_the_budget() {
     // 98 used: the budget is spent until the window turns.
     let (until, _) = wait(b.reserve(t0));
     assert_eq!(until, t0 + Duration::from_secs(50));
+}
+
+#[test]
+fn answers_counted_out_of_sending_order_keep_the_largest_count() {
+    let (b, t0) = taught(h(100, 1, 60.0));
+    let first = go(b.reserve(t0));
+    let second = go(b.reserve(t0));
+    // The second was counted first; the first's answer (count 98) arrives last.
+    b.observe(second, h(100, 97, 60.0), false, t0);
+    b.observe(first, h(100, 98, 60.0), false, t0);
+    assert_eq!(b.lock().count, 98);
 }
 
 #[test]
@@ -218,10 +226,7 @@ fn smooth_pacing_spaces_requests_evenly() {
 
 #[test]
 fn unexpected_429s_fall_back_to_even_spacing() {
-    let b = RateBudget::default();
-    let t0 = Instant::now();
-    let t = go(b.reserve(t0));
-    b.observe(t, h(100, 1, 10.0), false, t0);
+    let (b, t0) = taught(h(100, 1, 10.0));
     for _ in 0..3 {
         let t = go(b.reserve(t0));
         b.observe(t, h(100, 2, 10.0), true, t0);
