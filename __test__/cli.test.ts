@@ -418,8 +418,9 @@ describe('sweep', () => {
 
   test('SIGINT aborts the run, still prints the report with the aborted count, exit 1', async () => {
     const { idle, recent } = await scene(150)
-    // 600 requests/min: ten per second, so the run is still going when the signal lands.
-    await emu.configure({ rateLimitPerMinute: 600 })
+    // Ten requests per 1 s window: the run spends each window's budget in a
+    // few ms and waits for the next, so the signal lands while it waits.
+    await emu.configure({ rateLimitPerMinute: 10, rateWindowMs: 1000 })
     let sent = false
     const r = await run(['sweep', '--idle', '30m', '--json'], {
       env: cleanup(),
@@ -485,7 +486,8 @@ describe('the demo and the example service', () => {
     const { dir, script } = compileExample()
     try {
       await scene(100)
-      await emu.configure({ rateLimitPerMinute: 600 })
+      // Ten requests per 1 s window: the sweep is still going at the signal.
+      await emu.configure({ rateLimitPerMinute: 10, rateWindowMs: 1000 })
       let signalled = false
       const r = await run([], {
         script,

@@ -7,8 +7,9 @@
 //! since it began (answers to earlier ones describe an older window). The token's
 //! remaining budget is `allowed - reserve - count - in flight`; a request
 //! starts at once while some is left, committing at most half of what is left
-//! at a time, so that two processes sharing the token (whose requests show in
-//! `count`) cannot both spend the same half.
+//! at a time (a quarter once `count` shows someone else using the token), so
+//! that two processes sharing the token (whose requests show in `count`, but
+//! not while in flight) rarely spend the same part.
 //!
 //! When it is spent, we wait for a slot to free, then send one probe:
 //! - `reset` (whole seconds, rounded up or down: UNCONFIRMED for Genesys) puts
@@ -176,6 +177,11 @@ struct State {
     offset: Duration,
     paused_until: Option<Instant>,
     surprises: u32,
+    /// Someone else uses the token: a window's count went above all we sent
+    /// in it. Then we commit a quarter of what is free at a time, not half
+    /// (their requests in flight are invisible to us), and 429s are no reason
+    /// to give up the budget for even spacing.
+    shared: bool,
     smoothing: bool,
     /// Even spacing: the next free slot, and requests sent before the limit
     /// was known (they count as used slots of the schedule).
@@ -218,6 +224,7 @@ impl RateBudget {
                 offset: Duration::ZERO,
                 paused_until: None,
                 surprises: 0,
+                shared: false,
                 smoothing: pacing == Pacing::Smooth,
                 next_slot: None,
                 unpaced: 0,
@@ -261,8 +268,12 @@ impl RateBudget {
         let free = i64::from(allowed) - i64::from(reserve) - i64::from(used);
         if free > 0 {
             // Requests in flight are not in `used` yet: commit at most half of
-            // what is free (rounded up) at a time.
-            let cap = (free + 1) / 2;
+            // what is free (rounded up) at a time, a quarter when shared.
+            let cap = if s.shared {
+                (free + 3) / 4
+            } else {
+                (free + 1) / 2
+            };
             if free <= SAMPLES {
                 if let Some(at) = s.sample_time(now) {
                     if s.sampling {
@@ -351,8 +362,21 @@ impl RateBudget {
                 s.count = s.count.max(c);
                 s.count_seq = s.count_seq.max(ticket.seq);
             }
+            // Ours in this window: every request sent since it began.
+            let ours = s.next_seq.saturating_sub(s.envelope_seq.max(1));
+            if u64::from(c) > ours + 1 {
+                s.shared = true;
+            }
             if limited {
                 s.count = s.count.max(allowed);
+                if ticket.probe.is_some() {
+                    // The refusal is the freshest word on when a slot frees
+                    // (another user may have taken the one we saw coming).
+                    s.envelope = h.reset_secs.map(|r| now + Duration::from_secs_f64(r));
+                    s.envelope_low = h
+                        .reset_secs
+                        .map(|r| ticket.sent_at + Duration::from_secs_f64(r));
+                }
             }
         }
         if limited {
@@ -490,6 +514,9 @@ impl State {
 
     fn learn_from_429(&mut self, ticket: Ticket) {
         match ticket.probe {
+            // Another user of the token may have taken the slot we saw free:
+            // that teaches nothing about the window.
+            Some(Basis::OwnLog) if self.shared => {}
             // The window had not turned when the envelope said it would:
             // `reset` is rounded down.
             Some(Basis::Envelope) if self.offset.is_zero() => {
@@ -501,7 +528,7 @@ impl State {
             }
             // A probe with nothing better to go on, or the first request.
             Some(Basis::Poll | Basis::Unknown) => {}
-            _ if self.allowed.is_some() => {
+            _ if self.allowed.is_some() && !self.shared => {
                 self.surprises += 1;
                 if self.surprises >= SURPRISES_BEFORE_SMOOTHING {
                     self.smoothing = true;

@@ -119,11 +119,13 @@ fn a_spent_window_waits_for_the_envelope_then_probes_once() {
     let probe = go(b.reserve(at));
     // Only one probe until it is answered.
     assert_eq!(wait(b.reserve(at)).1, WaitReason::Budget);
-    // The count dropped: the window turned, the budget is back at once.
+    // The count dropped: the window turned, the budget is back at once (a
+    // quarter of it at a time: someone else had used the first window).
     b.observe(probe, h(10, 1, 2.0), false, at);
-    for _ in 0..4 {
+    for _ in 0..3 {
         go(b.reserve(at));
     }
+    assert_eq!(wait(b.reserve(at)).1, WaitReason::Budget);
 }
 
 #[test]
@@ -162,13 +164,18 @@ fn the_one_hour_header_asks_for_an_hour_and_allowed_1_for_the_window() {
 fn other_users_of_the_token_shrink_the_budget() {
     // Our first request already sees 90 of 100 used by someone else.
     let (b, t0) = taught(h(100, 91, 50.0));
-    // 100 - 1 reserve - 91 = 8 free: 4 at once, then wait for answers.
-    let tickets: Vec<Ticket> = (0..4).map(|_| go(b.reserve(t0))).collect();
+    // 100 - 1 reserve - 91 = 8 free, shared: 2 at once, then wait for answers.
+    let tickets: Vec<Ticket> = (0..2).map(|_| go(b.reserve(t0))).collect();
     assert_eq!(wait(b.reserve(t0)).1, WaitReason::Budget);
-    for (i, t) in tickets.into_iter().enumerate() {
-        b.observe(t, h(100, 93 + i as u32 * 2, 50.0), false, t0);
+    b.observe(tickets[0], h(100, 93, 50.0), false, t0);
+    b.observe(tickets[1], h(100, 95, 50.0), false, t0);
+    // 3 free: one at a time.
+    let tickets: Vec<Ticket> = (0..1).map(|_| go(b.reserve(t0))).collect();
+    assert_eq!(wait(b.reserve(t0)).1, WaitReason::Budget);
+    for t in tickets {
+        b.observe(t, h(100, 99, 50.0), false, t0);
     }
-    // 98 used: the budget is spent until the window turns.
+    // 99 used: the budget is spent until the window turns.
     let (until, _) = wait(b.reserve(t0));
     assert_eq!(until, t0 + Duration::from_secs(50));
 }
@@ -350,10 +357,25 @@ fn simulate(
     workers: u32,
     phase: u64,
 ) -> Run {
+    simulate_shared(mode, up, limit, window_s, requests, workers, phase, 1)
+}
+
+/// `clients` budgets (processes) share the token; worker `w` belongs to client `w % clients`.
+#[allow(clippy::too_many_arguments)]
+fn simulate_shared(
+    mode: Mode,
+    up: bool,
+    limit: u32,
+    window_s: u64,
+    requests: u32,
+    workers: u32,
+    phase: u64,
+    clients: u32,
+) -> Run {
     let window = window_s * 1_000_000;
     let latency = 400u64; // one way, µs
     let mut server = Server::new(mode, up, limit, window, phase);
-    let b = RateBudget::default();
+    let budgets: Vec<RateBudget> = (0..clients).map(|_| RateBudget::default()).collect();
     let base = Instant::now();
     let at = |t: u64| base + Duration::from_micros(t);
     // Events: (time, worker, Some(ticket, arrival) = an answer due).
@@ -375,6 +397,7 @@ fn simulate(
             "simulation does not converge ({mode:?}, up {up})"
         );
         now = t;
+        let b = &budgets[(w % clients) as usize];
         if let Some((ticket, arrival)) = pending[w as usize].take() {
             let (is_limited, headers, retry_after) = server.hit(arrival);
             b.observe(ticket, headers, is_limited, at(now));
@@ -452,6 +475,17 @@ fn no_window_ever_goes_over_the_limit_and_runs_are_window_optimal_in_every_mode(
                     );
                 }
             }
+        }
+    }
+}
+
+#[test]
+fn two_processes_sharing_one_token_see_few_429s() {
+    for mode in [Mode::Fixed, Mode::Aligned, Mode::Sliding] {
+        for up in [true, false] {
+            let r = simulate_shared(mode, up, 100, 3, 500, 16, 1_300_000, 2);
+            let share = f64::from(r.limited) / 500.0;
+            assert!(share < 0.02, "{mode:?} up {up}: {} answered 429", r.limited);
         }
     }
 }
