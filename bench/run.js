@@ -3,7 +3,7 @@
 // `npm run bench`: genesys-cleanup against the official Genesys Cloud JS SDK
 // and plain fetch, on the local emulator. See bench/README.md.
 //
-//   npm run bench                 full run (~20 min on 2 cores), writes bench/results/latest.json
+//   npm run bench                 full run (~45-50 min on 2 cores), writes bench/results/latest.json
 //   npm run bench -- --quick      ~2 min, 1 run per cell, writes bench/results/quick.json
 //   npm run bench -- --skip-build use the binaries as they are
 //
