@@ -497,27 +497,7 @@ impl Transport {
             Some(rem) => self.attempt_timeout.min(rem),
             None => self.attempt_timeout,
         };
-        let (url, auth_header, content_type) = match credential {
-            Credential::Basic(basic) => (
-                self.token_url.clone(),
-                basic.clone(),
-                "application/x-www-form-urlencoded",
-            ),
-            Credential::Bearer(b) => (
-                format!("{}{}", self.api_base, req.path),
-                b.header.clone(),
-                "application/json",
-            ),
-        };
-        let mut builder = self
-            .http
-            .request(req.method.clone(), url)
-            .header(AUTHORIZATION, auth_header);
-        if let Some(body) = &req.body {
-            builder = builder
-                .header(CONTENT_TYPE, content_type)
-                .body(body.clone());
-        }
+        let builder = self.request_builder(req, credential);
         self.emit(|| request_event(EventKind::Request, req, attempt));
         let sent_at = Instant::now();
         // Counted when sent: the server may see it even if we stop waiting.
@@ -550,25 +530,7 @@ impl Transport {
         };
         Ok(match outcome {
             Ok(Ok(raw)) => Ok(raw),
-            Ok(Err(ReadError::TooLarge)) => Err(Failure::fatal(Error::new(
-                ErrorCode::Upstream,
-                format!(
-                    "The answer to the request for {} was larger than maxResponseBytes ({} bytes), so it was not read further. No Genesys answer is that large: check baseUrl, or raise maxResponseBytes.",
-                    req.action, self.max_response_bytes
-                ),
-            ))),
-            Ok(Err(ReadError::Http(e))) => {
-                let what = transport_error_class(&e);
-                let (code, text) = if e.is_timeout() {
-                    (ErrorCode::Timeout, format!("timed out ({what})"))
-                } else {
-                    (ErrorCode::Network, format!("failed: {what}"))
-                };
-                Err(Failure::transient(
-                    Error::new(code, format!("The request for {} {text}; retries, if allowed, did not help.", req.action)),
-                    RetryBudget::RETRY_COST,
-                ))
-            }
+            Ok(Err(e)) => Err(self.read_failure(req, e)),
             Err(_) => Err(Failure::transient(
                 Error::new(
                     ErrorCode::Timeout,
@@ -583,6 +545,61 @@ impl Transport {
         })
     }
 
+    /// The HTTP request for one attempt, with its credential.
+    fn request_builder(
+        &self,
+        req: &Request<'_>,
+        credential: &Credential,
+    ) -> reqwest::RequestBuilder {
+        let (url, auth_header, content_type) = match credential {
+            Credential::Basic(basic) => (
+                self.token_url.clone(),
+                basic.clone(),
+                "application/x-www-form-urlencoded",
+            ),
+            Credential::Bearer(b) => (
+                format!("{}{}", self.api_base, req.path),
+                b.header.clone(),
+                "application/json",
+            ),
+        };
+        let builder = self
+            .http
+            .request(req.method.clone(), url)
+            .header(AUTHORIZATION, auth_header);
+        match &req.body {
+            Some(body) => builder
+                .header(CONTENT_TYPE, content_type)
+                .body(body.clone()),
+            None => builder,
+        }
+    }
+
+    /// Why an answer could not be read, as a failure of the attempt.
+    fn read_failure(&self, req: &Request<'_>, e: ReadError) -> Failure {
+        match e {
+            ReadError::TooLarge => Failure::fatal(Error::new(
+                ErrorCode::Upstream,
+                format!(
+                    "The answer to the request for {} was larger than maxResponseBytes ({} bytes), so it was not read further. No Genesys answer is that large: check baseUrl, or raise maxResponseBytes.",
+                    req.action, self.max_response_bytes
+                ),
+            )),
+            ReadError::Http(e) => {
+                let what = transport_error_class(&e);
+                let (code, text) = if e.is_timeout() {
+                    (ErrorCode::Timeout, format!("timed out ({what})"))
+                } else {
+                    (ErrorCode::Network, format!("failed: {what}"))
+                };
+                Failure::transient(
+                    Error::new(code, format!("The request for {} {text}; retries, if allowed, did not help.", req.action)),
+                    RetryBudget::RETRY_COST,
+                )
+            }
+        }
+    }
+
     /// Reads a complete answer: records its correlation id and rate-limit
     /// headers, then lets the caller's parser accept it or names the failure.
     fn judge<T>(
@@ -594,28 +611,55 @@ impl Transport {
         call: &mut Call<'_>,
         parse: &(dyn Fn(u16, &[u8]) -> Parsed<T> + Sync),
     ) -> Judged<T> {
-        let RawResponse {
-            status,
-            headers,
-            body,
-            sent_at,
-        } = raw;
-        let correlation_id = header_str(&headers, "inin-correlation-id")
+        let correlation_id = self.observe(req, &raw, slot, attempt, call);
+        self.classify(req, raw, correlation_id, call, parse)
+    }
+
+    /// Records what every answer tells, whatever it says: its correlation id,
+    /// the rate-limit headers for the budget, the `response` event.
+    fn observe(
+        &self,
+        req: &Request<'_>,
+        raw: &RawResponse,
+        slot: Option<Slot<'_>>,
+        attempt: u32,
+        call: &mut Call<'_>,
+    ) -> Option<String> {
+        let status = raw.status;
+        let correlation_id = header_str(&raw.headers, "inin-correlation-id")
             .map(|id| api_error::bound_token(&id))
             .filter(|id| !id.is_empty());
         if let Some(id) = &correlation_id {
             call.stats.correlation_ids.push(id.clone());
         }
         if let Some(slot) = slot {
-            slot.answered(RateLimitHeaders::from_headers(&headers), status == 429);
+            slot.answered(RateLimitHeaders::from_headers(&raw.headers), status == 429);
         }
         self.emit(|| {
             let mut e = request_event(EventKind::Response, req, attempt);
             e.status = Some(status);
-            e.duration_ms = Some(sent_at.elapsed().as_secs_f64() * 1000.0);
+            e.duration_ms = Some(raw.sent_at.elapsed().as_secs_f64() * 1000.0);
             e.correlation_id = correlation_id.clone();
             e
         });
+        correlation_id
+    }
+
+    /// What the answer means: accepted, a refusal to retry or not, or a 401.
+    fn classify<T>(
+        &self,
+        req: &Request<'_>,
+        raw: RawResponse,
+        correlation_id: Option<String>,
+        call: &mut Call<'_>,
+        parse: &(dyn Fn(u16, &[u8]) -> Parsed<T> + Sync),
+    ) -> Judged<T> {
+        let RawResponse {
+            status,
+            headers,
+            body,
+            ..
+        } = raw;
         if (300..400).contains(&status) {
             return Judged::Failed(Failure::fatal(
                 Error::new(
