@@ -23,7 +23,15 @@ trap 'rm -rf "$WORK_CORPUS"' EXIT
 for target in error_body responses; do
   mkdir -p "$WORK_CORPUS/$target"
   echo "fuzzing $target for ${SECONDS_EACH}s"
-  # A crash makes cargo fuzz exit non-zero (and this script with it). Called
-  # as cargo calls a subcommand, so no other cargo-fuzz on PATH is picked.
-  "$CARGO_FUZZ" fuzz run "$target" "$WORK_CORPUS/$target" "seeds/$target" -- -max_total_time="$SECONDS_EACH" -rss_limit_mb=2048 2>&1 | tail -n 3
+  # Called as cargo calls a subcommand, so no other cargo-fuzz on PATH is
+  # picked. A crash or a build error makes cargo fuzz exit non-zero, and this
+  # script with it, showing enough of the output to say why.
+  if "$CARGO_FUZZ" fuzz run "$target" "$WORK_CORPUS/$target" "seeds/$target" -- -max_total_time="$SECONDS_EACH" -rss_limit_mb=2048 >"$WORK_CORPUS/$target.log" 2>&1; then
+    tail -n 3 "$WORK_CORPUS/$target.log"
+  else
+    status=$?
+    grep -v '^ *\(Compiling\|Downloaded\|Downloading\) ' "$WORK_CORPUS/$target.log" | tail -n 60
+    echo "cargo fuzz run $target failed (exit $status)"
+    exit "$status"
+  fi
 done
