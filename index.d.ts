@@ -109,7 +109,7 @@ export interface ConnectionOptions {
   timeoutMs?: number
   /** Retries per request for throttling (429), transient (5xx, network) failures. Default 5, 0 to 20. */
   maxRetries?: number
-  /** A 429 asking to wait longer than this fails fast with `ERR_RATE_LIMITED`. Default 180000. */
+  /** A 429, or a spent rate-limit window, asking to wait longer than this fails fast with `ERR_RATE_LIMITED` and `retryAfterMs`. Default 180000. */
   maxRetryAfterMs?: number
   /** Overall time for one operation (all attempts and waits), in ms. Default: none. */
   deadlineMs?: number

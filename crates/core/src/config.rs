@@ -30,7 +30,7 @@ pub struct ConnectionOptions {
     pub timeout_ms: Option<f64>,
     /// Retries per request for throttled and transient failures. Default 5, 0 to 20.
     pub max_retries: Option<f64>,
-    /// A 429 asking to wait longer than this fails fast with `ERR_RATE_LIMITED`. Default 180000.
+    /// A 429, or a spent rate-limit window, asking to wait longer than this fails fast with `ERR_RATE_LIMITED` and `retryAfterMs`. Default 180000.
     pub max_retry_after_ms: Option<f64>,
     /// Overall time for one operation (all attempts and waits), in ms. Default: none.
     pub deadline_ms: Option<f64>,
