@@ -15,8 +15,9 @@ const CLI = path.join(ROOT, 'bin', 'genesys-cleanup.js')
 
 const CONVERSATIONS = positiveInt('DEMO_CONVERSATIONS', 3000)
 // Genesys's default is 300 requests per minute per client-credentials token:
-// at that pace this demo would take over 15 minutes. 12000/min keeps the real
-// pacing visible (the sweep is paced, not bursting) and the demo under ~30 s.
+// at that limit this demo would take over 15 minutes. At 12000/min its
+// requests fit one window, so the rate budget spends it at once (no waits,
+// no 429); DEMO_RATE_LIMIT=600 shows the budget waiting for windows to turn.
 const RATE_LIMIT = positiveInt('DEMO_RATE_LIMIT', 12000)
 
 function positiveInt(name, fallback) {
@@ -118,8 +119,8 @@ async function main() {
 
     heading(
       '(d) sweep --idle 30m --concurrency 16',
-      'The real thing: the same conversations are re-read and ended, paced under the',
-      'token\'s rate limit. A progress bar on a terminal (plain lines otherwise), then the summary.',
+      'The real thing: the same conversations are re-read and ended, within the token\'s',
+      'rate budget. A progress bar on a terminal (plain lines otherwise), then the summary.',
     )
     await cli([...base, 'sweep', '--idle', '30m', '--concurrency', '16'], cleanup, 0)
 
