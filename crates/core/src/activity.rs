@@ -79,18 +79,16 @@ pub fn activity(conv: &MessageConversation) -> Activity {
     let mut newest: Option<(SystemTime, &str)> = None;
     let mut saw_message_time = false;
     for p in &conv.participants {
-        for m in &p.messages {
-            if let Some(s) = m.message_time.as_deref() {
-                if parse_time(s).is_some() {
-                    saw_message_time = true;
-                }
-                consider(s, &mut newest);
-            }
+        if let Some((t, s)) = &p.messages.newest {
+            saw_message_time = true;
+            keep_newer(*t, s, &mut newest);
         }
     }
     for p in &conv.participants {
         for s in p.times().into_iter().flatten() {
-            consider(s, &mut newest);
+            if let Some(t) = parse_time(s) {
+                keep_newer(t, s, &mut newest);
+            }
         }
     }
     let source = match (saw_message_time, newest.is_some()) {
@@ -106,12 +104,10 @@ pub fn activity(conv: &MessageConversation) -> Activity {
     }
 }
 
-/// Keeps `s` when it is a readable time newer than `newest`.
-fn consider<'a>(s: &'a str, newest: &mut Option<(SystemTime, &'a str)>) {
-    if let Some(t) = parse_time(s) {
-        if newest.is_none_or(|(b, _)| t > b) {
-            *newest = Some((t, s));
-        }
+/// Keeps `(t, s)` when `t` is newer than `newest` (the first of equals wins).
+fn keep_newer<'a>(t: SystemTime, s: &'a str, newest: &mut Option<(SystemTime, &'a str)>) {
+    if newest.is_none_or(|(b, _)| t > b) {
+        *newest = Some((t, s));
     }
 }
 

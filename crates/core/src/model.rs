@@ -2,7 +2,12 @@
 //! these keeps responses cheap to read. Every field is lenient (optional or
 //! defaulted) because Genesys omits empty fields.
 
+use crate::activity::parse_time;
+use serde::de::{self, Deserializer};
 use serde::Deserialize;
+use std::borrow::Cow;
+use std::fmt;
+use std::time::SystemTime;
 
 /// `GET /api/v2/conversations/messages/{id}`.
 #[derive(Debug, Clone, Deserialize)]
@@ -51,17 +56,65 @@ pub struct MessageParticipant {
     pub start_acw_time: Option<String>,
     #[serde(default)]
     pub end_acw_time: Option<String>,
-    /// `MessageDetails`, of which only the time is kept.
+    /// `MessageDetails[]`, of which only the newest readable `messageTime`
+    /// is kept (see [`NewestMessage`]).
     #[serde(default)]
-    pub messages: Vec<MessageDetails>,
+    pub messages: NewestMessage,
 }
 
-/// `MessageDetails`, trimmed to what idle detection reads.
-#[derive(Debug, Clone, Deserialize)]
+/// The newest readable `messageTime` of a participant's `messages[]`, found
+/// while deserializing: a conversation can carry many messages, and idle
+/// detection needs only the newest, so no string is kept per message.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NewestMessage {
+    /// The newest time and its text as the server wrote it (the first one
+    /// in array order when several are equally new); `None` when no message
+    /// carried a readable time.
+    pub newest: Option<(SystemTime, String)>,
+}
+
+impl NewestMessage {
+    /// Keeps `text` when it is a readable time newer than the newest so far.
+    pub fn consider(&mut self, text: &str) {
+        if let Some(t) = parse_time(text) {
+            if self.newest.as_ref().is_none_or(|(b, _)| t > *b) {
+                self.newest = Some((t, text.to_string()));
+            }
+        }
+    }
+}
+
+/// `MessageDetails`, trimmed to what idle detection reads (borrowed from the
+/// body when it has no escapes).
+#[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct MessageDetails {
-    #[serde(default)]
-    pub message_time: Option<String>,
+struct MessageDetails<'a> {
+    #[serde(default, borrow)]
+    message_time: Option<Cow<'a, str>>,
+}
+
+impl<'de> Deserialize<'de> for NewestMessage {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> de::Visitor<'de> for Visitor {
+            type Value = NewestMessage;
+
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an array of MessageDetails")
+            }
+
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let mut out = NewestMessage::default();
+                while let Some(m) = seq.next_element::<MessageDetails<'de>>()? {
+                    if let Some(text) = m.message_time.as_deref() {
+                        out.consider(text);
+                    }
+                }
+                Ok(out)
+            }
+        }
+        deserializer.deserialize_seq(Visitor)
+    }
 }
 
 impl MessageParticipant {
@@ -231,6 +284,52 @@ mod tests {
             "conversation:communication:disconnect"
         ));
         assert!(permission_covers("*", "a:b:c"));
+    }
+
+    #[test]
+    fn newest_message_time() {
+        // (case, messages JSON, expected newest text)
+        let cases: [(&str, &str, Option<&str>); 6] = [
+            ("none", "[]", None),
+            (
+                "no time",
+                r#"[{"messageId":"m"},{"messageTime":null}]"#,
+                None,
+            ),
+            (
+                "unreadable ignored",
+                r#"[{"messageTime":"yesterday"},{"messageTime":"2026-11-26T10:00:00.000Z"}]"#,
+                Some("2026-11-26T10:00:00.000Z"),
+            ),
+            (
+                "newest wins, any order",
+                r#"[{"messageTime":"2026-11-26T10:00:00Z"},{"messageTime":"2026-11-26T11:00:00.5Z"},{"messageTime":"2026-11-26T10:30:00Z"}]"#,
+                Some("2026-11-26T11:00:00.5Z"),
+            ),
+            (
+                "first of equals kept",
+                r#"[{"messageTime":"2026-11-26T11:00:00Z"},{"messageTime":"2026-11-26T11:00:00.000Z"}]"#,
+                Some("2026-11-26T11:00:00Z"),
+            ),
+            (
+                "escaped text",
+                r#"[{"messageTime":"2026-11-26T11:00:00\u002e000Z","other":[1,{"a":2}]}]"#,
+                Some("2026-11-26T11:00:00.000Z"),
+            ),
+        ];
+        for (name, messages, want) in cases {
+            let p: MessageParticipant =
+                serde_json::from_str(&format!(r#"{{"id":"p","messages":{messages}}}"#)).unwrap();
+            assert_eq!(
+                p.messages.newest.as_ref().map(|(_, s)| s.as_str()),
+                want,
+                "{name}"
+            );
+            if let Some((t, s)) = &p.messages.newest {
+                assert_eq!(Some(*t), parse_time(s), "{name}");
+            }
+        }
+        assert!(serde_json::from_str::<MessageParticipant>(r#"{"id":"p","messages":{}}"#).is_err());
     }
 
     #[test]

@@ -103,13 +103,29 @@ async fn read_bounded(mut resp: reqwest::Response, max: usize) -> Result<Bytes, 
     if resp.content_length().is_some_and(|n| n > max as u64) {
         return Err(ReadError::TooLarge);
     }
+    // Most answers arrive in one chunk: that chunk is the body, uncopied.
+    let Some(first) = resp.chunk().await? else {
+        return Ok(Bytes::new());
+    };
+    if first.len() > max {
+        return Err(ReadError::TooLarge);
+    }
+    let Some(second) = resp.chunk().await? else {
+        return Ok(first);
+    };
     let hint = resp.content_length().unwrap_or(0).min(max as u64) as usize;
-    let mut buf = bytes::BytesMut::with_capacity(hint);
-    while let Some(chunk) = resp.chunk().await? {
+    let mut buf = bytes::BytesMut::with_capacity(hint.max(first.len()));
+    buf.extend_from_slice(&first);
+    let mut chunk = second;
+    loop {
         if buf.len() + chunk.len() > max {
             return Err(ReadError::TooLarge);
         }
         buf.extend_from_slice(&chunk);
+        match resp.chunk().await? {
+            Some(next) => chunk = next,
+            None => break,
+        }
     }
     Ok(buf.freeze())
 }
