@@ -3,16 +3,26 @@
 //! able to change a request path.
 #![no_main]
 
+use genesys_cleanup_core::activity;
 use genesys_cleanup_core::close::{decide, CloseOptions, Decision};
-use genesys_cleanup_core::discover::{idle_in_page, parse_page};
+use genesys_cleanup_core::discover::{candidates_in_page, parse_page};
 use genesys_cleanup_core::ids;
 use genesys_cleanup_core::model::{MessageConversation, Role, TokenInfo, UserMe};
 use libfuzzer_sys::fuzz_target;
 use std::time::{Duration, SystemTime};
 
 fuzz_target!(|data: &[u8]| {
+    let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_000_000);
     if let Ok(conv) = serde_json::from_slice::<MessageConversation>(data) {
-        if let Decision::End { wrapup, open } = decide(&conv, &CloseOptions::default()) {
+        // The idle guard reads any timestamps without panicking, whatever they say.
+        let a = activity::activity(&conv);
+        let _ = activity::idleness(&a, now, Duration::from_secs(60));
+        let guarded = CloseOptions {
+            idle_for: Some(Duration::from_secs(60)),
+            ..CloseOptions::default()
+        };
+        let _ = decide(&conv, &guarded, now);
+        if let Decision::End { wrapup, open } = decide(&conv, &CloseOptions::default(), now) {
             for pid in wrapup.iter().chain(&open) {
                 if let Ok(safe) = ids::from_response("participant", pid) {
                     assert!(safe.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-'));
@@ -26,10 +36,9 @@ fuzz_target!(|data: &[u8]| {
         let _ = role.all_permissions();
     }
     if let Some(page) = parse_page(data) {
-        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_000_000);
-        let (open, idle) = idle_in_page(&page, now, Duration::from_secs(60));
-        assert!(idle.len() as u32 <= open);
-        for c in idle {
+        let (open, nominated) = candidates_in_page(&page, now, Duration::from_secs(60));
+        assert!(nominated.len() as u32 <= open);
+        for c in nominated {
             assert!(ids::is_uuid(&c.conversation_id));
         }
     }
