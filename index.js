@@ -140,9 +140,6 @@ function guarded(name, fn) {
   }
 }
 
-// The counts of a bulk report, as onProgress receives them.
-const PROGRESS_KEYS = ['done', 'total', 'closed', 'alreadyClosed', 'notFound', 'skipped', 'wouldClose', 'duplicate', 'failed', 'aborted']
-
 // onProgress for one run: the final counts are always delivered before the
 // run's promise settles, and nothing is delivered after it.
 function progressOf(onProgress) {
@@ -156,11 +153,9 @@ function progressOf(onProgress) {
       cb(p)
     }),
     settle(report, bulk) {
-      if (cb && open && bulk && bulk.done !== lastDone) {
-        const final = {}
-        for (const k of PROGRESS_KEYS) final[k] = bulk[k]
-        cb(final)
-      }
+      // A BulkReport is also the final BulkProgress (index.d.ts: it extends
+      // it), so the counts are not listed here a second time.
+      if (cb && open && bulk && bulk.done !== lastDone) cb(bulk)
       open = false
       return report
     },

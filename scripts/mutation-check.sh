@@ -30,7 +30,7 @@ MUTANTS=(
   "no single flight@crates/core/src/auth.rs@s/if Instant::now() < c.refresh_at {/if false \&\& Instant::now() < c.refresh_at {/@cause one token request@reliability"
   "pacing off@crates/core/src/transport.rs@s/Decision::Wait { until, reason } => (until, reason),/Decision::Wait { .. } => return Ok(Slot { transport: self, ticket: None }),/@under 1% answered 429@bulk"
   "idle: sweep decides from analytics alone@crates/core/src/client.rs@s/opts.close.idle_for = Some(find.idle_for);/opts.close.idle_for = None;/@spares every live one@bulk"
-  "idle: message times ignored@crates/core/src/activity.rs@s/for m in \&p.messages {/for m in p.messages.iter().take(0) {/@spares every live one@bulk"
+  "idle: message times ignored@crates/core/src/activity.rs@s/if let Some((t, s)) = \&p.messages.newest {/if let Some((t, s)) = p.messages.newest.as_ref().filter(|_| false) {/@spares every live one@bulk"
   "hostile: no body cap@crates/core/src/transport.rs@s/read_bounded(resp, self.max_response_bytes)/read_bounded(resp, usize::MAX)/@larger than maxResponseBytes@close"
   "hostile: async callback rejections not caught@index.js@s/r.then(undefined, report)/void r/@callback that throws or rejects@bulk"
   "hostile: writes abandoned on abort@crates/core/src/transport.rs@s/let outcome = if req.method == Method::GET {/let outcome = if true {/@abort is truthful@bulk"
