@@ -36,6 +36,7 @@ pub mod pacing;
 pub mod region;
 pub mod retry;
 pub mod stats;
+mod token_fetch;
 pub mod transport;
 
 pub use error::{Error, ErrorCode};

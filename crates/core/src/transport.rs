@@ -3,12 +3,13 @@
 //! `Retry-After`, the retry budget, correlation ids, cancellation and events.
 
 use crate::api_error::{self, Context, ErrorBody};
-use crate::auth::{Bearer, TokenResponse, TokenSource};
+use crate::auth::{Bearer, TokenSource};
 use crate::config::ClientConfig;
 use crate::error::{Error, ErrorCode};
 use crate::events::{Event, EventKind, EventSink};
 use crate::pacing::{Decision, RateBudget, RateLimitHeaders, Ticket, WaitReason, ANSWER_POLL};
 use crate::retry::{classify_status, RetryBudget, RetryKind, RetryPolicy};
+use crate::token_fetch::TokenFetcher;
 use bytes::Bytes;
 use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
 use reqwest::Method;
@@ -78,10 +79,15 @@ impl Call<'_> {
     }
 }
 
-/// What authenticates one attempt.
-enum Credential {
-    Bearer(Bearer),
-    Basic(HeaderValue),
+/// Where one attempt goes and what authenticates it. The API pipeline and
+/// the token fetcher each resolve their own, so the attempt never asks which
+/// of the two it serves.
+pub(crate) struct Target {
+    pub url: String,
+    pub authorization: HeaderValue,
+    pub content_type: &'static str,
+    /// An API write: once it is sent, an abort no longer means "nothing written".
+    pub write: bool,
 }
 
 /// Why an answer could not be read off the wire.
@@ -139,7 +145,7 @@ struct RawResponse {
 }
 
 /// Why an attempt failed, and what retrying it would cost.
-struct Failure {
+pub(crate) struct Failure {
     kind: RetryKind,
     error: Error,
     retry_after: Option<Duration>,
@@ -166,24 +172,18 @@ impl Failure {
     }
 }
 
-/// The verdict on a complete answer.
-enum Judged<T> {
+/// The verdict on one attempt.
+pub(crate) enum Judged<T> {
     Done(Reply<T>),
     Failed(Failure),
     /// A 401: replayed once with a fresh token where that is possible.
     Unauthorized(Failure),
 }
 
-enum AuthMode {
-    Bearer,
-    /// The token endpoint: Basic credentials, not paced, no 401 replay.
-    TokenEndpoint(HeaderValue),
-}
-
 pub struct Transport {
     http: reqwest::Client,
     api_base: String,
-    token_url: String,
+    tokens: TokenFetcher,
     auth: TokenSource,
     policy: RetryPolicy,
     budget: RetryBudget,
@@ -222,7 +222,7 @@ impl Transport {
             })?;
         Ok(Transport {
             http,
-            token_url: format!("{}/oauth/token", config.endpoints.login_base),
+            tokens: TokenFetcher::new(&config.endpoints.login_base),
             api_base: config.endpoints.api_base,
             auth: TokenSource::new(config.credentials)?,
             policy: config.policy,
@@ -258,7 +258,7 @@ impl Transport {
         call: &mut Call<'_>,
         parse: impl Fn(u16, &[u8]) -> Parsed<T> + Sync,
     ) -> Result<Reply<T>, Error> {
-        self.execute(req, call, AuthMode::Bearer, &parse).await
+        self.execute(req, call, &parse).await
     }
 
     /// Sleeps unless cancelled or past the deadline (used between polls too).
@@ -280,78 +280,18 @@ impl Transport {
         }
     }
 
+    /// The bearer for an API request: the cached token, or one fetched now
+    /// (single flight, see `TokenSource`); the fetch counts in this call's stats.
     async fn bearer(&self, call: &mut Call<'_>) -> Result<Bearer, Error> {
-        let events = self.events.clone();
-        // The token request is an ordinary pipeline request: it retries and it
-        // counts in the operation's `requests`. Stats are merged afterwards
-        // because the closure cannot borrow `call` mutably.
-        let mut token_stats = CallStats::default();
-        let cancel = call.cancel;
-        let deadline = call.deadline;
-        let result = self
-            .auth
-            .bearer(|| {
-                let basic = self.auth.basic_header();
-                let token_stats = &mut token_stats;
-                async move {
-                    if let Some(sink) = &events {
-                        sink(Event::new(
-                            EventKind::TokenRefresh,
-                            "POST",
-                            "/oauth/token",
-                            0,
-                        ));
-                    }
-                    let basic = basic.ok_or_else(|| {
-                        Error::new(
-                            ErrorCode::Unauthorized,
-                            "No client credentials to fetch a token with.",
-                        )
-                    })?;
-                    let mut inner = Call {
-                        stats: CallStats::default(),
-                        cancel,
-                        deadline,
-                        started: Instant::now(),
-                    };
-                    let req = Request {
-                        method: Method::POST,
-                        path: String::new(),
-                        route: "/oauth/token",
-                        body: Some(Bytes::from_static(b"grant_type=client_credentials")),
-                        action: "fetching an OAuth token (client credentials)",
-                    };
-                    let parse = |status: u16, body: &[u8]| match status {
-                        200 => match serde_json::from_slice::<TokenResponse>(body) {
-                            Ok(t) => Parsed::Accept(t),
-                            Err(_) => Parsed::Unreadable,
-                        },
-                        _ => Parsed::Reject,
-                    };
-                    // Boxed: execute -> bearer -> execute is a (bounded) async recursion.
-                    let reply = Box::pin(self.execute(
-                        &req,
-                        &mut inner,
-                        AuthMode::TokenEndpoint(basic),
-                        &parse,
-                    ))
-                    .await;
-                    *token_stats = inner.stats;
-                    reply
-                        .map(|r| r.value)
-                        .map_err(|e| token_error(e, &self.token_url))
-                }
-            })
-            .await;
-        merge(&mut call.stats, token_stats);
-        result
+        self.auth.bearer(|| self.tokens.fetch(self, call)).await
     }
 
+    /// The API pipeline: bearer, rate budget, one attempt, the 401 replay,
+    /// a 429's pause, retries.
     async fn execute<T>(
         &self,
         req: &Request<'_>,
         call: &mut Call<'_>,
-        mode: AuthMode,
         parse: &(dyn Fn(u16, &[u8]) -> Parsed<T> + Sync),
     ) -> Result<Reply<T>, Error> {
         let mut attempt: u32 = 0;
@@ -360,45 +300,68 @@ impl Transport {
             if call.cancel.is_cancelled() {
                 return Err(Error::aborted());
             }
-            let (credential, slot) = match &mode {
-                AuthMode::Bearer => {
-                    // The token first: callers share one fetch (and its
-                    // failure) instead of taking turns at the rate budget.
-                    let bearer = self.bearer(call).await?;
-                    let slot = self.wait_for_slot(req, attempt, call).await?;
-                    (Credential::Bearer(bearer), Some(slot))
+            // The token first: callers share one fetch (and its failure)
+            // instead of taking turns at the rate budget.
+            let bearer = self.bearer(call).await?;
+            let slot = self.wait_for_slot(req, attempt, call).await?;
+            let target = Target {
+                url: format!("{}{}", self.api_base, req.path),
+                authorization: bearer.header.clone(),
+                content_type: "application/json",
+                write: req.method != Method::GET,
+            };
+            let failure = match self
+                .attempt(req, &target, Some(slot), attempt, call, parse)
+                .await?
+            {
+                Judged::Done(reply) => return Ok(reply),
+                Judged::Failed(failure) => failure,
+                // The cached token was revoked or expired early: fetch a new
+                // one once and replay.
+                Judged::Unauthorized(_) if self.auth.can_refresh() && !replayed_401 => {
+                    replayed_401 = true;
+                    self.auth.invalidate(bearer.generation);
+                    self.count_retry(
+                        req,
+                        attempt,
+                        Some(401),
+                        None,
+                        "unauthorized: refreshing the token",
+                        call,
+                    );
+                    continue;
                 }
-                AuthMode::TokenEndpoint(basic) => (Credential::Basic(basic.clone()), None),
+                Judged::Unauthorized(failure) => failure,
             };
-            let failure = match self.send_once(req, &credential, attempt, call).await? {
-                Err(failure) => failure,
-                Ok(raw) => match self.judge(req, raw, slot, attempt, call, parse) {
-                    Judged::Done(reply) => return Ok(reply),
-                    Judged::Failed(failure) => failure,
-                    Judged::Unauthorized(failure) => match &credential {
-                        // The cached token was revoked or expired early:
-                        // fetch a new one once and replay.
-                        Credential::Bearer(b) if self.auth.can_refresh() && !replayed_401 => {
-                            replayed_401 = true;
-                            self.auth.invalidate(b.generation);
-                            self.count_retry(
-                                req,
-                                attempt,
-                                Some(401),
-                                None,
-                                "unauthorized: refreshing the token",
-                                call,
-                            );
-                            continue;
-                        }
-                        _ => failure,
-                    },
-                },
-            };
-            let wait = self.retry_wait(req, failure, &mode, attempt, call)?;
+            // A 429's Retry-After pauses every request of this token, not
+            // only this one (unless it is too long to honour at all).
+            if let Some(ra) = failure.retry_after {
+                if ra <= self.policy.max_retry_after {
+                    self.rate.pause(ra, Instant::now());
+                }
+            }
+            let wait = self.retry_wait(req, failure, attempt, call)?;
             attempt += 1;
             self.sleep(wait, call).await?;
         }
+    }
+
+    /// One attempt, from sending to the verdict on its answer: shared by the
+    /// API pipeline and the token fetcher. `slot` is the rate budget's
+    /// permission (API requests only); it learns the answer or its absence.
+    pub(crate) async fn attempt<T>(
+        &self,
+        req: &Request<'_>,
+        target: &Target,
+        slot: Option<Slot<'_>>,
+        attempt: u32,
+        call: &mut Call<'_>,
+        parse: &(dyn Fn(u16, &[u8]) -> Parsed<T> + Sync),
+    ) -> Result<Judged<T>, Error> {
+        Ok(match self.send_once(req, target, attempt, call).await? {
+            Err(failure) => Judged::Failed(failure),
+            Ok(raw) => self.judge(req, raw, slot, attempt, call, parse),
+        })
     }
 
     /// Waits until the rate budget lets this request start, announcing why
@@ -499,7 +462,7 @@ impl Transport {
     async fn send_once(
         &self,
         req: &Request<'_>,
-        credential: &Credential,
+        target: &Target,
         attempt: u32,
         call: &mut Call<'_>,
     ) -> Result<Result<RawResponse, Failure>, Error> {
@@ -513,12 +476,12 @@ impl Transport {
             Some(rem) => self.attempt_timeout.min(rem),
             None => self.attempt_timeout,
         };
-        let builder = self.request_builder(req, credential);
+        let builder = self.request_builder(req, target);
         self.emit(|| request_event(EventKind::Request, req, attempt));
         let sent_at = Instant::now();
         // Counted when sent: the server may see it even if we stop waiting.
         call.stats.requests += 1;
-        if req.method != Method::GET && matches!(credential, Credential::Bearer(_)) {
+        if target.write {
             call.stats.writes += 1;
         }
         let exchange = tokio::time::timeout(timeout, async {
@@ -561,31 +524,15 @@ impl Transport {
         })
     }
 
-    /// The HTTP request for one attempt, with its credential.
-    fn request_builder(
-        &self,
-        req: &Request<'_>,
-        credential: &Credential,
-    ) -> reqwest::RequestBuilder {
-        let (url, auth_header, content_type) = match credential {
-            Credential::Basic(basic) => (
-                self.token_url.clone(),
-                basic.clone(),
-                "application/x-www-form-urlencoded",
-            ),
-            Credential::Bearer(b) => (
-                format!("{}{}", self.api_base, req.path),
-                b.header.clone(),
-                "application/json",
-            ),
-        };
+    /// The HTTP request for one attempt.
+    fn request_builder(&self, req: &Request<'_>, target: &Target) -> reqwest::RequestBuilder {
         let builder = self
             .http
-            .request(req.method.clone(), url)
-            .header(AUTHORIZATION, auth_header);
+            .request(req.method.clone(), target.url.as_str())
+            .header(AUTHORIZATION, target.authorization.clone());
         match &req.body {
             Some(body) => builder
-                .header(CONTENT_TYPE, content_type)
+                .header(CONTENT_TYPE, target.content_type)
                 .body(body.clone()),
             None => builder,
         }
@@ -738,11 +685,10 @@ impl Transport {
     /// Decides whether a failure is retried and how long to wait first; the
     /// error when it is not (not retryable, fail-fast Retry-After, retries or
     /// budget spent, deadline too close).
-    fn retry_wait(
+    pub(crate) fn retry_wait(
         &self,
         req: &Request<'_>,
         failure: Failure,
-        mode: &AuthMode,
         attempt: u32,
         call: &mut Call<'_>,
     ) -> Result<Duration, Error> {
@@ -765,9 +711,6 @@ impl Transport {
                     self.policy.max_retry_after.as_millis()
                 );
                 return Err(error);
-            }
-            if matches!(mode, AuthMode::Bearer) {
-                self.rate.pause(ra, Instant::now());
             }
         }
         // Honouring a server's Retry-After does not draw from the budget:
@@ -807,7 +750,7 @@ impl Transport {
         });
     }
 
-    fn emit(&self, make: impl FnOnce() -> Event) {
+    pub(crate) fn emit(&self, make: impl FnOnce() -> Event) {
         if let Some(sink) = &self.events {
             sink(make());
         }
@@ -816,7 +759,7 @@ impl Transport {
 
 /// A request the rate budget let start: its answer (or its end without one)
 /// goes back to the budget exactly once, and wakes the requests waiting.
-struct Slot<'a> {
+pub(crate) struct Slot<'a> {
     transport: &'a Transport,
     ticket: Option<Ticket>,
 }
@@ -839,25 +782,6 @@ impl Drop for Slot<'_> {
             tr.answered.notify_waiters();
         }
     }
-}
-
-fn merge(into: &mut CallStats, from: CallStats) {
-    into.requests += from.requests;
-    into.retries += from.retries;
-    into.rate_limited += from.rate_limited;
-    into.correlation_ids.extend(from.correlation_ids);
-}
-
-/// Re-words a token endpoint failure: its 401 means bad client credentials.
-fn token_error(mut e: Error, token_url: &str) -> Error {
-    if e.status == Some(401) || e.status == Some(400) && e.code == ErrorCode::InvalidArgument {
-        e.code = ErrorCode::Unauthorized;
-        e.message = format!(
-            "The token endpoint {token_url} rejected the client credentials ({}): check clientId and clientSecret, that the OAuth client uses the Client Credentials grant, and that it belongs to this region.",
-            e.genesys_code.as_deref().unwrap_or("no error code")
-        );
-    }
-    e
 }
 
 fn header_str(headers: &HeaderMap, name: &str) -> Option<String> {
