@@ -10,6 +10,7 @@ const { performance } = require('node:perf_hooks')
 const CONTENDERS = {
   addon: () => require('./contenders/addon').setup,
   'addon-fast': () => (o) => require('./contenders/addon').setup({ ...o, fast: true }),
+  'addon-events': () => (o) => require('./contenders/addon').setup({ ...o, observeAll: true }),
   sdk: () => require('./contenders/sdk').setup,
   'sdk-retry': () => (o) => require('./contenders/sdk').setup({ ...o, retry: true }),
   fetch: () => require('./contenders/fetch').setup,
@@ -23,7 +24,7 @@ async function main() {
 
   const setupCpu0 = process.cpuUsage()
   const setupT0 = performance.now()
-  const contender = make()({ baseUrl: spec.baseUrl, token: spec.token, style: spec.style })
+  const contender = make()({ baseUrl: spec.baseUrl, token: spec.token, style: spec.style, observeWaits: spec.observeWaits })
   const setupMs = performance.now() - setupT0
   const setupCpu = process.cpuUsage(setupCpu0)
   const rssBeforeKb = Math.round(process.memoryUsage.rss() / 1024)

@@ -81,7 +81,7 @@ async function runLatencyCell(cell, contender, h) {
     for (let p = 0; p < processes; p++) {
       const idsFile = path.join(h.tmp, `ids-${p}.json`)
       fs.writeFileSync(idsFile, JSON.stringify(seeded.ids.slice(p * share, (p + 1) * share)))
-      children.push(h.runChild({ contender, idsFile, concurrency: cell.concurrency, baseUrl: emu.url, token: h.token, style: cell.style }, h.timeoutMs, `spec-${p}.json`))
+      children.push(h.runChild({ contender, idsFile, concurrency: cell.concurrency, baseUrl: emu.url, token: h.token, style: cell.style, observeWaits: true }, h.timeoutMs, `spec-${p}.json`))
     }
     const done = await Promise.all(children)
     const failed = done.find((c) => !c.ok)

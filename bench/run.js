@@ -11,7 +11,7 @@
 // bench/results/custom.json unless --out is given):
 //   BENCH_N (throughput N, default 5000)   BENCH_RUNS (default 3)
 //   BENCH_SCENARIOS  comma list of throughput,ratelimit,bulk (or a,b,c)
-//   BENCH_CONTENDERS comma list of addon,addon-fast,sdk,sdk-retry,fetch
+//   BENCH_CONTENDERS comma list of addon,addon-fast,addon-events,sdk,sdk-retry,fetch
 //   BENCH_LATENCIES (default 0,20)  BENCH_CONCURRENCIES (default 1,16,64)
 //   BENCH_CELL_SECONDS (default 10: caps N where latency makes a cell slow)
 //   BENCH_BULK_N (default 20000)  BENCH_BULK_CONCURRENCY (default 64)
@@ -31,10 +31,11 @@ const { runLatency, latencyTable } = require('./latency')
 
 const ROOT = path.join(__dirname, '..')
 const TOKEN = 'cc-cleanup-token'
-const ALL_CONTENDERS = ['addon', 'addon-fast', 'sdk', 'sdk-retry', 'fetch']
+const ALL_CONTENDERS = ['addon', 'addon-fast', 'addon-events', 'sdk', 'sdk-retry', 'fetch']
 const CONTENDER_LABEL = {
   addon: 'genesys-cleanup',
   'addon-fast': 'genesys-cleanup fast',
+  'addon-events': 'genesys-cleanup + onEvent',
   sdk: 'official SDK',
   'sdk-retry': 'official SDK + retry',
   fetch: 'fetch + retry',
@@ -97,7 +98,9 @@ function resolveConfig(args) {
     bulk: {
       n: envInt('BENCH_BULK_N', quick ? 5000 : 20000),
       concurrency: envInt('BENCH_BULK_CONCURRENCY', 64),
-      contenders: ['addon', 'addon-fast', 'sdk', 'fetch'],
+      // addon-events: the same run with an onEvent listener, to show what
+      // observing every request costs.
+      contenders: ['addon', 'addon-events', 'addon-fast', 'sdk', 'fetch'],
     },
   }
   for (const s of cfg.scenarios) {

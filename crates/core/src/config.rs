@@ -4,6 +4,7 @@
 
 use crate::auth::Credentials;
 use crate::error::Error;
+use crate::options::{millis, opt_millis, whole};
 use crate::pacing::Pacing;
 use crate::region::{self, Endpoints};
 use crate::retry::RetryPolicy;
@@ -26,39 +27,53 @@ pub struct ConnectionOptions {
     pub client_id: Option<String>,
     /// OAuth client secret, with `clientId`.
     pub client_secret: Option<SecretString>,
-    /// Per attempt, in ms. Default 16000.
-    pub timeout_ms: Option<f64>,
+    /// Per attempt, in ms. Default 16000, 1 to 600000.
+    #[serde(rename = "timeoutMs", deserialize_with = "millis::<_, 1, 600_000>")]
+    pub timeout: Duration,
     /// Retries per request for throttled and transient failures. Default 5, 0 to 20.
-    pub max_retries: Option<f64>,
-    /// A 429, or a spent rate-limit window, asking to wait longer than this fails fast with `ERR_RATE_LIMITED` and `retryAfterMs`. Default 180000.
-    pub max_retry_after_ms: Option<f64>,
-    /// Overall time for one operation (all attempts and waits), in ms. Default: none.
-    pub deadline_ms: Option<f64>,
+    #[serde(deserialize_with = "whole::<_, 0, 20>")]
+    pub max_retries: u32,
+    /// A 429, or a spent rate-limit window, asking to wait longer than this
+    /// fails fast with `ERR_RATE_LIMITED` and `retryAfterMs`. Default 180000, 0 to 3600000.
+    #[serde(
+        rename = "maxRetryAfterMs",
+        deserialize_with = "millis::<_, 0, 3_600_000>"
+    )]
+    pub max_retry_after: Duration,
+    /// Overall time for one operation (all attempts and waits), in ms,
+    /// 1 to 86400000. Default: none.
+    #[serde(
+        rename = "deadlineMs",
+        deserialize_with = "opt_millis::<_, 1, 86_400_000>"
+    )]
+    pub deadline: Option<Duration>,
     /// The largest answer read, in bytes: a bigger one is not read further and
     /// fails with `ERR_UPSTREAM` (not retried). Default 8 MiB, far above any
     /// Genesys answer; 1024 to 1 GiB.
-    #[serde(deserialize_with = "crate::options::whole::<_, 1024, 1_073_741_824>")]
+    #[serde(deserialize_with = "whole::<_, 1024, 1_073_741_824>")]
     pub max_response_bytes: u32,
     /// `budget` (default): a request starts at once while the token's window
     /// has budget, then waits for it to turn. `smooth`: even spacing at 98%
     /// of the limit.
-    pub pacing: Option<String>,
+    pub pacing: Pacing,
 }
 
+/// The defaults of the options that have one (the others are `None`).
 impl Default for ConnectionOptions {
     fn default() -> Self {
+        let policy = RetryPolicy::default();
         ConnectionOptions {
             region: None,
             base_url: None,
             access_token: None,
             client_id: None,
             client_secret: None,
-            timeout_ms: None,
-            max_retries: None,
-            max_retry_after_ms: None,
-            deadline_ms: None,
+            timeout: DEFAULT_TIMEOUT,
+            max_retries: policy.max_retries,
+            max_retry_after: policy.max_retry_after,
+            deadline: None,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
-            pacing: None,
+            pacing: Pacing::default(),
         }
     }
 }
@@ -84,7 +99,7 @@ pub struct ClientConfig {
     pub pacing: Pacing,
 }
 
-pub const DEFAULT_TIMEOUT_MS: f64 = 16_000.0;
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(16);
 pub const DEFAULT_MAX_RESPONSE_BYTES: u32 = 8 << 20;
 
 impl ConnectionOptions {
@@ -94,58 +109,19 @@ impl ConnectionOptions {
             (None, Some(r)) => region::resolve_region(r)?,
             (None, None) => region::resolve_region(region::DEFAULT_REGION)?,
         };
-        let credentials = self.credentials()?;
-        let attempt_timeout = duration_ms(
-            "timeoutMs",
-            self.timeout_ms,
-            DEFAULT_TIMEOUT_MS,
-            1.0,
-            600_000.0,
-        )?;
-        let mut policy = RetryPolicy::default();
-        if let Some(n) = self.max_retries {
-            if !(n.is_finite() && n.fract() == 0.0 && (0.0..=20.0).contains(&n)) {
-                return Err(Error::invalid_argument(format!(
-                    "maxRetries must be a whole number from 0 to 20, got {n}."
-                )));
-            }
-            policy.max_retries = n as u32;
-        }
-        policy.max_retry_after = duration_ms(
-            "maxRetryAfterMs",
-            self.max_retry_after_ms,
-            policy.max_retry_after.as_millis() as f64,
-            0.0,
-            3_600_000.0,
-        )?;
-        let deadline = match self.deadline_ms {
-            None => None,
-            Some(_) => Some(duration_ms(
-                "deadlineMs",
-                self.deadline_ms,
-                0.0,
-                1.0,
-                86_400_000.0,
-            )?),
-        };
-        let pacing = match self.pacing.as_deref() {
-            None | Some("budget") => Pacing::Budget,
-            Some("smooth") => Pacing::Smooth,
-            Some(other) => {
-                return Err(Error::invalid_argument(format!(
-                    "pacing must be 'budget' or 'smooth', got '{}'.",
-                    other.chars().take(40).collect::<String>()
-                )))
-            }
-        };
+        // Every number was read and bounded by serde: nothing to check again.
         Ok(ClientConfig {
             endpoints,
-            credentials,
-            attempt_timeout,
-            policy,
-            deadline,
+            credentials: self.credentials()?,
+            attempt_timeout: self.timeout,
+            policy: RetryPolicy {
+                max_retries: self.max_retries,
+                max_retry_after: self.max_retry_after,
+                ..RetryPolicy::default()
+            },
+            deadline: self.deadline,
             max_response_bytes: self.max_response_bytes as usize,
-            pacing,
+            pacing: self.pacing,
         })
     }
 
@@ -194,27 +170,11 @@ impl ConnectionOptions {
     }
 }
 
-/// Validates a millisecond option (finite, within bounds) into a Duration.
-pub fn duration_ms(
-    name: &str,
-    v: Option<f64>,
-    default: f64,
-    min: f64,
-    max: f64,
-) -> Result<Duration, Error> {
-    let v = v.unwrap_or(default);
-    if !v.is_finite() || v < min || v > max {
-        return Err(Error::invalid_argument(format!(
-            "{name} must be a number of milliseconds from {min} to {max}, got {v}."
-        )));
-    }
-    Ok(Duration::from_secs_f64(v / 1000.0))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::error::ErrorCode;
+    use serde_json::json;
 
     fn token() -> ConnectionOptions {
         ConnectionOptions {
@@ -232,16 +192,31 @@ mod tests {
         assert_eq!(c.policy.max_retry_after, Duration::from_secs(180));
         assert!(c.deadline.is_none());
         assert_eq!(c.pacing, Pacing::Budget);
-        let smooth = ConnectionOptions {
-            pacing: Some("smooth".into()),
-            ..token()
-        };
-        assert_eq!(smooth.resolve().unwrap().pacing, Pacing::Smooth);
-        let bad = ConnectionOptions {
-            pacing: Some("fast".into()),
-            ..token()
-        };
-        assert!(bad.resolve().unwrap_err().message.contains("pacing"));
+    }
+
+    fn read(v: serde_json::Value) -> Result<ConnectionOptions, Error> {
+        crate::options::parse(v)
+    }
+
+    #[test]
+    fn options_read_typed() {
+        let o = read(
+            json!({"accessToken": "t", "timeoutMs": 2500, "maxRetries": 0,
+            "maxRetryAfterMs": 0, "deadlineMs": 60000, "pacing": "smooth"}),
+        )
+        .unwrap();
+        let c = o.resolve().unwrap();
+        assert_eq!(c.attempt_timeout, Duration::from_millis(2500));
+        assert_eq!(c.policy.max_retries, 0);
+        assert_eq!(c.policy.max_retry_after, Duration::ZERO);
+        assert_eq!(c.deadline, Some(Duration::from_secs(60)));
+        assert_eq!(c.pacing, Pacing::Smooth);
+        let d = read(json!({"accessToken": "t"}))
+            .unwrap()
+            .resolve()
+            .unwrap();
+        assert_eq!(d.attempt_timeout, DEFAULT_TIMEOUT);
+        assert_eq!(d.max_response_bytes, DEFAULT_MAX_RESPONSE_BYTES as usize);
     }
 
     #[test]
@@ -296,18 +271,21 @@ mod tests {
     #[test]
     fn number_rules() {
         for (opt, bad) in [
-            ("timeoutMs", -1.0),
-            ("timeoutMs", f64::NAN),
-            ("maxRetries", 1.5),
-            ("maxRetries", 99.0),
+            ("timeoutMs", json!(-1)),
+            ("timeoutMs", json!(0.5)),
+            ("maxRetries", json!(1.5)),
+            ("maxRetries", json!(99)),
+            ("maxRetryAfterMs", json!(3_600_001)),
+            ("deadlineMs", json!(0)),
+            ("maxResponseBytes", json!(10)),
+            ("pacing", json!("fast")),
+            ("pacing", json!(3)),
         ] {
-            let mut o = token();
-            match opt {
-                "timeoutMs" => o.timeout_ms = Some(bad),
-                _ => o.max_retries = Some(bad),
-            }
-            let e = o.resolve().unwrap_err();
-            assert!(e.message.contains(opt), "{}", e.message);
+            let mut v = json!({"accessToken": "t"});
+            v[opt] = bad;
+            let e = read(v).unwrap_err();
+            assert_eq!(e.code, ErrorCode::InvalidArgument);
+            assert!(e.message.starts_with(opt), "{}", e.message);
         }
     }
 }

@@ -42,6 +42,15 @@ fn describe(path: &str, inner: &str) -> String {
     if let Some(at) = inner.find(RULE) {
         return format!("{path} {}", &inner[at + RULE.len()..]);
     }
+    // An enum's "unknown variant `x`, expected `a` or `b`": name the choices,
+    // not the value given (it could be a secret in the wrong field).
+    if let Some(expected) = inner
+        .strip_prefix("unknown variant ")
+        .and_then(|s| s.split_once(", expected "))
+        .map(|(_, e)| e.replace('`', "'"))
+    {
+        return format!("{path} must be {expected}.");
+    }
     let inner = redact_strings(inner)
         .replace("expected f64", "expected a number")
         .replace("expected u64", "expected a whole number")

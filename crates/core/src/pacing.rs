@@ -42,8 +42,9 @@ use std::sync::Mutex;
 use std::time::Duration;
 use tokio::time::Instant;
 
-/// How requests are paced under the token's limit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// How requests are paced under the token's limit (the `pacing` option).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Pacing {
     /// Spend the window's budget at once, then wait for it to turn.
     #[default]
