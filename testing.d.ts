@@ -1,46 +1,311 @@
 // Types of `genesys-cleanup/testing`: start the bundled Genesys Cloud emulator
 // for tests (Jest `globalSetup` or `beforeAll`) and drive its admin API.
+// Every admin body and answer is typed here; docs/emulator.md describes each
+// call and what Genesys behaviour it stands for.
+
+/** An ISO 8601 time (`2026-11-30T10:00:00.000Z`) or epoch milliseconds. */
+export type Stamp = string | number
+
+/** A fault the emulator can inject, at random (`faults` weights) or by script. */
+export type FaultKind = '500' | '502' | '503' | 'reset' | 'truncated' | 'malformed' | 'slow'
+
+/** Media types of message conversations. */
+export type MediaType = 'webmessaging' | 'open' | 'whatsapp' | 'sms' | 'facebook' | 'voice'
 
 /**
- * A running genesys-emulator process and its admin API (`/__emulator/...`,
- * see the emulator's README for every call and the seeded clients and tokens,
- * e.g. client `cleanup-client` / `cleanup-secret`, token `cc-cleanup-token`).
+ * Emulator settings (`GET`/`PATCH /__emulator/config`). A PATCH merges the
+ * keys given; unknown keys are refused.
+ */
+export interface EmulatorConfig {
+  /** Requests per window per token on `/api/v2`; 0 = no limit. */
+  rateLimitPerMinute: number
+  /** Length of the rate-limit window in ms (Genesys: 60000). */
+  rateWindowMs: number
+  /** Shape of the window: from a token's first request, aligned to the clock, or sliding (UNCONFIRMED which Genesys uses). */
+  rateLimitMode: 'fixed' | 'aligned' | 'sliding'
+  /** Rounding of `inin-ratelimit-reset` (UNCONFIRMED). */
+  rateResetRounding: 'up' | 'down'
+  /** Token requests per window per client on `/oauth/token`; 0 = no limit. */
+  tokenRateLimitPerMinute: number
+  /** Added to every answer, in ms. */
+  latencyMs: number
+  /** Random extra latency up to this, in ms. */
+  jitterMs: number
+  /** Refuse user tokens that lack the OAuth scope of an endpoint. */
+  enforceScopes: boolean
+  /** The error code of a missing scope (UNCONFIRMED). */
+  scopeErrorCode: string
+  /** Lifetime of issued tokens, in seconds. */
+  tokenTtlSec: number
+  /** Whether `GET /api/v2/tokens/me` includes `roleDivisions` (UNCONFIRMED). */
+  tokenInfoRoleDivisions: boolean
+  /** What a PATCH on an ended conversation answers (UNCONFIRMED): 200 unchanged, or 409. */
+  patchEndedConversation: 'ok' | 'conflict'
+  /** How long a change takes to show in the analytics query, in ms. */
+  analyticsLagMs: number
+  /** Every queue's inactivity timeout in ms (0 = off, Genesys's default). */
+  queueInactivityTimeoutMs: number
+  /** Share of `/api/v2` requests answered with a random fault, 0 to 1. */
+  faultRate: number
+  /** Relative weights of the random faults. */
+  faults: Partial<Record<FaultKind, number>>
+  /** How long a `slow` fault stalls the body, in ms. */
+  slowBodyMs: number
+  /** Seed of the emulator's randomness (ids, faults, jitter); null = random. */
+  rngSeed: number | null
+  /** Request log entries kept. */
+  logLimit: number
+}
+
+/** One participant of a conversation to create. */
+export interface ParticipantSpec {
+  id?: string
+  purpose: 'customer' | 'agent' | 'acd' | 'workflow' | 'external' | (string & {})
+  name?: string
+  /** Default `connected`, or `disconnected` in an ended conversation. */
+  state?: string
+  startTime?: Stamp
+  connectedTime?: Stamp
+  endTime?: Stamp
+  disconnectType?: string
+  wrapupRequired?: boolean
+  wrapup?: { code?: string; name?: string; notes?: string } | null
+  user?: { id: string }
+  queue?: { id: string }
+  communicationId?: string
+  messages?: Array<{ id?: string; messageTime: Stamp }>
+}
+
+/** `POST /__emulator/conversations`: every field is optional. */
+export interface ConversationSpec {
+  id?: string
+  /** Default `webmessaging`. */
+  type?: MediaType
+  /** Default `active`. */
+  state?: 'active' | 'ended'
+  startedAt?: Stamp
+  lastActivityAt?: Stamp
+  /** With an agent participant (default true). */
+  agent?: boolean
+  agentWrapupRequired?: boolean
+  /** Participants that a conversation PATCH does not end (the documented teardown does). */
+  stuck?: boolean
+  /** The conversation's `inactivityTimeout`: a running timer means active. */
+  inactivityTimeout?: Stamp
+  /** Replaces the generated participants. */
+  participants?: ParticipantSpec[]
+}
+
+/** `POST /__emulator/seed`: many random conversations at once. */
+export interface SeedSpec {
+  count: number
+  /** Relative weights of media types, e.g. `{ webmessaging: 3, sms: 1 }`. */
+  mix?: Partial<Record<MediaType, number>>
+  ageMinMs?: number
+  ageMaxMs?: number
+  endedFraction?: number
+  agentFraction?: number
+  wrapupRequiredFraction?: number
+  /** Repeatable ids and shapes (times stay relative to now). */
+  rngSeed?: number
+}
+
+/** A participant as stored (the shape `GET /api/v2/conversations/messages/{id}` serves, plus test fields). */
+export interface StoredParticipant {
+  id: string
+  purpose: string
+  name: string | null
+  state: string
+  type: string
+  startTime: string | null
+  connectedTime: string | null
+  endTime: string | null
+  disconnectType: string | null
+  wrapupRequired: boolean
+  wrapupSkipped: boolean
+  wrapup: { code?: string; name?: string; notes?: string } | null
+  user: { id: string } | null
+  queue: { id: string } | null
+  communicationId: string
+  messages: Array<{ id?: string; messageTime?: string }>
+}
+
+/** A conversation as the emulator stores it. */
+export interface StoredConversation {
+  id: string
+  type: MediaType
+  state: 'active' | 'ended'
+  startedAt: string
+  lastActivityAt: string
+  endedAt: string | null
+  inactivityTimeout: string | null
+  stuck: boolean
+  participants: StoredParticipant[]
+}
+
+/** What a scripted rule answers: a status (with an optional Genesys error body), or a fault. */
+export type ScriptResponse =
+  | {
+      status: number
+      /** The Genesys error `code` of the body (`{message, code, status, ...}`). */
+      code?: string
+      message?: string
+      /** Seconds, sent as `Retry-After`. */
+      retryAfter?: number
+      headers?: Record<string, string>
+      /** A whole body instead of the Genesys error body. */
+      body?: unknown
+    }
+  | { fault: FaultKind }
+
+/** One scripted answer rule (`POST /__emulator/script`). Rules are tried in order. */
+export interface ScriptRule {
+  /** Any method when absent. */
+  method?: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE'
+  /** A path pattern: `*` is one segment, a final `**` the rest. */
+  path: string
+  /** How many requests it answers (default 1). */
+  times?: number
+  /** Only requests with this bearer token (`/api/v2`). */
+  token?: string
+  /** Only token requests by this OAuth client (`/oauth/token`). */
+  clientId?: string
+  respond: ScriptResponse
+}
+
+/** A pending rule, as `GET /__emulator/script` lists it. */
+export type PendingScriptRule = ScriptRule & { times: number }
+
+/** One entry of the request log (never a credential). */
+export interface RequestLogEntry {
+  seq: number
+  method: string
+  path: string
+  query: string | null
+  /** null when the connection was reset before an answer. */
+  status: number | null
+  /** The Authorization scheme only. */
+  auth: 'Bearer' | 'Basic' | null
+  tokenKind: 'user' | 'client' | null
+  at: string
+  atMs: number
+  fault: FaultKind | null
+}
+
+/** Request counts since start or reset. */
+export interface EmulatorStats {
+  requests: number
+  /** Answers by status code, e.g. `{ "200": 10, "429": 2 }`. */
+  byStatus: Record<string, number>
+  rateLimited: number
+  faultsInjected: number
+  scripted: number
+}
+
+export interface RoleSpec {
+  id?: string
+  name: string
+  permissions: string[]
+}
+
+export interface ClientSpec {
+  id?: string
+  name?: string
+  /** Generated for a client-credentials client when absent. */
+  secret?: string
+  /** Default `CLIENT-CREDENTIALS`. */
+  grantType?: 'CLIENT-CREDENTIALS' | 'CODE' | 'TOKEN' | 'SAML2-BEARER' | 'PASSWORD'
+  roleIds?: string[]
+  scopes?: string[]
+}
+
+export interface UserSpec {
+  id?: string
+  name: string
+  roleIds?: string[]
+}
+
+export interface TokenSpec {
+  /** The token's text; generated when absent. */
+  token?: string
+  clientId: string
+  /** A user token (code or implicit grant) when given. */
+  userId?: string
+  scopes?: string[]
+  ttlSec?: number
+}
+
+/** `POST /__emulator/orgs`: how a new isolated org starts. */
+export interface OrgSpec {
+  /** Open conversations seeded at creation (and after its `reset()`). Default 0. */
+  seedConversations?: number
+  /** Settings merged over the defaults. */
+  config?: Partial<EmulatorConfig>
+}
+
+/**
+ * A running genesys-emulator and its admin API (`/__emulator/...`, see
+ * docs/emulator.md for every call and the seeded clients and tokens, e.g.
+ * client `cleanup-client` / `cleanup-secret`, token `cc-cleanup-token`).
  */
 export declare class Emulator {
   /** Base URL, e.g. `http://127.0.0.1:41234`: pass it as `baseUrl`. */
   readonly url: string
-  /** With `startEmulator({ quiet: true })`: the last 2 kB of its stderr. */
+  /** With `startEmulator` (quiet by default): the last 2 kB of its stderr. */
   readonly stderrTail?: string
   /** Any admin call: `admin('GET', 'stats')` is `GET {url}/__emulator/stats`. Rejects on a non-2xx answer. */
-  admin(method: string, route: string, body?: unknown): Promise<any>
+  admin<T = unknown>(method: string, route: string, body?: unknown): Promise<T>
   /** Merges emulator settings (latency, rate limit, faults, ...); resolves to the whole config. */
-  configure(config: Record<string, unknown>): Promise<any>
+  configure(config: Partial<EmulatorConfig>): Promise<EmulatorConfig>
   /** Back to the seeded state: data, request log, stats, scripts and config. */
-  reset(): Promise<any>
-  /**
-   * Creates a message conversation, e.g. `{ type: 'webmessaging', state: 'active' }`
-   * (all fields optional); resolves to the stored conversation, with its `id`.
-   */
-  createConversation(spec?: Record<string, unknown>): Promise<any>
+  reset(): Promise<{ ok: true }>
+  /** Creates a message conversation; resolves to the stored conversation, with its `id`. */
+  createConversation(spec?: ConversationSpec): Promise<StoredConversation>
   /** The stored conversation, with the state of every participant. */
-  conversation(id: string): Promise<any>
+  conversation(id: string): Promise<StoredConversation>
   /**
    * Posts a message in an open conversation, from its customer (default) or
-   * agent, now or at `at` (ISO 8601 or epoch ms): the conversation's newest
-   * activity. Resolves to the stored conversation.
+   * agent, now or at `at`: the conversation's newest activity. Resolves to
+   * the stored conversation.
    */
-  postMessage(id: string, message?: { from?: 'customer' | 'agent'; at?: string | number }): Promise<any>
-  /** Creates many conversations at once (`{ count, mix?, endedFraction?, ... }`). */
-  seed(spec: Record<string, unknown>): Promise<{ created: number; ids: string[] }>
-  /** Queues scripted answers (`[{ method?, path, times?, respond }]`). */
-  script(entries: Array<Record<string, unknown>>): Promise<any>
+  postMessage(id: string, message?: { from?: 'customer' | 'agent'; at?: Stamp }): Promise<StoredConversation>
+  /** Creates many conversations at once. */
+  seed(spec: SeedSpec): Promise<{ created: number; ids: string[] }>
+  /** Queues scripted answers; resolves to how many rules were queued. */
+  script(entries: ScriptRule | ScriptRule[]): Promise<{ queued: number }>
   /** The request log (never the tokens), oldest first; only entries after `since` when given. */
-  requests(since?: number): Promise<Array<{ seq: number; method: string; path: string; query?: string; status: number; auth: 'Bearer' | 'Basic' | null }>>
+  requests(since?: number): Promise<RequestLogEntry[]>
   /** Clears the request log (not the stats). */
-  clearRequests(): Promise<any>
+  clearRequests(): Promise<unknown>
   /** Request counts by status, rate-limited answers, injected faults. */
-  stats(): Promise<any>
+  stats(): Promise<EmulatorStats>
+  /** Adds a role with permissions (`domain:entity:action`). */
+  createRole(spec: RoleSpec): Promise<Required<RoleSpec>>
+  /** Adds an OAuth client; resolves to it, with its secret. */
+  createClient(spec: ClientSpec): Promise<Required<Omit<ClientSpec, 'secret'>> & { secret: string | null }>
+  /** Adds a user. */
+  createUser(spec: UserSpec): Promise<Required<UserSpec>>
+  /** Issues a token for a client (and a user). */
+  createToken(spec: TokenSpec): Promise<{ accessToken: string; expiresAt: string }>
+  /** Revokes a token: the next request with it answers 401. */
+  revokeToken(token: string): Promise<void>
+  /**
+   * A new isolated organisation on this emulator, on its own loopback port:
+   * its own data, roles, clients, tokens, scripts, rate-limit windows, config
+   * and request log (seeded like a fresh emulator: the same client ids and
+   * tokens). Take one per test file to run files in parallel on one shared
+   * emulator; `stop()` on it deletes the org.
+   */
+  org(spec?: OrgSpec): Promise<EmulatorOrg>
   /** Stops the process (SIGTERM, then SIGKILL after 3 s). Does nothing for a `connectEmulator` handle. */
+  stop(): Promise<void>
+}
+
+/** An isolated org of a running emulator (see `Emulator#org`). */
+export declare class EmulatorOrg extends Emulator {
+  /** Its id on the emulator that holds it (`org-1`, ...). */
+  readonly id: string
+  /** Deletes the org: its port closes and its data is dropped. */
   stop(): Promise<void>
 }
 
@@ -52,7 +317,11 @@ export interface StartOptions {
   bin?: string
   /** How long to wait for the emulator to print its URL, in ms. Default 10000. */
   startTimeoutMs?: number
-  /** Do not show the emulator's stderr (its last 2 kB stay in `stderrTail`). */
+  /**
+   * Hide the emulator's stderr (default true: test output stays clean). Its
+   * last 2 kB stay in `stderrTail` and are quoted when it fails to start.
+   * `false` shows it.
+   */
   quiet?: boolean
 }
 

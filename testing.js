@@ -129,12 +129,43 @@ class Emulator {
     return r.requests
   }
 
+  createRole(spec) {
+    return this.admin('POST', 'roles', spec)
+  }
+
+  createClient(spec) {
+    return this.admin('POST', 'clients', spec)
+  }
+
+  createUser(spec) {
+    return this.admin('POST', 'users', spec)
+  }
+
+  createToken(spec) {
+    return this.admin('POST', 'tokens', spec)
+  }
+
+  async revokeToken(token) {
+    await this.admin('DELETE', `tokens/${encodeURIComponent(token)}`)
+  }
+
   clearRequests() {
     return this.admin('DELETE', 'requests')
   }
 
   stats() {
     return this.admin('GET', 'stats')
+  }
+
+  /**
+   * A new isolated organisation on this emulator, served on its own loopback
+   * port: its own data, clients, tokens, scripts, rate-limit windows, config
+   * and request log. Resolves to an `Emulator` handle on it; its `stop()`
+   * deletes the org.
+   */
+  async org(spec = {}) {
+    const created = await this.admin('POST', 'orgs', spec)
+    return new Org(this, created.id, created.url)
   }
 
   async stop() {
@@ -149,18 +180,33 @@ class Emulator {
   }
 }
 
+/** An isolated org on a running emulator (see `Emulator#org`). */
+class Org extends Emulator {
+  constructor(parent, id, url) {
+    super(null, url)
+    this.id = id
+    this.parent = parent
+  }
+
+  async stop() {
+    await this.parent.admin('DELETE', `orgs/${this.id}`)
+  }
+}
+
 /**
  * Starts an emulator on a free loopback port and resolves once it is ready.
- * With `quiet`, its stderr is not shown; the last 2 kB are kept in
+ * Its stderr is not shown unless `quiet: false`; the last 2 kB are kept in
  * `emulator.stderrTail` and quoted if it fails to start.
  * @param {{args?: string[], bin?: string, startTimeoutMs?: number, quiet?: boolean}} [options]
  */
 function startEmulator(options = {}) {
   const bin = options.bin || findEmulatorBinary()
   const args = ['--host', '127.0.0.1', '--port', '0', ...(options.args || [])]
-  const child = spawn(bin, args, { stdio: ['ignore', 'pipe', options.quiet ? 'pipe' : 'inherit'] })
+  // Quiet unless asked: its lines would interleave with the test output.
+  const quiet = options.quiet !== false
+  const child = spawn(bin, args, { stdio: ['ignore', 'pipe', quiet ? 'pipe' : 'inherit'] })
   const tail = { text: '' }
-  if (options.quiet) child.stderr.on('data', (d) => (tail.text = (tail.text + d).slice(-2000)))
+  if (quiet) child.stderr.on('data', (d) => (tail.text = (tail.text + d).slice(-2000)))
   const said = () => (tail.text ? `: ${tail.text.trim()}` : '')
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {

@@ -1,17 +1,11 @@
 // Shared test plumbing: a real emulator process per test file, over loopback.
 import { randomUUID } from 'node:crypto'
-import { startEmulator, Emulator } from '../testing'
+import { startEmulator, Emulator, RequestLogEntry } from '../testing'
 
 export { randomUUID }
 
-export interface LoggedRequest {
-  seq: number
-  method: string
-  path: string
-  query?: string
-  status: number
-  auth: 'Bearer' | 'Basic' | null
-}
+/** One request log entry of the emulator. */
+export type LoggedRequest = RequestLogEntry
 
 export async function withEmulator(args: string[] = []): Promise<Emulator> {
   return startEmulator({ args })

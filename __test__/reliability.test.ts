@@ -2,7 +2,7 @@
 // faults the emulator injects over real HTTP.
 import { inspect } from 'node:util'
 import { closeConversation, checkScopes, CleanupClient, ClientEvent } from '../index'
-import { startEmulator } from '../testing'
+import { startEmulator, FaultKind } from '../testing'
 import { emulatorPerFile, newConversation, rejectionOf, randomUUID, SEED } from './helpers'
 
 const emu = emulatorPerFile()
@@ -75,7 +75,7 @@ describe('retries that respect Genesys', () => {
     expect(e.correlationId).toBeTruthy()
   })
 
-  test.each([
+  test.each<[FaultKind, number]>([
     ['reset', 2],
     // A PATCH answered 200 has ended the conversation whatever its body says: no retry.
     ['truncated', 1],

@@ -326,7 +326,7 @@ export async function testing(): Promise<void> {
   await emulator.configure({ latencyMs: 10 })
   const seeded: { created: number; ids: string[] } = await emulator.seed({ count: 10 })
   const log = await emulator.requests()
-  const statuses: number[] = log.map((l) => l.status)
+  const statuses: Array<number | null> = log.map((l) => l.status)
   void [seeded, statuses]
   await emulator.reset()
   await emulator.stop()

@@ -3,6 +3,7 @@
 
 use crate::app::App;
 use crate::clock::{format_iso, now_ms};
+use crate::orgs::OrgSpec;
 use crate::render;
 use crate::seed::{self, rand_uuid, ConversationSpec, PostMessageSpec, SeedSpec};
 use crate::state::{Client, Role, Token, User};
@@ -50,6 +51,8 @@ pub fn router() -> Router<App> {
     Router::new()
         .route("/health", get(|| async { Json(json!({ "ok": true })) }))
         .route("/reset", post(reset))
+        .route("/orgs", post(post_org).get(list_orgs))
+        .route("/orgs/{id}", delete(delete_org))
         .route("/config", get(get_config).patch(patch_config))
         .route("/roles", post(post_role))
         .route("/clients", post(post_client))
@@ -74,6 +77,28 @@ pub fn router() -> Router<App> {
 async fn reset(State(app): State<App>) -> Json<Value> {
     app.reset();
     Json(json!({ "ok": true }))
+}
+
+async fn post_org(State(app): State<App>, body: Bytes) -> AdminResult {
+    let spec: OrgSpec = if body.is_empty() {
+        OrgSpec::default()
+    } else {
+        parse(&body)?
+    };
+    let created = app.orgs().create(app.options(), spec).await.map_err(bad)?;
+    Ok((StatusCode::CREATED, Json(created)).into_response())
+}
+
+async fn list_orgs(State(app): State<App>) -> Json<Value> {
+    Json(app.orgs().list())
+}
+
+async fn delete_org(State(app): State<App>, Path(id): Path<String>) -> AdminResult {
+    if app.orgs().delete(&id).await {
+        ok(json!({ "deleted": id }))
+    } else {
+        Err(error(StatusCode::NOT_FOUND, format!("no live org {id}")))
+    }
 }
 
 async fn get_config(State(app): State<App>) -> AdminResult {

@@ -2,6 +2,7 @@
 
 use crate::config::Config;
 use crate::log::RequestLog;
+use crate::orgs::Orgs;
 use crate::ratelimit::Windows;
 use crate::script::Scripts;
 use crate::seed::{self, SeedSpec};
@@ -74,6 +75,7 @@ pub struct App(Arc<Inner>);
 struct Inner {
     state: Mutex<State>,
     options: Options,
+    orgs: Orgs,
 }
 
 fn fresh_state(options: &Options, next_seq: u64) -> State {
@@ -107,7 +109,18 @@ impl App {
         App(Arc::new(Inner {
             state: Mutex::new(fresh_state(&options, 0)),
             options,
+            orgs: Orgs::default(),
         }))
+    }
+
+    /// The start-up options (`reset` returns to them).
+    pub fn options(&self) -> &Options {
+        &self.0.options
+    }
+
+    /// The isolated orgs started from this emulator.
+    pub fn orgs(&self) -> &Orgs {
+        &self.0.orgs
     }
 
     /// The one lock. Never held across an `.await`.

@@ -10,7 +10,7 @@ use crate::errors::ApiError;
 use crate::faults::{self, Fault, PendingFault, ResetConnection};
 use crate::log::LogEntry;
 use crate::ratelimit::Verdict;
-use crate::script::Respond;
+use crate::script::{Caller, Respond};
 use crate::state::State;
 use axum::body::Body;
 use axum::extract::{Request, State as AxState};
@@ -108,7 +108,11 @@ fn pre_check(
     };
     let token = ctx.caller.token.as_str();
     // Scripted answers are neither counted nor limited by the rate limiter.
-    if let Some(r) = st.scripts.take(method, path) {
+    let caller = Caller {
+        token: Some(token),
+        client_id: None,
+    };
+    if let Some(r) = st.scripts.take(method, path, caller) {
         st.log.stats.scripted += 1;
         pre.rate = Some(st.api_limiter.peek(token, &rate, now));
         match r {

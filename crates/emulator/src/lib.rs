@@ -13,6 +13,7 @@ mod faults;
 mod gate;
 mod log;
 mod oauth;
+mod orgs;
 mod ratelimit;
 mod render;
 mod script;

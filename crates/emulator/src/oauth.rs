@@ -5,7 +5,7 @@ use crate::app::App;
 use crate::auth::basic_credentials;
 use crate::clock::now_ms;
 use crate::faults::PendingFault;
-use crate::script::Respond;
+use crate::script::{Caller, Respond};
 use crate::state::Token;
 use axum::body::Bytes;
 use axum::extract::State;
@@ -90,7 +90,11 @@ pub async fn token(State(app): State<App>, headers: HeaderMap, body: Bytes) -> R
     };
     // Scripts answer after the (client) auth check, as on /api/v2.
     let mut pending = None;
-    if let Some(r) = st.scripts.take("POST", "/oauth/token") {
+    let caller = Caller {
+        token: None,
+        client_id: Some(&id),
+    };
+    if let Some(r) = st.scripts.take("POST", "/oauth/token", caller) {
         st.log.stats.scripted += 1;
         match r {
             Respond::Answer(a) => return a.into_response(),

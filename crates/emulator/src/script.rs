@@ -39,21 +39,34 @@ struct RespondSpec {
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct ScriptSpec {
     method: Option<String>,
     path: String,
     times: Option<u32>,
+    /// Only requests made with this bearer token (`/api/v2`).
+    token: Option<String>,
+    /// Only token requests by this OAuth client (`/oauth/token`).
+    client_id: Option<String>,
     respond: RespondSpec,
 }
 
 struct Script {
     method: Option<String>,
+    token: Option<String>,
+    client_id: Option<String>,
     pattern: String,
     segments: Vec<String>,
     remaining: u32,
     respond: Respond,
     spec: Value,
+}
+
+/// Who made a request, for rules scoped to a token or a client.
+#[derive(Clone, Copy, Default)]
+pub struct Caller<'a> {
+    pub token: Option<&'a str>,
+    pub client_id: Option<&'a str>,
 }
 
 #[derive(Default)]
@@ -87,10 +100,15 @@ impl Scripts {
     }
 
     /// Takes one answer from the first matching rule with times left.
-    pub fn take(&mut self, method: &str, path: &str) -> Option<Respond> {
+    /// `caller`: the request's bearer token, or the client id on `/oauth/token`.
+    pub fn take(&mut self, method: &str, path: &str, caller: Caller<'_>) -> Option<Respond> {
         let i = self.list.iter().position(|s| {
             s.remaining > 0
                 && s.method.as_deref().is_none_or(|m| m == method)
+                && s.token.as_deref().is_none_or(|t| caller.token == Some(t))
+                && s.client_id
+                    .as_deref()
+                    .is_none_or(|c| caller.client_id == Some(c))
                 && path_matches(&s.segments, path)
         })?;
         let s = &mut self.list[i];
@@ -165,6 +183,8 @@ fn parse_rule(item: Value) -> Result<Script, String> {
     };
     Ok(Script {
         method: spec.method.map(|m| m.to_ascii_uppercase()),
+        token: spec.token,
+        client_id: spec.client_id,
         pattern: spec.path,
         segments,
         remaining: spec.times.unwrap_or(1),
@@ -261,18 +281,61 @@ mod tests {
         ]))
         .unwrap();
         assert!(matches!(
-            s.take("GET", "/api/v2/conversations/messages/a"),
+            s.take("GET", "/api/v2/conversations/messages/a", Caller::default()),
             Some(Respond::Answer(_))
         ));
         assert!(matches!(
-            s.take("PATCH", "/api/v2/conversations/messages/a"),
+            s.take(
+                "PATCH",
+                "/api/v2/conversations/messages/a",
+                Caller::default()
+            ),
             Some(Respond::Fault(Fault::Reset))
         ));
         assert!(matches!(
-            s.take("GET", "/api/v2/conversations/messages/a"),
+            s.take("GET", "/api/v2/conversations/messages/a", Caller::default()),
             Some(Respond::Answer(_))
         ));
-        assert!(s.take("GET", "/api/v2/conversations/messages/a").is_none());
+        assert!(s
+            .take("GET", "/api/v2/conversations/messages/a", Caller::default())
+            .is_none());
+        assert!(s.is_empty());
+    }
+
+    #[test]
+    fn scoped_to_a_token_or_a_client() {
+        let mut s = Scripts::default();
+        s.add(&json!([
+            {"path":"/api/v2/**","token":"tok-a","respond":{"status":429}},
+            {"path":"/oauth/token","clientId":"client-a","respond":{"status":500}}
+        ]))
+        .unwrap();
+        let b = Caller {
+            token: Some("tok-b"),
+            client_id: None,
+        };
+        assert!(
+            s.take("GET", "/api/v2/x", b).is_none(),
+            "another token's rule"
+        );
+        let other = Caller {
+            token: None,
+            client_id: Some("client-b"),
+        };
+        assert!(
+            s.take("POST", "/oauth/token", other).is_none(),
+            "another client's rule"
+        );
+        let a = Caller {
+            token: Some("tok-a"),
+            client_id: None,
+        };
+        assert!(s.take("GET", "/api/v2/x", a).is_some());
+        let ca = Caller {
+            token: None,
+            client_id: Some("client-a"),
+        };
+        assert!(s.take("POST", "/oauth/token", ca).is_some());
         assert!(s.is_empty());
     }
 

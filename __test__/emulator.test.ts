@@ -1,0 +1,157 @@
+// The emulator as a product for users' test suites: isolated orgs on one
+// shared emulator, scripts scoped to a token or a client, and an admin API
+// whose types (testing.d.ts) match what it serves.
+import fs from 'node:fs'
+import path from 'node:path'
+import { closeConversation, CleanupClient } from '../index'
+import { startEmulator, Emulator, EmulatorOrg } from '../testing'
+import { SEED } from './helpers'
+
+const TESTING_DTS = fs.readFileSync(path.join(__dirname, '..', 'testing.d.ts'), 'utf8')
+
+/** The member names of `interface Name { ... }` in testing.d.ts. */
+function declaredKeys(name: string): string[] {
+  const m = new RegExp(`export interface ${name} \\{([\\s\\S]*?)\\n\\}`).exec(TESTING_DTS)
+  if (!m) throw new Error(`interface ${name} not found in testing.d.ts`)
+  return [...m[1].matchAll(/^ {2}(\w+)\??:/gm)].map((k) => k[1]).sort()
+}
+
+let emu: Emulator
+const orgs: EmulatorOrg[] = []
+
+beforeAll(async () => {
+  emu = await startEmulator()
+})
+
+afterAll(async () => {
+  for (const o of orgs) await o.stop().catch(() => undefined)
+  await emu?.stop()
+})
+
+/** Open web messaging conversations (a plain seed mixes channels and states). */
+async function open(e: Emulator, count: number): Promise<string[]> {
+  return (await e.seed({ count, mix: { webmessaging: 1 }, endedFraction: 0 })).ids
+}
+
+async function org(spec?: Parameters<Emulator['org']>[0]): Promise<EmulatorOrg> {
+  const o = await emu.org(spec)
+  orgs.push(o)
+  return o
+}
+
+describe('isolated orgs on one emulator', () => {
+  test('each org has its own data, scripts, request log and stats', async () => {
+    const [a, b] = await Promise.all([org(), org({ seedConversations: 5 })])
+    expect(a.url).not.toBe(b.url)
+    expect(a.url).not.toBe(emu.url)
+    expect(a.id).not.toBe(b.id)
+    expect((await b.admin<{ ids: string[] }>('GET', 'conversations')).ids).toHaveLength(5)
+    expect((await a.admin<{ ids: string[] }>('GET', 'conversations')).ids).toHaveLength(0)
+
+    const conv = await a.createConversation({ type: 'webmessaging' })
+    // A script in A (every GET answers 429) is never consumed by B's requests.
+    await a.script({ method: 'GET', path: '/api/v2/**', times: 50, respond: { status: 429, retryAfter: 1 } })
+    const [inB] = await open(b, 1)
+    const rB = await closeConversation(inB, { baseUrl: b.url, accessToken: SEED.cleanupToken })
+    expect(rB.outcome).toBe('closed')
+    // A's conversation does not exist in B, nor in the emulator that holds the orgs.
+    const missing = await closeConversation(conv.id, { baseUrl: b.url, accessToken: SEED.cleanupToken })
+    expect(missing.outcome).toBe('notFound')
+    expect((await emu.admin<{ ids: string[] }>('GET', 'conversations')).ids).not.toContain(conv.id)
+
+    const pending = await a.admin<Array<{ times: number }>>('GET', 'script')
+    expect(pending[0].times).toBe(50)
+    expect((await a.requests()).length).toBe(0)
+    expect((await b.requests()).map((r) => r.method)).toEqual(['GET', 'PATCH', 'GET'])
+    expect((await a.stats()).requests).toBe(0)
+  })
+
+  test('config and rate-limit windows are per org', async () => {
+    const [limited, free] = await Promise.all([org({ config: { rateLimitPerMinute: 2 } }), org()])
+    expect((await limited.admin<{ rateLimitPerMinute: number }>('GET', 'config')).rateLimitPerMinute).toBe(2)
+    expect((await free.admin<{ rateLimitPerMinute: number }>('GET', 'config')).rateLimitPerMinute).toBe(0)
+    const ids = await open(free, 3)
+    const client = new CleanupClient({ baseUrl: free.url, accessToken: SEED.cleanupToken })
+    const report = await client.closeConversations(ids)
+    expect(report.closed).toBe(3)
+    expect(report.rateLimited).toBe(0)
+  })
+
+  test('orgs are listed and deleted; a deleted org stops answering', async () => {
+    const o = await emu.org()
+    const listed = await emu.admin<{ orgs: Array<{ id: string; url: string }> }>('GET', 'orgs')
+    expect(listed.orgs.map((x) => x.id)).toContain(o.id)
+    await o.stop()
+    const after = await emu.admin<{ orgs: Array<{ id: string }> }>('GET', 'orgs')
+    expect(after.orgs.map((x) => x.id)).not.toContain(o.id)
+    await expect(fetch(`${o.url}/__emulator/health`)).rejects.toThrow()
+    await expect(emu.admin('DELETE', `orgs/${o.id}`)).rejects.toThrow(/404/)
+  })
+
+  test('a bad org spec is refused with a 400 naming the field', async () => {
+    await expect(emu.admin('POST', 'orgs', { seedConversation: 3 })).rejects.toThrow(/400.*seedConversation/)
+    await expect(emu.admin('POST', 'orgs', { config: { nope: 1 } })).rejects.toThrow(/400.*nope/)
+  })
+})
+
+describe('scripts scoped to a token or a client', () => {
+  test('a rule for one token is not consumed by another token', async () => {
+    const o = await org()
+    const [mine, theirs] = await open(o, 2)
+    await o.script({ path: '/api/v2/**', token: SEED.userToken, times: 5, respond: { status: 503 } })
+    const r = await closeConversation(mine, { baseUrl: o.url, accessToken: SEED.cleanupToken })
+    expect(r.outcome).toBe('closed')
+    expect(r.retries).toBe(0)
+    const e = await closeConversation(theirs, { baseUrl: o.url, accessToken: SEED.userToken, maxRetries: 0 }).catch((x) => x)
+    expect(e).toMatchObject({ code: 'ERR_UPSTREAM', status: 503 })
+  })
+
+  test('a rule for one OAuth client answers only its token requests', async () => {
+    const o = await org()
+    await o.script({ path: '/oauth/token', clientId: 'someone-else', respond: { status: 500 } })
+    const [id] = await open(o, 1)
+    const r = await closeConversation(id, { baseUrl: o.url, ...SEED.cleanupClient })
+    expect(r.outcome).toBe('closed')
+    expect(await o.admin<unknown[]>('GET', 'script')).toHaveLength(1)
+  })
+})
+
+describe('testing.d.ts describes the admin API as served', () => {
+  test('EmulatorConfig declares exactly the keys GET /config answers', async () => {
+    const served = Object.keys(await emu.admin<Record<string, unknown>>('GET', 'config')).sort()
+    expect(declaredKeys('EmulatorConfig')).toEqual(served)
+  })
+
+  test('EmulatorStats and RequestLogEntry declare exactly the fields served', async () => {
+    const o = await org()
+    await closeConversation((await open(o, 1))[0], { baseUrl: o.url, accessToken: SEED.cleanupToken })
+    expect(declaredKeys('EmulatorStats')).toEqual(Object.keys(await o.stats()).sort())
+    const [entry] = await o.requests()
+    expect(declaredKeys('RequestLogEntry')).toEqual(Object.keys(entry).sort())
+  })
+
+  test('StoredConversation and StoredParticipant declare exactly the fields served', async () => {
+    const c = await emu.createConversation({})
+    expect(declaredKeys('StoredConversation')).toEqual(Object.keys(c).sort())
+    expect(declaredKeys('StoredParticipant')).toEqual(Object.keys(c.participants[0]).sort())
+  })
+
+  test('the admin API has no any and no Record<string, unknown>', () => {
+    const code = TESTING_DTS.replace(/\/\*\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, '')
+    expect(code).not.toMatch(/\bany\b/)
+    expect(code).not.toMatch(/Record<string, unknown>/)
+  })
+})
+
+describe('startEmulator', () => {
+  test('is quiet by default and keeps the tail of stderr', async () => {
+    const e = await startEmulator()
+    try {
+      // It prints its URL on stdout first, then a line on stderr.
+      for (let i = 0; i < 50 && !e.stderrTail; i++) await new Promise((r) => setTimeout(r, 20))
+      expect(e.stderrTail).toMatch(/listening on http:\/\/127\.0\.0\.1/)
+    } finally {
+      await e.stop()
+    }
+  })
+})
