@@ -186,7 +186,7 @@ export interface RequestLogEntry {
   status: number | null
   /** The Authorization scheme only. */
   auth: 'Bearer' | 'Basic' | null
-  tokenKind: 'user' | 'client' | null
+  tokenKind: 'clientCredentials' | 'user' | null
   at: string
   atMs: number
   fault: FaultKind | null
@@ -202,12 +202,14 @@ export interface EmulatorStats {
   scripted: number
 }
 
+/** `POST /__emulator/roles`: a role and its permissions (same id replaces). */
 export interface RoleSpec {
   id?: string
   name: string
   permissions: string[]
 }
 
+/** `POST /__emulator/clients`: an OAuth client with its roles (and scopes, for user grants). */
 export interface ClientSpec {
   id?: string
   name?: string
@@ -219,12 +221,14 @@ export interface ClientSpec {
   scopes?: string[]
 }
 
+/** `POST /__emulator/users`: a user with its roles. */
 export interface UserSpec {
   id?: string
   name: string
   roleIds?: string[]
 }
 
+/** `POST /__emulator/tokens`: mints a token for a client (and a user). */
 export interface TokenSpec {
   /** The token's text; generated when absent. */
   token?: string

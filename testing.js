@@ -246,4 +246,4 @@ function connectEmulator(url = process.env.GENESYS_EMULATOR_URL) {
   return new Emulator(null, String(url).replace(/\/+$/, ''))
 }
 
-module.exports = { startEmulator, connectEmulator, findEmulatorBinary, Emulator }
+module.exports = { startEmulator, connectEmulator, findEmulatorBinary, Emulator, EmulatorOrg: Org }

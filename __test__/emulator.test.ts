@@ -1,6 +1,7 @@
 // The emulator as a product for users' test suites: isolated orgs on one
 // shared emulator, scripts scoped to a token or a client, and an admin API
 // whose types (testing.d.ts) match what it serves.
+import { spawn, spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 import { closeConversation, CleanupClient } from '../index'
@@ -140,6 +141,31 @@ describe('testing.d.ts describes the admin API as served', () => {
     const code = TESTING_DTS.replace(/\/\*\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, '')
     expect(code).not.toMatch(/\bany\b/)
     expect(code).not.toMatch(/Record<string, unknown>/)
+  })
+})
+
+describe('npx genesys-emulator', () => {
+  test('runs the bundled binary with the given flags, and stops on SIGTERM', async () => {
+    const child = spawn(process.execPath, [path.join(__dirname, '..', 'bin', 'genesys-emulator.js'), '--port', '0', '--seed-conversations', '7'], { stdio: ['ignore', 'pipe', 'pipe'] })
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        child.stdout.once('data', (d: Buffer) => resolve(d.toString().split('\n')[0].trim()))
+        child.once('exit', (code) => reject(new Error(`exited ${code}`)))
+      })
+      expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
+      const list = (await (await fetch(`${url}/__emulator/conversations`)).json()) as { ids: string[] }
+      expect(list.ids).toHaveLength(7)
+    } finally {
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+      child.kill('SIGTERM')
+      expect(await exited).toBe(0)
+    }
+  })
+
+  test('a bad flag exits 2 with the emulator\'s usage', () => {
+    const r = spawnSync(process.execPath, [path.join(__dirname, '..', 'bin', 'genesys-emulator.js'), '--no-such-flag'], { encoding: 'utf8' })
+    expect(r.status).toBe(2)
+    expect(r.stderr).toMatch(/--no-such-flag/)
   })
 })
 

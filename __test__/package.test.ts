@@ -86,6 +86,11 @@ const SHIPPED = [
   'binding.d.ts',
   'testing.js',
   'testing.d.ts',
+  'docs/emulator.md',
+  'conformance/run.js',
+  'conformance/checks.js',
+  'conformance/http.js',
+  'examples/session-cleanup-service.ts',
 ]
 
 /** The CLI: its entry in bin/, its modules in lib/cli/. */
@@ -135,7 +140,7 @@ describe('npm pack', () => {
       expect(isExecutable(entry!.mode)).toBe(true)
     }
     // Belt and braces: never sources, tests, builds or binaries.
-    for (const f of files) expect(f).not.toMatch(/(^|\/)(src|crates|target|__test__|bench|scripts|examples|npm|fuzz)\/|\.(rs|node|ts\.map|tgz)$|^Cargo\./)
+    for (const f of files) expect(f).not.toMatch(/(^|\/)(src|crates|target|__test__|bench|scripts|npm|fuzz)\/|\.(rs|node|ts\.map|tgz)$|^Cargo\./)
     // A binary slipping in would show here first.
     expect(packed.unpackedSize).toBeLessThan(400 * 1024)
   })
@@ -238,6 +243,48 @@ describe('per-platform packages (npm/)', () => {
 // ---------------------------------------------------------------------------
 // End to end: a fresh TypeScript project installs the packed tarballs.
 
+/** test/parallel-N.test.ts: one org of the shared emulator per file. */
+const PARALLEL_FILES: Record<string, string> = Object.fromEntries(
+  [1, 2, 3, 4].map((n) => [
+    `test/parallel-${n}.test.ts`,
+    `import { closeConversation, CleanupClient, isCleanupError } from 'genesys-cleanup'
+import { connectEmulator, type EmulatorOrg } from 'genesys-cleanup/testing'
+
+const shared = connectEmulator()
+let org: EmulatorOrg
+beforeAll(async () => {
+  org = await shared.org()
+})
+afterAll(() => org.stop())
+
+test('file ${n}: its scripted 429s are its own', async () => {
+  const { ids } = await org.seed({ count: ${4 + n}, mix: { webmessaging: 1 }, endedFraction: 0 })
+  // Every request of this org's token answers 429 ${n} times first.
+  await org.script({ path: '/api/v2/**', token: 'cc-cleanup-token', times: ${n}, respond: { status: 429, retryAfter: 0 } })
+  const client = new CleanupClient({ baseUrl: org.url, accessToken: 'cc-cleanup-token' })
+  const report = await client.closeConversations(ids, { concurrency: 4 })
+  expect(report.closed).toBe(${4 + n})
+  expect(report.rateLimited).toBe(${n})
+  const log = await org.requests()
+  expect(log.filter((r) => r.status === 429)).toHaveLength(${n})
+  expect(log.filter((r) => r.method === 'PATCH' && r.status === 200)).toHaveLength(${4 + n})
+})
+
+test('file ${n}: its scripted 403s are its own', async () => {
+  const { id } = await org.createConversation({})
+  // Every write of this org is refused: the conversation PATCH and the participant fallback.
+  await org.script({ method: 'PATCH', path: '/api/v2/conversations/messages/**', times: 10, respond: { status: 403, code: 'missing.permissions', message: 'Unable to perform the requested action. You are missing the following permission(s): [conversation:communication:disconnect]' } })
+  const e: unknown = await closeConversation(id, { baseUrl: org.url, accessToken: 'cc-cleanup-token' }).catch((x: unknown) => x)
+  expect(isCleanupError(e) && e.status).toBe(403)
+  expect((await org.conversation(id)).state).toBe('active')
+  const refused = (await org.requests()).filter((r) => r.status === 403)
+  expect(refused.length).toBeGreaterThan(0)
+  expect(refused.every((r) => r.path.includes(id))).toBe(true)
+})
+`,
+  ]),
+)
+
 const APP_FILES: Record<string, string> = {
   'tsconfig.json': JSON.stringify(
     {
@@ -315,6 +362,10 @@ test('failures are CleanupErrors with a typed code', async () => {
   }
 })
 `,
+  // Four files run in parallel (--maxWorkers=4) on the one emulator of
+  // globalSetup, each in its own org, each scripting 429s and a 403: none
+  // consumes another's scripts or sees another's requests.
+  ...PARALLEL_FILES,
   // A test file may also start its own emulator.
   'test/own-emulator.test.ts': `import { checkScopes } from 'genesys-cleanup'
 import { startEmulator, type Emulator } from 'genesys-cleanup/testing'
@@ -545,15 +596,23 @@ describe('end to end: install the packed tarballs into a fresh TypeScript projec
     "the user's Jest suite runs against the emulator through genesys-cleanup/testing",
     () => {
       expect(installed).toBe(true)
-      const r = spawnSync(process.execPath, [path.join(ROOT, 'node_modules', 'jest', 'bin', 'jest.js'), '--ci', '--colors=false'], {
-        cwd: app,
-        env: childEnv({ E2E_PLATFORM: platform }),
-        encoding: 'utf8',
-        timeout: 180_000,
-      })
-      const output = `${r.stdout}\n${r.stderr}`
-      if (r.status !== 0) throw new Error(`jest in the e2e project failed (${r.status ?? r.signal}):\n${output}`)
-      expect(output).toMatch(/Tests:\s+4 passed, 4 total/)
+      // E2E_PARALLEL_RUNS=10 repeats the whole suite (the parallel files on
+      // one shared emulator) to show it is not flaky.
+      const runs = Number(process.env.E2E_PARALLEL_RUNS ?? 1)
+      for (let i = 1; i <= runs; i++) {
+        const r = spawnSync(process.execPath, [path.join(ROOT, 'node_modules', 'jest', 'bin', 'jest.js'), '--ci', '--colors=false', '--maxWorkers=4'], {
+          cwd: app,
+          env: childEnv({ E2E_PLATFORM: platform }),
+          encoding: 'utf8',
+          timeout: 180_000,
+        })
+        const output = `${r.stdout}\n${r.stderr}`
+        if (r.status !== 0) throw new Error(`jest in the e2e project failed on run ${i} of ${runs} (${r.status ?? r.signal}):\n${output}`)
+        expect(output).toMatch(/Tests:\s+12 passed, 12 total/)
+        expect(output).toMatch(/Test Suites:\s+6 passed, 6 total/)
+      }
+      // eslint-disable-next-line no-console
+      if (runs > 1) console.log(`the e2e Jest suite (4 files in parallel on one emulator) passed ${runs} times in a row`)
     },
     240_000,
   )

@@ -16,10 +16,12 @@ mod oauth;
 mod orgs;
 mod ratelimit;
 mod render;
+mod replay;
 mod script;
 mod seed;
 mod server;
 mod state;
 
 pub use app::{App, Options};
+pub use replay::Replay;
 pub use server::{serve, spawn, Running};

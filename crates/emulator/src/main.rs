@@ -3,7 +3,7 @@
 //! `--exit-on-stdin-close`).
 
 use clap::Parser;
-use genesys_emulator::{serve, App, Options};
+use genesys_emulator::{serve, App, Options, Replay};
 use std::io::Write;
 use std::process::ExitCode;
 use tokio::net::TcpListener;
@@ -44,6 +44,10 @@ struct Args {
     /// Exit when stdin reaches EOF (the parent process went away).
     #[arg(long)]
     exit_on_stdin_close: bool,
+    /// Serve back the answers of a conformance trace (`--record`) instead of
+    /// emulating: each recorded answer once, in order.
+    #[arg(long, value_name = "TRACE.json")]
+    replay: Option<std::path::PathBuf>,
 }
 
 async fn stop_signal(watch_stdin: bool) {
@@ -118,19 +122,26 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let app = App::new(options);
+    let router = match &args.replay {
+        None => App::new(options).router(),
+        Some(file) => match std::fs::read_to_string(file)
+            .map_err(|e| e.to_string())
+            .and_then(|text| Replay::load(&text))
+        {
+            Ok(replay) => replay.router(),
+            Err(e) => {
+                eprintln!("genesys-emulator: --replay {}: {e}", file.display());
+                return ExitCode::from(2);
+            }
+        },
+    };
     {
         let mut out = std::io::stdout().lock();
         let _ = writeln!(out, "http://{addr}");
         let _ = out.flush();
     }
     eprintln!("genesys-emulator: listening on http://{addr}");
-    serve(
-        listener,
-        app.router(),
-        stop_signal(args.exit_on_stdin_close),
-    )
-    .await;
+    serve(listener, router, stop_signal(args.exit_on_stdin_close)).await;
     eprintln!("genesys-emulator: stopped");
     ExitCode::SUCCESS
 }

@@ -1,6 +1,6 @@
 //! Table tests: every seeded client and token of the emulator, with the
 //! evidence written by hand as the emulator answers it (scope, then
-//! permission, each "any of"; see crates/emulator/README.md "Seeded data"),
+//! permission, each "any of"; see docs/emulator.md "Seeded data"),
 //! plus the cases the emulator cannot produce. Every report is also held to
 //! the rule that its advice never contradicts one of its checks.
 
