@@ -109,6 +109,22 @@ const CHECKS = [
     },
   },
   {
+    id: 'headers.rateLimitCounts',
+    tag: 'DOCUMENTED',
+    source: 'Rate limits: inin-ratelimit-count counts the token\'s requests in the window, out of inin-ratelimit-allowed',
+    async run(ctx) {
+      const a = await ctx.api('GET', '/api/v2/tokens/me')
+      const b = await ctx.api('GET', '/api/v2/tokens/me')
+      const n = (r, h) => Number(r.headers[h])
+      if ([a, b].some((r) => r.headers['inin-ratelimit-count'] === undefined)) return cannot('no inin-ratelimit-count header')
+      // Another user of the token can only add to the count; a turned window resets it.
+      const turned = n(b, 'inin-ratelimit-count') < n(a, 'inin-ratelimit-count')
+      const counted = n(b, 'inin-ratelimit-count') >= n(a, 'inin-ratelimit-count') + 1
+      const ok = (counted || turned) && n(a, 'inin-ratelimit-allowed') === n(b, 'inin-ratelimit-allowed') && n(a, 'inin-ratelimit-allowed') > 0
+      return check(ok, `count ${n(a, 'inin-ratelimit-count')} then ${n(b, 'inin-ratelimit-count')}, allowed ${n(a, 'inin-ratelimit-allowed')} then ${n(b, 'inin-ratelimit-allowed')}`, 'the count rises by at least one per request (or the window turned), allowed stays the same')
+    },
+  },
+  {
     id: 'headers.rateLimitResetIsWhole',
     tag: 'UNCONFIRMED',
     source: 'How inin-ratelimit-reset is rounded (the library treats it as an upper bound either way)',
