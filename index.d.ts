@@ -410,6 +410,22 @@ export interface IdleConversation {
   unconfirmedReason?: string
 }
 
+/**
+ * A named lease with a TTL, held by one replica at a time: `redisLease` in
+ * `genesys-cleanup/redis`, or your own. Each call may reject (the store is
+ * unreachable): that counts as not holding the lease.
+ */
+export interface Lease {
+  /** How long the lease lasts without renewal, in ms; it is renewed every third of it. */
+  readonly ttlMs: number
+  /** Takes the lease `name` (`genesys-cleanup:{orgId}:sweep`); true when this holder has it. */
+  acquire(name: string): Promise<boolean>
+  /** Extends the lease; false when it is no longer this holder's. */
+  renew(name: string): Promise<boolean>
+  /** Gives it up if this holder has it. */
+  release(name: string): Promise<void>
+}
+
 /** Options of `sweep`: which conversations to find, and how to close them. */
 export interface SweepOptions extends FindOptions, Omit<BulkOptions, 'idleForMs'> {
   /** Find and read, but write nothing: open ones are reported `wouldClose`. */

@@ -86,6 +86,8 @@ const SHIPPED = [
   'binding.d.ts',
   'testing.js',
   'testing.d.ts',
+  'redis.js',
+  'redis.d.ts',
   'docs/emulator.md',
   'conformance/run.js',
   'conformance/checks.js',

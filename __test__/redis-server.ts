@@ -1,0 +1,74 @@
+// A real redis-server on a free loopback port, for the lease tests. From the
+// system's package (Debian: apt-get install redis-server); .ci/run installs
+// it when missing. No persistence: every start is empty.
+import { spawn, ChildProcess, spawnSync } from 'node:child_process'
+import net from 'node:net'
+
+export interface RedisServer {
+  port: number
+  url: string
+  /** Stops it (SIGKILL: a crash, not a shutdown). */
+  kill(): Promise<void>
+  /** Starts it again on the same port (empty). */
+  restart(): Promise<void>
+}
+
+export function redisServerBinary(): string {
+  const bin = process.env.REDIS_SERVER_BIN || 'redis-server'
+  const probe = spawnSync(bin, ['--version'], { encoding: 'utf8' })
+  if (probe.status !== 0) {
+    throw new Error(`${bin} not found: install Redis (Debian/Ubuntu: apt-get install redis-server) or set REDIS_SERVER_BIN; .ci/run installs it when missing.`)
+  }
+  return bin
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer()
+    s.once('error', reject)
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo
+      s.close(() => resolve(port))
+    })
+  })
+}
+
+function launch(bin: string, port: number): Promise<ChildProcess> {
+  const child = spawn(bin, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'yes'], { stdio: ['ignore', 'pipe', 'pipe'] })
+  return new Promise((resolve, reject) => {
+    let out = ''
+    const timer = setTimeout(() => reject(new Error(`redis-server did not start: ${out}`)), 10_000)
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d
+      if (out.includes('Ready to accept connections')) {
+        clearTimeout(timer)
+        resolve(child)
+      }
+    })
+    child.once('exit', (code) => {
+      clearTimeout(timer)
+      reject(new Error(`redis-server exited with ${code}: ${out}`))
+    })
+  })
+}
+
+export async function startRedis(): Promise<RedisServer> {
+  const bin = redisServerBinary()
+  const port = await freePort()
+  let child = await launch(bin, port)
+  const kill = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return
+    const exited = new Promise((r) => child.once('exit', r))
+    child.kill('SIGKILL')
+    await exited
+  }
+  return {
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    kill,
+    async restart() {
+      await kill()
+      child = await launch(bin, port)
+    },
+  }
+}
