@@ -29,6 +29,13 @@ export declare class CleanupClient {
   checkScopes(cancel?: CancelHandle | undefined | null): Promise<ScopeReport>
   /** Token requests made so far (tests and diagnostics). */
   tokenFetches(): number
+  /** The organization id of the token (names a job's lease). */
+  organizationId(cancel?: CancelHandle | undefined | null): Promise<string>
+  /**
+   * A leased job's write fence: writes allowed for `valid_for_ms` more
+   * (0: the lease is lost), or no fence (`null`). The wrapper checks the number.
+   */
+  fenceWrites(validForMs?: number | undefined | null): void
 }
 
 /** One-off access diagnosis. */

@@ -18,6 +18,7 @@ export type ErrorCode =
   | 'ERR_UPSTREAM'
   | 'ERR_ABORTED'
   | 'ERR_INTERNAL'
+  | 'ERR_LEASE_LOST'
 
 /** Every `ErrorCode`, as a frozen array (the runtime list, e.g. for validation or exhaustive handling). */
 export declare const ERROR_CODES: readonly ErrorCode[]
@@ -426,6 +427,26 @@ export interface Lease {
   release(name: string): Promise<void>
 }
 
+/** What happened to a job's lease. */
+export interface LeaseOutcome {
+  /** The lease name: `genesys-cleanup:{orgId}:{job}` (or the key given to the lease). */
+  name: string
+  /** This replica held the lease and ran the job. */
+  held: boolean
+  /** Renewals that succeeded during the run. */
+  renewals: number
+  /** The lease was lost during the run: writes stopped at once. */
+  lost: boolean
+  /** Why it was not held, or lost. */
+  reason?: string
+}
+
+/** A leased sweep: the lease's outcome, and the sweep when this replica ran it (null when another holds the lease, or the lease was lost before the report). */
+export interface LeasedSweep {
+  lease: LeaseOutcome
+  sweep: SweepReport | null
+}
+
 /** Options of `sweep`: which conversations to find, and how to close them. */
 export interface SweepOptions extends FindOptions, Omit<BulkOptions, 'idleForMs'> {
   /** Find and read, but write nothing: open ones are reported `wouldClose`. */
@@ -527,6 +548,17 @@ export declare class CleanupClient {
    * an abort while closing resolves with the report, the rest marked `aborted`.
    */
   sweep(options: SweepOptions): Promise<SweepReport>
+  /**
+   * The same sweep on the one replica that holds the lease
+   * `genesys-cleanup:{orgId}:sweep` (see `redisLease` in
+   * `genesys-cleanup/redis`): the others resolve at once with
+   * `{ lease: { held: false }, sweep: null }` and try again on their next
+   * pass. The holder renews the lease every third of its TTL; when a renewal
+   * fails, or the TTL runs out unrenewed (even with this event loop stalled),
+   * no further write is sent (`ERR_LEASE_LOST`), the run stops and
+   * `lease.lost` says why. The lease is released at the end.
+   */
+  sweep(options: SweepOptions & { lease: Lease }): Promise<LeasedSweep>
   /** `checkScopes` for this client's credentials. */
   checkScopes(options?: { signal?: AbortSignal }): Promise<ScopeReport>
   /** Token requests this client has made. */

@@ -23,6 +23,7 @@ const ERROR_CODES = Object.freeze([
   'ERR_UPSTREAM',
   'ERR_ABORTED',
   'ERR_INTERNAL',
+  'ERR_LEASE_LOST',
 ])
 
 // Not copied from a native error: the new error has its own.
@@ -204,6 +205,115 @@ function rejectsWith(fn) {
   }
 }
 
+// ------------------------------------------------------------ leased jobs
+//
+// With `lease`, a job runs only on the replica that holds the lease
+// `genesys-cleanup:{orgId}:{job}`. The lease is renewed every third of its
+// TTL; each success re-arms the native write fence for what is left of the
+// TTL counted from when the renewal was sent (less a margin), so writes stop
+// on the native side when the lease is not known valid, even if this event
+// loop stalls. A failed renewal closes the fence at once and aborts the run.
+
+function checkLease(lease) {
+  const ok =
+    lease !== null &&
+    typeof lease === 'object' &&
+    ['acquire', 'renew', 'release'].every((m) => typeof lease[m] === 'function') &&
+    Number.isInteger(lease.ttlMs) &&
+    lease.ttlMs >= 1000 &&
+    lease.ttlMs <= 3_600_000
+  if (!ok) {
+    throw new CleanupError({
+      code: 'ERR_INVALID_ARGUMENT',
+      message: 'lease must be an object with acquire(name), renew(name) and release(name) methods and a ttlMs from 1000 to 3600000, such as redisLease(client) from genesys-cleanup/redis.',
+    })
+  }
+  return lease
+}
+
+const why = (e) => (e && e.message ? String(e.message).slice(0, 300) : String(e).slice(0, 300))
+
+async function runLeased(native, job, lease, userSignal, work) {
+  if (userSignal !== undefined && (typeof userSignal !== 'object' || typeof userSignal.addEventListener !== 'function' || typeof userSignal.aborted !== 'boolean')) {
+    throw new CleanupError({ code: 'ERR_INVALID_ARGUMENT', message: 'signal must be an AbortSignal (for example AbortSignal.timeout(5000) or controller.signal).' })
+  }
+  const name = `genesys-cleanup:${await callNative(() => native.organizationId())}:${job}`
+  const margin = Math.min(1000, Math.floor(lease.ttlMs / 10))
+  const validFrom = (sentAt) => lease.ttlMs - margin - (Date.now() - sentAt)
+  const outcome = { name, held: false, renewals: 0, lost: false }
+  const acquireSent = Date.now()
+  try {
+    outcome.held = (await lease.acquire(name)) === true
+  } catch (e) {
+    outcome.reason = `the lease store did not answer: ${why(e)}`
+  }
+  if (!outcome.held) {
+    outcome.reason ??= 'another replica holds it'
+    return { lease: outcome, sweep: null }
+  }
+  // When the native fence closes, on this clock (for the report).
+  let fenceUntil = acquireSent + lease.ttlMs - margin
+  native.fenceWrites(Math.max(0, validFrom(acquireSent)))
+  const controller = new AbortController()
+  const onUserAbort = () => controller.abort()
+  if (userSignal && typeof userSignal.addEventListener === 'function') {
+    if (userSignal.aborted) controller.abort()
+    else userSignal.addEventListener('abort', onUserAbort, { once: true })
+  }
+  const lost = (reason) => {
+    if (outcome.lost) return
+    native.fenceWrites(0)
+    outcome.lost = true
+    outcome.reason = reason
+    controller.abort()
+  }
+  let timer
+  let stopped = false
+  const renewSoon = () => {
+    timer = setTimeout(async () => {
+      const sentAt = Date.now()
+      let ok = false
+      let reason = 'another replica holds it now'
+      try {
+        ok = (await lease.renew(name)) === true
+      } catch (e) {
+        reason = `the lease store did not answer: ${why(e)}`
+      }
+      if (stopped) return
+      if (!ok) return lost(`renewal failed: ${reason}`)
+      outcome.renewals++
+      fenceUntil = sentAt + lease.ttlMs - margin
+      native.fenceWrites(Math.max(0, validFrom(sentAt)))
+      renewSoon()
+    }, Math.floor(lease.ttlMs / 3))
+  }
+  renewSoon()
+  try {
+    const sweep = await work(controller.signal).catch((e) => {
+      // Aborted because the lease was lost: the report says so instead.
+      if (outcome.lost && e && e.code === 'ERR_ABORTED') return null
+      throw e
+    })
+    // The fence may have closed with no renewal failing (this event loop
+    // stalled past the TTL): writes were refused, so the lease was lost.
+    const refused = sweep && sweep.close.results.some((r) => r.outcome === 'failed' && r.error && r.error.code === 'ERR_LEASE_LOST')
+    if (!outcome.lost && (refused || Date.now() > fenceUntil)) {
+      outcome.lost = true
+      outcome.reason = 'the lease ran out unrenewed (this process was stalled longer than its TTL); writes stopped'
+    }
+    return { lease: outcome, sweep }
+  } finally {
+    stopped = true
+    clearTimeout(timer)
+    native.fenceWrites(null)
+    if (userSignal && typeof userSignal.removeEventListener === 'function') userSignal.removeEventListener('abort', onUserAbort)
+    // Guarded by the holder token: never releases another replica's lease.
+    await Promise.resolve()
+      .then(() => lease.release(name))
+      .catch(() => undefined)
+  }
+}
+
 class CleanupClient {
   #native
 
@@ -236,9 +346,13 @@ class CleanupClient {
 
   sweep(options) {
     return rejectsWith(() => {
-      const opts = optionsObject(options)
-      const progress = progressOf(opts.onProgress)
-      return withProgress(progress, (onProgress) => withSignal(opts.signal, (cancel) => this.#native.sweep(opts, onProgress, cancel)), (r) => r.close)
+      const { lease, ...opts } = optionsObject(options)
+      const once = (signal) => {
+        const progress = progressOf(opts.onProgress)
+        return withProgress(progress, (onProgress) => withSignal(signal, (cancel) => this.#native.sweep(opts, onProgress, cancel)), (r) => r.close)
+      }
+      if (lease === undefined) return once(opts.signal)
+      return runLeased(this.#native, 'sweep', checkLease(lease), opts.signal, once)
     })
   }
 

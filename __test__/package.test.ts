@@ -437,7 +437,7 @@ const require = createRequire(import.meta.url)
 // One addon instance: the ESM entry re-exports the CommonJS objects.
 assert.strictEqual(CleanupError, require('genesys-cleanup').CleanupError)
 assert.strictEqual(cleanup.closeConversation, closeConversation)
-assert.strictEqual(ERROR_CODES.length, 15)
+assert.strictEqual(ERROR_CODES.length, 16)
 const emulator = await startEmulator()
 try {
   const { id } = await emulator.createConversation({})

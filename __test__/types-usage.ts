@@ -72,6 +72,8 @@ export function advice(code: ErrorCode): string {
       return 'aborted'
     case 'ERR_INTERNAL':
       return 'report a bug'
+    case 'ERR_LEASE_LOST':
+      return 'another replica does the job'
     default: {
       const unhandled: never = code
       return unhandled

@@ -279,4 +279,32 @@ impl CleanupClient {
     pub fn token_fetches(&self) -> f64 {
         self.inner.token_fetches() as f64
     }
+
+    /// The organization id of the token (names a job's lease).
+    #[napi(ts_return_type = "Promise<string>")]
+    pub fn organization_id<'env>(
+        &self,
+        env: &'env Env,
+        cancel: Option<&CancelHandle>,
+    ) -> Result<PromiseRaw<'env, Unknown<'env>>> {
+        let client = self.inner.clone();
+        let token = token_of(cancel);
+        spawn(env, async move { client.organization_id(&token).await })
+    }
+
+    /// A leased job's write fence: writes allowed for `valid_for_ms` more
+    /// (0: the lease is lost), or no fence (`null`). The wrapper checks the number.
+    #[napi]
+    pub fn fence_writes(&self, valid_for_ms: Option<f64>) {
+        // Not a finite number: the lease cannot be vouched for, so no writes.
+        let valid_for = valid_for_ms.map(|ms| {
+            let ms = if ms.is_finite() {
+                ms.clamp(0.0, 86_400_000.0)
+            } else {
+                0.0
+            };
+            std::time::Duration::from_secs_f64(ms / 1000.0)
+        });
+        self.inner.fence_writes(valid_for);
+    }
 }

@@ -138,6 +138,8 @@ function buildProgram(commands, setResult) {
     .option('--wrapup-code <id>', 'wrap-up code id (UUID) for agents that require wrap-up')
     .option('--verify', 're-read until every participant has ended')
     .option('--dry-run', 'find and read, but write nothing; lists the conversations spared as still active')
+    .addOption(new Option('--lease <redis-url>', 'sweep only on the replica holding the lease genesys-cleanup:{orgId}:sweep in this Redis (redis://host:port; needs ioredis)').env('GENESYS_CLEANUP_LEASE'))
+    .option('--lease-ttl <duration>', 'lease time to live (default 30s)', parseDuration)
     .action(async (opts) => setResult(await commands.sweep(program.opts(), opts)))
 
   return program

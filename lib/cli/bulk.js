@@ -88,10 +88,14 @@ async function runBulk(globals, work) {
     progress.stop()
     work.print(out, report, performance.now() - started)
     if (out.json) out.document(report)
-    return exitStatus(work.closeReport(report), run.interrupted)
+    const bulk = work.closeReport(report)
+    // A leased sweep that another replica ran is not a failure; a lost lease is.
+    if (!bulk) return report.lease && report.lease.lost ? EXIT_FAILED : EXIT_OK
+    return report.lease && report.lease.lost ? EXIT_FAILED : exitStatus(bulk, run.interrupted)
   } finally {
     progress.stop()
     run.dispose()
+    if (work.dispose) await work.dispose()
   }
 }
 

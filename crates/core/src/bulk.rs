@@ -232,8 +232,9 @@ pub async fn close_many(
         progress.record(entry);
     }
     let mut totals = Totals::default();
-    // Rejected credentials fail every id the same way: the first such error
-    // stops the run from trying again (no request per remaining id).
+    // Rejected credentials (or a lost lease) fail every id the same way: the
+    // first such error stops the run from trying again (no request per
+    // remaining id).
     let fatal = OnceLock::new();
     let mut stream = futures::stream::iter(work)
         .map(|(i, id)| {
@@ -321,7 +322,9 @@ async fn close_one(
             conversation_id: id,
         },
         Err(error) => {
-            if error.code == ErrorCode::Unauthorized {
+            // Rejected credentials, or a lease lost: every other id would
+            // fail the same way.
+            if matches!(error.code, ErrorCode::Unauthorized | ErrorCode::LeaseLost) {
                 let _ = fatal.set(error.clone());
             }
             BulkEntry::Failed {

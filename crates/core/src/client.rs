@@ -6,17 +6,20 @@ use crate::close::{self, CloseOptions, CloseResult};
 use crate::config::ConnectionOptions;
 use crate::diagnose::{self, ScopeReport};
 use crate::discover::{self, FindOptions, FindReport, IdleConversation, Judged};
-use crate::error::Error;
+use crate::error::{Error, ErrorCode};
 use crate::events::EventSink;
 use crate::ids::IdInput;
+use crate::model::TokenInfo;
 use crate::stats::Totals;
-use crate::transport::Transport;
+use crate::transport::{Parsed, Request, Transport};
+use reqwest::Method;
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 
 #[derive(Clone)]
 pub struct Client {
     transport: Arc<Transport>,
+    organization: Arc<std::sync::OnceLock<String>>,
 }
 
 /// What a sweep found and what it did.
@@ -46,6 +49,7 @@ impl Client {
         let config = options.resolve()?;
         Ok(Client {
             transport: Arc::new(Transport::new(config, events)?),
+            organization: Arc::default(),
         })
     }
 
@@ -125,8 +129,58 @@ impl Client {
         })
     }
 
+    /// Arms the write fence of a leased job for `valid_for` (zero: the lease
+    /// is known lost), or lifts it (`None`: no leased job runs).
+    pub fn fence_writes(&self, valid_for: Option<std::time::Duration>) {
+        match valid_for {
+            Some(d) => self.transport.fence().arm(d),
+            None => self.transport.fence().disarm(),
+        }
+    }
+
+    /// The id of the organization the token belongs to (`GET /api/v2/tokens/me`),
+    /// read once per client: it names a job's lease.
+    pub async fn organization_id(&self, cancel: &CancellationToken) -> Result<String, Error> {
+        if let Some(id) = self.organization.get() {
+            return Ok(id.clone());
+        }
+        let id = read_organization_id(&self.transport, cancel).await?;
+        Ok(self.organization.get_or_init(|| id).clone())
+    }
+
     /// How many token requests this client has made.
     pub fn token_fetches(&self) -> u64 {
         self.transport.auth().fetch_count()
     }
+}
+
+/// `GET /api/v2/tokens/me` -> `organization.id`.
+async fn read_organization_id(t: &Transport, cancel: &CancellationToken) -> Result<String, Error> {
+    let req = Request {
+        method: Method::GET,
+        path: "/api/v2/tokens/me".into(),
+        route: "/api/v2/tokens/me",
+        body: None,
+        action: "reading the token's organization (tokens/me)",
+    };
+    let reply = t
+        .send(&req, &mut t.call(cancel), |status, body| match status {
+            200 => match serde_json::from_slice::<TokenInfo>(body) {
+                Ok(v) => Parsed::Accept(v),
+                Err(_) => Parsed::Unreadable,
+            },
+            _ => Parsed::Reject,
+        })
+        .await?;
+    reply
+        .value
+        .organization
+        .map(|o| o.id)
+        .filter(|id| !id.is_empty() && id.len() <= 64)
+        .ok_or_else(|| {
+            Error::new(
+                ErrorCode::Upstream,
+                "Genesys answered tokens/me without an organization id, which names the job's lease: pass the lease a key of its own (redisLease(client, { key })).",
+            )
+        })
 }

@@ -23,6 +23,8 @@ pub enum ErrorCode {
     Aborted,
     /// A bug in this library (a caught panic), never an API answer.
     Internal,
+    /// This replica's lease on the job was lost or ran out: no write is sent.
+    LeaseLost,
 }
 
 impl ErrorCode {
@@ -43,6 +45,7 @@ impl ErrorCode {
             ErrorCode::Upstream => "ERR_UPSTREAM",
             ErrorCode::Aborted => "ERR_ABORTED",
             ErrorCode::Internal => "ERR_INTERNAL",
+            ErrorCode::LeaseLost => "ERR_LEASE_LOST",
         }
     }
 }

@@ -29,6 +29,7 @@ pub mod diagnose;
 pub mod discover;
 pub mod error;
 pub mod events;
+pub mod fence;
 pub mod ids;
 pub mod model;
 pub mod options;

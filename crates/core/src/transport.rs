@@ -7,6 +7,7 @@ use crate::auth::{Bearer, TokenSource};
 use crate::config::ClientConfig;
 use crate::error::{Error, ErrorCode};
 use crate::events::{Event, EventKind, EventSink};
+use crate::fence::Fence;
 use crate::pacing::{Decision, RateBudget, RateLimitHeaders, Ticket, WaitReason, ANSWER_POLL};
 use crate::retry::{classify_status, RetryBudget, RetryKind, RetryPolicy};
 use crate::token_fetch::TokenFetcher;
@@ -194,6 +195,8 @@ pub struct Transport {
     deadline: Option<Duration>,
     max_response_bytes: usize,
     events: Option<EventSink>,
+    /// Writes of a leased job stop when its lease is not known valid.
+    fence: Fence,
 }
 
 static CRYPTO: Once = Once::new();
@@ -233,11 +236,17 @@ impl Transport {
             deadline: config.deadline,
             max_response_bytes: config.max_response_bytes,
             events,
+            fence: Fence::default(),
         })
     }
 
     pub fn auth(&self) -> &TokenSource {
         &self.auth
+    }
+
+    /// The write fence of a leased job on this client.
+    pub fn fence(&self) -> &Fence {
+        &self.fence
     }
 
     /// Starts an operation's context (its deadline counts from now).
@@ -310,6 +319,11 @@ impl Transport {
                 content_type: "application/json",
                 write: req.method != Method::GET,
             };
+            // Checked last, right before sending: the wait for the slot may
+            // have outlasted the lease.
+            if target.write {
+                self.fence.check(req.action)?;
+            }
             let failure = match self
                 .attempt(req, &target, Some(slot), attempt, call, parse)
                 .await?

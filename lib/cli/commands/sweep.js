@@ -4,22 +4,62 @@
 
 const { describeDuration, UNIT_MS } = require('../args')
 const { runBulk, printCounts, printSpared } = require('../bulk')
+const { CliError } = require('../errors')
 const { closeBehaviour } = require('./close')
+
+/** `--lease redis://host:port`: a Redis lease through ioredis (an optional dependency). */
+function redisLeaseFrom(url, ttlMs) {
+  let parsed
+  try {
+    parsed = new URL(url)
+  } catch {
+    throw new CliError('ERR_USAGE', '--lease must be a Redis URL: redis://host:port (or rediss:// for TLS).')
+  }
+  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
+    throw new CliError('ERR_USAGE', '--lease must be a Redis URL: redis://host:port (or rediss:// for TLS).')
+  }
+  let Redis
+  try {
+    Redis = require('ioredis')
+  } catch {
+    throw new CliError('ERR_USAGE', '--lease needs the ioredis package next to genesys-cleanup: npm install ioredis.')
+  }
+  const connection = new Redis(url, { maxRetriesPerRequest: 1, lazyConnect: true, connectTimeout: 5000 })
+  // Errors surface through the lease (a failed acquire or renewal), not as events.
+  connection.on('error', () => undefined)
+  const { redisLease } = require('../../../redis')
+  return { connection, lease: redisLease(connection, { ttlMs }) }
+}
 
 async function sweep(globals, opts) {
   const dryRun = Boolean(opts.dryRun)
   const what = `conversations idle for at least ${describeDuration(opts.idle)}`
+  const leased = opts.lease ? redisLeaseFrom(opts.lease, opts.leaseTtl ?? 30_000) : null
   return runBulk(globals, {
     dryRun,
-    start(client, extra) {
+    async start(client, extra) {
       if (globals.progress) process.stderr.write(`Looking for open web messaging ${what}...\n`)
       const find = { idleForMs: opts.idle }
       if (opts.lookback !== undefined) find.lookbackMs = opts.lookback
       if (opts.limit !== undefined) find.limit = opts.limit
-      return client.sweep({ ...find, ...closeBehaviour(opts), ...extra })
+      if (leased) await leased.connection.connect().catch(() => undefined)
+      return client.sweep({ ...find, ...closeBehaviour(opts), ...extra, ...(leased ? { lease: leased.lease } : {}) })
     },
-    closeReport: (report) => report.close,
-    print(out, report, elapsedMs) {
+    closeReport: (report) => (leased ? report.sweep && report.sweep.close : report.close),
+    dispose: async () => {
+      if (leased) leased.connection.disconnect()
+    },
+    print(out, result, elapsedMs) {
+      if (leased) {
+        const { lease } = result
+        if (!lease.held) {
+          out.text(`Not swept: this replica does not hold the lease ${lease.name} (${lease.reason}).`)
+          return
+        }
+        if (lease.lost) out.text(`The lease ${lease.name} was lost during the sweep (${lease.reason}); writes stopped.`)
+        if (!result.sweep) return
+      }
+      const report = leased ? result.sweep : result
       const window = describeDuration(opts.lookback ?? UNIT_MS.d)
       out.text(`${dryRun ? 'Sweep (dry run, nothing was written)' : 'Sweep'}: ${report.scanned} open conversation(s) started in the last ${window}; ${report.candidates} old enough to check; ${report.found.length} ${what}; ${report.sparedActive} spared as still active.`)
       printCounts(out, report.close, elapsedMs, report.requests)
