@@ -5,6 +5,7 @@
 use crate::api_error::{self, Context, ErrorBody};
 use crate::auth::{Bearer, TokenResponse, TokenSource};
 use crate::config::ClientConfig;
+use crate::divisions::Holdings;
 use crate::error::{Error, ErrorCode};
 use crate::events::{Event, EventKind, EventSink};
 use crate::pacing::{Decision, RateBudget, RateLimitHeaders, Ticket, WaitReason, ANSWER_POLL};
@@ -194,6 +195,11 @@ pub struct Transport {
     deadline: Option<Duration>,
     max_response_bytes: usize,
     events: Option<EventSink>,
+    /// Where the token holds its permissions, fetched at most once per client
+    /// (on the first refused close) and shared by every close after it, so a
+    /// bulk run of 10k refusals costs those lookups once. `None` inside: the
+    /// lookups failed (not retried either).
+    holdings: tokio::sync::OnceCell<Option<Holdings>>,
 }
 
 static CRYPTO: Once = Once::new();
@@ -233,11 +239,17 @@ impl Transport {
             deadline: config.deadline,
             max_response_bytes: config.max_response_bytes,
             events,
+            holdings: tokio::sync::OnceCell::new(),
         })
     }
 
     pub fn auth(&self) -> &TokenSource {
         &self.auth
+    }
+
+    /// The once-per-client memo of where the token holds its permissions.
+    pub fn holdings_memo(&self) -> &tokio::sync::OnceCell<Option<Holdings>> {
+        &self.holdings
     }
 
     /// Starts an operation's context (its deadline counts from now).
