@@ -30,8 +30,35 @@ export declare class Emulator {
    * activity. Resolves to the stored conversation.
    */
   postMessage(id: string, message?: { from?: 'customer' | 'agent'; at?: string | number }): Promise<any>
-  /** Creates many conversations at once (`{ count, mix?, endedFraction?, ... }`). */
+  /** Creates many conversations at once (`{ count, mix?, endedFraction?, divisionIds?, ... }`). */
   seed(spec: Record<string, unknown>): Promise<{ created: number; ids: string[] }>
+  /**
+   * Creates a division (the seeded one is Home). Put conversations in it with
+   * `createConversation({ divisions: [id] })`, or through a queue in it.
+   */
+  createDivision(spec: { id?: string; name: string }): Promise<{ id: string; name: string }>
+  /** Creates a queue in a division (default Home); a conversation routed through it (`queueId`) belongs to that division. */
+  createQueue(spec: { id?: string; name: string; divisionId?: string }): Promise<{ id: string; name: string; divisionId: string }>
+  /** Creates a role with these permissions (`domain:entity:action`, `*` parts allowed). */
+  createRole(spec: { id?: string; name: string; permissions: string[] }): Promise<{ id: string; name: string; permissions: string[] }>
+  /**
+   * Creates an OAuth client. `roleIds` are granted in Home; `roleDivisions`
+   * grant a role in a named division (`divisionId: '*'`: every division).
+   * A client-credentials client without `secret` gets a random one (in the answer).
+   */
+  createClient(spec: {
+    id?: string
+    name?: string
+    secret?: string
+    grantType?: string
+    roleIds?: string[]
+    roleDivisions?: Array<{ roleId: string; divisionId: string }>
+    scopes?: string[]
+  }): Promise<{ id: string; name: string; secret: string | null; grantType: string; roleIds: string[]; roleDivisions: Array<{ roleId: string; divisionId: string }>; scopes: string[] }>
+  /** Creates a user, with role grants as for `createClient`. */
+  createUser(spec: { id?: string; name: string; roleIds?: string[]; roleDivisions?: Array<{ roleId: string; divisionId: string }> }): Promise<{ id: string; name: string; roleIds: string[]; roleDivisions: Array<{ roleId: string; divisionId: string }> }>
+  /** Issues a token for a client (a user token with `userId`); `token` picks its value. */
+  createToken(spec: { clientId: string; userId?: string; scopes?: string[]; token?: string; ttlSec?: number }): Promise<{ accessToken: string; expiresAt: string }>
   /** Queues scripted answers (`[{ method?, path, times?, respond }]`). */
   script(entries: Array<Record<string, unknown>>): Promise<any>
   /** The request log (never the tokens), oldest first; only entries after `since` when given. */

@@ -120,6 +120,30 @@ class Emulator {
     return this.admin('POST', 'seed', spec)
   }
 
+  createDivision(spec) {
+    return this.admin('POST', 'divisions', spec)
+  }
+
+  createQueue(spec) {
+    return this.admin('POST', 'queues', spec)
+  }
+
+  createRole(spec) {
+    return this.admin('POST', 'roles', spec)
+  }
+
+  createClient(spec) {
+    return this.admin('POST', 'clients', spec)
+  }
+
+  createUser(spec) {
+    return this.admin('POST', 'users', spec)
+  }
+
+  createToken(spec) {
+    return this.admin('POST', 'tokens', spec)
+  }
+
   script(entries) {
     return this.admin('POST', 'script', entries)
   }

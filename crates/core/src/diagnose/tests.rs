@@ -121,16 +121,21 @@ fn client_credentials(id: &str, roles: &[&[&str]], divisions: bool) -> Evidence 
         ));
         false
     };
+    let mut holdings = None;
     if roles_known && (roles.is_empty() || holds(ROLE_VIEW)) {
         lookups.push(lookup(LookupKind::RolePermissions, Ok(perms.len())));
         granted = Some(perms.clone());
+        // A client's role/division pairs carry division ids only.
+        holdings = Some(in_home(roles, None));
     } else if roles_known {
         lookups.push(lookup(
             LookupKind::RolePermissions,
             Err(missing(&[ROLE_VIEW])),
         ));
     }
-    probed(token, lookups, granted, &perms, None)
+    let mut e = probed(token, lookups, granted, &perms, None);
+    e.holdings = holdings;
+    e
 }
 
 /// What the emulator answers a user token of `web-app` (scopes checked when `enforce`).
@@ -140,15 +145,34 @@ fn user(scopes: &[&str], roles: &[&[&str]], enforce: bool) -> Evidence {
     let lookups = vec![
         lookup(LookupKind::TokenInfo, Ok(0)),
         lookup(LookupKind::UserPermissions, Ok(perms.len())),
+        lookup(LookupKind::UserGrants, Ok(roles.len())),
     ];
-    probed(
+    let mut e = probed(
         token,
         lookups,
         Some(perms.clone()),
         &perms,
         enforce.then_some(scopes),
-    )
+    );
+    // authorization/subjects/me names each grant's division.
+    e.holdings = Some(in_home(roles, Some("Home")));
+    e
 }
+
+/// The emulator's grants: every role in Home.
+fn in_home(roles: &[&[&str]], name: Option<&str>) -> crate::divisions::Holdings {
+    crate::divisions::Holdings {
+        grants: roles
+            .iter()
+            .map(|r| crate::divisions::HeldGrant {
+                division: crate::divisions::Division::new(HOME_DIVISION, name),
+                permissions: strings(r),
+            })
+            .collect(),
+    }
+}
+
+const HOME_DIVISION: &str = "d0000000-0000-4000-8000-000000000001";
 
 /// The probes as the emulator gates them: scope (user tokens, when enforced), then permission.
 fn probed(
@@ -321,8 +345,8 @@ fn seeded_clients() -> Vec<Case> {
 /// The seeded user tokens (Agent Smith: Cleanup; Viewer Jones: Read only),
 /// with scopes enforced and, for the one that lacks a scope, not.
 fn seeded_users() -> Vec<Case> {
-    let both = "tokenInfo+ userPermissions+ readConversation+ endConversation+";
-    let refused = "tokenInfo+ userPermissions+ readConversation+ endConversation- endParticipant-";
+    let both = "tokenInfo+ userPermissions+ userGrants+ readConversation+ endConversation+";
+    let refused = "tokenInfo+ userPermissions+ userGrants+ readConversation+ endConversation- endParticipant-";
     vec![
         case(
             "user-cleanup-token",
@@ -437,18 +461,18 @@ fn unseeded() -> Vec<Case> {
         case("refused although the roles grant it", stale, EndAccess::Refused, all_failed)
             .says(&["although the token's roles grant conversation:communication:disconnect:", "get a new token"])
             .never_says(&["Grant OAuth client"]),
-        case("the invented scope among the client's scopes", invented, EndAccess::Refused, "tokenInfo+ userPermissions+ readConversation+ endConversation- endParticipant-")
+        case("the invented scope among the client's scopes", invented, EndAccess::Refused, "tokenInfo+ userPermissions+ userGrants+ readConversation+ endConversation- endParticipant-")
             .missing_scopes(&["conversations"])
             .says(&["Add the scope conversations"])
             .circulating(),
-        case("user token without any scope", user(&[], &[CLEANUP], true), EndAccess::Refused, "tokenInfo+ userPermissions+ readConversation- endConversation- endParticipant-")
+        case("user token without any scope", user(&[], &[CLEANUP], true), EndAccess::Refused, "tokenInfo+ userPermissions+ userGrants+ readConversation- endConversation- endParticipant-")
             .missing_scopes(&["conversations"])
             .says(&["Add the scope conversations to web-app's"])
             .never_says(&["is not enough", "reads a conversation"]),
         case("a plain 403, permissions unknown", plain_403, EndAccess::Refused, "tokenInfo+ clientRoles- readConversation+ endConversation- endParticipant-")
             .missing_permissions(&[DISCONNECT, PARK])
             .circulating(),
-        case("a scope refusal for a scope the token holds", held_scope, EndAccess::Refused, "tokenInfo+ userPermissions+ readConversation+ endConversation- endParticipant-")
+        case("a scope refusal for a scope the token holds", held_scope, EndAccess::Refused, "tokenInfo+ userPermissions+ userGrants+ readConversation+ endConversation- endParticipant-")
             .says(&["although the token holds conversations"])
             .never_says(&["Add the scope"]),
     ]
@@ -868,9 +892,9 @@ mod divisions {
         assert!(held[0].all_divisions && held[0].divisions.is_empty());
         assert_eq!(r.close_divisions, Some(vec![Division::new("*", None)]));
         // Unknown grants: no list at all, rather than an empty one.
-        assert!(report(user(&["conversations"], &[CLEANUP], true))
-            .permission_divisions
-            .is_none());
+        let mut unknown = user(&["conversations"], &[CLEANUP], true);
+        unknown.holdings = None;
+        assert!(report(unknown).permission_divisions.is_none());
     }
 
     #[test]
