@@ -178,10 +178,15 @@ fn grants(
     role_divisions: Option<Vec<GrantBody>>,
 ) -> Result<Vec<Grant>, AdminError> {
     let mut out = seed::home_grants(role_ids.unwrap_or_default());
-    out.extend(role_divisions.unwrap_or_default().into_iter().map(|g| Grant {
-        role_id: g.role_id,
-        division_id: g.division_id,
-    }));
+    out.extend(
+        role_divisions
+            .unwrap_or_default()
+            .into_iter()
+            .map(|g| Grant {
+                role_id: g.role_id,
+                division_id: g.division_id,
+            }),
+    );
     for g in &out {
         if !st.store.roles.contains_key(&g.role_id) {
             return Err(bad(format!("unknown role {}", g.role_id)));
@@ -336,7 +341,11 @@ async fn post_conversation(State(app): State<App>, body: Bytes) -> AdminResult {
     let queue = spec.queue_id(&st.store).map_err(bad)?;
     let mut conv = seed::from_spec(spec, &mut st.rng, now).map_err(bad)?;
     if let Some(q) = queue {
-        for p in conv.participants.iter_mut().filter(|p| p.queue_id.is_some()) {
+        for p in conv
+            .participants
+            .iter_mut()
+            .filter(|p| p.queue_id.is_some())
+        {
             p.queue_id = Some(q.clone());
         }
     }

@@ -265,7 +265,9 @@ mod tests {
         let perms = ["conversation:communication:disconnect"];
         let mut c = ctx("cc-cleanup-token", true);
         assert!(c.require_in(&perms, &[HOME_DIVISION_ID.into()]).is_ok());
-        let e = c.require_in(&perms, std::slice::from_ref(&sales)).unwrap_err();
+        let e = c
+            .require_in(&perms, std::slice::from_ref(&sales))
+            .unwrap_err();
         assert_eq!((e.status, e.code.as_str()), (403, "not.authorized"));
         // One shared division is enough.
         assert!(c
@@ -276,11 +278,16 @@ mod tests {
         held_in(&mut c, HOME_DIVISION_ID);
         for (body, code) in [
             (DivisionDenied::MissingPermissions, "missing.permissions"),
-            (DivisionDenied::MissingAnyPermissions, "missing.any.permissions"),
+            (
+                DivisionDenied::MissingAnyPermissions,
+                "missing.any.permissions",
+            ),
             (DivisionDenied::Empty, ""),
         ] {
             c.division_denied = body;
-            let e = c.require_in(&perms, std::slice::from_ref(&sales)).unwrap_err();
+            let e = c
+                .require_in(&perms, std::slice::from_ref(&sales))
+                .unwrap_err();
             assert_eq!(e.code, code);
             assert_eq!(e.empty_body, body == DivisionDenied::Empty);
         }

@@ -205,7 +205,10 @@ mod tests {
         assert!(c.merged(&json!({"rateLimitMode": "leaky"})).is_err());
         for (given, want) in [
             ("missing.permissions", DivisionDenied::MissingPermissions),
-            ("missing.any.permissions", DivisionDenied::MissingAnyPermissions),
+            (
+                "missing.any.permissions",
+                DivisionDenied::MissingAnyPermissions,
+            ),
             ("not.authorized", DivisionDenied::NotAuthorized),
             ("empty", DivisionDenied::Empty),
         ] {

@@ -4,9 +4,9 @@
 //! id; the gate middleware renders the body with `contextId` equal to the
 //! `ININ-Correlation-Id` header it adds, so the two always agree.
 
+use crate::config::DivisionDenied;
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use crate::config::DivisionDenied;
 use serde_json::json;
 
 #[derive(Clone, Debug, PartialEq, Eq)]

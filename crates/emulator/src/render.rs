@@ -47,8 +47,11 @@ pub fn conversation_divisions(store: &Store, c: &Conversation) -> Value {
             .map(|d| {
                 let mut entities: Vec<Value> = Vec::new();
                 for q in c.participants.iter().filter_map(|p| p.queue_id.as_ref()) {
-                    let queue = json!({ "id": q, "selfUri": format!("/api/v2/routing/queues/{q}") });
-                    if store.queues.get(q).is_some_and(|(_, qd)| qd == d) && !entities.contains(&queue) {
+                    let queue =
+                        json!({ "id": q, "selfUri": format!("/api/v2/routing/queues/{q}") });
+                    if store.queues.get(q).is_some_and(|(_, qd)| qd == d)
+                        && !entities.contains(&queue)
+                    {
                         entities.push(queue);
                     }
                 }

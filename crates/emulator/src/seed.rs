@@ -53,10 +53,8 @@ pub fn base_store() -> Store {
             name: HOME_DIVISION_NAME.into(),
         },
     );
-    s.queues.insert(
-        QUEUE_ID.into(),
-        ("Support".into(), HOME_DIVISION_ID.into()),
-    );
+    s.queues
+        .insert(QUEUE_ID.into(), ("Support".into(), HOME_DIVISION_ID.into()));
     for (id, name, perms) in [
         (
             ROLE_CLEANUP,
@@ -590,10 +588,7 @@ pub fn seed(
     )?;
 
     let divisions = spec.division_ids.clone().unwrap_or_default();
-    if let Some(d) = divisions
-        .iter()
-        .find(|d| !store.divisions.contains_key(*d))
-    {
+    if let Some(d) = divisions.iter().find(|d| !store.divisions.contains_key(*d)) {
         return Err(format!("unknown division {d}"));
     }
     let mut own_rng = spec.rng_seed.map(StdRng::seed_from_u64);
