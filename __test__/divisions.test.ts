@@ -147,7 +147,13 @@ describe('closing', () => {
 
   test("a user's grants name their divisions", async () => {
     const token = await userToken([{ roleId: ROLE_CLEANUP, divisionId: HOME }])
-    const e = await rejectionOf(closeConversation(await salesConversation(), conn({ accessToken: token })))
+    const id = await salesConversation()
+    await emu.clearRequests()
+    const e = await rejectionOf(closeConversation(id, conn({ accessToken: token })))
+    // Only where the grants are is read: subjects/me, not the flat users/me list.
+    const paths = (await emu.requests()).map((r) => r.path)
+    expect(paths.filter((p) => p === '/api/v2/authorization/subjects/me')).toHaveLength(1)
+    expect(paths).not.toContain('/api/v2/users/me')
     expect(e).toMatchObject({ code: 'ERR_FORBIDDEN', permissionDivisions: [{ id: HOME, name: 'Home' }] })
     expect(e.message).toContain(`only in division Home (${HOME})`)
     expect(e.message).toContain('for a user, Admin > People > the user > Roles')

@@ -86,7 +86,14 @@ pub async fn holdings(t: &Transport, call: &mut Call<'_>) -> Option<Holdings> {
         .await
         .ok()?
         .ok()?;
-    access(t, call, lookups, &token).await.ok()?.1
+    // Only where the permissions are held: a user's flat list is not needed.
+    match (GrantType::from_genesys(grant(&token)), &token.oauth_client) {
+        (GrantType::User, _) => user_grants(t, call, lookups).await.ok()?,
+        (GrantType::ClientCredentials, Some(c)) => {
+            client_permissions(t, call, lookups, c).await.ok()?.1
+        }
+        _ => None,
+    }
 }
 
 /// `GET /api/v2/conversations/messages/{id}`: its divisions, or why not.
