@@ -26,7 +26,7 @@ export declare class CleanupClient {
   /** Finds idle conversations and closes them (or, with `dryRun`, reports what it would close). */
   sweep(options?: SweepOptions, onProgress?: ((progress: BulkProgress) => void) | undefined | null, cancel?: CancelHandle | undefined | null): Promise<SweepReport>
   closeConversation(conversationId: unknown, options?: CloseBehaviour, cancel?: CancelHandle | undefined | null): Promise<CloseResult>
-  checkScopes(cancel?: CancelHandle | undefined | null): Promise<ScopeReport>
+  checkScopes(options?: ScopeOptions, cancel?: CancelHandle | undefined | null): Promise<ScopeReport>
   /** Token requests made so far (tests and diagnostics). */
   tokenFetches(): number
   /** The organization id of the token (names a job's lease). */

@@ -46,6 +46,18 @@ export declare class CleanupError extends Error {
   readonly retryAfterMs?: number
   /** In a bulk run: no request was sent for this id (an earlier one of the run was refused this way). */
   readonly notAttempted?: boolean
+  /**
+   * A close refused with 403 although the token holds a permission that ends
+   * conversations in some division: the divisions the conversation belongs to
+   * (from the read made before the PATCH). With `permissionDivisions`.
+   */
+  readonly conversationDivisions?: Division[]
+  /**
+   * The divisions in which the token holds a permission that ends
+   * conversations (none of them is the conversation's). The fix: grant the
+   * role in one of `conversationDivisions`.
+   */
+  readonly permissionDivisions?: Division[]
 }
 
 /** Narrows an unknown caught value to a `CleanupError`. */
@@ -213,9 +225,64 @@ export type SkipReason = 'messageType' | 'active' | 'activityUnknown'
 /** Where a last-activity time came from. */
 export type ActivitySource = 'messages' | 'participantTimes' | 'none'
 
+/**
+ * A Genesys division. Roles are granted per division, and a conversation
+ * belongs to divisions (those of the queues it went through).
+ */
+export interface Division {
+  /** The division id; `'*'` stands for every division (an all-divisions grant). */
+  id: string
+  /** Its name, when the API gave it (a client's role/division pairs carry ids only). */
+  name?: string
+}
+
+/** A permission that ends conversations, and the divisions it is held in. */
+export interface HeldPermission {
+  /** E.g. `conversation:communication:disconnect`. */
+  permission: string
+  /** Held in every division (a `*` grant). */
+  allDivisions: boolean
+  /** The divisions it is held in (empty with `allDivisions`, or when it is not held). */
+  divisions: Division[]
+}
+
+/**
+ * `checkScopes({ conversationId })`: may this token end that conversation?
+ * Decided from the conversation's divisions and the token's grants; the PATCH
+ * that would end it is never tried (a diagnosis never writes).
+ */
+export interface ConversationReport {
+  /** The id, lower-cased. */
+  conversationId: string
+  /**
+   * `inReach`: a permission that ends it is held in one of its divisions (or in all).
+   * `outOfReach`: held only in other divisions, so ending it would answer 403.
+   * `unknown`: where the permission is held, or the conversation's divisions, could not be read.
+   * `notFound`: no such message conversation. `unreadable`: reading it failed.
+   */
+  access: 'inReach' | 'outOfReach' | 'unknown' | 'notFound' | 'unreadable'
+  /** The divisions it belongs to (empty when it could not be read). */
+  divisions: Division[]
+  /** Same as the report's `canClose`: false when `outOfReach` or `notFound`, or when the token cannot end conversations at all. */
+  canClose: boolean
+}
+
+/** Options of `checkScopes` beyond the connection. */
+export interface ScopeOptions {
+  /**
+   * Diagnose this conversation too (a UUID; else `ERR_INVALID_CONVERSATION_ID`
+   * before any request): read it and compare its divisions with those in
+   * which the token holds a permission that ends conversations. Nothing is
+   * written to it. The answer is `ScopeReport.conversation`.
+   */
+  conversationId?: string
+  /** Aborts waiting and retrying at once; the promise rejects with `ERR_ABORTED`. */
+  signal?: AbortSignal
+}
+
 /** One probe or lookup `checkScopes` made, with what it returned. */
 export interface AccessCheck {
-  /** `tokenInfo`, `userPermissions`, `clientRoles`, `rolePermissions`, `readConversation`, `endConversation`, `endParticipant`. */
+  /** `tokenInfo`, `userPermissions`, `userGrants`, `clientRoles`, `rolePermissions`, `readConversation`, `endConversation`, `endParticipant`, `conversation` (the read of `conversationId`). */
   name: string
   /** The lookup answered, or the probe passed the permission gate. */
   ok: boolean
@@ -251,6 +318,22 @@ export interface ScopeReport {
   grantedPermissions?: string[]
   /** Permissions to grant, any one of which would do (empty when the token can close). */
   missingPermissions: string[]
+  /**
+   * Each permission that ends conversations (disconnect, park, and the
+   * per-participant fallback's wrapup and call:record) with the divisions it
+   * is held in: from the OAuth client's role/division pairs and its roles, or
+   * from a user's `GET /api/v2/authorization/subjects/me` grants. Absent when
+   * those could not be read.
+   */
+  permissionDivisions?: HeldPermission[]
+  /**
+   * The divisions whose conversations this token can end (`[{ id: '*' }]`:
+   * all), when it can end conversations and its grants could be read.
+   * Conversations in any other division answer 403.
+   */
+  closeDivisions?: Division[]
+  /** The conversation named by `conversationId`, diagnosed without writing to it. */
+  conversation?: ConversationReport
   /** Every probe made, with what it returned. */
   checks: AccessCheck[]
   /** Plain sentences: what to change, and where. */
@@ -268,8 +351,12 @@ export declare function closeConversation(conversationId: string, options: Close
 /** A dry run: an open conversation is reported `wouldClose` (`DryRunResult`), nothing is written. */
 export declare function closeConversation(conversationId: string, options: CloseOptions): Promise<CloseResult | DryRunResult>
 
-/** Tells whether the token can end web messaging conversations, and if not, exactly why. */
-export declare function checkScopes(options: ConnectionOptions & { signal?: AbortSignal; onEvent?: (event: ClientEvent) => void }): Promise<ScopeReport>
+/**
+ * Tells whether the token can end web messaging conversations, and if not,
+ * exactly why; in which divisions; and, with `conversationId`, whether it can
+ * end that one (decided without writing to it).
+ */
+export declare function checkScopes(options: ConnectionOptions & ScopeOptions & { onEvent?: (event: ClientEvent) => void }): Promise<ScopeReport>
 
 /** Settings of a bulk run (`closeConversations`, `sweep`). */
 export interface BulkOptions extends CloseBehaviour {
@@ -325,6 +412,10 @@ export interface ErrorInfo {
   retryAfterMs?: number
   /** In a bulk run: no request was sent for this id, because an earlier one was refused this way (rejected credentials). */
   notAttempted?: boolean
+  /** A 403 explained by divisions: the divisions the conversation belongs to. */
+  conversationDivisions?: Division[]
+  /** A 403 explained by divisions: where the token holds a permission that ends conversations. */
+  permissionDivisions?: Division[]
 }
 
 /** A failed id: invalid (`ERR_INVALID_CONVERSATION_ID`, no request sent) or an error while closing. */
@@ -559,8 +650,8 @@ export declare class CleanupClient {
    * `lease.lost` says why. The lease is released at the end.
    */
   sweep(options: SweepOptions & { lease: Lease }): Promise<LeasedSweep>
-  /** `checkScopes` for this client's credentials. */
-  checkScopes(options?: { signal?: AbortSignal }): Promise<ScopeReport>
+  /** `checkScopes` for this client's credentials (with `conversationId`: for that conversation too). */
+  checkScopes(options?: ScopeOptions): Promise<ScopeReport>
   /** Token requests this client has made. */
   readonly tokenRequests: number
 }

@@ -366,7 +366,7 @@ class CleanupClient {
   checkScopes(options) {
     return rejectsWith(() => {
       const opts = optionsObject(options)
-      return withSignal(opts.signal, (cancel) => this.#native.checkScopes(cancel))
+      return withSignal(opts.signal, (cancel) => this.#native.checkScopes(opts, cancel))
     })
   }
 

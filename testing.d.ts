@@ -41,6 +41,8 @@ export interface EmulatorConfig {
   tokenInfoRoleDivisions: boolean
   /** What a PATCH on an ended conversation answers (UNCONFIRMED): 200 unchanged, or 409. */
   patchEndedConversation: 'ok' | 'conflict'
+  /** The 403 body for a conversation outside the divisions where the permission is held (UNCONFIRMED which Genesys sends). */
+  divisionDeniedBody: 'not.authorized' | 'missing.permissions' | 'missing.any.permissions' | 'empty'
   /** How long a change takes to show in the analytics query, in ms. */
   analyticsLagMs: number
   /** Every queue's inactivity timeout in ms (0 = off, Genesys's default). */
@@ -94,6 +96,10 @@ export interface ConversationSpec {
   inactivityTimeout?: Stamp
   /** Replaces the generated participants. */
   participants?: ParticipantSpec[]
+  /** The divisions it belongs to (default: its queue's, else Home). */
+  divisions?: string[]
+  /** The queue it was routed through (it then belongs to the queue's division). */
+  queueId?: string
 }
 
 /** `POST /__emulator/seed`: many random conversations at once. */
@@ -108,6 +114,8 @@ export interface SeedSpec {
   wrapupRequiredFraction?: number
   /** Repeatable ids and shapes (times stay relative to now). */
   rngSeed?: number
+  /** Each conversation lands in one of these divisions, at random (default Home). */
+  divisionIds?: string[]
 }
 
 /** A participant as stored (the shape `GET /api/v2/conversations/messages/{id}` serves, plus test fields). */
@@ -140,6 +148,8 @@ export interface StoredConversation {
   endedAt: string | null
   inactivityTimeout: string | null
   stuck: boolean
+  /** The divisions it belongs to. */
+  divisionIds: string[]
   participants: StoredParticipant[]
 }
 
@@ -217,7 +227,10 @@ export interface ClientSpec {
   secret?: string
   /** Default `CLIENT-CREDENTIALS`. */
   grantType?: 'CLIENT-CREDENTIALS' | 'CODE' | 'TOKEN' | 'SAML2-BEARER' | 'PASSWORD'
+  /** Roles granted in Home. */
   roleIds?: string[]
+  /** Roles granted in a named division (`divisionId: '*'`: every division). */
+  roleDivisions?: RoleGrant[]
   scopes?: string[]
 }
 
@@ -225,7 +238,29 @@ export interface ClientSpec {
 export interface UserSpec {
   id?: string
   name: string
+  /** Roles granted in Home. */
   roleIds?: string[]
+  /** Roles granted in a named division (`divisionId: '*'`: every division). */
+  roleDivisions?: RoleGrant[]
+}
+
+/** A role granted in a division (`'*'`: all divisions). */
+export interface RoleGrant {
+  roleId: string
+  divisionId: string
+}
+
+/** `POST /__emulator/divisions`. */
+export interface DivisionSpec {
+  id?: string
+  name: string
+}
+
+/** `POST /__emulator/queues`: a queue in a division (default Home). */
+export interface QueueSpec {
+  id?: string
+  name: string
+  divisionId?: string
 }
 
 /** `POST /__emulator/tokens`: mints a token for a client (and a user). */
@@ -275,6 +310,13 @@ export declare class Emulator {
   postMessage(id: string, message?: { from?: 'customer' | 'agent'; at?: Stamp }): Promise<StoredConversation>
   /** Creates many conversations at once. */
   seed(spec: SeedSpec): Promise<{ created: number; ids: string[] }>
+  /**
+   * Creates a division (the seeded one is Home). Put conversations in it with
+   * `createConversation({ divisions: [id] })`, or through a queue in it.
+   */
+  createDivision(spec: DivisionSpec): Promise<Required<DivisionSpec>>
+  /** Creates a queue in a division (default Home); a conversation routed through it (`queueId`) belongs to that division. */
+  createQueue(spec: QueueSpec): Promise<Required<QueueSpec>>
   /** Queues scripted answers; resolves to how many rules were queued. */
   script(entries: ScriptRule | ScriptRule[]): Promise<{ queued: number }>
   /** The request log (never the tokens), oldest first; only entries after `since` when given. */

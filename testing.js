@@ -120,13 +120,12 @@ class Emulator {
     return this.admin('POST', 'seed', spec)
   }
 
-  script(entries) {
-    return this.admin('POST', 'script', entries)
+  createDivision(spec) {
+    return this.admin('POST', 'divisions', spec)
   }
 
-  async requests(since) {
-    const r = await this.admin('GET', since === undefined ? 'requests' : `requests?since=${since}`)
-    return r.requests
+  createQueue(spec) {
+    return this.admin('POST', 'queues', spec)
   }
 
   createRole(spec) {
@@ -143,6 +142,15 @@ class Emulator {
 
   createToken(spec) {
     return this.admin('POST', 'tokens', spec)
+  }
+
+  script(entries) {
+    return this.admin('POST', 'script', entries)
+  }
+
+  async requests(since) {
+    const r = await this.admin('GET', since === undefined ? 'requests' : `requests?since=${since}`)
+    return r.requests
   }
 
   async revokeToken(token) {

@@ -1,40 +1,10 @@
 // checkScopes over HTTP for every seeded client and token of the emulator: the
 // checks are the ones the core's table tests (crates/core/src/diagnose/tests.rs)
 // build by hand, and no advice sentence contradicts a check.
-import { checkScopes, ScopeReport } from '../index'
-import { emulatorPerFile, SEED } from './helpers'
+import { checkScopes } from '../index'
+import { contradictions, emulatorPerFile, SEED } from './helpers'
 
 const emu = emulatorPerFile()
-
-/** The request each check stands for, as the advice names it. */
-const REQUEST: Record<string, string> = {
-  tokenInfo: 'GET /api/v2/tokens/me',
-  userPermissions: 'GET /api/v2/users/me?expand=authorization',
-  clientRoles: 'GET /api/v2/oauth/clients/{id}',
-  rolePermissions: 'GET /api/v2/authorization/roles/{id}',
-  readConversation: 'GET /api/v2/conversations/messages/{id}',
-  endConversation: 'PATCH /api/v2/conversations/messages/{id} {"state":"disconnected"}',
-  endParticipant: 'PATCH /api/v2/conversations/messages/{id}/participants/{participantId}',
-}
-const PASSED = ['past its', 'accepted']
-const FAILED = ['refused', 'inconclusive', 'failed', 'could not']
-
-/** Where the advice contradicts a check (the same rule as the core's table tests). */
-function contradictions(r: ScopeReport): string[] {
-  const out: string[] = []
-  for (const sentence of r.advice.flatMap((a) => a.split('. '))) {
-    const named = r.checks.filter((c) => sentence.includes(REQUEST[c.name]))
-    if (named.length > 1) out.push(`${sentence} names several requests`)
-    if (named.length !== 1) continue
-    const passed = PASSED.some((w) => sentence.includes(w))
-    const failed = FAILED.some((w) => sentence.includes(w))
-    if (passed === failed || passed !== named[0].ok) out.push(`${sentence} misstates ${named[0].name}`)
-  }
-  const all = r.advice.join(' ')
-  if (all.includes('can end') !== r.canClose) out.push('"can end" disagrees with canClose')
-  if (all.split('conversation:webmessaging:write').length - 1 > (r.canClose ? 0 : 1)) out.push('the circulating answer twice, or when it passes')
-  return out
-}
 
 const roles = (rd: boolean, without: string, withRoles: string) => (rd ? withRoles : without)
 const cases: [string, Record<string, string>, (rd: boolean) => string][] = [
@@ -45,9 +15,9 @@ const cases: [string, Record<string, string>, (rd: boolean) => string][] = [
   ['wrapup-client', SEED.wrapupClient, (rd) => roles(rd, 'tokenInfo+ clientRoles-', 'tokenInfo+ rolePermissions-') + ' readConversation+ endConversation- endParticipant+'],
   ['cc-wrapup-token', { accessToken: SEED.wrapupToken }, (rd) => roles(rd, 'tokenInfo+ clientRoles-', 'tokenInfo+ rolePermissions-') + ' readConversation+ endConversation- endParticipant+'],
   ['bare-client', SEED.bareClient, () => 'tokenInfo+ clientRoles- readConversation+ endConversation- endParticipant-'],
-  ['user-cleanup-token', { accessToken: SEED.userToken }, () => 'tokenInfo+ userPermissions+ readConversation+ endConversation+'],
-  ['user-noscope-token', { accessToken: SEED.userNoScopeToken }, () => 'tokenInfo+ userPermissions+ readConversation+ endConversation- endParticipant-'],
-  ['user-readonly-token', { accessToken: SEED.userReadonlyToken }, () => 'tokenInfo+ userPermissions+ readConversation+ endConversation- endParticipant-'],
+  ['user-cleanup-token', { accessToken: SEED.userToken }, () => 'tokenInfo+ userPermissions+ userGrants+ readConversation+ endConversation+'],
+  ['user-noscope-token', { accessToken: SEED.userNoScopeToken }, () => 'tokenInfo+ userPermissions+ userGrants+ readConversation+ endConversation- endParticipant-'],
+  ['user-readonly-token', { accessToken: SEED.userReadonlyToken }, () => 'tokenInfo+ userPermissions+ userGrants+ readConversation+ endConversation- endParticipant-'],
 ]
 
 describe.each([false, true])('roleDivisions in tokens/me: %s', (rd) => {
@@ -62,7 +32,7 @@ describe.each([false, true])('roleDivisions in tokens/me: %s', (rd) => {
 test('without scope enforcement, user-noscope-token can close and advice still agrees with the checks', async () => {
   await emu.configure({ enforceScopes: false })
   const r = await checkScopes({ baseUrl: emu.url, accessToken: SEED.userNoScopeToken })
-  expect(r.checks.map((c) => `${c.name}${c.ok ? '+' : '-'}`).join(' ')).toBe('tokenInfo+ userPermissions+ readConversation+ endConversation+')
+  expect(r.checks.map((c) => `${c.name}${c.ok ? '+' : '-'}`).join(' ')).toBe('tokenInfo+ userPermissions+ userGrants+ readConversation+ endConversation+')
   expect(contradictions(r)).toEqual([])
 })
 

@@ -291,6 +291,26 @@ describe('check', () => {
   })
 })
 
+describe('check --conversation', () => {
+  test('diagnoses one conversation by its divisions, writing nothing to it', async () => {
+    const sales = 'd5a1e500-0000-4000-8000-000000000002'
+    await emu.createDivision({ id: sales, name: 'Sales' })
+    const id = await newConversation(emu, { divisions: [sales] })
+    const text = await run(['check', '--conversation', id], { env: cleanup() })
+    expect(text.code).toBe(1)
+    expect(text.stdout).toContain('outOfReach: cannot be ended (decided without writing to it)')
+    expect(text.stdout).toContain(`Sales (${sales})`)
+    expect(text.stdout).toMatch(/conversation:communication:disconnect: +held in d0000000-0000-4000-8000-000000000001/)
+    const json = await run(['--json', 'check', '--conversation', id], { env: cleanup() })
+    expect(json.code).toBe(1)
+    expect(JSON.parse(json.stdout).conversation).toMatchObject({ conversationId: id, access: 'outOfReach', canClose: false })
+    const home = await run(['--json', 'check', '--conversation', await newConversation(emu)], { env: cleanup() })
+    expect(home.code).toBe(0)
+    expect(JSON.parse(home.stdout).conversation).toMatchObject({ access: 'inReach', canClose: true })
+    expect((await emu.requests()).filter((r) => r.method === 'PATCH' && !r.path.includes('00000000-0000-0000-0000-000000000000'))).toEqual([])
+  })
+})
+
 describe('close', () => {
   test('ids as arguments: exit 0, --json report with the counts, conversations ended', async () => {
     const ids = await many(emu, 4)

@@ -138,7 +138,9 @@ describe('testing.d.ts describes the admin API as served', () => {
   })
 
   test('the admin API has no any and no Record<string, unknown>', () => {
-    const code = TESTING_DTS.replace(/\/\*\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, '')
+    const code = TESTING_DTS.replace(/\/\*\*[\s\S]*?\*\//g, '')
+      .replace(/\/\/.*$/gm, '')
+      .replace(/'[^']*'/g, "''")
     expect(code).not.toMatch(/\bany\b/)
     expect(code).not.toMatch(/Record<string, unknown>/)
   })

@@ -1,6 +1,7 @@
 // Shared test plumbing: a real emulator process per test file, over loopback.
 import { randomUUID } from 'node:crypto'
 import { startEmulator, Emulator, RequestLogEntry } from '../testing'
+import type { ScopeReport } from '../index'
 
 export { randomUUID }
 
@@ -81,4 +82,41 @@ export async function rejectionOf(p: Promise<unknown>): Promise<any> {
     return e
   }
   throw new Error('expected the promise to reject, but it resolved')
+}
+
+/** The request each check stands for, as the advice names it. */
+const REQUEST: Record<string, string> = {
+  tokenInfo: 'GET /api/v2/tokens/me',
+  userPermissions: 'GET /api/v2/users/me?expand=authorization',
+  userGrants: 'GET /api/v2/authorization/subjects/me',
+  clientRoles: 'GET /api/v2/oauth/clients/{id}',
+  rolePermissions: 'GET /api/v2/authorization/roles/{id}',
+  readConversation: 'GET /api/v2/conversations/messages/{id}',
+  endConversation: 'PATCH /api/v2/conversations/messages/{id} {"state":"disconnected"}',
+  endParticipant: 'PATCH /api/v2/conversations/messages/{id}/participants/{participantId}',
+}
+const PASSED = ['past its', 'accepted', 'answered:', 'answered,']
+const FAILED = ['refused', 'inconclusive', 'failed', 'could not', 'no such']
+
+/**
+ * Where checkScopes advice contradicts one of its checks (the same rule as the
+ * core's table tests): a sentence naming a request must state the outcome its
+ * check shows; "can end" only when canClose.
+ */
+export function contradictions(r: ScopeReport): string[] {
+  const out: string[] = []
+  const request = (name: string) =>
+    name === 'conversation' && r.conversation ? `GET /api/v2/conversations/messages/${r.conversation.conversationId}` : REQUEST[name]
+  for (const sentence of r.advice.flatMap((a) => a.split('. '))) {
+    const named = r.checks.filter((c) => request(c.name) !== undefined && sentence.includes(request(c.name)))
+    if (named.length > 1) out.push(`${sentence} names several requests`)
+    if (named.length !== 1) continue
+    const passed = PASSED.some((w) => sentence.includes(w))
+    const failed = FAILED.some((w) => sentence.includes(w))
+    if (passed === failed || passed !== named[0].ok) out.push(`${sentence} misstates ${named[0].name}`)
+  }
+  const all = r.advice.join(' ')
+  if (all.includes('can end') !== r.canClose) out.push('"can end" disagrees with canClose')
+  if (all.split('conversation:webmessaging:write').length - 1 > (r.canClose ? 0 : 1)) out.push('the circulating answer twice, or when it passes')
+  return out
 }

@@ -30,6 +30,9 @@ import {
   type Region,
   type RegionName,
   type ScopeReport,
+  type ConversationReport,
+  type Division,
+  type HeldPermission,
   type SweepOptions,
   type SweepReport,
   type UnhandledResult,
@@ -100,6 +103,9 @@ export async function errors(): Promise<void> {
       assertType<Equals<typeof e.name, 'CleanupError'>>()
       void [code, asString, err, status, permissions, scopes, wait, correlation, genesysCode]
       if (e.code === 'ERR_MISSING_PERMISSION') console.error(e.missingPermissions?.join(', '))
+      const inDivisions: Division[] | undefined = e.conversationDivisions
+      const heldIn: Division[] | undefined = e.permissionDivisions
+      void [inDivisions?.[0]?.id, inDivisions?.[0]?.name, heldIn]
       // @ts-expect-error: a misspelt code is not an ErrorCode
       if (e.code === 'ERR_RATELIMITED') return
       // @ts-expect-error: the code is read-only
@@ -267,6 +273,13 @@ export async function service(): Promise<void> {
 
   const report: ScopeReport = await client.checkScopes()
   await client.checkScopes({ signal: new AbortController().signal })
+  const diagnosed: ConversationReport | undefined = (await client.checkScopes({ conversationId: ID })).conversation
+  const access: 'inReach' | 'outOfReach' | 'unknown' | 'notFound' | 'unreadable' | undefined = diagnosed?.access
+  const held: HeldPermission[] | undefined = report.permissionDivisions
+  const closeIn: Division[] | undefined = report.closeDivisions
+  void [access, held?.[0]?.allDivisions, closeIn]
+  // @ts-expect-error: conversationId is a string
+  await client.checkScopes({ conversationId: 42 })
   void report
   const tokens: number = client.tokenRequests
   void tokens

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Proves the reliability tests can fail: switches off one mechanism at a time
 # (retries, Retry-After, the 401 replay, refresh before expiry, single flight,
-# pacing, the idle guard of a sweep) in a scratch worktree, rebuilds the addon, runs the tests that guard
+# pacing, the idle guard of a sweep, the division explanation of a 403 and its
+# once-per-client lookup) in a scratch worktree, rebuilds the addon, runs the tests that guard
 # it, and requires them to FAIL. Run by hand (it takes a few minutes):
 #   bash scripts/mutation-check.sh            # every mutant
 #   bash scripts/mutation-check.sh idle       # only mutants whose name contains "idle"
@@ -35,6 +36,8 @@ MUTANTS=(
   "hostile: async callback rejections not caught@index.js@s/r.then(undefined, report)/void r/@callback that throws or rejects@bulk"
   "hostile: writes abandoned on abort@crates/core/src/transport.rs@s/let outcome = if req.method == Method::GET {/let outcome = if true {/@abort is truthful@bulk"
   "chaos without retries@crates/core/src/transport.rs@s/let allowed = attempt < self.policy.max_retries/let allowed = false \&\& attempt < self.policy.max_retries/@chaos@reliability"
+  "division: refusal unexplained@crates/core/src/close.rs@s/Err(explain_division(t, id, \&conv, e, call).await)/Err(e)/@naming both divisions@divisions"
+  "division: grants looked up on every refusal@crates/core/src/close.rs@s/let memo = t.holdings_memo();/let memo = \&tokio::sync::OnceCell::new();/@looks the grants up once@divisions"
 )
 
 survived=0

@@ -12,6 +12,7 @@ use genesys_cleanup_core::bulk::{BulkOptions, BulkSettings, Counts, ProgressSink
 use genesys_cleanup_core::client::Client;
 use genesys_cleanup_core::close::CloseOptions;
 use genesys_cleanup_core::config::ConnectionOptions;
+use genesys_cleanup_core::diagnose::ScopeOptions;
 use genesys_cleanup_core::discover::FindOptions;
 use genesys_cleanup_core::events::{Event, EventSink};
 use genesys_cleanup_core::{CancellationToken, Error as CoreError};
@@ -158,8 +159,12 @@ pub fn check_scopes<'env>(
     >,
 ) -> Result<PromiseRaw<'env, Unknown<'env>>> {
     let token = token_of(cancel);
-    let client = client_from(env, &options, on_event);
-    spawn(env, async move { client?.check_scopes(&token).await })
+    let prepared = client_from(env, &options, on_event)
+        .and_then(|c| Ok((c, read_options::<ScopeOptions>(env, &options)?)));
+    spawn(env, async move {
+        let (client, opts) = prepared?;
+        client.check_scopes(&opts, &token).await
+    })
 }
 
 /// Every Genesys Cloud region the library knows (name, domain, hosts).
@@ -267,11 +272,16 @@ impl CleanupClient {
     pub fn check_scopes<'env>(
         &self,
         env: &'env Env,
+        #[napi(ts_arg_type = "ScopeOptions")] options: Option<Unknown>,
         cancel: Option<&CancelHandle>,
     ) -> Result<PromiseRaw<'env, Unknown<'env>>> {
         let client = self.inner.clone();
         let token = token_of(cancel);
-        spawn(env, async move { client.check_scopes(&token).await })
+        let opts = read_options::<ScopeOptions>(env, &options);
+        spawn(
+            env,
+            async move { client.check_scopes(&opts?, &token).await },
+        )
     }
 
     /// Token requests made so far (tests and diagnostics).

@@ -114,7 +114,8 @@ function buildProgram(commands, setResult) {
   program
     .command('check')
     .description('tell whether the credentials can end web messaging conversations, and if not exactly why')
-    .action(async () => setResult(await commands.check(program.opts())))
+    .option('--conversation <id>', 'also diagnose this conversation (its divisions against the grants; nothing is written to it)')
+    .action(async (opts) => setResult(await commands.check(program.opts(), opts)))
 
   program
     .command('close')

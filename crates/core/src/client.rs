@@ -4,7 +4,7 @@
 use crate::bulk::{self, BulkOptions, BulkReport};
 use crate::close::{self, CloseOptions, CloseResult};
 use crate::config::ConnectionOptions;
-use crate::diagnose::{self, ScopeReport};
+use crate::diagnose::{self, ScopeOptions, ScopeReport};
 use crate::discover::{self, FindOptions, FindReport, IdleConversation, Judged};
 use crate::error::{Error, ErrorCode};
 use crate::events::EventSink;
@@ -62,8 +62,12 @@ impl Client {
         close::close_conversation(&self.transport, id, opts, cancel).await
     }
 
-    pub async fn check_scopes(&self, cancel: &CancellationToken) -> Result<ScopeReport, Error> {
-        diagnose::check_scopes(&self.transport, cancel).await
+    pub async fn check_scopes(
+        &self,
+        opts: &ScopeOptions,
+        cancel: &CancellationToken,
+    ) -> Result<ScopeReport, Error> {
+        diagnose::check_scopes(&self.transport, opts, cancel).await
     }
 
     pub async fn close_many(

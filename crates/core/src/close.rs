@@ -5,6 +5,8 @@
 //! section 1 of the API notes (invented by a popular answer) are never called.
 
 use crate::activity::{self, Activity, Idleness};
+use crate::diagnose::END_PERMISSIONS;
+use crate::divisions::{self, Division, Holdings};
 use crate::error::{Error, ErrorCode};
 use crate::ids::{self, IdInput};
 use crate::model::{ConversationSummary, MessageConversation, MessageParticipant};
@@ -17,7 +19,8 @@ use std::time::{Duration, SystemTime};
 use tokio_util::sync::CancellationToken;
 
 pub const DISCONNECT_BODY: &[u8] = br#"{"state":"disconnected"}"#;
-const ROUTE_MESSAGE_CONVERSATION: &str = "/api/v2/conversations/messages/{conversationId}";
+pub(crate) const ROUTE_MESSAGE_CONVERSATION: &str =
+    "/api/v2/conversations/messages/{conversationId}";
 const ROUTE_PARTICIPANT: &str =
     "/api/v2/conversations/messages/{conversationId}/participants/{participantId}";
 const ROUTE_TEARDOWN: &str = "/api/v2/conversations/{conversationId}/disconnect";
@@ -416,9 +419,73 @@ async fn full_close(
         Read::Found(c) => c,
     };
     let seen = activity::activity(&conv);
-    Ok(end_from_state(t, id, &conv, opts, call)
-        .await?
-        .with_activity(Some(seen)))
+    match end_from_state(t, id, &conv, opts, call).await {
+        Ok(step) => Ok(step.with_activity(Some(seen))),
+        Err(e) if e.status == Some(403) && is_refusal(&e) => {
+            Err(explain_division(t, id, &conv, e, call).await)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// A 403 although the token holds a permission that ends conversations
+/// somewhere: when that somewhere is none of the conversation's divisions
+/// (from the read we already made), say so and how to fix it. Where the
+/// token holds its permissions is looked up once per client and shared.
+async fn explain_division(
+    t: &Transport,
+    id: &str,
+    conv: &MessageConversation,
+    e: Error,
+    call: &mut Call<'_>,
+) -> Error {
+    let divisions = conv.division_list();
+    if divisions.is_empty() {
+        return e;
+    }
+    let memo = t.holdings_memo();
+    let held = memo
+        .get_or_try_init(|| async {
+            match crate::diagnose::holdings(t, call).await {
+                // An abort is no answer: leave the memo for the next close.
+                None if call.cancel.is_cancelled() => Err(()),
+                h => Ok(h),
+            }
+        })
+        .await;
+    let Ok(Some(holdings)) = held else {
+        return e;
+    };
+    match division_refusal(id, &divisions, holdings, e) {
+        Ok(explained) => explained,
+        Err(e) => e,
+    }
+}
+
+/// The refusal explained by divisions, or handed back unchanged when the
+/// divisions do not explain it (held nowhere: a plain missing permission;
+/// held in one of them or in all: something else refused). Pure.
+fn division_refusal(
+    id: &str,
+    divisions: &[Division],
+    holdings: &Holdings,
+    e: Error,
+) -> Result<Error, Error> {
+    let reach = holdings.reach(&END_PERMISSIONS);
+    if reach.is_empty() || reach.reaches(divisions) {
+        return Err(e);
+    }
+    let reach = reach.named_from(divisions);
+    let said = match &e.genesys_code {
+        Some(code) if !code.is_empty() => format!(" Genesys answered 403 {code}."),
+        _ => " Genesys answered 403 without an error code.".to_string(),
+    };
+    Ok(Error {
+        message: format!("{}{said}", divisions::out_of_reach(id, divisions, &reach)),
+        conversation_divisions: divisions.to_vec(),
+        permission_divisions: reach.as_list(),
+        ..e
+    })
 }
 
 async fn end_from_state(
@@ -899,5 +966,96 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(o.validated().unwrap_err().code, ErrorCode::InvalidArgument);
+    }
+
+    #[test]
+    fn a_refusal_is_explained_by_divisions_only_when_they_explain_it() {
+        use crate::divisions::HeldGrant;
+        let home = Division::new("home-id", Some("Home"));
+        let sales = Division::new("sales-id", Some("Sales"));
+        let held = |d: &str, p: &str| HeldGrant {
+            division: Division::new(d, None),
+            permissions: vec![p.to_string()],
+        };
+        let disconnect = "conversation:communication:disconnect";
+        let refusal = |code: Option<&str>| {
+            let mut e = Error::new(
+                if code.is_some_and(|c| c.starts_with("missing")) {
+                    ErrorCode::MissingPermission
+                } else {
+                    ErrorCode::Forbidden
+                },
+                "Genesys refused ending message conversation c (403).",
+            );
+            e.status = Some(403);
+            e.genesys_code = code.map(Into::into);
+            e.correlation_id = Some("corr-1".into());
+            e
+        };
+        let only_home = Holdings {
+            grants: vec![held("home-id", disconnect)],
+        };
+        // The four 403 bodies are explained alike; the code stays the body's.
+        for code in [
+            Some("missing.permissions"),
+            Some("missing.any.permissions"),
+            Some("not.authorized"),
+            None,
+        ] {
+            let before = refusal(code);
+            let e = division_refusal(
+                "c",
+                std::slice::from_ref(&sales),
+                &only_home,
+                before.clone(),
+            )
+            .unwrap_or_else(|_| panic!("{code:?} not explained"));
+            assert_eq!(e.code, before.code, "{code:?}");
+            assert_eq!(e.correlation_id.as_deref(), Some("corr-1"));
+            assert_eq!(e.conversation_divisions, std::slice::from_ref(&sales));
+            // The held division is named from the conversation's when it can
+            // be; here it cannot (Home is not the conversation's).
+            assert_eq!(e.permission_divisions, [Division::new("home-id", None)]);
+            assert!(
+                e.message.contains("belongs to division Sales (sales-id)"),
+                "{}",
+                e.message
+            );
+            assert!(
+                e.message.contains("only in division home-id"),
+                "{}",
+                e.message
+            );
+            assert!(
+                e.message.contains("Admin > Integrations > OAuth"),
+                "{}",
+                e.message
+            );
+        }
+        let unchanged = |divisions: &[Division], h: &Holdings| {
+            division_refusal("c", divisions, h, refusal(Some("not.authorized"))).is_err()
+        };
+        assert!(
+            unchanged(std::slice::from_ref(&home), &only_home),
+            "held there"
+        );
+        assert!(
+            unchanged(&[sales.clone(), home.clone()], &only_home),
+            "one shared division"
+        );
+        let everywhere = Holdings {
+            grants: vec![held("*", disconnect)],
+        };
+        assert!(
+            unchanged(std::slice::from_ref(&sales), &everywhere),
+            "held in all"
+        );
+        let nowhere = Holdings {
+            grants: vec![held("home-id", "conversation:communication:view")],
+        };
+        assert!(
+            unchanged(std::slice::from_ref(&sales), &nowhere),
+            "held nowhere"
+        );
     }
 }

@@ -1,6 +1,7 @@
 //! The error taxonomy seen by callers. Codes are stable strings shared with JS
 //! (`ERR_*`): extend the list, never rename an entry.
 
+use crate::divisions::Division;
 use serde::Serialize;
 use std::fmt;
 
@@ -89,6 +90,14 @@ pub struct Error {
     /// of the run was refused this way (rejected credentials).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub not_attempted: bool,
+    /// A close refused with 403 although the permission is held elsewhere:
+    /// the divisions the conversation belongs to.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub conversation_divisions: Vec<Division>,
+    /// ...and the divisions in which the token holds a permission that ends
+    /// conversations (none of them is the conversation's).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub permission_divisions: Vec<Division>,
 }
 
 impl Error {
@@ -103,6 +112,8 @@ impl Error {
             missing_scopes: Vec::new(),
             retry_after_ms: None,
             not_attempted: false,
+            conversation_divisions: Vec::new(),
+            permission_divisions: Vec::new(),
         }
     }
 

@@ -27,6 +27,7 @@ pub mod close;
 pub mod config;
 pub mod diagnose;
 pub mod discover;
+pub mod divisions;
 pub mod error;
 pub mod events;
 pub mod fence;

@@ -20,6 +20,33 @@ pub struct MessageConversation {
     /// considered inactive" (present when a queue's inactivity timeout is on).
     #[serde(default)]
     pub inactivity_timeout: Option<String>,
+    /// The divisions it belongs to (`ConversationDivisionMembership[]`).
+    #[serde(default)]
+    pub divisions: Vec<DivisionMembership>,
+}
+
+/// `{division: {id, name, selfUri}, entities: [...]}`; the entities are not read.
+#[derive(Debug, Clone, Deserialize)]
+pub struct DivisionMembership {
+    #[serde(default)]
+    pub division: Option<NamedEntity>,
+}
+
+impl MessageConversation {
+    /// Its divisions, bounded (ids and names from the server are hostile).
+    pub fn division_list(&self) -> Vec<crate::divisions::Division> {
+        let mut out: Vec<crate::divisions::Division> = Vec::new();
+        for d in self.divisions.iter().filter_map(|m| m.division.as_ref()) {
+            let d = crate::divisions::Division::new(&d.id, d.name.as_deref());
+            if !d.id.is_empty()
+                && !out.iter().any(|o| o.id == d.id)
+                && out.len() < crate::divisions::MAX_DIVISIONS
+            {
+                out.push(d);
+            }
+        }
+        out
+    }
 }
 
 /// `MessageMediaParticipant`, trimmed.
@@ -244,6 +271,55 @@ impl Role {
             }
         }
         out
+    }
+}
+
+/// `GET /api/v2/authorization/subjects/me` (`AuthzSubject`), trimmed to
+/// its grants.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct AuthzSubject {
+    #[serde(default)]
+    pub grants: Vec<AuthzGrant>,
+}
+
+/// `AuthzGrant`: one role in one division.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct AuthzGrant {
+    #[serde(default)]
+    pub division: Option<NamedEntity>,
+    #[serde(default)]
+    pub role: Option<AuthzGrantRole>,
+}
+
+/// `AuthzGrantRole`: the role with its policies.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct AuthzGrantRole {
+    #[serde(default)]
+    pub policies: Vec<AuthzGrantPolicy>,
+}
+
+/// `AuthzGrantPolicy`: `domain:entityName:action` for each action.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuthzGrantPolicy {
+    #[serde(default)]
+    pub domain: String,
+    #[serde(default)]
+    pub entity_name: String,
+    #[serde(default)]
+    pub actions: Vec<String>,
+}
+
+impl AuthzGrantRole {
+    pub fn permissions(&self) -> Vec<String> {
+        self.policies
+            .iter()
+            .flat_map(|p| {
+                p.actions
+                    .iter()
+                    .map(move |a| format!("{}:{}:{}", p.domain, p.entity_name, a))
+            })
+            .collect()
     }
 }
 

@@ -5,6 +5,7 @@
 use crate::api_error::{self, Context, ErrorBody};
 use crate::auth::{Bearer, TokenSource};
 use crate::config::ClientConfig;
+use crate::divisions::Holdings;
 use crate::error::{Error, ErrorCode};
 use crate::events::{Event, EventKind, EventSink};
 use crate::fence::Fence;
@@ -197,6 +198,11 @@ pub struct Transport {
     events: Option<EventSink>,
     /// Writes of a leased job stop when its lease is not known valid.
     fence: Fence,
+    /// Where the token holds its permissions, fetched at most once per client
+    /// (on the first refused close) and shared by every close after it, so a
+    /// bulk run of 10k refusals costs those lookups once. `None` inside: the
+    /// lookups failed (not retried either).
+    holdings: tokio::sync::OnceCell<Option<Holdings>>,
 }
 
 static CRYPTO: Once = Once::new();
@@ -237,6 +243,7 @@ impl Transport {
             max_response_bytes: config.max_response_bytes,
             events,
             fence: Fence::default(),
+            holdings: tokio::sync::OnceCell::new(),
         })
     }
 
@@ -247,6 +254,11 @@ impl Transport {
     /// The write fence of a leased job on this client.
     pub fn fence(&self) -> &Fence {
         &self.fence
+    }
+
+    /// The once-per-client memo of where the token holds its permissions.
+    pub fn holdings_memo(&self) -> &tokio::sync::OnceCell<Option<Holdings>> {
+        &self.holdings
     }
 
     /// Starts an operation's context (its deadline counts from now).

@@ -10,8 +10,12 @@ use genesys_cleanup_core::bulk::{BulkEntry, BulkReport, BulkSettings, Counts};
 use genesys_cleanup_core::client::SweepReport;
 use genesys_cleanup_core::close::{CloseMethod, CloseOptions, CloseResult, Outcome, SkipReason};
 use genesys_cleanup_core::config::ConnectionOptions;
-use genesys_cleanup_core::diagnose::{AccessCheck, Entity, GrantType, ScopeReport};
+use genesys_cleanup_core::diagnose::{
+    AccessCheck, ConversationAccess, ConversationReport, Entity, GrantType, ScopeOptions,
+    ScopeReport,
+};
 use genesys_cleanup_core::discover::{FindOptions, IdleConversation};
+use genesys_cleanup_core::divisions::{Division, HeldPermission};
 use genesys_cleanup_core::events::{Event, EventKind};
 use genesys_cleanup_core::stats::Totals;
 use genesys_cleanup_core::transport::CallStats;
@@ -113,6 +117,12 @@ fn options_match_index_d_ts() {
         &["onProgress"],
     );
     check_options(
+        "ScopeOptions",
+        serde_introspect::<ScopeOptions>(),
+        &[],
+        &["signal"],
+    );
+    check_options(
         "FindOptions",
         serde_introspect::<FindOptions>(),
         &["idleForMs"],
@@ -153,6 +163,8 @@ fn error(full: bool) -> Error {
         e.missing_scopes = vec!["conversations".into()];
         e.retry_after_ms = Some(1000);
         e.not_attempted = true;
+        e.conversation_divisions = vec![Division::new("s", Some("Sales"))];
+        e.permission_divisions = vec![Division::new("h", None)];
     }
     e
 }
@@ -374,6 +386,9 @@ fn the_scope_report_matches_index_d_ts() {
         required_permissions: vec![],
         granted_permissions: full.then(Vec::new),
         missing_permissions: vec![],
+        permission_divisions: full.then(Vec::new),
+        close_divisions: full.then(Vec::new),
+        conversation: full.then(|| conversation(ConversationAccess::InReach)),
         checks: vec![],
         advice: vec![],
         requests: 1,
@@ -393,4 +408,32 @@ fn the_scope_report_matches_index_d_ts() {
     .map(|g| g.as_str().to_string())
     .collect();
     assert_eq!(member_union("ScopeReport", "grantType"), grants);
+    let c = conversation(ConversationAccess::OutOfReach);
+    check_result("ConversationReport", json(&c), json(&c), &[]);
+    let accesses: Vec<String> = ConversationAccess::ALL
+        .iter()
+        .map(|a| a.as_str().to_string())
+        .collect();
+    assert_eq!(member_union("ConversationReport", "access"), accesses);
+    check_result(
+        "Division",
+        json(&Division::new("d", Some("Home"))),
+        json(&Division::new("d", None)),
+        &[],
+    );
+    let held = HeldPermission {
+        permission: "a:b:c".into(),
+        all_divisions: false,
+        divisions: vec![],
+    };
+    check_result("HeldPermission", json(&held), json(&held), &[]);
+}
+
+fn conversation(access: ConversationAccess) -> ConversationReport {
+    ConversationReport {
+        conversation_id: "c".into(),
+        access,
+        divisions: vec![],
+        can_close: false,
+    }
 }

@@ -6,7 +6,7 @@ use crate::clock::{format_iso, now_ms};
 use crate::orgs::OrgSpec;
 use crate::render;
 use crate::seed::{self, rand_uuid, ConversationSpec, PostMessageSpec, SeedSpec};
-use crate::state::{Client, Role, Token, User};
+use crate::state::{self as state, Client, Division, Grant, Role, Token, User, ALL_DIVISIONS};
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -54,6 +54,8 @@ pub fn router() -> Router<App> {
         .route("/orgs", post(post_org).get(list_orgs))
         .route("/orgs/{id}", delete(delete_org))
         .route("/config", get(get_config).patch(patch_config))
+        .route("/divisions", post(post_division))
+        .route("/queues", post(post_queue))
         .route("/roles", post(post_role))
         .route("/clients", post(post_client))
         .route("/users", post(post_user))
@@ -143,22 +145,104 @@ async fn post_role(State(app): State<App>, body: Bytes) -> AdminResult {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct DivisionBody {
+    id: Option<String>,
+    name: String,
+}
+
+async fn post_division(State(app): State<App>, body: Bytes) -> AdminResult {
+    let b: DivisionBody = parse(&body)?;
+    let mut st = app.lock();
+    let id = b.id.unwrap_or_else(|| rand_uuid(&mut st.rng));
+    if id.is_empty() || id == ALL_DIVISIONS {
+        return Err(bad("a division id must be non-empty and not `*`"));
+    }
+    let out = json!({ "id": id, "name": b.name });
+    st.store
+        .divisions
+        .insert(id.clone(), Division { id, name: b.name });
+    ok(out)
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct QueueBody {
+    id: Option<String>,
+    name: String,
+    division_id: Option<String>,
+}
+
+async fn post_queue(State(app): State<App>, body: Bytes) -> AdminResult {
+    let b: QueueBody = parse(&body)?;
+    let mut st = app.lock();
+    let division = b
+        .division_id
+        .unwrap_or_else(|| seed::HOME_DIVISION_ID.into());
+    if !st.store.divisions.contains_key(&division) {
+        return Err(bad(format!("unknown division {division}")));
+    }
+    let id = b.id.unwrap_or_else(|| rand_uuid(&mut st.rng));
+    let out = json!({ "id": id, "name": b.name, "divisionId": division });
+    st.store.queues.insert(id, (b.name, division));
+    ok(out)
+}
+
+/// `{roleId, divisionId}` as in `roleDivisions`; `divisionId` `*` is every division.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct GrantBody {
+    role_id: String,
+    division_id: String,
+}
+
+/// `roleIds` are granted in Home (as the Genesys admin UI does by
+/// default); `roleDivisions` name the division of each grant.
+fn grants(
+    st: &state::State,
+    role_ids: Option<Vec<String>>,
+    role_divisions: Option<Vec<GrantBody>>,
+) -> Result<Vec<Grant>, AdminError> {
+    let mut out = seed::home_grants(role_ids.unwrap_or_default());
+    out.extend(
+        role_divisions
+            .unwrap_or_default()
+            .into_iter()
+            .map(|g| Grant {
+                role_id: g.role_id,
+                division_id: g.division_id,
+            }),
+    );
+    for g in &out {
+        if !st.store.roles.contains_key(&g.role_id) {
+            return Err(bad(format!("unknown role {}", g.role_id)));
+        }
+        if g.division_id != ALL_DIVISIONS && !st.store.divisions.contains_key(&g.division_id) {
+            return Err(bad(format!("unknown division {}", g.division_id)));
+        }
+    }
+    Ok(out)
+}
+
+fn grants_json(grants: &[Grant]) -> Value {
+    render::role_divisions(grants)
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct ClientBody {
     id: Option<String>,
     name: Option<String>,
     secret: Option<String>,
     grant_type: Option<String>,
     role_ids: Option<Vec<String>>,
+    role_divisions: Option<Vec<GrantBody>>,
     scopes: Option<Vec<String>>,
 }
 
 async fn post_client(State(app): State<App>, body: Bytes) -> AdminResult {
     let b: ClientBody = parse(&body)?;
     let mut st = app.lock();
-    let role_ids = b.role_ids.unwrap_or_default();
-    if let Some(r) = role_ids.iter().find(|r| !st.store.roles.contains_key(*r)) {
-        return Err(bad(format!("unknown role {r}")));
-    }
+    let grants = grants(&st, b.role_ids, b.role_divisions)?;
     let grant_type = b.grant_type.unwrap_or_else(|| "CLIENT-CREDENTIALS".into());
     // A client-credentials client without a secret could never get a token.
     let secret = b
@@ -170,12 +254,13 @@ async fn post_client(State(app): State<App>, body: Bytes) -> AdminResult {
         id,
         secret,
         grant_type,
-        role_ids,
+        grants,
         scopes: b.scopes.unwrap_or_default(),
     };
     let out = json!({
         "id": client.id, "name": client.name, "secret": client.secret,
-        "grantType": client.grant_type, "roleIds": client.role_ids, "scopes": client.scopes,
+        "grantType": client.grant_type, "roleIds": state::role_ids(&client.grants),
+        "roleDivisions": grants_json(&client.grants), "scopes": client.scopes,
     });
     st.store.clients.insert(client.id.clone(), client);
     ok(out)
@@ -187,21 +272,22 @@ struct UserBody {
     id: Option<String>,
     name: String,
     role_ids: Option<Vec<String>>,
+    role_divisions: Option<Vec<GrantBody>>,
 }
 
 async fn post_user(State(app): State<App>, body: Bytes) -> AdminResult {
     let b: UserBody = parse(&body)?;
     let mut st = app.lock();
-    let role_ids = b.role_ids.unwrap_or_default();
-    if let Some(r) = role_ids.iter().find(|r| !st.store.roles.contains_key(*r)) {
-        return Err(bad(format!("unknown role {r}")));
-    }
+    let grants = grants(&st, b.role_ids, b.role_divisions)?;
     let user = User {
         id: b.id.unwrap_or_else(|| rand_uuid(&mut st.rng)),
         name: b.name,
-        role_ids,
+        grants,
     };
-    let out = json!({ "id": user.id, "name": user.name, "roleIds": user.role_ids });
+    let out = json!({
+        "id": user.id, "name": user.name, "roleIds": state::role_ids(&user.grants),
+        "roleDivisions": grants_json(&user.grants),
+    });
     st.store.users.insert(user.id.clone(), user);
     ok(out)
 }
@@ -276,7 +362,19 @@ async fn post_conversation(State(app): State<App>, body: Bytes) -> AdminResult {
     };
     let now = now_ms();
     let mut st = app.lock();
-    let conv = seed::from_spec(spec, &mut st.rng, now).map_err(bad)?;
+    let divisions = spec.divisions(&st.store).map_err(bad)?;
+    let queue = spec.queue_id(&st.store).map_err(bad)?;
+    let mut conv = seed::from_spec(spec, &mut st.rng, now).map_err(bad)?;
+    if let Some(q) = queue {
+        for p in conv
+            .participants
+            .iter_mut()
+            .filter(|p| p.queue_id.is_some())
+        {
+            p.queue_id = Some(q.clone());
+        }
+    }
+    conv.division_ids = divisions.unwrap_or_else(|| st.store.divisions_of_queues(&conv));
     let id = conv.id.clone();
     st.store.insert_conversation(conv);
     ok(render::admin_conversation(

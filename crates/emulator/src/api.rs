@@ -134,6 +134,33 @@ pub async fn users_me(
     ok(render::user_me(&st.store, user, expand))
 }
 
+/// `GET /api/v2/authorization/subjects/me`: documented "Requires NO
+/// permissions". The subject of a client-credentials token is its OAuth
+/// client (UNCONFIRMED: what Genesys answers for one).
+pub async fn subjects_me(State(app): State<App>, Extension(ctx): Extension<Ctx>) -> ApiResult {
+    ctx.require(NO_SCOPES, NO_PERMISSIONS)?;
+    let st = app.lock();
+    let (id, name, grants) = match &ctx.caller.user_id {
+        Some(uid) => {
+            let u = st
+                .store
+                .users
+                .get(uid)
+                .ok_or_else(ApiError::bad_credentials)?;
+            (&u.id, &u.name, &u.grants)
+        }
+        None => {
+            let c = st
+                .store
+                .clients
+                .get(&ctx.caller.client_id)
+                .ok_or_else(ApiError::bad_credentials)?;
+            (&c.id, &c.name, &c.grants)
+        }
+    };
+    ok(render::subject(&st.store, id, name, grants))
+}
+
 pub async fn oauth_client(
     State(app): State<App>,
     Extension(ctx): Extension<Ctx>,
@@ -170,13 +197,15 @@ pub async fn get_message_conversation(
     Path(id): Path<String>,
 ) -> ApiResult {
     ctx.require(READ_SCOPES, NO_PERMISSIONS)?;
-    let mut st = app.lock();
+    let st = app.lock();
     let queue_timeout = st.config.queue_inactivity_timeout_ms;
     let conv = st
         .store
-        .message_conversation_mut(&id)
+        .conversation(&id)
+        .filter(|c| c.media.is_message())
         .ok_or_else(|| conversation_not_found(&id))?;
-    ok(render::message_conversation(conv, queue_timeout))
+    // No permission is listed for this read, so no division check either.
+    ok(render::message_conversation(&st.store, conv, queue_timeout))
 }
 
 pub async fn patch_message_conversation(
@@ -196,6 +225,7 @@ pub async fn patch_message_conversation(
         .store
         .message_conversation_mut(&id)
         .ok_or_else(|| conversation_not_found(&id))?;
+    ctx.require_in(PATCH_CONVERSATION, &conv.division_ids)?;
     match conv.disconnect_all(now) {
         Disconnect::Done => ok(render::conversation(conv)),
         Disconnect::Ignored => ok(render::conversation(&conv.disconnected_preview(now))),
@@ -242,6 +272,7 @@ pub async fn patch_participant(
         .store
         .message_conversation_mut(&id)
         .ok_or_else(|| conversation_not_found(&id))?;
+    ctx.require_in(PATCH_PARTICIPANT, &conv.division_ids)?;
     let stuck = conv.stuck;
     let p = conv
         .participant_mut(&pid)
@@ -274,6 +305,7 @@ pub async fn post_wrapup(
         .store
         .message_conversation_mut(&id)
         .ok_or_else(|| conversation_not_found(&id))?;
+    ctx.require_in(WRAPUP, &conv.division_ids)?;
     let p = conv
         .participant_mut(&pid)
         .ok_or_else(|| participant_not_found(&pid))?;
@@ -297,6 +329,7 @@ pub async fn get_conversation(
         .store
         .conversation(&id)
         .ok_or_else(|| conversation_not_found(&id))?;
+    ctx.require_in(VIEW, &conv.division_ids)?;
     ok(render::conversation(conv))
 }
 
@@ -312,6 +345,7 @@ pub async fn delete_conversation(
         .store
         .conversation_mut(&id)
         .ok_or_else(|| conversation_not_found(&id))?;
+    ctx.require_in(&[DISCONNECT], &conv.division_ids)?;
     // Ended or stuck: nothing changes, the answer is the same.
     let _ = conv.disconnect_all(now);
     Ok(StatusCode::NO_CONTENT.into_response())
@@ -329,6 +363,7 @@ pub async fn post_disconnect(
         .store
         .conversation_mut(&id)
         .ok_or_else(|| conversation_not_found(&id))?;
+    ctx.require_in(&[DISCONNECT], &conv.division_ids)?;
     conv.teardown(now);
     Ok((StatusCode::ACCEPTED, Json(Value::String(id))).into_response())
 }

@@ -142,6 +142,7 @@ impl App {
             .route("/api/v2/users/me", get(api::users_me))
             .route("/api/v2/oauth/clients/{id}", get(api::oauth_client))
             .route("/api/v2/authorization/roles/{id}", get(api::role))
+            .route("/api/v2/authorization/subjects/me", get(api::subjects_me))
             .route(
                 "/api/v2/conversations/messages/{id}",
                 get(api::get_message_conversation).patch(api::patch_message_conversation),

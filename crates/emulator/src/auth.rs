@@ -1,8 +1,9 @@
 //! Who is calling and what they may do: bearer tokens, Basic client
 //! credentials, permissions (with `*` wildcards) and scopes.
 
+use crate::config::DivisionDenied;
 use crate::errors::ApiError;
-use crate::state::Store;
+use crate::state::{Grant, Store, ALL_DIVISIONS};
 use base64::Engine;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -29,7 +30,11 @@ pub struct Caller {
     pub client_id: String,
     pub user_id: Option<String>,
     pub scopes: Vec<String>,
+    /// Every permission held, in any division (what the permission gate checks).
     pub permissions: Vec<String>,
+    /// `(permission, division id)` pairs: where each permission is held
+    /// (`*`: every division).
+    pub held: Vec<(String, String)>,
 }
 
 /// Request extension for `/api/v2` handlers: the caller plus the config bits
@@ -39,6 +44,7 @@ pub struct Ctx {
     pub caller: Caller,
     pub enforce_scopes: bool,
     pub scope_error_code: String,
+    pub division_denied: DivisionDenied,
 }
 
 impl Ctx {
@@ -57,6 +63,23 @@ impl Ctx {
             return Err(ApiError::missing_permissions(permissions));
         }
         Ok(())
+    }
+
+    /// The division check on an existing conversation, after [`Ctx::require`]
+    /// passed (the permission is held somewhere): one of `permissions` must be
+    /// held in one of the conversation's divisions, or in all divisions.
+    /// UNCONFIRMED: whether one shared division suffices (assumed here) and
+    /// which body Genesys sends (config `divisionDeniedBody`).
+    pub fn require_in(&self, permissions: &[&str], divisions: &[String]) -> Result<(), ApiError> {
+        let allowed = self.caller.held.iter().any(|(p, d)| {
+            (d == ALL_DIVISIONS || divisions.contains(d))
+                && permissions.iter().any(|r| permission_matches(p, r))
+        });
+        if allowed {
+            Ok(())
+        } else {
+            Err(ApiError::division_denied(self.division_denied, permissions))
+        }
     }
 }
 
@@ -92,26 +115,34 @@ pub fn resolve(store: &Store, token: &str, now: i64) -> Result<Caller, ApiError>
     if t.expires_at.is_some_and(|e| now >= e) {
         return Err(ApiError::credentials_expired());
     }
-    let (kind, role_ids) = match &t.user_id {
+    let (kind, grants): (_, &[Grant]) = match &t.user_id {
         Some(uid) => {
             let user = store.users.get(uid).ok_or_else(ApiError::bad_credentials)?;
-            (TokenKind::User, &user.role_ids)
+            (TokenKind::User, &user.grants)
         }
         None => {
             let client = store
                 .clients
                 .get(&t.client_id)
                 .ok_or_else(ApiError::bad_credentials)?;
-            (TokenKind::ClientCredentials, &client.role_ids)
+            (TokenKind::ClientCredentials, &client.grants)
         }
     };
+    let held = store.permission_grants(grants);
+    let mut permissions: Vec<String> = Vec::new();
+    for (p, _) in &held {
+        if !permissions.contains(p) {
+            permissions.push(p.clone());
+        }
+    }
     Ok(Caller {
         token: token.to_owned(),
         kind,
         client_id: t.client_id.clone(),
         user_id: t.user_id.clone(),
         scopes: t.scopes.clone(),
-        permissions: store.permissions_of(role_ids),
+        permissions,
+        held,
     })
 }
 
@@ -186,6 +217,7 @@ mod tests {
             caller: resolve(&base_store(), token, 0).unwrap(),
             enforce_scopes: enforce,
             scope_error_code: "app.not.authorized.for.scope".into(),
+            division_denied: DivisionDenied::NotAuthorized,
         }
     }
 
@@ -218,6 +250,47 @@ mod tests {
             .require(&["conversations"], &patch_perms[..1])
             .unwrap_err();
         assert_eq!(e.code, "missing.permissions");
+    }
+
+    #[test]
+    fn division_checks_honour_the_grant_division() {
+        use crate::seed::HOME_DIVISION_ID;
+        let sales = "d-sales".to_string();
+        let held_in = |ctx: &mut Ctx, division: &str| {
+            ctx.caller.held = vec![(
+                "conversation:communication:disconnect".into(),
+                division.into(),
+            )];
+        };
+        let perms = ["conversation:communication:disconnect"];
+        let mut c = ctx("cc-cleanup-token", true);
+        assert!(c.require_in(&perms, &[HOME_DIVISION_ID.into()]).is_ok());
+        let e = c
+            .require_in(&perms, std::slice::from_ref(&sales))
+            .unwrap_err();
+        assert_eq!((e.status, e.code.as_str()), (403, "not.authorized"));
+        // One shared division is enough.
+        assert!(c
+            .require_in(&perms, &[sales.clone(), HOME_DIVISION_ID.into()])
+            .is_ok());
+        held_in(&mut c, ALL_DIVISIONS);
+        assert!(c.require_in(&perms, std::slice::from_ref(&sales)).is_ok());
+        held_in(&mut c, HOME_DIVISION_ID);
+        for (body, code) in [
+            (DivisionDenied::MissingPermissions, "missing.permissions"),
+            (
+                DivisionDenied::MissingAnyPermissions,
+                "missing.any.permissions",
+            ),
+            (DivisionDenied::Empty, ""),
+        ] {
+            c.division_denied = body;
+            let e = c
+                .require_in(&perms, std::slice::from_ref(&sales))
+                .unwrap_err();
+            assert_eq!(e.code, code);
+            assert_eq!(e.empty_body, body == DivisionDenied::Empty);
+        }
     }
 
     #[test]

@@ -26,6 +26,22 @@ pub enum PatchEnded {
     Conflict,
 }
 
+/// The 403 answered when a permission is held, but in none of the
+/// conversation's divisions. UNCONFIRMED: which body Genesys sends then, so
+/// each candidate can be chosen.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DivisionDenied {
+    #[serde(rename = "missing.permissions")]
+    MissingPermissions,
+    #[serde(rename = "missing.any.permissions")]
+    MissingAnyPermissions,
+    #[serde(rename = "not.authorized")]
+    NotAuthorized,
+    /// A 403 with an empty body.
+    #[serde(rename = "empty")]
+    Empty,
+}
+
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Config {
@@ -47,6 +63,8 @@ pub struct Config {
     pub token_ttl_sec: u64,
     pub token_info_role_divisions: bool,
     pub patch_ended_conversation: PatchEnded,
+    /// UNCONFIRMED: the 403 body of a division miss.
+    pub division_denied_body: DivisionDenied,
     pub analytics_lag_ms: u64,
     /// A queue's inactivity timeout (`inactivityTimeoutSettings.timeoutSeconds`
     /// in ms) for every queue; 0 = off, Genesys's default.
@@ -73,6 +91,7 @@ impl Default for Config {
             token_ttl_sec: 86_400,
             token_info_role_divisions: false,
             patch_ended_conversation: PatchEnded::Ok,
+            division_denied_body: DivisionDenied::NotAuthorized,
             analytics_lag_ms: 0,
             queue_inactivity_timeout_ms: 0,
             fault_rate: 0.0,
@@ -184,5 +203,18 @@ mod tests {
             (Mode::Sliding, Rounding::Down)
         );
         assert!(c.merged(&json!({"rateLimitMode": "leaky"})).is_err());
+        for (given, want) in [
+            ("missing.permissions", DivisionDenied::MissingPermissions),
+            (
+                "missing.any.permissions",
+                DivisionDenied::MissingAnyPermissions,
+            ),
+            ("not.authorized", DivisionDenied::NotAuthorized),
+            ("empty", DivisionDenied::Empty),
+        ] {
+            let m = c.merged(&json!({ "divisionDeniedBody": given })).unwrap();
+            assert_eq!(m.division_denied_body, want);
+        }
+        assert!(c.merged(&json!({"divisionDeniedBody": "nope"})).is_err());
     }
 }

@@ -4,6 +4,7 @@
 //! id; the gate middleware renders the body with `contextId` equal to the
 //! `ININ-Correlation-Id` header it adds, so the two always agree.
 
+use crate::config::DivisionDenied;
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
@@ -14,6 +15,8 @@ pub struct ApiError {
     pub code: String,
     pub message: String,
     pub retry_after: Option<u64>,
+    /// Answer with no body at all (one of the UNCONFIRMED division 403s).
+    pub empty_body: bool,
 }
 
 impl ApiError {
@@ -23,6 +26,30 @@ impl ApiError {
             code: code.into(),
             message: message.into(),
             retry_after: None,
+            empty_body: false,
+        }
+    }
+
+    /// A permission held, but not in the conversation's divisions: the body
+    /// chosen by config `divisionDeniedBody` (UNCONFIRMED).
+    pub fn division_denied(body: DivisionDenied, required: &[&str]) -> Self {
+        let list = required.join(", ");
+        match body {
+            DivisionDenied::MissingPermissions => Self::new(
+                403,
+                "missing.permissions",
+                format!("Unable to perform the requested action. You are missing the following permission(s): [{list}]"),
+            ),
+            DivisionDenied::MissingAnyPermissions => Self::new(
+                403,
+                "missing.any.permissions",
+                format!("Unable to perform the requested action. You must have at least one of the following permissions assigned: [{list}]"),
+            ),
+            DivisionDenied::NotAuthorized => Self::for_status(403),
+            DivisionDenied::Empty => ApiError {
+                empty_body: true,
+                ..Self::new(403, "", "")
+            },
         }
     }
 

@@ -104,6 +104,7 @@ fn pre_check(
     let ctx = Ctx {
         enforce_scopes: cfg.enforce_scopes,
         scope_error_code: cfg.scope_error_code.clone(),
+        division_denied: cfg.division_denied_body,
         caller,
     };
     let token = ctx.caller.token.as_str();
@@ -152,6 +153,10 @@ fn pre_check(
 
 fn with_error_body(resp: Response, err: &ApiError, cid: &str) -> Response {
     let (mut parts, _) = resp.into_parts();
+    if err.empty_body {
+        parts.headers.remove(header::CONTENT_LENGTH);
+        return Response::from_parts(parts, Body::empty());
+    }
     parts.headers.insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),

@@ -2,8 +2,10 @@
 //! Optional fields are omitted rather than null, as Genesys does.
 
 use crate::clock::format_iso;
-use crate::seed::{HOME_DIVISION_ID, ORG_ID, ORG_NAME};
-use crate::state::{Client, Conversation, Participant, Role, Store, User};
+use crate::seed::{ORG_ID, ORG_NAME};
+use crate::state::{
+    role_ids, Client, Conversation, Grant, Participant, Role, Store, User, ALL_DIVISIONS,
+};
 use serde_json::{json, Map, Value};
 
 fn put(m: &mut Map<String, Value>, key: &str, v: Option<Value>) {
@@ -20,9 +22,48 @@ fn id_ref(id: &Option<String>) -> Option<Value> {
     id.as_ref().map(|id| json!({ "id": id }))
 }
 
+/// A division as a `DomainEntityRef` (`{id, name, selfUri}`).
+fn division_ref(store: &Store, id: &str) -> Value {
+    let name = if id == ALL_DIVISIONS {
+        // UNCONFIRMED: how Genesys names the all-divisions grant.
+        Some("All divisions")
+    } else {
+        store.divisions.get(id).map(|d| d.name.as_str())
+    };
+    json!({
+        "id": id,
+        "name": name,
+        "selfUri": format!("/api/v2/authorization/divisions/{id}"),
+    })
+}
+
+/// `divisions[]` of a conversation (`ConversationDivisionMembership`:
+/// `{division, entities}`): each division with the queues of the
+/// conversation that are in it as its entities.
+pub fn conversation_divisions(store: &Store, c: &Conversation) -> Value {
+    Value::Array(
+        c.division_ids
+            .iter()
+            .map(|d| {
+                let mut entities: Vec<Value> = Vec::new();
+                for q in c.participants.iter().filter_map(|p| p.queue_id.as_ref()) {
+                    let queue =
+                        json!({ "id": q, "selfUri": format!("/api/v2/routing/queues/{q}") });
+                    if store.queues.get(q).is_some_and(|(_, qd)| qd == d)
+                        && !entities.contains(&queue)
+                    {
+                        entities.push(queue);
+                    }
+                }
+                json!({ "division": division_ref(store, d), "entities": entities })
+            })
+            .collect(),
+    )
+}
+
 /// `MessageConversation`. `inactivityTimeout` only while a queue
 /// inactivity timeout (`queue_timeout_ms`) or an explicit one applies.
-pub fn message_conversation(c: &Conversation, queue_timeout_ms: u64) -> Value {
+pub fn message_conversation(store: &Store, c: &Conversation, queue_timeout_ms: u64) -> Value {
     let participants: Vec<Value> = c
         .participants
         .iter()
@@ -36,6 +77,7 @@ pub fn message_conversation(c: &Conversation, queue_timeout_ms: u64) -> Value {
         "inactivityTimeout",
         iso(c.inactivity_timeout(queue_timeout_ms)),
     );
+    m.insert("divisions".into(), conversation_divisions(store, c));
     m.insert(
         "selfUri".into(),
         json!(format!("/api/v2/conversations/messages/{}", c.id)),
@@ -177,6 +219,7 @@ pub fn admin_conversation(c: &Conversation) -> Value {
         "lastActivityAt": format_iso(c.last_activity_at()),
         "inactivityTimeout": iso(c.inactivity_timeout),
         "endedAt": iso(c.ended_at),
+        "divisionIds": c.division_ids,
         "participants": participants,
     })
 }
@@ -185,12 +228,12 @@ fn org() -> Value {
     json!({ "id": ORG_ID, "name": ORG_NAME, "selfUri": format!("/api/v2/organizations/{ORG_ID}") })
 }
 
-pub fn role_divisions(client: &Client) -> Value {
+/// `roleDivisions`: one `{roleId, divisionId}` per grant (`*`: every division).
+pub fn role_divisions(grants: &[Grant]) -> Value {
     Value::Array(
-        client
-            .role_ids
+        grants
             .iter()
-            .map(|r| json!({ "roleId": r, "divisionId": HOME_DIVISION_ID }))
+            .map(|g| json!({ "roleId": g.role_id, "divisionId": g.division_id }))
             .collect(),
     )
 }
@@ -207,7 +250,7 @@ pub fn token_info(
     oc.insert("authorizedGrantType".into(), json!(client.grant_type));
     oc.insert("scope".into(), json!(client.scopes));
     if with_role_divisions {
-        oc.insert("roleDivisions".into(), role_divisions(client));
+        oc.insert("roleDivisions".into(), role_divisions(&client.grants));
     }
     json!({
         "organization": org(),
@@ -224,14 +267,43 @@ pub fn oauth_client(client: &Client) -> Value {
         "name": client.name,
         "authorizedGrantType": client.grant_type,
         "scope": client.scopes,
-        "roleDivisions": role_divisions(client),
+        "roleDivisions": role_divisions(&client.grants),
         "selfUri": format!("/api/v2/oauth/clients/{}", client.id),
     })
 }
 
-/// `GET /api/v2/authorization/roles/{id}`: permissions plus the same grouped
-/// as `permissionPolicies` (one per `domain:entity`).
-pub fn role(role: &Role) -> Value {
+/// `GET /api/v2/authorization/subjects/me` (`AuthzSubject`): one
+/// `AuthzGrant` `{subjectId, division, role}` per grant, the role with its
+/// `policies` (`AuthzGrantPolicy`: `{domain, entityName, actions}`).
+pub fn subject(store: &Store, subject_id: &str, name: &str, grants: &[Grant]) -> Value {
+    let grants: Vec<Value> = grants
+        .iter()
+        .filter_map(|g| {
+            let role = store.roles.get(&g.role_id)?;
+            let policies: Vec<Value> = policies(role)
+                .into_iter()
+                .map(|(domain, entity, actions)| {
+                    json!({ "domain": domain, "entityName": entity, "actions": actions })
+                })
+                .collect();
+            Some(json!({
+                "subjectId": subject_id,
+                "division": division_ref(store, &g.division_id),
+                "role": { "id": role.id, "name": role.name, "policies": policies },
+            }))
+        })
+        .collect();
+    json!({
+        "id": subject_id,
+        "name": name,
+        "grants": grants,
+        "version": 1,
+        "selfUri": format!("/api/v2/authorization/subjects/{subject_id}"),
+    })
+}
+
+/// A role's permissions grouped as policies: one per `domain:entity`.
+fn policies(role: &Role) -> Vec<(String, String, Vec<String>)> {
     let mut policies: Vec<(String, String, Vec<String>)> = Vec::new();
     for p in &role.permissions {
         let mut parts = p.splitn(3, ':');
@@ -248,7 +320,13 @@ pub fn role(role: &Role) -> Value {
             None => policies.push((domain.into(), entity.into(), vec![action.into()])),
         }
     }
-    let policies: Vec<Value> = policies
+    policies
+}
+
+/// `GET /api/v2/authorization/roles/{id}`: permissions plus the same grouped
+/// as `permissionPolicies` (one per `domain:entity`).
+pub fn role(role: &Role) -> Value {
+    let policies: Vec<Value> = policies(role)
         .into_iter()
         .map(|(domain, entity, actions)| json!({ "domain": domain, "entityName": entity, "actionSet": actions }))
         .collect();
@@ -267,15 +345,14 @@ pub fn user_me(store: &Store, user: &User, expand_authorization: bool) -> Value 
     m.insert("id".into(), json!(user.id));
     m.insert("name".into(), json!(user.name));
     if expand_authorization {
-        let roles: Vec<Value> = user
-            .role_ids
+        let roles: Vec<Value> = role_ids(&user.grants)
             .iter()
             .filter_map(|r| store.roles.get(r))
             .map(|r| json!({ "id": r.id, "name": r.name }))
             .collect();
         m.insert(
             "authorization".into(),
-            json!({ "roles": roles, "permissions": store.permissions_of(&user.role_ids) }),
+            json!({ "roles": roles, "permissions": store.permissions_of(&role_ids(&user.grants)) }),
         );
     }
     m.insert(

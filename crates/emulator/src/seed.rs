@@ -3,7 +3,8 @@
 
 use crate::clock::parse_iso;
 use crate::state::{
-    is_ended_state, Client, Conversation, Media, Message, Participant, Role, Store, Token, User,
+    is_ended_state, Client, Conversation, Division, Grant, Media, Message, Participant, Role,
+    Store, Token, User,
 };
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -13,9 +14,11 @@ use std::collections::BTreeMap;
 
 pub const ORG_ID: &str = "6f1f6b2e-0000-4000-8000-00000000000a";
 pub const ORG_NAME: &str = "Emulated Org";
-/// Division used in every `roleDivisions` entry.
+/// The default division ("Home"): where roles given as `roleIds` are
+/// granted and where a conversation lands when nothing places it elsewhere.
 pub const HOME_DIVISION_ID: &str = "d0000000-0000-4000-8000-000000000001";
-/// Queue of every generated agent participant.
+pub const HOME_DIVISION_NAME: &str = "Home";
+/// Queue of every generated agent participant (in Home).
 pub const QUEUE_ID: &str = "c0000000-0000-4000-8000-000000000001";
 
 pub const ROLE_CLEANUP: &str = "a0000000-0000-4000-8000-000000000001";
@@ -29,9 +32,29 @@ fn strings(items: &[&str]) -> Vec<String> {
     items.iter().map(|s| s.to_string()).collect()
 }
 
+/// Each role granted in Home.
+pub fn home_grants(role_ids: Vec<String>) -> Vec<Grant> {
+    role_ids
+        .into_iter()
+        .map(|role_id| Grant {
+            role_id,
+            division_id: HOME_DIVISION_ID.into(),
+        })
+        .collect()
+}
+
 /// The organisation as the README's "Seeded data" tables describe it.
 pub fn base_store() -> Store {
     let mut s = Store::default();
+    s.divisions.insert(
+        HOME_DIVISION_ID.into(),
+        Division {
+            id: HOME_DIVISION_ID.into(),
+            name: HOME_DIVISION_NAME.into(),
+        },
+    );
+    s.queues
+        .insert(QUEUE_ID.into(), ("Support".into(), HOME_DIVISION_ID.into()));
     for (id, name, perms) in [
         (
             ROLE_CLEANUP,
@@ -117,7 +140,7 @@ pub fn base_store() -> Store {
                 name: id.into(),
                 secret: secret.map(Into::into),
                 grant_type: grant.into(),
-                role_ids: strings(roles),
+                grants: home_grants(strings(roles)),
                 scopes: strings(scopes),
             },
         );
@@ -131,7 +154,7 @@ pub fn base_store() -> Store {
             User {
                 id: id.into(),
                 name: name.into(),
-                role_ids: strings(&[role]),
+                grants: home_grants(strings(&[role])),
             },
         );
     }
@@ -208,6 +231,7 @@ fn build(shape: Shape, rng: &mut impl Rng) -> Conversation {
         ended_at: None,
         stuck: shape.stuck,
         participants,
+        division_ids: vec![HOME_DIVISION_ID.into()],
     };
     add_chat(&mut conv, &chat, rng);
     conv
@@ -358,6 +382,33 @@ pub struct ConversationSpec {
     stuck: Option<bool>,
     inactivity_timeout: Option<Stamp>,
     participants: Option<Vec<ParticipantSpec>>,
+    /// Division ids; by default those of its participants' queues, else Home.
+    divisions: Option<Vec<String>>,
+    /// The queue of the default agent participant (default: the seeded one).
+    queue_id: Option<String>,
+}
+
+impl ConversationSpec {
+    /// The divisions the spec names, checked against the store.
+    pub fn divisions(&self, store: &Store) -> Result<Option<Vec<String>>, String> {
+        let Some(ids) = &self.divisions else {
+            return Ok(None);
+        };
+        if ids.is_empty() {
+            return Err("divisions must not be empty".into());
+        }
+        if let Some(d) = ids.iter().find(|d| !store.divisions.contains_key(*d)) {
+            return Err(format!("unknown division {d}"));
+        }
+        Ok(Some(ids.clone()))
+    }
+
+    pub fn queue_id(&self, store: &Store) -> Result<Option<String>, String> {
+        match &self.queue_id {
+            Some(q) if !store.queues.contains_key(q) => Err(format!("unknown queue {q}")),
+            q => Ok(q.clone()),
+        }
+    }
 }
 
 pub fn from_spec(
@@ -461,6 +512,9 @@ pub struct SeedSpec {
     pub agent_fraction: Option<f64>,
     pub wrapup_required_fraction: Option<f64>,
     pub rng_seed: Option<u64>,
+    /// Each conversation lands in one of these divisions, at random
+    /// (default: Home).
+    pub division_ids: Option<Vec<String>>,
 }
 
 pub const MAX_SEED: usize = 1_000_000;
@@ -476,6 +530,7 @@ impl SeedSpec {
             agent_fraction: None,
             wrapup_required_fraction: None,
             rng_seed,
+            division_ids: None,
         }
     }
 }
@@ -532,6 +587,10 @@ pub fn seed(
         "wrapupRequiredFraction",
     )?;
 
+    let divisions = spec.division_ids.clone().unwrap_or_default();
+    if let Some(d) = divisions.iter().find(|d| !store.divisions.contains_key(*d)) {
+        return Err(format!("unknown division {d}"));
+    }
     let mut own_rng = spec.rng_seed.map(StdRng::seed_from_u64);
     let rng: &mut StdRng = own_rng.as_mut().unwrap_or(rng);
     let mut ids = Vec::with_capacity(spec.count);
@@ -560,7 +619,11 @@ pub fn seed(
             agent_wrapup_required: agent && rng.random_bool(wrapup_fraction),
             stuck: false,
         };
-        let conv = build(shape, rng);
+        let mut conv = build(shape, rng);
+        // Drawn only when asked for, so older seeds repeat unchanged.
+        if !divisions.is_empty() {
+            conv.division_ids = vec![divisions[rng.random_range(0..divisions.len())].clone()];
+        }
         ids.push(conv.id.clone());
         store.insert_conversation(conv);
     }
@@ -581,7 +644,11 @@ mod tests {
             s.tokens["user-noscope-token"].scopes,
             ["conversations:readonly"]
         );
-        assert_eq!(s.users[USER_JONES].role_ids, [ROLE_READONLY]);
+        assert_eq!(
+            crate::state::role_ids(&s.users[USER_JONES].grants),
+            [ROLE_READONLY]
+        );
+        assert_eq!(s.divisions[HOME_DIVISION_ID].name, "Home");
     }
 
     #[test]

@@ -10,7 +10,7 @@ use crate::ratelimit::Windows;
 use crate::script::Scripts;
 use rand::rngs::StdRng;
 use serde_json::Value;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 pub struct State {
     pub config: Config,
@@ -32,6 +32,25 @@ pub struct Role {
     pub permissions: Vec<String>,
 }
 
+/// A division: conversations, queues and role grants live in one.
+#[derive(Clone, Debug)]
+pub struct Division {
+    pub id: String,
+    pub name: String,
+}
+
+/// A role granted in one division (`roleDivisions` entry); the division
+/// [`ALL_DIVISIONS`] grants it everywhere.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Grant {
+    pub role_id: String,
+    pub division_id: String,
+}
+
+/// The division id of a grant in every division, present and future
+/// (Genesys's `*`).
+pub const ALL_DIVISIONS: &str = "*";
+
 #[derive(Clone, Debug)]
 pub struct Client {
     pub id: String,
@@ -39,7 +58,7 @@ pub struct Client {
     /// `None`: the client cannot authenticate at the token endpoint.
     pub secret: Option<String>,
     pub grant_type: String,
-    pub role_ids: Vec<String>,
+    pub grants: Vec<Grant>,
     pub scopes: Vec<String>,
 }
 
@@ -47,7 +66,18 @@ pub struct Client {
 pub struct User {
     pub id: String,
     pub name: String,
-    pub role_ids: Vec<String>,
+    pub grants: Vec<Grant>,
+}
+
+/// Role ids of a grant list, each once, in order.
+pub fn role_ids(grants: &[Grant]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for g in grants {
+        if !out.contains(&g.role_id) {
+            out.push(g.role_id.clone());
+        }
+    }
+    out
 }
 
 #[derive(Clone, Debug)]
@@ -174,6 +204,9 @@ pub struct Conversation {
     /// Ignores PATCH/DELETE disconnects; only `POST .../disconnect` ends it.
     pub stuck: bool,
     pub participants: Vec<Participant>,
+    /// The divisions it belongs to (`MessageConversation.divisions[]`): set
+    /// when it is created, from the spec, its queues' divisions, or Home.
+    pub division_ids: Vec<String>,
 }
 
 /// What a disconnect request did.
@@ -316,6 +349,10 @@ impl Conversation {
 /// Organisation data, tokens and conversations.
 #[derive(Default)]
 pub struct Store {
+    /// By id, in id order (the Home division is seeded).
+    pub divisions: BTreeMap<String, Division>,
+    /// Queue id -> (name, division id).
+    pub queues: HashMap<String, (String, String)>,
     pub roles: HashMap<String, Role>,
     pub clients: HashMap<String, Client>,
     pub users: HashMap<String, User>,
@@ -381,6 +418,42 @@ impl Store {
         self.by_start.iter().map(|(_, id)| &self.conversations[id])
     }
 
+    /// Each permission of these grants with the division it is held in
+    /// (unknown roles are skipped; a permission held in several divisions
+    /// appears once per division).
+    pub fn permission_grants(&self, grants: &[Grant]) -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = Vec::new();
+        for g in grants {
+            let Some(role) = self.roles.get(&g.role_id) else {
+                continue;
+            };
+            for p in &role.permissions {
+                let pair = (p.clone(), g.division_id.clone());
+                if !out.contains(&pair) {
+                    out.push(pair);
+                }
+            }
+        }
+        out
+    }
+
+    /// The divisions of a new conversation when its spec names none: those
+    /// of the queues its participants were routed through, else Home.
+    pub fn divisions_of_queues(&self, conv: &Conversation) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for q in conv.participants.iter().filter_map(|p| p.queue_id.as_ref()) {
+            if let Some((_, d)) = self.queues.get(q) {
+                if !out.contains(d) {
+                    out.push(d.clone());
+                }
+            }
+        }
+        if out.is_empty() {
+            out.push(crate::seed::HOME_DIVISION_ID.to_string());
+        }
+        out
+    }
+
     /// Union of the permissions of these roles (unknown role ids are skipped).
     pub fn permissions_of(&self, role_ids: &[String]) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
@@ -429,6 +502,7 @@ mod tests {
             inactivity_timeout: None,
             ended_at: None,
             stuck,
+            division_ids: vec![],
             participants: vec![
                 participant("p1", "connected"),
                 participant("p2", "connected"),

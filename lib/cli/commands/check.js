@@ -8,13 +8,13 @@ const { interruptible } = require('../interrupt')
 const { makeOutput } = require('../output')
 const { makeProgress } = require('../progress')
 
-async function check(globals) {
+async function check(globals, opts = {}) {
   const out = makeOutput(globals)
   // Built like every command's client; the one-off checkScopes() would honour DEBUG just as well.
   const client = connect(globals)
   const run = interruptible(makeProgress(false, false))
   try {
-    const report = await client.checkScopes({ signal: run.signal })
+    const report = await client.checkScopes({ signal: run.signal, conversationId: opts.conversation })
     if (out.json) out.document(report)
     else printScopeReport(out, report)
     return report.canClose ? EXIT_OK : EXIT_FAILED
@@ -22,6 +22,9 @@ async function check(globals) {
     run.dispose()
   }
 }
+
+/** `Sales (id), id2`: a division by name and id, or by id alone. */
+const divisions = (list) => list.map((d) => (d.id === '*' ? 'all divisions' : d.name ? `${d.name} (${d.id})` : d.id)).join(', ')
 
 /** `Label:` padded so that the values line up. */
 const field = (label, value) => `${`${label}:`.padEnd(23)}${value}`
@@ -45,6 +48,18 @@ function printScopeReport(out, r) {
   out.text(field('Permissions required', `any one of ${r.requiredPermissions.join(', ')}`))
   out.text(field('Permissions granted', r.grantedPermissions ? list(r.grantedPermissions) : '(could not be read)'))
   out.text(field('Permissions missing', list(r.missingPermissions, ' or ')))
+  if (r.permissionDivisions) {
+    out.text('Divisions (roles are granted per division):')
+    for (const h of r.permissionDivisions) {
+      out.text(`  ${h.permission}: ${h.allDivisions ? 'held in all divisions' : h.divisions.length ? `held in ${divisions(h.divisions)}` : 'not held'}`)
+    }
+  }
+  if (r.conversation) {
+    out.text('')
+    out.text(field('Conversation', r.conversation.conversationId))
+    out.text(field('  in divisions', r.conversation.divisions.length ? divisions(r.conversation.divisions) : '(unknown)'))
+    out.text(field('  verdict', `${r.conversation.access}: ${r.conversation.canClose ? 'can be ended' : 'cannot be ended'} (decided without writing to it)`))
+  }
   out.text('')
   out.text('Checks:')
   const width = Math.max(...r.checks.map((c) => c.name.length), 4)

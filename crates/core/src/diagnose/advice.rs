@@ -2,19 +2,75 @@
 //! a request takes its outcome from [`Probe::outcome`] or from the failed
 //! lookup itself: the same answers the checks are built from.
 
-use super::evidence::{failure, Evidence, LookupKind, Probe, ProbeKind, Reason};
-use super::verdict::{EndAccess, Verdict, Way};
+use super::evidence::{failure, ConversationRead, Evidence, LookupKind, Probe, ProbeKind, Reason};
+use super::verdict::{ConversationAccess, EndAccess, ReadAccess, Verdict, Way};
 use super::{any_of, GrantType, INVENTED_SCOPE, PARTICIPANT_PERMISSIONS, REQUIRED_PERMISSIONS};
+use crate::divisions::{out_of_reach, Reach, GRANT_IN_DIVISION};
 use crate::model::permission_covers;
 
 pub fn advice(e: &Evidence, v: &Verdict) -> Vec<String> {
-    let mut out = if v.can_close {
-        can_close(e, v)
+    // The token in general; the one conversation (if asked) is said first.
+    let general = v.end.allows() && v.read != ReadAccess::Refused;
+    let mut out: Vec<String> = conversation(e, v, general).into_iter().collect();
+    if general && !v.can_close {
+        // It can end conversations, but not the one asked about: where it can.
+        out.extend(division_reach(v));
+    } else if general {
+        out.extend(can_close(e, v));
+        out.extend(division_reach(v));
     } else {
-        cannot_close(e, v)
-    };
+        out.extend(cannot_close(e, v));
+    }
     out.extend(unlisted_permissions(e));
     out
+}
+
+const NOT_TRIED: &str =
+    "decided from its divisions and the token's grants: the PATCH that would end it was not tried";
+
+/// The verdict on the conversation asked about, worded from its read (the
+/// same answer its check is worded from).
+fn conversation(e: &Evidence, v: &Verdict, general: bool) -> Option<String> {
+    let read = e.conversation.as_ref()?;
+    let said = capital(&read.outcome());
+    let empty = Reach::default();
+    let reach = v.reach.as_ref().unwrap_or(&empty);
+    Some(match (v.conversation?, read) {
+        (ConversationAccess::InReach, _) if general => format!(
+            "{said}, where this token holds a permission that ends conversations, so closeConversation can end it ({NOT_TRIED})."
+        ),
+        (ConversationAccess::InReach, _) => format!(
+            "{said}, where this token holds a permission that ends conversations, but the token cannot end conversations yet (see below); the PATCH that would end it was not tried."
+        ),
+        (ConversationAccess::OutOfReach, ConversationRead::Found { id, divisions }) => format!(
+            "{} The API would refuse to end it with 403 ({NOT_TRIED}).",
+            out_of_reach(id, divisions, &reach.clone().named_from(divisions))
+        ),
+        (ConversationAccess::Unknown, _) if v.reach.is_none() => format!(
+            "{said}. Where this token holds the permissions that end conversations could not be read (see checks), so whether it reaches this conversation is unknown. The PATCH that would end it was not tried."
+        ),
+        (ConversationAccess::Unknown, _) if reach.is_empty() => format!(
+            "{said}; this token holds no permission that ends conversations in any division (see below). The PATCH that would end it was not tried."
+        ),
+        (ConversationAccess::Unknown, _) => format!(
+            "{said}, so whether this token's grants reach it is unknown. The PATCH that would end it was not tried."
+        ),
+        (ConversationAccess::NotFound, _) => {
+            format!("{said}: there is nothing to end (closeConversation would answer notFound).")
+        }
+        (ConversationAccess::Unreadable | ConversationAccess::OutOfReach, _) => format!(
+            "{said}: its divisions are unknown, so only the token itself was diagnosed; the PATCH that would end it was not tried."
+        ),
+    })
+}
+
+/// When the token can end conversations only in some divisions.
+fn division_reach(v: &Verdict) -> Option<String> {
+    let reach = v.reach.as_ref().filter(|r| !r.all && !r.is_empty())?;
+    Some(format!(
+        "It can close conversations in {} only: that is where it holds a permission that ends conversations (see permissionDivisions); conversations in other divisions answer 403. To reach them, grant the role holding conversation:communication:disconnect in those divisions too: {GRANT_IN_DIVISION}.",
+        reach.describe()
+    ))
 }
 
 fn can_close(e: &Evidence, v: &Verdict) -> Vec<String> {

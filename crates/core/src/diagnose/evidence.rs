@@ -2,6 +2,7 @@
 //! decided from these, and the report's checks are worded from them.
 
 use super::{any_of, AccessCheck, GrantType, INVENTED_SCOPE};
+use crate::divisions::{describe, Division, Holdings};
 use crate::error::{Error, ErrorCode};
 use crate::model::{OAuthClientInfo, TokenInfo};
 
@@ -15,10 +16,14 @@ pub struct Evidence {
     pub lookups: Vec<Lookup>,
     /// The permissions the roles grant, when every lookup for them answered.
     pub granted: Option<Vec<String>>,
+    /// Where the roles are granted (division by division), when known.
+    pub holdings: Option<Holdings>,
     pub read: Probe,
     pub end: Probe,
     /// The per-participant fallback: probed only when `end` did not pass.
     pub participant: Option<Probe>,
+    /// The one conversation asked about (`checkScopes({ conversationId })`).
+    pub conversation: Option<ConversationRead>,
     /// Requests made, retries included.
     pub requests: u32,
 }
@@ -30,6 +35,25 @@ pub enum LookupKind {
     UserPermissions,
     ClientRoles,
     RolePermissions,
+    /// `GET /api/v2/authorization/subjects/me`: a user's grants per division.
+    UserGrants,
+}
+
+/// The read of the conversation a diagnosis was asked about. Only read: the
+/// PATCH that would end it is a write, so it is never tried.
+#[derive(Debug, Clone)]
+pub enum ConversationRead {
+    Found {
+        id: String,
+        divisions: Vec<Division>,
+    },
+    NotFound {
+        id: String,
+    },
+    Failed {
+        id: String,
+        error: Error,
+    },
 }
 
 /// One lookup: how many things it found (roles or permissions), or its error.
@@ -83,6 +107,7 @@ impl LookupKind {
             LookupKind::UserPermissions => "userPermissions",
             LookupKind::ClientRoles => "clientRoles",
             LookupKind::RolePermissions => "rolePermissions",
+            LookupKind::UserGrants => "userGrants",
         }
     }
 
@@ -93,6 +118,7 @@ impl LookupKind {
             LookupKind::UserPermissions => "GET /api/v2/users/me?expand=authorization",
             LookupKind::ClientRoles => "GET /api/v2/oauth/clients/{id}",
             LookupKind::RolePermissions => "GET /api/v2/authorization/roles/{id}",
+            LookupKind::UserGrants => "GET /api/v2/authorization/subjects/me",
         }
     }
 
@@ -103,6 +129,9 @@ impl LookupKind {
             LookupKind::ClientRoles => format!("The OAuth client has {n} role(s)."),
             LookupKind::RolePermissions => {
                 format!("The client's roles grant {n} permission(s).")
+            }
+            LookupKind::UserGrants => {
+                format!("The user has {n} role grant(s), each in a division.")
             }
         }
     }
@@ -307,11 +336,63 @@ impl Evidence {
             .any(|list| list.iter().any(|s| s == INVENTED_SCOPE))
     }
 
-    /// The report's checks: one per lookup, then one per probe.
+    /// The report's checks: one per lookup, one per probe, then the
+    /// conversation read.
     pub fn checks(&self) -> Vec<AccessCheck> {
         let lookups = self.lookups.iter().map(Lookup::check);
         lookups
             .chain(self.probes().map(|(kind, p)| p.check(kind)))
+            .chain(self.conversation.as_ref().map(ConversationRead::check))
             .collect()
+    }
+}
+
+impl ConversationRead {
+    pub fn id(&self) -> &str {
+        match self {
+            ConversationRead::Found { id, .. }
+            | ConversationRead::NotFound { id }
+            | ConversationRead::Failed { id, .. } => id,
+        }
+    }
+
+    /// What the read answered, as a clause for advice; the check of the
+    /// read is worded from the same answer.
+    pub fn outcome(&self) -> String {
+        let request = format!("GET /api/v2/conversations/messages/{}", self.id());
+        match self {
+            ConversationRead::Found { divisions, .. } if divisions.is_empty() => {
+                format!("{request} answered, listing no divisions")
+            }
+            ConversationRead::Found { divisions, .. } => {
+                format!("{request} answered: it belongs to {}", describe(divisions))
+            }
+            ConversationRead::NotFound { .. } => {
+                format!("{request} found no such message conversation (404)")
+            }
+            ConversationRead::Failed { error, .. } => {
+                format!("{request} failed: {}", failure(error).trim_end_matches('.'))
+            }
+        }
+    }
+
+    fn check(&self) -> AccessCheck {
+        let (ok, status, genesys_code) = match self {
+            ConversationRead::Found { .. } => (true, Some(200), None),
+            ConversationRead::NotFound { .. } => (false, Some(404), Some("not.found".into())),
+            ConversationRead::Failed { error, .. } => {
+                (false, error.status, error.genesys_code.clone())
+            }
+        };
+        AccessCheck {
+            name: "conversation".into(),
+            ok,
+            status,
+            genesys_code,
+            detail: format!(
+                "{} (read only: the PATCH that would end it was not tried).",
+                self.outcome()
+            ),
+        }
     }
 }

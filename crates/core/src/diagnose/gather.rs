@@ -1,10 +1,14 @@
 //! The requests of a diagnosis, and nothing else: each answer is kept as
 //! [`Evidence`] for the pure verdict and advice.
 
-use super::evidence::{Evidence, Lookup, LookupKind, Probe, ProbeKind, Refusal};
+use super::evidence::{ConversationRead, Evidence, Lookup, LookupKind, Probe, ProbeKind, Refusal};
 use super::{GrantType, NIL_UUID};
+use crate::divisions::{Division, HeldGrant, Holdings};
 use crate::error::{Error, ErrorCode};
-use crate::model::{OAuthClientDetails, OAuthClientInfo, Role, TokenInfo, UserMe};
+use crate::model::{
+    AuthzSubject, MessageConversation, OAuthClientDetails, OAuthClientInfo, Role, RoleDivision,
+    TokenInfo, UserMe,
+};
 use crate::transport::{Call, Parsed, Request, Transport};
 use bytes::Bytes;
 use reqwest::Method;
@@ -12,35 +16,117 @@ use serde::de::DeserializeOwned;
 use tokio_util::sync::CancellationToken;
 
 /// Asks the API what it knows about the token, then probes the endpoints a
-/// close uses. Errs only when the token is rejected (401) or the caller aborts:
-/// every other failure is evidence.
-pub async fn gather(t: &Transport, cancel: &CancellationToken) -> Result<Evidence, Error> {
+/// close uses; with a `conversation_id` (already validated), also reads that
+/// conversation for its divisions (never writes to it). Errs only when the
+/// token is rejected (401) or the caller aborts: every other failure is
+/// evidence.
+pub async fn gather(
+    t: &Transport,
+    cancel: &CancellationToken,
+    conversation_id: Option<&str>,
+) -> Result<Evidence, Error> {
     let call = &mut t.call(cancel);
     let mut lookups = Vec::new();
     let token =
         get::<TokenInfo>(t, call, LookupKind::TokenInfo, "/api/v2/tokens/me".into()).await?;
     let token = kept(&mut lookups, LookupKind::TokenInfo, token, |_| 0).unwrap_or_default();
-    let granted = match (GrantType::from_genesys(grant(&token)), &token.oauth_client) {
-        (GrantType::User, _) => user_permissions(t, call, &mut lookups).await?,
-        (GrantType::ClientCredentials, Some(c)) => {
-            client_permissions(t, call, &mut lookups, c).await?
-        }
-        _ => None,
-    };
+    let (granted, holdings) = access(t, call, &mut lookups, &token).await?;
     let read = probe(t, call, ProbeKind::Read).await?;
     let end = probe(t, call, ProbeKind::End).await?;
     let participant = match end {
         Probe::Passed => None,
         _ => Some(probe(t, call, ProbeKind::Participant).await?),
     };
+    let conversation = match conversation_id {
+        Some(id) => Some(read_conversation(t, call, id).await?),
+        None => None,
+    };
     Ok(Evidence {
         token,
         lookups,
         granted,
+        holdings,
         read,
         end,
         participant,
+        conversation,
         requests: call.stats.requests,
+    })
+}
+
+/// The permissions the token holds and where (each `None` when its lookups
+/// failed): a user's from `users/me` and `authorization/subjects/me`, a
+/// client's from its role/division pairs and each role.
+async fn access(
+    t: &Transport,
+    call: &mut Call<'_>,
+    lookups: &mut Vec<Lookup>,
+    token: &TokenInfo,
+) -> Result<(Option<Vec<String>>, Option<Holdings>), Error> {
+    Ok(
+        match (GrantType::from_genesys(grant(token)), &token.oauth_client) {
+            (GrantType::User, _) => (
+                user_permissions(t, call, lookups).await?,
+                user_grants(t, call, lookups).await?,
+            ),
+            (GrantType::ClientCredentials, Some(c)) => {
+                client_permissions(t, call, lookups, c).await?
+            }
+            _ => (None, None),
+        },
+    )
+}
+
+/// Where the token holds its permissions, for explaining a refused close:
+/// the same lookups as a diagnosis, without the probes. `None` when they
+/// failed (a refused close is explained without divisions then).
+pub async fn holdings(t: &Transport, call: &mut Call<'_>) -> Option<Holdings> {
+    let lookups = &mut Vec::new();
+    let token = get::<TokenInfo>(t, call, LookupKind::TokenInfo, "/api/v2/tokens/me".into())
+        .await
+        .ok()?
+        .ok()?;
+    // Only where the permissions are held: a user's flat list is not needed.
+    match (GrantType::from_genesys(grant(&token)), &token.oauth_client) {
+        (GrantType::User, _) => user_grants(t, call, lookups).await.ok()?,
+        (GrantType::ClientCredentials, Some(c)) => {
+            client_permissions(t, call, lookups, c).await.ok()?.1
+        }
+        _ => None,
+    }
+}
+
+/// `GET /api/v2/conversations/messages/{id}`: its divisions, or why not.
+async fn read_conversation(
+    t: &Transport,
+    call: &mut Call<'_>,
+    id: &str,
+) -> Result<ConversationRead, Error> {
+    let req = Request {
+        method: Method::GET,
+        path: format!("/api/v2/conversations/messages/{id}"),
+        route: crate::close::ROUTE_MESSAGE_CONVERSATION,
+        body: None,
+        action: "reading the conversation to diagnose",
+    };
+    let answer = t
+        .send(&req, call, |status, body| match status {
+            200 => match serde_json::from_slice::<MessageConversation>(body) {
+                Ok(c) => Parsed::Accept(Some(c.division_list())),
+                Err(_) => Parsed::Unreadable,
+            },
+            404 => Parsed::Accept(None),
+            _ => Parsed::Reject,
+        })
+        .await;
+    let id = id.to_string();
+    Ok(match answer {
+        Ok(reply) => match reply.value {
+            Some(divisions) => ConversationRead::Found { id, divisions },
+            None => ConversationRead::NotFound { id },
+        },
+        Err(e) if fatal(&e) => return Err(e),
+        Err(error) => ConversationRead::Failed { id, error },
     })
 }
 
@@ -75,49 +161,95 @@ async fn user_permissions(
     Ok(kept(lookups, LookupKind::UserPermissions, perms, Vec::len))
 }
 
+/// `GET /api/v2/authorization/subjects/me` (documented "Requires NO
+/// permissions"): each grant's role policies in its division.
+async fn user_grants(
+    t: &Transport,
+    call: &mut Call<'_>,
+    lookups: &mut Vec<Lookup>,
+) -> Result<Option<Holdings>, Error> {
+    let path = "/api/v2/authorization/subjects/me".to_string();
+    let subject = get::<AuthzSubject>(t, call, LookupKind::UserGrants, path).await?;
+    let holdings = subject.map(|s| Holdings {
+        grants: s
+            .grants
+            .iter()
+            .filter_map(|g| {
+                let division = g.division.as_ref()?;
+                Some(HeldGrant {
+                    division: Division::new(&division.id, division.name.as_deref()),
+                    permissions: g.role.as_ref()?.permissions(),
+                })
+            })
+            .collect(),
+    });
+    Ok(kept(lookups, LookupKind::UserGrants, holdings, |h| {
+        h.grants.len()
+    }))
+}
+
+/// The client's permissions (all of them) and where it holds each.
 async fn client_permissions(
     t: &Transport,
     call: &mut Call<'_>,
     lookups: &mut Vec<Lookup>,
     client: &OAuthClientInfo,
-) -> Result<Option<Vec<String>>, Error> {
+) -> Result<(Option<Vec<String>>, Option<Holdings>), Error> {
     // Whether tokens/me lists roleDivisions is UNCONFIRMED: use it when present,
     // else ask for the client's details.
-    let role_ids: Vec<String> = match &client.role_divisions {
-        Some(rd) if !rd.is_empty() => rd.iter().map(|r| r.role_id.clone()).collect(),
-        _ if !is_safe_segment(&client.id) => return Ok(None),
+    let pairs: Vec<RoleDivision> = match &client.role_divisions {
+        Some(rd) if !rd.is_empty() => rd.clone(),
+        _ if !is_safe_segment(&client.id) => return Ok((None, None)),
         _ => {
             let path = format!("/api/v2/oauth/clients/{}", client.id);
             let d = get::<OAuthClientDetails>(t, call, LookupKind::ClientRoles, path).await?;
             match kept(lookups, LookupKind::ClientRoles, d, |d| {
                 d.role_divisions.len()
             }) {
-                Some(d) => d.role_divisions.into_iter().map(|r| r.role_id).collect(),
-                None => return Ok(None),
+                Some(d) => d.role_divisions,
+                None => return Ok((None, None)),
             }
         }
     };
-    let mut perms = Vec::new();
-    let mut seen: Vec<&str> = Vec::new();
-    for role_id in &role_ids {
-        if seen.contains(&role_id.as_str()) || !is_safe_segment(role_id) {
+    let mut roles: Vec<(&str, Vec<String>)> = Vec::new();
+    for pair in &pairs {
+        let role_id = pair.role_id.as_str();
+        if roles.iter().any(|(id, _)| *id == role_id) || !is_safe_segment(role_id) {
             continue;
         }
-        seen.push(role_id);
         let path = format!("/api/v2/authorization/roles/{role_id}");
         match get::<Role>(t, call, LookupKind::RolePermissions, path).await? {
-            Ok(role) => perms.extend(role.all_permissions()),
-            Err(e) => return Ok(kept(lookups, LookupKind::RolePermissions, Err(e), Vec::len)),
+            Ok(role) => roles.push((role_id, role.all_permissions())),
+            Err(e) => {
+                let failed = kept(lookups, LookupKind::RolePermissions, Err(e), Vec::len);
+                return Ok((failed, None));
+            }
         }
     }
+    let mut perms: Vec<String> = roles.iter().flat_map(|(_, p)| p.clone()).collect();
     perms.sort();
     perms.dedup();
-    Ok(kept(
-        lookups,
-        LookupKind::RolePermissions,
-        Ok(perms),
-        Vec::len,
+    let holdings = role_holdings(&pairs, &roles);
+    Ok((
+        kept(lookups, LookupKind::RolePermissions, Ok(perms), Vec::len),
+        holdings,
     ))
+}
+
+/// Each role/division pair with the role's permissions; `None` when a pair
+/// names no division (where it is held is then unknown).
+fn role_holdings(pairs: &[RoleDivision], roles: &[(&str, Vec<String>)]) -> Option<Holdings> {
+    let mut grants = Vec::new();
+    for pair in pairs {
+        let division = pair.division_id.as_deref()?;
+        if let Some((_, perms)) = roles.iter().find(|(id, _)| *id == pair.role_id) {
+            grants.push(HeldGrant {
+                division: Division::new(division, None),
+                permissions: perms.clone(),
+            });
+        }
+    }
+    Some(Holdings { grants })
 }
 
 /// Ids that come back from Genesys are put in paths only if they cannot change the path.
@@ -172,6 +304,7 @@ fn route(kind: LookupKind) -> &'static str {
         LookupKind::UserPermissions => "/api/v2/users/me",
         LookupKind::ClientRoles => "/api/v2/oauth/clients/{clientId}",
         LookupKind::RolePermissions => "/api/v2/authorization/roles/{roleId}",
+        LookupKind::UserGrants => "/api/v2/authorization/subjects/me",
     }
 }
 
@@ -181,6 +314,7 @@ fn action(kind: LookupKind) -> &'static str {
         LookupKind::UserPermissions => "reading the user's permissions",
         LookupKind::ClientRoles => "reading the OAuth client's roles",
         LookupKind::RolePermissions => "reading a role's permissions",
+        LookupKind::UserGrants => "reading the user's role grants per division",
     }
 }
 

@@ -19,14 +19,39 @@ mod tests;
 mod verdict;
 
 pub use advice::advice;
-pub use evidence::{Evidence, Lookup, LookupKind, Probe, ProbeKind, Reason, Refusal};
-pub use gather::gather;
-pub use verdict::{verdict, EndAccess, ReadAccess, Verdict, Way};
+pub use evidence::{
+    ConversationRead, Evidence, Lookup, LookupKind, Probe, ProbeKind, Reason, Refusal,
+};
+pub use gather::{gather, holdings};
+pub use verdict::{verdict, ConversationAccess, EndAccess, ReadAccess, Verdict, Way};
 
+use crate::divisions::{Division, HeldPermission};
 use crate::error::Error;
+use crate::options::Validated;
 use crate::transport::Transport;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
+
+/// Options of `checkScopes` beyond the connection.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ScopeOptions {
+    /// Diagnose this conversation too: read it, and compare its divisions
+    /// with those in which the token holds a permission that ends it. The
+    /// PATCH that would end it is never tried.
+    pub conversation_id: Option<String>,
+}
+
+impl Validated for ScopeOptions {
+    fn validated(self) -> Result<Self, Error> {
+        Ok(ScopeOptions {
+            conversation_id: match self.conversation_id {
+                Some(raw) => Some(crate::ids::conversation_id(&raw)?),
+                None => None,
+            },
+        })
+    }
+}
 
 pub const NIL_UUID: &str = "00000000-0000-0000-0000-000000000000";
 /// Any one of these lets `PATCH /api/v2/conversations/messages/{id}` through.
@@ -39,6 +64,13 @@ pub const PARTICIPANT_PERMISSIONS: [&str; 3] = [
     "conversation:participant:wrapup",
     "conversation:call:record",
     "conversation:communication:disconnect",
+];
+/// Every permission that lets one of the two ways end a conversation.
+pub const END_PERMISSIONS: [&str; 4] = [
+    "conversation:communication:disconnect",
+    "conversation:message:park",
+    "conversation:participant:wrapup",
+    "conversation:call:record",
 ];
 /// UNCONFIRMED in the API notes; the probes decide what is really enforced.
 pub const REQUIRED_SCOPES: [&str; 1] = ["conversations"];
@@ -130,14 +162,46 @@ pub struct ScopeReport {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub granted_permissions: Option<Vec<String>>,
     pub missing_permissions: Vec<String>,
+    /// Each permission that ends conversations, with the divisions it is
+    /// held in (when the grants could be read).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub permission_divisions: Option<Vec<HeldPermission>>,
+    /// The divisions whose conversations this token can end (`*`: all), when
+    /// it can end conversations and the grants could be read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub close_divisions: Option<Vec<Division>>,
+    /// The one conversation asked about (`conversationId`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub conversation: Option<ConversationReport>,
     pub checks: Vec<AccessCheck>,
     pub advice: Vec<String>,
     pub requests: u32,
 }
 
+/// The diagnosis of one conversation: decided from its divisions and the
+/// token's grants, without writing to it.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConversationReport {
+    pub conversation_id: String,
+    /// `inReach`, `outOfReach`, `unknown`, `notFound` or `unreadable`.
+    pub access: ConversationAccess,
+    /// The divisions it belongs to (empty when it could not be read).
+    pub divisions: Vec<Division>,
+    /// Same as the report's `canClose`: false when `access` is `outOfReach`
+    /// or `notFound`, or when the token cannot end conversations at all.
+    pub can_close: bool,
+}
+
 /// Gathers the evidence, then decides and advises from it.
-pub async fn check_scopes(t: &Transport, cancel: &CancellationToken) -> Result<ScopeReport, Error> {
-    Ok(report(gather(t, cancel).await?))
+pub async fn check_scopes(
+    t: &Transport,
+    opts: &ScopeOptions,
+    cancel: &CancellationToken,
+) -> Result<ScopeReport, Error> {
+    Ok(report(
+        gather(t, cancel, opts.conversation_id.as_deref()).await?,
+    ))
 }
 
 /// The report of a diagnosis: the verdict, the checks it rests on and the
@@ -146,6 +210,26 @@ pub fn report(e: Evidence) -> ScopeReport {
     let v = verdict(&e);
     let advice = advice(&e, &v);
     let checks = e.checks();
+    let permission_divisions = e
+        .holdings
+        .as_ref()
+        .map(|h| h.per_permission(&END_PERMISSIONS));
+    let close_divisions = match &v.reach {
+        Some(r) if v.end.allows() && !r.is_empty() => Some(r.as_list()),
+        _ => None,
+    };
+    let conversation = match (&e.conversation, v.conversation) {
+        (Some(read), Some(access)) => Some(ConversationReport {
+            conversation_id: read.id().to_string(),
+            access,
+            divisions: match read {
+                ConversationRead::Found { divisions, .. } => divisions.clone(),
+                _ => Vec::new(),
+            },
+            can_close: v.can_close,
+        }),
+        _ => None,
+    };
     let grant_type = e.grant_type();
     let scopes_apply = e.scopes_apply();
     let client = e.token.oauth_client.map(|c| Entity {
@@ -167,6 +251,9 @@ pub fn report(e: Evidence) -> ScopeReport {
         required_permissions: owned(&REQUIRED_PERMISSIONS),
         granted_permissions: e.granted,
         missing_permissions: v.missing_permissions,
+        permission_divisions,
+        close_divisions,
+        conversation,
         checks,
         advice,
         requests: e.requests,

@@ -121,16 +121,21 @@ fn client_credentials(id: &str, roles: &[&[&str]], divisions: bool) -> Evidence 
         ));
         false
     };
+    let mut holdings = None;
     if roles_known && (roles.is_empty() || holds(ROLE_VIEW)) {
         lookups.push(lookup(LookupKind::RolePermissions, Ok(perms.len())));
         granted = Some(perms.clone());
+        // A client's role/division pairs carry division ids only.
+        holdings = Some(in_home(roles, None));
     } else if roles_known {
         lookups.push(lookup(
             LookupKind::RolePermissions,
             Err(missing(&[ROLE_VIEW])),
         ));
     }
-    probed(token, lookups, granted, &perms, None)
+    let mut e = probed(token, lookups, granted, &perms, None);
+    e.holdings = holdings;
+    e
 }
 
 /// What the emulator answers a user token of `web-app` (scopes checked when `enforce`).
@@ -140,15 +145,34 @@ fn user(scopes: &[&str], roles: &[&[&str]], enforce: bool) -> Evidence {
     let lookups = vec![
         lookup(LookupKind::TokenInfo, Ok(0)),
         lookup(LookupKind::UserPermissions, Ok(perms.len())),
+        lookup(LookupKind::UserGrants, Ok(roles.len())),
     ];
-    probed(
+    let mut e = probed(
         token,
         lookups,
         Some(perms.clone()),
         &perms,
         enforce.then_some(scopes),
-    )
+    );
+    // authorization/subjects/me names each grant's division.
+    e.holdings = Some(in_home(roles, Some("Home")));
+    e
 }
+
+/// The emulator's grants: every role in Home.
+fn in_home(roles: &[&[&str]], name: Option<&str>) -> crate::divisions::Holdings {
+    crate::divisions::Holdings {
+        grants: roles
+            .iter()
+            .map(|r| crate::divisions::HeldGrant {
+                division: crate::divisions::Division::new(HOME_DIVISION, name),
+                permissions: strings(r),
+            })
+            .collect(),
+    }
+}
+
+const HOME_DIVISION: &str = "d0000000-0000-4000-8000-000000000001";
 
 /// The probes as the emulator gates them: scope (user tokens, when enforced), then permission.
 fn probed(
@@ -176,6 +200,8 @@ fn probed(
         read: gate(&["conversations:readonly", "conversations"], &[]),
         end,
         participant,
+        holdings: None,
+        conversation: None,
     }
 }
 
@@ -319,8 +345,8 @@ fn seeded_clients() -> Vec<Case> {
 /// The seeded user tokens (Agent Smith: Cleanup; Viewer Jones: Read only),
 /// with scopes enforced and, for the one that lacks a scope, not.
 fn seeded_users() -> Vec<Case> {
-    let both = "tokenInfo+ userPermissions+ readConversation+ endConversation+";
-    let refused = "tokenInfo+ userPermissions+ readConversation+ endConversation- endParticipant-";
+    let both = "tokenInfo+ userPermissions+ userGrants+ readConversation+ endConversation+";
+    let refused = "tokenInfo+ userPermissions+ userGrants+ readConversation+ endConversation- endParticipant-";
     vec![
         case(
             "user-cleanup-token",
@@ -435,18 +461,18 @@ fn unseeded() -> Vec<Case> {
         case("refused although the roles grant it", stale, EndAccess::Refused, all_failed)
             .says(&["although the token's roles grant conversation:communication:disconnect:", "get a new token"])
             .never_says(&["Grant OAuth client"]),
-        case("the invented scope among the client's scopes", invented, EndAccess::Refused, "tokenInfo+ userPermissions+ readConversation+ endConversation- endParticipant-")
+        case("the invented scope among the client's scopes", invented, EndAccess::Refused, "tokenInfo+ userPermissions+ userGrants+ readConversation+ endConversation- endParticipant-")
             .missing_scopes(&["conversations"])
             .says(&["Add the scope conversations"])
             .circulating(),
-        case("user token without any scope", user(&[], &[CLEANUP], true), EndAccess::Refused, "tokenInfo+ userPermissions+ readConversation- endConversation- endParticipant-")
+        case("user token without any scope", user(&[], &[CLEANUP], true), EndAccess::Refused, "tokenInfo+ userPermissions+ userGrants+ readConversation- endConversation- endParticipant-")
             .missing_scopes(&["conversations"])
             .says(&["Add the scope conversations to web-app's"])
             .never_says(&["is not enough", "reads a conversation"]),
         case("a plain 403, permissions unknown", plain_403, EndAccess::Refused, "tokenInfo+ clientRoles- readConversation+ endConversation- endParticipant-")
             .missing_permissions(&[DISCONNECT, PARK])
             .circulating(),
-        case("a scope refusal for a scope the token holds", held_scope, EndAccess::Refused, "tokenInfo+ userPermissions+ readConversation+ endConversation- endParticipant-")
+        case("a scope refusal for a scope the token holds", held_scope, EndAccess::Refused, "tokenInfo+ userPermissions+ userGrants+ readConversation+ endConversation- endParticipant-")
             .says(&["although the token holds conversations"])
             .never_says(&["Add the scope"]),
     ]
@@ -476,12 +502,18 @@ fn requests() -> Vec<(&'static str, &'static str)> {
     let lookups = lookups.into_iter().map(|k| (k.name(), k.request()));
     lookups
         .chain(probes.into_iter().map(|k| (k.name(), k.request())))
+        .chain([("userGrants", LookupKind::UserGrants.request())])
+        .chain([("conversation", CONVERSATION_READ)])
         .collect()
 }
 
+const CONVERSATION_ID: &str = "3fa85f64-5717-4562-b3fc-2c963f66afa6";
+const CONVERSATION_READ: &str =
+    "GET /api/v2/conversations/messages/3fa85f64-5717-4562-b3fc-2c963f66afa6";
+
 /// Words that state a request's outcome.
-const PASSED: [&str; 2] = ["past its", "accepted"];
-const FAILED: [&str; 4] = ["refused", "inconclusive", "failed", "could not"];
+const PASSED: [&str; 4] = ["past its", "accepted", "answered:", "answered,"];
+const FAILED: [&str; 5] = ["refused", "inconclusive", "failed", "could not", "no such"];
 
 /// Where the advice contradicts a check or the report: a sentence that names a
 /// request must state the outcome its check shows (and name one request only).
@@ -656,4 +688,221 @@ fn grant_types() {
         GrantType::User
     );
     assert_eq!(GrantType::from_genesys(None), GrantType::Unknown);
+}
+
+mod divisions {
+    //! Division-scoped grants: the verdict on one conversation, decided from
+    //! its divisions and the grants (never by writing), and the advice held
+    //! to its checks.
+    use super::*;
+    use crate::divisions::{Division, HeldGrant, Holdings};
+
+    const HOME: &str = "d0000000-0000-4000-8000-000000000001";
+    const SALES: &str = "d5a1e500-0000-4000-8000-000000000002";
+
+    fn grants(list: &[(&str, &[&str])]) -> Holdings {
+        Holdings {
+            grants: list
+                .iter()
+                .map(|(d, perms)| HeldGrant {
+                    division: Division::new(d, None),
+                    permissions: strings(perms),
+                })
+                .collect(),
+        }
+    }
+
+    fn home_only() -> Evidence {
+        let mut e = client_credentials("cleanup-client", &[CLEANUP, INSPECTOR], false);
+        e.holdings = Some(grants(&[(HOME, CLEANUP), (HOME, INSPECTOR)]));
+        e
+    }
+
+    fn asking(mut e: Evidence, read: ConversationRead) -> Evidence {
+        e.conversation = Some(read);
+        e
+    }
+
+    fn found(divisions: &[(&str, &str)]) -> ConversationRead {
+        ConversationRead::Found {
+            id: CONVERSATION_ID.into(),
+            divisions: divisions
+                .iter()
+                .map(|(id, name)| Division::new(id, Some(name)))
+                .collect(),
+        }
+    }
+
+    struct DivCase {
+        name: &'static str,
+        evidence: Evidence,
+        access: Option<ConversationAccess>,
+        can_close: bool,
+        says: &'static [&'static str],
+        never_says: &'static [&'static str],
+    }
+
+    fn cases() -> Vec<DivCase> {
+        let mut not_found = home_only();
+        not_found.conversation = Some(ConversationRead::NotFound {
+            id: CONVERSATION_ID.into(),
+        });
+        let mut failed = home_only();
+        let mut boom = Error::new(ErrorCode::Upstream, "Genesys answered 503.");
+        boom.status = Some(503);
+        failed.conversation = Some(ConversationRead::Failed {
+            id: CONVERSATION_ID.into(),
+            error: boom,
+        });
+        let mut unknown = asking(
+            client_credentials("cleanup-client", &[CLEANUP, INSPECTOR], false),
+            found(&[(SALES, "Sales")]),
+        );
+        unknown.holdings = None;
+        let mut everywhere = user(&["conversations"], &[CLEANUP], true);
+        everywhere.holdings = Some(grants(&[("*", CLEANUP)]));
+        let mut nowhere = client_credentials("readonly-client", &[READ_ONLY, INSPECTOR], false);
+        nowhere.holdings = Some(grants(&[(HOME, READ_ONLY), (HOME, INSPECTOR)]));
+        vec![
+            DivCase {
+                name: "held in Home only, no conversation named",
+                evidence: home_only(),
+                access: None,
+                can_close: true,
+                says: &["can end", "It can close conversations in division d0000000-0000-4000-8000-000000000001 only", "Admin > Integrations > OAuth"],
+                never_says: &["not tried"],
+            },
+            DivCase {
+                name: "a Home conversation, held in Home",
+                evidence: asking(home_only(), found(&[(HOME, "Home")])),
+                access: Some(ConversationAccess::InReach),
+                can_close: true,
+                says: &["it belongs to division Home", "closeConversation can end it", "was not tried"],
+                never_says: &["would refuse"],
+            },
+            DivCase {
+                name: "a Sales conversation, held in Home only",
+                evidence: asking(home_only(), found(&[(SALES, "Sales")])),
+                access: Some(ConversationAccess::OutOfReach),
+                can_close: false,
+                says: &[
+                    "belongs to division Sales (d5a1e500",
+                    // A client's role/division pairs carry ids only.
+                    "only in division d0000000-0000-4000-8000-000000000001.",
+                    "in division Sales (d5a1e500-0000-4000-8000-000000000002): for a user",
+                    "would refuse to end it with 403",
+                    "was not tried",
+                    "It can close conversations in division d0000000",
+                ],
+                never_says: &["closeConversation can end it", "This token can end"],
+            },
+            DivCase {
+                name: "a conversation in Sales and Home, held in Home",
+                evidence: asking(home_only(), found(&[(SALES, "Sales"), (HOME, "Home")])),
+                access: Some(ConversationAccess::InReach),
+                can_close: true,
+                says: &["divisions Sales", "closeConversation can end it"],
+                never_says: &["would refuse"],
+            },
+            DivCase {
+                name: "held in all divisions (a user's * grant)",
+                evidence: asking(everywhere, found(&[(SALES, "Sales")])),
+                access: Some(ConversationAccess::InReach),
+                can_close: true,
+                says: &["closeConversation can end it"],
+                never_says: &["It can close conversations in", "would refuse"],
+            },
+            DivCase {
+                name: "no such conversation",
+                evidence: not_found,
+                access: Some(ConversationAccess::NotFound),
+                can_close: false,
+                says: &["no such message conversation (404)", "nothing to end"],
+                never_says: &["This token can end"],
+            },
+            DivCase {
+                name: "the read failed",
+                evidence: failed,
+                access: Some(ConversationAccess::Unreadable),
+                can_close: true,
+                says: &["failed", "its divisions are unknown"],
+                never_says: &["would refuse"],
+            },
+            DivCase {
+                name: "grants unknown",
+                evidence: unknown,
+                access: Some(ConversationAccess::Unknown),
+                can_close: true,
+                says: &["could not be read", "is unknown"],
+                never_says: &["would refuse"],
+            },
+            DivCase {
+                name: "held nowhere: not a division matter",
+                evidence: asking(nowhere, found(&[(HOME, "Home")])),
+                access: Some(ConversationAccess::Unknown),
+                can_close: false,
+                says: &["holds no permission that ends conversations in any division", "Grant OAuth client"],
+                never_says: &["would refuse", "only in division"],
+            },
+        ]
+    }
+
+    #[test]
+    fn one_conversation_is_decided_from_its_divisions() {
+        for c in cases() {
+            let n = c.name;
+            let v = verdict(&c.evidence);
+            assert_eq!(v.conversation, c.access, "{n}");
+            let r = report(c.evidence);
+            let all = r.advice.join("\n");
+            assert_eq!(r.can_close, c.can_close, "{n}:\n{all}");
+            if let Some(conv) = &r.conversation {
+                assert_eq!(conv.can_close, r.can_close, "{n}");
+                assert_eq!(Some(conv.access), c.access, "{n}");
+                let check = r.checks.iter().find(|k| k.name == "conversation").unwrap();
+                assert!(
+                    check.detail.contains("was not tried"),
+                    "{n}: {}",
+                    check.detail
+                );
+            }
+            for s in c.says {
+                assert!(all.contains(s), "{n}: the advice lacks {s:?}:\n{all}");
+            }
+            for s in c.never_says {
+                assert!(!all.contains(s), "{n}: the advice says {s:?}:\n{all}");
+            }
+            assert_eq!(contradictions(&r), Vec::<String>::new(), "{n}:\n{all}");
+        }
+    }
+
+    #[test]
+    fn the_report_lists_the_divisions_of_each_end_permission() {
+        let r = report(home_only());
+        let held = r.permission_divisions.as_ref().unwrap();
+        let of = |p: &str| held.iter().find(|h| h.permission == p).unwrap();
+        assert_eq!(of(DISCONNECT).divisions, [Division::new(HOME, None)]);
+        assert!(!of(DISCONNECT).all_divisions);
+        assert!(of(PARK).divisions.is_empty());
+        assert_eq!(r.close_divisions, Some(vec![Division::new(HOME, None)]));
+        let mut e = user(&["conversations"], &[CLEANUP], true);
+        e.holdings = Some(grants(&[(HOME, CLEANUP), ("*", &[DISCONNECT])]));
+        let r = report(e);
+        let held = r.permission_divisions.unwrap();
+        assert!(held[0].all_divisions && held[0].divisions.is_empty());
+        assert_eq!(r.close_divisions, Some(vec![Division::new("*", None)]));
+        // Unknown grants: no list at all, rather than an empty one.
+        let mut unknown = user(&["conversations"], &[CLEANUP], true);
+        unknown.holdings = None;
+        assert!(report(unknown).permission_divisions.is_none());
+    }
+
+    #[test]
+    fn the_checker_catches_a_conversation_sentence_that_misstates_its_read() {
+        let mut r = report(asking(home_only(), found(&[(HOME, "Home")])));
+        assert!(contradictions(&r).is_empty());
+        r.advice
+            .push(format!("{CONVERSATION_READ} found no such conversation."));
+        assert_eq!(contradictions(&r).len(), 1, "{:?}", contradictions(&r));
+    }
 }

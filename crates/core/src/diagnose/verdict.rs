@@ -3,8 +3,11 @@
 //! explain a scope refusal (Genesys checks scopes first, so a scope refusal
 //! hides the permission check).
 
-use super::evidence::{Evidence, Probe, Reason, Refusal};
-use super::{owned, PARTICIPANT_PERMISSIONS, REQUIRED_PERMISSIONS, REQUIRED_SCOPES};
+use super::evidence::{ConversationRead, Evidence, Probe, Reason, Refusal};
+use super::{
+    owned, END_PERMISSIONS, PARTICIPANT_PERMISSIONS, REQUIRED_PERMISSIONS, REQUIRED_SCOPES,
+};
+use crate::divisions::Reach;
 use crate::model::permission_covers;
 
 /// Which request ends a conversation.
@@ -51,7 +54,49 @@ pub struct Verdict {
     pub missing_scopes: Vec<String>,
     /// A probe was refused for a missing OAuth scope.
     pub scope_refused: bool,
+    /// Where a permission that ends conversations is held (`None`: unknown).
+    pub reach: Option<Reach>,
+    /// The conversation asked about, if any.
+    pub conversation: Option<ConversationAccess>,
 }
+
+/// Whether the token may end the one conversation asked about, decided from
+/// its divisions and the token's grants (the PATCH is never tried).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConversationAccess {
+    /// A permission that ends it is held in one of its divisions, or in all.
+    InReach,
+    /// Held, but only in other divisions: the PATCH would answer 403.
+    OutOfReach,
+    /// Where the permission is held, or the conversation's divisions, is unknown.
+    Unknown,
+    /// No such message conversation.
+    NotFound,
+    /// The read failed.
+    Unreadable,
+}
+
+impl ConversationAccess {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConversationAccess::InReach => "inReach",
+            ConversationAccess::OutOfReach => "outOfReach",
+            ConversationAccess::Unknown => "unknown",
+            ConversationAccess::NotFound => "notFound",
+            ConversationAccess::Unreadable => "unreadable",
+        }
+    }
+
+    pub const ALL: [ConversationAccess; 5] = [
+        ConversationAccess::InReach,
+        ConversationAccess::OutOfReach,
+        ConversationAccess::Unknown,
+        ConversationAccess::NotFound,
+        ConversationAccess::Unreadable,
+    ];
+}
+
+serialize_as_str!(ConversationAccess);
 
 impl EndAccess {
     pub fn allows(self) -> bool {
@@ -72,14 +117,45 @@ pub fn verdict(e: &Evidence) -> Verdict {
         missing_permissions(e)
     };
     let scope_refused = e.probes().any(|(_, p)| p.refused_for_scope());
+    let reach = e.holdings.as_ref().map(|h| h.reach(&END_PERMISSIONS));
+    let conversation = e
+        .conversation
+        .as_ref()
+        .map(|c| conversation_access(c, reach.as_ref()));
+    let in_reach = !matches!(
+        conversation,
+        Some(ConversationAccess::OutOfReach | ConversationAccess::NotFound)
+    );
     Verdict {
-        can_close: end.allows() && read != ReadAccess::Refused,
+        can_close: end.allows() && read != ReadAccess::Refused && in_reach,
         end,
         read,
         missing_permissions,
         refused_though_granted,
         missing_scopes: missing_scopes(e, scope_refused),
         scope_refused,
+        reach,
+        conversation,
+    }
+}
+
+/// A conversation is in reach when a permission that ends it is held in one
+/// of its divisions (UNCONFIRMED: that one is enough) or in all divisions.
+/// Held nowhere is no division matter: the probes and permissions decide.
+fn conversation_access(read: &ConversationRead, reach: Option<&Reach>) -> ConversationAccess {
+    match (read, reach) {
+        (ConversationRead::NotFound { .. }, _) => ConversationAccess::NotFound,
+        (ConversationRead::Failed { .. }, _) => ConversationAccess::Unreadable,
+        (ConversationRead::Found { .. }, None) => ConversationAccess::Unknown,
+        (ConversationRead::Found { .. }, Some(r)) if r.all => ConversationAccess::InReach,
+        (ConversationRead::Found { divisions, .. }, Some(_)) if divisions.is_empty() => {
+            ConversationAccess::Unknown
+        }
+        (ConversationRead::Found { .. }, Some(r)) if r.is_empty() => ConversationAccess::Unknown,
+        (ConversationRead::Found { divisions, .. }, Some(r)) if r.reaches(divisions) => {
+            ConversationAccess::InReach
+        }
+        (ConversationRead::Found { .. }, Some(_)) => ConversationAccess::OutOfReach,
     }
 }
 
