@@ -156,7 +156,7 @@ describe('npm pack', () => {
     }
     walk(pkg.exports)
     for (const t of targets) expect(files.has(t.replace(/^\.\//, ''))).toBe(true)
-    expect(Object.keys(pkg.exports).sort()).toEqual(['.', './package.json', './testing'])
+    expect(Object.keys(pkg.exports).sort()).toEqual(['.', './package.json', './redis', './testing'])
     expect(Object.keys(pkg.exports['.']).sort()).toEqual(['import', 'require'])
     for (const condition of ['import', 'require']) expect(Object.keys(pkg.exports['.'][condition])).toEqual(['types', 'default'])
   })
