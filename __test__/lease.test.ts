@@ -124,6 +124,11 @@ test('with the event loop stalled past the TTL, the native side stops writing on
     const afterTtl = log.filter((p) => p.atMs > blockedAt + 1000 + 60 && p.atMs < unblockedAt)
     expect(afterTtl).toEqual([])
     expect(log.filter((p) => p.atMs > blockedAt && p.atMs < blockedAt + 800).length).toBeGreaterThan(0)
+    // The first refused write stops the run: no more reads either (at most
+    // the two already in flight).
+    const laterRequests = (await org.requests()).filter((r) => r.atMs > blockedAt + 1000 + 60 && r.atMs < unblockedAt)
+    expect(laterRequests.length).toBeLessThanOrEqual(2)
+    expect(report.sweep!.close.results.filter((r) => r.outcome === 'failed' && r.error.code === 'ERR_LEASE_LOST' && r.error.notAttempted).length).toBeGreaterThan(0)
     expect(report.lease.lost).toBe(true)
   } finally {
     await org.stop()

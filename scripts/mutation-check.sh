@@ -2,7 +2,7 @@
 # Proves the reliability tests can fail: switches off one mechanism at a time
 # (retries, Retry-After, the 401 replay, refresh before expiry, single flight,
 # pacing, the idle guard of a sweep, the division explanation of a 403 and its
-# once-per-client lookup) in a scratch worktree, rebuilds the addon, runs the tests that guard
+# once-per-client lookup, the write fence of a leased sweep) in a scratch worktree, rebuilds the addon, runs the tests that guard
 # it, and requires them to FAIL. Run by hand (it takes a few minutes):
 #   bash scripts/mutation-check.sh            # every mutant
 #   bash scripts/mutation-check.sh idle       # only mutants whose name contains "idle"
@@ -37,6 +37,8 @@ MUTANTS=(
   "hostile: writes abandoned on abort@crates/core/src/transport.rs@s/let outcome = if req.method == Method::GET {/let outcome = if true {/@abort is truthful@bulk"
   "chaos without retries@crates/core/src/transport.rs@s/let allowed = attempt < self.policy.max_retries/let allowed = false \&\& attempt < self.policy.max_retries/@chaos@reliability"
   "division: refusal unexplained@crates/core/src/close.rs@s/Err(explain_division(t, id, \&conv, e, call).await)/Err(e)/@naming both divisions@divisions"
+  "lease: no native write fence@crates/core/src/transport.rs@s/self.fence.check(req.action)?;/let _ = self.fence.check(req.action);/@stalled past the TTL@lease"
+  "lease: a lost lease does not stop the bulk run@crates/core/src/bulk.rs@s/ErrorCode::Unauthorized | ErrorCode::LeaseLost/ErrorCode::Unauthorized/@stalled past the TTL@lease"
   "division: grants looked up on every refusal@crates/core/src/close.rs@s/let memo = t.holdings_memo();/let memo = \&tokio::sync::OnceCell::new();/@looks the grants up once@divisions"
 )
 
