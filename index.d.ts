@@ -45,7 +45,22 @@ export declare class CleanupError extends Error {
   readonly retryAfterMs?: number
   /** In a bulk run: no request was sent for this id (an earlier one of the run was refused this way). */
   readonly notAttempted?: boolean
+  /**
+   * Why a request failed below HTTP (`ERR_NETWORK`, `ERR_TIMEOUT`, or `ERR_UPSTREAM` for
+   * `headTooLarge`): `dns` (the host name did not resolve), `refused` (nothing listens
+   * there, or it is unreachable), `tls` (certificate not trusted, expired, for another
+   * host), `proxy` (the proxy refused the CONNECT tunnel), `reset` (the connection broke
+   * before the answer was complete), `timeout`, `headTooLarge` (the answer's headers were
+   * too large to read), `other`.
+   */
+  readonly networkCause?: NetworkCause
+  /** The lowest-level words for `networkCause`: the OS error (`Connection refused (os error 111)`), the TLS reason, the proxy's refusal. At most 200 characters. */
+  readonly networkDetail?: string
 }
+
+/** The class of a failure below HTTP; see `CleanupError.networkCause`. */
+export type NetworkCause = 'dns' | 'refused' | 'tls' | 'proxy' | 'reset' | 'timeout' | 'headTooLarge' | 'other'
+
 
 /** Narrows an unknown caught value to a `CleanupError`. */
 export declare function isCleanupError(e: unknown): e is CleanupError
@@ -324,6 +339,10 @@ export interface ErrorInfo {
   retryAfterMs?: number
   /** In a bulk run: no request was sent for this id, because an earlier one was refused this way (rejected credentials). */
   notAttempted?: boolean
+  /** Why a request failed below HTTP; see `CleanupError.networkCause`. */
+  networkCause?: NetworkCause
+  /** The OS, TLS or proxy words for it; see `CleanupError.networkDetail`. */
+  networkDetail?: string
 }
 
 /** A failed id: invalid (`ERR_INVALID_CONVERSATION_ID`, no request sent) or an error while closing. */
@@ -465,6 +484,8 @@ export interface ClientEvent {
    * unexpected 429s).
    */
   reason?: string
+  /** `retry` after a failure below HTTP: its class, as `CleanupError.networkCause`. */
+  networkCause?: NetworkCause
 }
 
 /** Options of `new CleanupClient(...)`: the connection, and an optional event listener. */

@@ -1,6 +1,7 @@
 //! The error taxonomy seen by callers. Codes are stable strings shared with JS
 //! (`ERR_*`): extend the list, never rename an entry.
 
+use crate::net_error::NetCause;
 use serde::Serialize;
 use std::fmt;
 
@@ -86,6 +87,12 @@ pub struct Error {
     /// of the run was refused this way (rejected credentials).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub not_attempted: bool,
+    /// Why a request failed below HTTP (`dns`, `refused`, `tls`, `proxy`, `reset`, ...).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub network_cause: Option<NetCause>,
+    /// The lowest-level words for it: the OS error, the TLS reason, the proxy's refusal.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub network_detail: Option<String>,
 }
 
 impl Error {
@@ -100,6 +107,8 @@ impl Error {
             missing_scopes: Vec::new(),
             retry_after_ms: None,
             not_attempted: false,
+            network_cause: None,
+            network_detail: None,
         }
     }
 

@@ -1,6 +1,7 @@
 //! Structured events for observability (`onEvent`, `DEBUG=genesys-cleanup`).
 //! Events carry the path template, never an id, a token or a secret.
 
+use crate::net_error::NetCause;
 use serde::Serialize;
 use std::sync::Arc;
 
@@ -46,6 +47,9 @@ pub struct Event {
     /// Why (for retry: the failure kind and status or transport error class).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// For a retry after a network failure: its class (as on the error).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub network_cause: Option<NetCause>,
 }
 
 impl Event {
@@ -60,6 +64,7 @@ impl Event {
             wait_ms: None,
             correlation_id: None,
             reason: None,
+            network_cause: None,
         }
     }
 }

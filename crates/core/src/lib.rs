@@ -31,6 +31,7 @@ pub mod error;
 pub mod events;
 pub mod ids;
 pub mod model;
+pub mod net_error;
 pub mod options;
 pub mod pacing;
 pub mod region;

@@ -153,6 +153,8 @@ fn error(full: bool) -> Error {
         e.missing_scopes = vec!["conversations".into()];
         e.retry_after_ms = Some(1000);
         e.not_attempted = true;
+        e.network_cause = Some(genesys_cleanup_core::net_error::NetCause::Dns);
+        e.network_detail = Some("d".into());
     }
     e
 }
@@ -234,6 +236,7 @@ fn results_match_index_d_ts() {
     full.wait_ms = Some(1.0);
     full.correlation_id = Some("x".into());
     full.reason = Some("transient".into());
+    full.network_cause = Some(genesys_cleanup_core::net_error::NetCause::Reset);
     let minimal = Event::new(EventKind::Retry, "GET", "/r", 1);
     check_result("ClientEvent", json(&full), json(&minimal), &[]);
 }
