@@ -289,7 +289,13 @@ export declare function checkScopes(options: ConnectionOptions & { signal?: Abor
 export interface BulkOptions extends CloseBehaviour {
   /** Conversations handled at once. Default 8, at most 256. Pacing keeps the rate under the token's limit whatever this is. */
   concurrency?: number
-  /** Called on the JS thread with the counts so far, at most once per `progressIntervalMs`, and once at the end. */
+  /**
+   * Called on the JS thread with the counts so far, at most once per `progressIntervalMs`
+   * and at most once per turn of the event loop (counts are cumulative: when the JS thread
+   * is busy, the newest replaces the ones it has not seen), and once at the end with the
+   * final counts before the run's promise settles. Never called after that. A throw or a
+   * rejected promise is caught and reported once per callback with `process.emitWarning`.
+   */
   onProgress?: (progress: BulkProgress) => void
   /** Default 100. */
   progressIntervalMs?: number

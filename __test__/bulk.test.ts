@@ -133,10 +133,12 @@ describe('closeConversations: nothing lost', () => {
       const ids = JSON.parse(process.env.IDS)
       const client = new CleanupClient({ baseUrl: process.env.URL, accessToken: 'cc-cleanup-token', onEvent: async () => { throw new Error('event boom') } })
       let calls = 0
-      client.closeConversations(ids, { progressIntervalMs: 0, onProgress: (p) => { calls++; if (calls % 2) throw new Error('sync boom'); return Promise.reject(new Error('async boom')) } })
+      client.closeConversations(ids, { concurrency: 1, progressIntervalMs: 0, onProgress: (p) => { calls++; if (calls % 2) throw new Error('sync boom'); return Promise.reject(new Error('async boom')) } })
         .then((r) => { console.log(JSON.stringify({ closed: r.closed, calls })) })
     `
-    return many(emu, 40).then((ids) => {
+    // Slow answers, one at a time: several progress calls reach the JS thread.
+    return many(emu, 40).then(async (ids) => {
+      await emu.configure({ latencyMs: 5 })
       const r = spawnSync(process.execPath, ['--unhandled-rejections=strict', '-e', script], { env: { ...process.env, URL: emu.url, IDS: JSON.stringify(ids) }, encoding: 'utf8', timeout: 60_000 })
       expect(r.status).toBe(0)
       const out = JSON.parse(r.stdout.trim().split('\n').pop()!)
