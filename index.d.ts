@@ -175,7 +175,7 @@ export interface CloseBehaviour {
 
 /** Options of `closeConversation`: where and how to connect, and what to do when closing. */
 export interface CloseOptions extends ConnectionOptions, CloseBehaviour {
-  /** Structured events of this call (see `ClientEvent`). */
+  /** Structured events of this call, all delivered before its promise settles (see `ClientEvent`). A throw or rejection is caught and warned about once. */
   onEvent?: (event: ClientEvent) => void
 }
 
@@ -465,10 +465,24 @@ export interface SweepReport {
   elapsedMs: number
 }
 
-/** A structured event for `onEvent`: path templates, never ids, tokens or secrets. */
+/**
+ * A structured event for `onEvent`: path templates, never ids, tokens or secrets.
+ *
+ * Delivery: events are called on the JS thread, in the order they happened. Every
+ * event of a call (and a bulk run's final `onProgress`) is delivered before that
+ * call's promise settles, and none of that call's events after it. Events wait for
+ * the JS thread in a bounded buffer of 10 000: if the listener (or anything else on
+ * the JS thread) falls that far behind, later events are not kept, and one `dropped`
+ * event says how many were lost; the run itself never waits for the listener.
+ */
 export interface ClientEvent {
-  /** `request`: an attempt is sent. `response`: an answer arrived. `retry`: a failed attempt will be repeated. `rateLimitWait`: a request waits for the rate budget (see `reason`). `tokenRefresh`: a token is being fetched. */
-  kind: 'request' | 'response' | 'retry' | 'rateLimitWait' | 'tokenRefresh'
+  /**
+   * `request`: an attempt is sent. `response`: an answer arrived. `retry`: a failed attempt
+   * will be repeated. `rateLimitWait`: a request waits for the rate budget (see `reason`).
+   * `tokenRefresh`: a token is being fetched. `dropped`: `count` events were not kept
+   * because the JS thread fell behind (its `method` and `route` are empty).
+   */
+  kind: 'request' | 'response' | 'retry' | 'rateLimitWait' | 'tokenRefresh' | 'dropped'
   /** HTTP method. */
   method: string
   /** Path template, e.g. `/api/v2/conversations/messages/{conversationId}` (`probe` for checkScopes probes). */
@@ -492,6 +506,8 @@ export interface ClientEvent {
   reason?: string
   /** `retry` after a failure below HTTP: its class, as `CleanupError.networkCause`. */
   networkCause?: NetworkCause
+  /** `dropped`: how many events were not kept since the last delivery. */
+  count?: number
 }
 
 /** Options of `new CleanupClient(...)`: the connection, and an optional event listener. */

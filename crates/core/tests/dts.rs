@@ -237,6 +237,7 @@ fn results_match_index_d_ts() {
     full.correlation_id = Some("x".into());
     full.reason = Some("transient".into());
     full.network_cause = Some(genesys_cleanup_core::net_error::NetCause::Reset);
+    full.count = Some(3);
     let minimal = Event::new(EventKind::Retry, "GET", "/r", 1);
     check_result("ClientEvent", json(&full), json(&minimal), &[]);
 }
