@@ -248,7 +248,8 @@ class CleanupClient {
       }
       const opts = optionsObject(options)
       const progress = progressOf(opts.onProgress)
-      const run = (onProgress) => withSignal(opts.signal, (cancel) => this.#native.closeConversations(ids, opts, onProgress, cancel)).then((c) => fromChunks(c, (r) => r.results))
+      const input = joinedIds(ids)
+      const run = (onProgress) => withSignal(opts.signal, (cancel) => this.#native.closeConversations(input, opts, onProgress, cancel)).then((c) => fromChunks(c, (r) => r.results))
       return withProgress(progress, run, (r) => r)
     })
   }
@@ -287,6 +288,20 @@ class CleanupClient {
   get tokenRequests() {
     return this.#native.tokenFetches()
   }
+}
+
+// Ids cross to the native side as one newline-joined string when they are
+// all strings without a newline (the usual case): one value to convert
+// instead of one per id, which held the JS thread ~1 us per id. Anything else
+// (a hole, a non-string, a newline, an empty list) goes element by element,
+// so every element still gets its own result.
+function joinedIds(ids) {
+  if (ids.length === 0) return ids
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i]
+    if (typeof id !== 'string' || id.includes('\n')) return ids
+  }
+  return ids.join('\n')
 }
 
 // A bulk report arrives as JSON text written off the JS thread (the report

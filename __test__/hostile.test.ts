@@ -217,6 +217,16 @@ describe('row 3: every bulk element gets its own result', () => {
       },
     )
   })
+
+  test('strings crossing joined or one by one give the same results (a newline in an id cannot split it)', async () => {
+    const [a, b] = (await emu.seed({ count: 2, mix: { webmessaging: 1 }, endedFraction: 0 })).ids
+    const client = new CleanupClient({ baseUrl: emu.url, accessToken: SEED.cleanupToken })
+    const withNewline = await client.closeConversations([a, `${b}\n${a}`, b.toUpperCase()])
+    expect(withNewline.results.map((r) => r.outcome)).toEqual(['closed', 'failed', 'closed'])
+    const joined = await client.closeConversations([a, b, a, ''])
+    expect(joined.results.map((r) => r.outcome)).toEqual(['alreadyClosed', 'alreadyClosed', 'duplicate', 'failed'])
+    expect((await client.closeConversations([])).results).toEqual([])
+  })
 })
 
 describe('row 4: a password in baseUrl is never echoed, nothing is sent', () => {

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Proves the reliability tests can fail: switches off one mechanism at a time
 # (retries, Retry-After, the 401 replay, refresh before expiry, single flight,
-# pacing, the idle guard of a sweep) in a scratch worktree, rebuilds the addon, runs the tests that guard
-# it, and requires them to FAIL. Run by hand (it takes a few minutes):
+# pacing, the idle guard of a sweep, and issue 12's hardening: the body cap,
+# callback isolation, event delivery, network causes, truthful aborts) in a
+# scratch worktree, rebuilds the addon, runs the tests that guard it, and
+# requires them to FAIL. Run by hand (it takes a few minutes):
 #   bash scripts/mutation-check.sh            # every mutant
 #   bash scripts/mutation-check.sh idle       # only mutants whose name contains "idle"
 set -uo pipefail
@@ -34,6 +36,13 @@ MUTANTS=(
   "hostile: no body cap@crates/core/src/transport.rs@s/read_bounded(resp, self.max_response_bytes)/read_bounded(resp, usize::MAX)/@larger than maxResponseBytes@close"
   "hostile: async callback rejections not caught@index.js@s/r.then(undefined, report)/void r/@callback that throws or rejects@bulk"
   "hostile: writes abandoned on abort@crates/core/src/transport.rs@s/let outcome = if req.method == Method::GET {/let outcome = if true {/@abort is truthful@bulk"
+  "hostile: no body cap (hostile server)@crates/core/src/transport.rs@s/read_bounded(resp, self.max_response_bytes)/read_bounded(resp, usize::MAX)/@300 MB answer@hostile"
+  "hostile: sync callback throws not caught@index.js@s/^  return (value) => {$/  return fn; return (value) => {/@callback that throws or rejects@bulk"
+  "hostile: async listener rejections not caught@index.js@s/r.then(undefined, report)/void r/@async onEvent that rejects@hostile"
+  "hostile: events not taken before settling@index.js@s/if (this.#listener) deliver(this.#native.takeEvents(), this.#listener)/void 0/@slow observer@hostile"
+  "hostile: event buffer unbounded@src/delivery.rs@s/if s.items.len() < EVENT_CAPACITY {/if true {/@dropped event@hostile"
+  "hostile: network causes not kept@crates/core/src/net_error.rs@s/error.network_cause = Some(f.cause);/error.network_cause = None;/@networkCause@hostile"
+  "hostile: Retry-After unbounded@crates/core/src/transport.rs@s/secs.min(RETRY_AFTER_CAP_SECS)/secs/@absurd Retry-After@hostile"
   "chaos without retries@crates/core/src/transport.rs@s/let allowed = attempt < self.policy.max_retries/let allowed = false \&\& attempt < self.policy.max_retries/@chaos@reliability"
 )
 
