@@ -8,13 +8,13 @@ mod delivery;
 mod js_error;
 mod js_value;
 
-use delivery::EventBuffer;
 use futures::FutureExt;
 use genesys_cleanup_core::bulk::{BulkOptions, BulkSettings, Counts};
 use genesys_cleanup_core::client::Client;
 use genesys_cleanup_core::close::CloseOptions;
 use genesys_cleanup_core::config::ConnectionOptions;
 use genesys_cleanup_core::discover::FindOptions;
+use genesys_cleanup_core::event_buffer::EventBuffer;
 use genesys_cleanup_core::events::Event;
 use genesys_cleanup_core::ids::IdInput;
 use genesys_cleanup_core::{CancellationToken, Error as CoreError};

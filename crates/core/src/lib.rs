@@ -28,6 +28,7 @@ pub mod config;
 pub mod diagnose;
 pub mod discover;
 pub mod error;
+pub mod event_buffer;
 pub mod events;
 pub mod ids;
 pub mod model;
