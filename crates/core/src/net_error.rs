@@ -31,6 +31,18 @@ pub enum NetCause {
 }
 
 impl NetCause {
+    /// Every class, in the order `index.d.ts` lists them (tests/dts.rs).
+    pub const ALL: [NetCause; 8] = [
+        NetCause::Dns,
+        NetCause::Refused,
+        NetCause::Tls,
+        NetCause::Proxy,
+        NetCause::Reset,
+        NetCause::Timeout,
+        NetCause::HeadTooLarge,
+        NetCause::Other,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             NetCause::Dns => "dns",

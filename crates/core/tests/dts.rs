@@ -343,11 +343,17 @@ fn every_value_the_runtime_can_produce_is_in_its_union() {
         EventKind::Retry,
         EventKind::RateLimitWait,
         EventKind::TokenRefresh,
+        EventKind::Dropped,
     ]
     .iter()
     .map(|k| k.as_str().to_string())
     .collect();
     assert_eq!(member_union("ClientEvent", "kind"), kinds);
+    let causes: Vec<String> = genesys_cleanup_core::net_error::NetCause::ALL
+        .iter()
+        .map(|c| c.as_str().to_string())
+        .collect();
+    assert_eq!(type_union("NetworkCause"), causes);
 }
 
 #[test]
