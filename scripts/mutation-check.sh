@@ -21,7 +21,8 @@ rm -rf "$WORK"
 git -C "$ROOT" worktree prune
 git -C "$ROOT" worktree add --detach "$WORK" HEAD >/dev/null
 ln -s "$ROOT/node_modules" "$WORK/node_modules"
-export CARGO_TARGET_DIR="$WORK/target"
+# MUTATION_TARGET_DIR: a target folder to reuse (a warm one saves the first full build).
+export CARGO_TARGET_DIR="${MUTATION_TARGET_DIR:-$WORK/target}"
 
 # name @ file @ sed expression @ jest test-name pattern @ test file
 MUTANTS=(
