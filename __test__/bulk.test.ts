@@ -76,7 +76,10 @@ describe('closeConversations: nothing lost', () => {
       },
     })
     expect(report.aborted).toBeGreaterThan(0)
-    expect(report.closed + report.aborted + report.failed).toBe(400)
+    // A write in flight at the abort is awaited and its answer decides: it
+    // is closed, not failed ("may be partly ended" is for a lost answer).
+    expect(report.failed).toBe(0)
+    expect(report.closed + report.aborted).toBe(400)
     // Requests in flight at the abort still land on the server.
     await new Promise((r) => setTimeout(r, 300))
     const log = await emu.requests()
