@@ -40,7 +40,6 @@ MUTANTS=(
   "hostile: no body cap (hostile server)@crates/core/src/transport.rs@s/read_bounded(resp, self.max_response_bytes)/read_bounded(resp, usize::MAX)/@300 MB answer@hostile"
   "hostile: sync callback throws not caught@index.js@s/^  return (value) => {$/  return fn; return (value) => {/@callback that throws or rejects@bulk"
   "hostile: async listener rejections not caught@index.js@s/r.then(undefined, report)/void r/@async onEvent that rejects@hostile"
-  "hostile: events not taken before settling@index.js@s/if (this.#listener) deliver(this.#native.takeEvents(), this.#listener)/void 0/@slow observer@hostile"
   "hostile: event buffer unbounded@crates/core/src/event_buffer.rs@s/if s.items.len() < EVENT_CAPACITY {/if true {/@dropped event@hostile"
   "hostile: network causes not kept@crates/core/src/net_error.rs@s/error.network_cause = Some(f.cause);/error.network_cause = None;/@networkCause@hostile"
   "hostile: Retry-After unbounded@crates/core/src/transport.rs@s/secs.min(RETRY_AFTER_CAP_SECS)/secs/@absurd Retry-After@hostile"
