@@ -43,6 +43,9 @@ MUTANTS=(
   "hostile: event buffer unbounded@crates/core/src/event_buffer.rs@s/if s.items.len() < EVENT_CAPACITY {/if true {/@dropped event@hostile"
   "hostile: network causes not kept@crates/core/src/net_error.rs@s/error.network_cause = Some(f.cause);/error.network_cause = None;/@networkCause@hostile"
   "hostile: Retry-After unbounded@crates/core/src/transport.rs@s/secs.min(RETRY_AFTER_CAP_SECS)/secs/@absurd Retry-After@hostile"
+  "hostile: server identifiers kept whole@crates/core/src/api_error.rs@s/        .take(MAX_TOKEN)/        .take(usize::MAX)/@200 KB correlation id@hostile"
+  "hostile: invalid UTF-8 drops the error body@crates/core/src/api_error.rs@s/Err(_) => serde_json::from_str(\&String::from_utf8_lossy(bytes)).unwrap_or_default(),/Err(_) => ErrorBody::default(),/@invalid UTF-8@hostile"
+  "hostile: credentials in baseUrl not refused@crates/core/src/region.rs@s/    if without_userinfo(input) != input.trim() {/    if false {/@password in baseUrl@hostile"
   "chaos without retries@crates/core/src/transport.rs@s/let allowed = attempt < self.policy.max_retries/let allowed = false \&\& attempt < self.policy.max_retries/@chaos@reliability"
 )
 
