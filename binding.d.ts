@@ -18,13 +18,19 @@ export declare class CancelHandle {
 /** A long-lived client: one connection pool, token, pacer and retry budget. */
 export declare class CleanupClient {
   /** Throws a JS `Error` with the core error's fields for invalid options. */
-  constructor(options?: ClientOptions, onEvent?: ((event: ClientEvent) => void) | undefined | null)
+  constructor(options?: ClientOptions, onEvent?: ((events: ClientEvent[]) => void) | undefined | null)
+  /**
+   * The events not delivered yet, oldest first (then a `dropped` event if
+   * the buffer overflowed): the JS wrapper delivers them before it
+   * settles a run, so a run's events all arrive before its promise does.
+   */
+  takeEvents(): ClientEvent[]
   /** Closes many conversations; every input gets exactly one result, in order. */
-  closeConversations(ids: unknown[], options?: BulkOptions, onProgress?: ((progress: BulkProgress) => void) | undefined | null, cancel?: CancelHandle | undefined | null): Promise<BulkReport>
+  closeConversations(ids: unknown[] | string, options?: BulkOptions, onProgress?: ((progress: BulkProgress | null) => void) | undefined | null, cancel?: CancelHandle | undefined | null): Promise<ChunkedReport>
   /** Open conversations idle for at least `idleForMs`, each confirmed by a re-read. */
   findIdleConversations(options?: FindOptions, cancel?: CancelHandle | undefined | null): Promise<IdleConversation[]>
   /** Finds idle conversations and closes them (or, with `dryRun`, reports what it would close). */
-  sweep(options?: SweepOptions, onProgress?: ((progress: BulkProgress) => void) | undefined | null, cancel?: CancelHandle | undefined | null): Promise<SweepReport>
+  sweep(options?: SweepOptions, onProgress?: ((progress: BulkProgress | null) => void) | undefined | null, cancel?: CancelHandle | undefined | null): Promise<ChunkedReport>
   closeConversation(conversationId: unknown, options?: CloseBehaviour, cancel?: CancelHandle | undefined | null): Promise<CloseResult>
   checkScopes(options?: ScopeOptions, cancel?: CancelHandle | undefined | null): Promise<ScopeReport>
   /** Token requests made so far (tests and diagnostics). */
@@ -37,12 +43,6 @@ export declare class CleanupClient {
    */
   fenceWrites(validForMs?: number | undefined | null): void
 }
-
-/** One-off access diagnosis. */
-export declare function checkScopes(options?: ConnectionOptions, cancel?: CancelHandle | undefined | null, onEvent?: ((event: ClientEvent) => void) | undefined | null): Promise<ScopeReport>
-
-/** One-off close with its own connection (prefer `CleanupClient` in services). */
-export declare function closeConversation(conversationId: unknown, options?: CloseOptions, cancel?: CancelHandle | undefined | null, onEvent?: ((event: ClientEvent) => void) | undefined | null): Promise<CloseResult>
 
 /** Every Genesys Cloud region the library knows (name, domain, hosts). */
 export declare function regions(): Region[]

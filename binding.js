@@ -837,6 +837,4 @@ module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __n
 module.exports = nativeBinding
 module.exports.CancelHandle = nativeBinding.CancelHandle
 module.exports.CleanupClient = nativeBinding.CleanupClient
-module.exports.checkScopes = nativeBinding.checkScopes
-module.exports.closeConversation = nativeBinding.closeConversation
 module.exports.regions = nativeBinding.regions

@@ -58,7 +58,22 @@ export declare class CleanupError extends Error {
    * role in one of `conversationDivisions`.
    */
   readonly permissionDivisions?: Division[]
+  /**
+   * Why a request failed below HTTP (`ERR_NETWORK`, `ERR_TIMEOUT`, or `ERR_UPSTREAM` for
+   * `headTooLarge`): `dns` (the host name did not resolve), `refused` (nothing listens
+   * there, or it is unreachable), `tls` (certificate not trusted, expired, for another
+   * host), `proxy` (the proxy refused the CONNECT tunnel), `reset` (the connection broke
+   * before the answer was complete), `timeout`, `headTooLarge` (the answer's headers were
+   * too large to read), `other`.
+   */
+  readonly networkCause?: NetworkCause
+  /** The lowest-level words for `networkCause`: the OS error (`Connection refused (os error 111)`), the TLS reason, the proxy's refusal. At most 200 characters. */
+  readonly networkDetail?: string
 }
+
+/** The class of a failure below HTTP; see `CleanupError.networkCause`. */
+export type NetworkCause = 'dns' | 'refused' | 'tls' | 'proxy' | 'reset' | 'timeout' | 'headTooLarge' | 'other'
+
 
 /** Narrows an unknown caught value to a `CleanupError`. */
 export declare function isCleanupError(e: unknown): e is CleanupError
@@ -173,7 +188,7 @@ export interface CloseBehaviour {
 
 /** Options of `closeConversation`: where and how to connect, and what to do when closing. */
 export interface CloseOptions extends ConnectionOptions, CloseBehaviour {
-  /** Structured events of this call (see `ClientEvent`). */
+  /** Structured events of this call, all delivered before its promise settles (see `ClientEvent`). A throw or rejection is caught and warned about once. */
   onEvent?: (event: ClientEvent) => void
 }
 
@@ -362,7 +377,13 @@ export declare function checkScopes(options: ConnectionOptions & ScopeOptions & 
 export interface BulkOptions extends CloseBehaviour {
   /** Conversations handled at once. Default 8, at most 256. Pacing keeps the rate under the token's limit whatever this is. */
   concurrency?: number
-  /** Called on the JS thread with the counts so far, at most once per `progressIntervalMs`, and once at the end. */
+  /**
+   * Called on the JS thread with the counts so far, at most once per `progressIntervalMs`
+   * and at most once per turn of the event loop (counts are cumulative: when the JS thread
+   * is busy, the newest replaces the ones it has not seen), and once at the end with the
+   * final counts before the run's promise settles. Never called after that. A throw or a
+   * rejected promise is caught and reported once per callback with `process.emitWarning`.
+   */
   onProgress?: (progress: BulkProgress) => void
   /** Default 100. */
   progressIntervalMs?: number
@@ -416,6 +437,10 @@ export interface ErrorInfo {
   conversationDivisions?: Division[]
   /** A 403 explained by divisions: where the token holds a permission that ends conversations. */
   permissionDivisions?: Division[]
+  /** Why a request failed below HTTP; see `CleanupError.networkCause`. */
+  networkCause?: NetworkCause
+  /** The OS, TLS or proxy words for it; see `CleanupError.networkDetail`. */
+  networkDetail?: string
 }
 
 /** A failed id: invalid (`ERR_INVALID_CONVERSATION_ID`, no request sent) or an error while closing. */
@@ -568,10 +593,24 @@ export interface SweepReport {
   elapsedMs: number
 }
 
-/** A structured event for `onEvent`: path templates, never ids, tokens or secrets. */
+/**
+ * A structured event for `onEvent`: path templates, never ids, tokens or secrets.
+ *
+ * Delivery: events are called on the JS thread, in the order they happened. Every
+ * event of a call (and a bulk run's final `onProgress`) is delivered before that
+ * call's promise settles, and none of that call's events after it. Events wait for
+ * the JS thread in a bounded buffer of 10 000: if the listener (or anything else on
+ * the JS thread) falls that far behind, later events are not kept, and one `dropped`
+ * event says how many were lost; the run itself never waits for the listener.
+ */
 export interface ClientEvent {
-  /** `request`: an attempt is sent. `response`: an answer arrived. `retry`: a failed attempt will be repeated. `rateLimitWait`: a request waits for the rate budget (see `reason`). `tokenRefresh`: a token is being fetched. */
-  kind: 'request' | 'response' | 'retry' | 'rateLimitWait' | 'tokenRefresh'
+  /**
+   * `request`: an attempt is sent. `response`: an answer arrived. `retry`: a failed attempt
+   * will be repeated. `rateLimitWait`: a request waits for the rate budget (see `reason`).
+   * `tokenRefresh`: a token is being fetched. `dropped`: `count` events were not kept
+   * because the JS thread fell behind (its `method` and `route` are empty).
+   */
+  kind: 'request' | 'response' | 'retry' | 'rateLimitWait' | 'tokenRefresh' | 'dropped'
   /** HTTP method. */
   method: string
   /** Path template, e.g. `/api/v2/conversations/messages/{conversationId}` (`probe` for checkScopes probes). */
@@ -593,6 +632,10 @@ export interface ClientEvent {
    * unexpected 429s).
    */
   reason?: string
+  /** `retry` after a failure below HTTP: its class, as `CleanupError.networkCause`. */
+  networkCause?: NetworkCause
+  /** `dropped`: how many events were not kept since the last delivery. */
+  count?: number
 }
 
 /** Options of `new CleanupClient(...)`: the connection, and an optional event listener. */

@@ -27,6 +27,7 @@ import {
   type FailedResult,
   type FindOptions,
   type IdleConversation,
+  type NetworkCause,
   type Region,
   type RegionName,
   type ScopeReport,
@@ -100,8 +101,13 @@ export async function errors(): Promise<void> {
       const wait: number | undefined = e.retryAfterMs
       const correlation: string | undefined = e.correlationId
       const genesysCode: string | undefined = e.genesysCode
+      const networkCause: NetworkCause | undefined = e.networkCause
+      const networkDetail: string | undefined = e.networkDetail
+      if (e.networkCause === 'tls') console.error(`certificate problem: ${e.networkDetail}`)
+      // @ts-expect-error: networkCause is one of the listed classes
+      if (e.networkCause === 'ECONNREFUSED') void 0
       assertType<Equals<typeof e.name, 'CleanupError'>>()
-      void [code, asString, err, status, permissions, scopes, wait, correlation, genesysCode]
+      void [code, asString, err, status, permissions, scopes, wait, correlation, genesysCode, networkCause, networkDetail]
       if (e.code === 'ERR_MISSING_PERMISSION') console.error(e.missingPermissions?.join(', '))
       const inDivisions: Division[] | undefined = e.conversationDivisions
       const heldIn: Division[] | undefined = e.permissionDivisions
@@ -220,9 +226,11 @@ export async function service(): Promise<void> {
     clientSecret: 'secret',
     onEvent: (event) => {
       events.push(event)
-      const kind: 'request' | 'response' | 'retry' | 'rateLimitWait' | 'tokenRefresh' = event.kind
+      const kind: 'request' | 'response' | 'retry' | 'rateLimitWait' | 'tokenRefresh' | 'dropped' = event.kind
       const route: string = event.route
-      void [kind, route, event.attempt, event.status, event.durationMs, event.waitMs, event.correlationId, event.reason]
+      const cause: NetworkCause | undefined = event.networkCause
+      const lost: number | undefined = event.count
+      void [kind, route, event.attempt, event.status, event.durationMs, event.waitMs, event.correlationId, event.reason, cause, lost]
     },
   }
   const client = new CleanupClient(clientOptions)

@@ -2,8 +2,10 @@
 # Proves the reliability tests can fail: switches off one mechanism at a time
 # (retries, Retry-After, the 401 replay, refresh before expiry, single flight,
 # pacing, the idle guard of a sweep, the division explanation of a 403 and its
-# once-per-client lookup, the write fence of a leased sweep) in a scratch worktree, rebuilds the addon, runs the tests that guard
-# it, and requires them to FAIL. Run by hand (it takes a few minutes):
+# once-per-client lookup, the write fence of a leased sweep, and issue 12's
+# hardening: the body cap, callback isolation, event delivery, network causes,
+# truthful aborts) in a scratch worktree, rebuilds the addon, runs the tests
+# that guard it, and requires them to FAIL. Run by hand (it takes a few minutes):
 #   bash scripts/mutation-check.sh            # every mutant
 #   bash scripts/mutation-check.sh idle       # only mutants whose name contains "idle"
 set -uo pipefail
@@ -20,7 +22,8 @@ rm -rf "$WORK"
 git -C "$ROOT" worktree prune
 git -C "$ROOT" worktree add --detach "$WORK" HEAD >/dev/null
 ln -s "$ROOT/node_modules" "$WORK/node_modules"
-export CARGO_TARGET_DIR="$WORK/target"
+# MUTATION_TARGET_DIR: a target folder to reuse (a warm one saves the first full build).
+export CARGO_TARGET_DIR="${MUTATION_TARGET_DIR:-$WORK/target}"
 
 # name @ file @ sed expression @ jest test-name pattern @ test file
 MUTANTS=(
@@ -35,6 +38,15 @@ MUTANTS=(
   "hostile: no body cap@crates/core/src/transport.rs@s/read_bounded(resp, self.max_response_bytes)/read_bounded(resp, usize::MAX)/@larger than maxResponseBytes@close"
   "hostile: async callback rejections not caught@index.js@s/r.then(undefined, report)/void r/@callback that throws or rejects@bulk"
   "hostile: writes abandoned on abort@crates/core/src/transport.rs@s/let outcome = if req.method == Method::GET {/let outcome = if true {/@abort is truthful@bulk"
+  "hostile: no body cap (hostile server)@crates/core/src/transport.rs@s/read_bounded(resp, self.max_response_bytes)/read_bounded(resp, usize::MAX)/@300 MB answer@hostile"
+  "hostile: sync callback throws not caught@index.js@s/^  return (value) => {$/  return fn; return (value) => {/@callback that throws or rejects@bulk"
+  "hostile: async listener rejections not caught@index.js@s/r.then(undefined, report)/void r/@async onEvent that rejects@hostile"
+  "hostile: event buffer unbounded@crates/core/src/event_buffer.rs@s/if s.items.len() < EVENT_CAPACITY {/if true {/@dropped event@hostile"
+  "hostile: network causes not kept@crates/core/src/net_error.rs@s/error.network_cause = Some(f.cause);/error.network_cause = None;/@networkCause@hostile"
+  "hostile: Retry-After unbounded@crates/core/src/transport.rs@s/secs.min(RETRY_AFTER_CAP_SECS)/secs/@absurd Retry-After@hostile"
+  "hostile: server identifiers kept whole@crates/core/src/api_error.rs@s/        .take(MAX_TOKEN)/        .take(usize::MAX)/@200 KB correlation id@hostile"
+  "hostile: invalid UTF-8 drops the error body@crates/core/src/api_error.rs@s/Err(_) => serde_json::from_str(\&String::from_utf8_lossy(bytes)).unwrap_or_default(),/Err(_) => ErrorBody::default(),/@invalid UTF-8@hostile"
+  "hostile: credentials in baseUrl not refused@crates/core/src/region.rs@s/    if without_userinfo(input) != input.trim() {/    if false {/@password in baseUrl@hostile"
   "chaos without retries@crates/core/src/transport.rs@s/let allowed = attempt < self.policy.max_retries/let allowed = false \&\& attempt < self.policy.max_retries/@chaos@reliability"
   "division: refusal unexplained@crates/core/src/close.rs@s/Err(explain_division(t, id, \&conv, e, call).await)/Err(e)/@naming both divisions@divisions"
   "lease: no native write fence@crates/core/src/transport.rs@s/self.fence.check(req.action)?;/let _ = self.fence.check(req.action);/@stalled past the TTL@lease"

@@ -4,21 +4,23 @@
 
 #![allow(clippy::result_large_err)] // see the core crate: errors are cold and carry rich fields
 
+mod delivery;
 mod js_error;
 mod js_value;
 
 use futures::FutureExt;
-use genesys_cleanup_core::bulk::{BulkOptions, BulkSettings, Counts, ProgressSink};
+use genesys_cleanup_core::bulk::{BulkOptions, BulkSettings, Counts};
 use genesys_cleanup_core::client::Client;
 use genesys_cleanup_core::close::CloseOptions;
 use genesys_cleanup_core::config::ConnectionOptions;
 use genesys_cleanup_core::diagnose::ScopeOptions;
 use genesys_cleanup_core::discover::FindOptions;
-use genesys_cleanup_core::events::{Event, EventSink};
+use genesys_cleanup_core::event_buffer::EventBuffer;
+use genesys_cleanup_core::events::Event;
+use genesys_cleanup_core::ids::IdInput;
 use genesys_cleanup_core::{CancellationToken, Error as CoreError};
 use js_value::{id_input, read_options, Js};
 use napi::bindgen_prelude::*;
-use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi_derive::napi;
 use serde::Serialize;
 use std::future::Future;
@@ -80,36 +82,72 @@ where
     )
 }
 
-/// Weak threadsafe function: a client that is only observed must not keep
-/// Node alive.
-fn event_sink(on_event: Option<EventCallback>) -> Option<EventSink> {
-    on_event.map(|tsfn| {
-        let tsfn = Arc::new(tsfn);
-        Arc::new(move |e: Event| {
-            tsfn.call(Js(e), ThreadsafeFunctionCallMode::NonBlocking);
-        }) as EventSink
+/// Results per chunk of a `ChunkedReport`: about 0.5 MB of JSON, parsed by
+/// V8 in a few milliseconds.
+const RESULTS_PER_CHUNK: usize = 5_000;
+
+/// A bulk report as JSON text written on the runtime's thread: the report
+/// with its results array empty, and the results in chunks. Built as JS
+/// objects on the JS thread instead, 50 000 results blocked the event loop
+/// for over 100 ms at the end of a run (and an abort waited for it); as
+/// text, `index.js` parses one chunk per turn of the event loop.
+#[derive(Serialize)]
+struct ChunkedReport {
+    report: String,
+    results: Vec<String>,
+}
+
+fn chunked<R: Serialize, E: Serialize>(report: &R, results: &[E]) -> Settled<ChunkedReport> {
+    Ok(ChunkedReport {
+        report: to_json(report)?,
+        results: results
+            .chunks(RESULTS_PER_CHUNK)
+            .map(to_json)
+            .collect::<Settled<_>>()?,
     })
 }
 
-type ProgressCallback = ThreadsafeFunction<Js<Counts>, (), Js<Counts>, Status, false>;
-type EventCallback = ThreadsafeFunction<Js<Event>, (), Js<Event>, Status, false, true>;
-
-fn progress_sink(cb: Option<ProgressCallback>) -> Option<ProgressSink> {
-    cb.map(|tsfn| {
-        let tsfn = Arc::new(tsfn);
-        Arc::new(move |c: Counts| {
-            tsfn.call(Js(c), ThreadsafeFunctionCallMode::NonBlocking);
-        }) as ProgressSink
+fn to_json<T: Serialize + ?Sized>(value: &T) -> Settled<String> {
+    serde_json::to_string(value).map_err(|e| {
+        CoreError::new(
+            genesys_cleanup_core::ErrorCode::Internal,
+            format!("genesys-cleanup could not write its report as JSON ({e}). Please report it."),
+        )
     })
 }
 
+/// A JS event listener as the binding receives it: a batch of events per call.
+type EventListener<'f> = Function<'f, Js<Vec<Event>>, ()>;
+/// A JS progress callback: the newest counts (or null if already taken).
+type ProgressCallback<'f> = Function<'f, Js<Option<Counts>>, ()>;
+
+/// A client and the buffer of its events (when it has a listener).
 fn client_from(
     env: &Env,
     options: &Option<Unknown>,
-    on_event: Option<EventCallback>,
-) -> Settled<Client> {
+    on_event: Option<EventListener>,
+) -> Settled<(Client, Option<Arc<EventBuffer>>)> {
     let connection: ConnectionOptions = read_options(env, options)?;
-    Client::new(&connection, event_sink(on_event))
+    let (sink, buffer) = match on_event {
+        Some(listener) => {
+            let (sink, buffer) = delivery::event_sink(listener).map_err(internal)?;
+            (Some(sink), Some(buffer))
+        }
+        None => (None, None),
+    };
+    Ok((Client::new(&connection, sink)?, buffer))
+}
+
+/// A napi failure while setting up a callback (the JS engine is shutting
+/// down or out of memory): a bug report, not the caller's fault.
+fn internal(e: napi::Error) -> CoreError {
+    CoreError::new(
+        genesys_cleanup_core::ErrorCode::Internal,
+        format!(
+            "genesys-cleanup could not set up a callback ({}).",
+            e.reason
+        ),
+    )
 }
 
 /// The close behaviour and bulk settings of one options object.
@@ -121,49 +159,10 @@ fn bulk_options(
     Ok(BulkOptions {
         settings: read_options::<BulkSettings>(env, options)?,
         close: read_options::<CloseOptions>(env, options)?,
-        progress: progress_sink(on_progress),
-    })
-}
-
-/// One-off close with its own connection (prefer `CleanupClient` in services).
-#[napi(ts_return_type = "Promise<CloseResult>")]
-pub fn close_conversation<'env>(
-    env: &'env Env,
-    #[napi(ts_arg_type = "unknown")] conversation_id: Unknown,
-    #[napi(ts_arg_type = "CloseOptions")] options: Option<Unknown>,
-    cancel: Option<&CancelHandle>,
-    #[napi(ts_arg_type = "((event: ClientEvent) => void) | undefined | null")] on_event: Option<
-        EventCallback,
-    >,
-) -> Result<PromiseRaw<'env, Unknown<'env>>> {
-    let token = token_of(cancel);
-    let conversation_id = id_input(env, &conversation_id);
-    let prepared = client_from(env, &options, on_event)
-        .and_then(|c| Ok((c, read_options::<CloseOptions>(env, &options)?)));
-    spawn(env, async move {
-        let (client, opts) = prepared?;
-        client
-            .close_conversation(&conversation_id, &opts, &token)
-            .await
-    })
-}
-
-/// One-off access diagnosis.
-#[napi(ts_return_type = "Promise<ScopeReport>")]
-pub fn check_scopes<'env>(
-    env: &'env Env,
-    #[napi(ts_arg_type = "ConnectionOptions")] options: Option<Unknown>,
-    cancel: Option<&CancelHandle>,
-    #[napi(ts_arg_type = "((event: ClientEvent) => void) | undefined | null")] on_event: Option<
-        EventCallback,
-    >,
-) -> Result<PromiseRaw<'env, Unknown<'env>>> {
-    let token = token_of(cancel);
-    let prepared = client_from(env, &options, on_event)
-        .and_then(|c| Ok((c, read_options::<ScopeOptions>(env, &options)?)));
-    spawn(env, async move {
-        let (client, opts) = prepared?;
-        client.check_scopes(&opts, &token).await
+        progress: on_progress
+            .map(delivery::progress_sink)
+            .transpose()
+            .map_err(internal)?,
     })
 }
 
@@ -177,6 +176,7 @@ pub fn regions(env: &Env) -> Result<Unknown<'_>> {
 #[napi]
 pub struct CleanupClient {
     inner: Client,
+    events: Option<Arc<EventBuffer>>,
 }
 
 #[napi]
@@ -186,32 +186,58 @@ impl CleanupClient {
     pub fn new(
         env: Env,
         #[napi(ts_arg_type = "ClientOptions")] options: Option<Unknown>,
-        #[napi(ts_arg_type = "((event: ClientEvent) => void) | undefined | null")] on_event: Option<
-            EventCallback,
-        >,
+        #[napi(ts_arg_type = "((events: ClientEvent[]) => void) | undefined | null")]
+        on_event: Option<EventListener>,
     ) -> Result<Self> {
-        let inner = client_from(&env, &options, on_event).map_err(|e| js_error::build(&env, &e))?;
-        Ok(CleanupClient { inner })
+        let (inner, events) =
+            client_from(&env, &options, on_event).map_err(|e| js_error::build(&env, &e))?;
+        Ok(CleanupClient { inner, events })
+    }
+
+    /// The events not delivered yet, oldest first (then a `dropped` event if
+    /// the buffer overflowed): the JS wrapper delivers them before it
+    /// settles a run, so a run's events all arrive before its promise does.
+    #[napi(ts_return_type = "ClientEvent[]")]
+    pub fn take_events(&self) -> Js<Vec<Event>> {
+        Js(self.events.as_ref().map(|b| b.take()).unwrap_or_default())
     }
 
     /// Closes many conversations; every input gets exactly one result, in order.
-    #[napi(ts_return_type = "Promise<BulkReport>")]
+    #[napi(ts_return_type = "Promise<ChunkedReport>")]
     pub fn close_conversations<'env>(
         &self,
         env: &'env Env,
-        #[napi(ts_arg_type = "unknown[]")] ids: Vec<Unknown>,
+        #[napi(ts_arg_type = "unknown[] | string")] ids: Either<String, Vec<Unknown>>,
         #[napi(ts_arg_type = "BulkOptions")] options: Option<Unknown>,
-        #[napi(ts_arg_type = "((progress: BulkProgress) => void) | undefined | null")] on_progress: Option<ProgressCallback>,
+        #[napi(ts_arg_type = "((progress: BulkProgress | null) => void) | undefined | null")]
+        on_progress: Option<ProgressCallback>,
         cancel: Option<&CancelHandle>,
     ) -> Result<PromiseRaw<'env, Unknown<'env>>> {
         let client = self.inner.clone();
         let token = token_of(cancel);
         let opts = bulk_options(env, &options, on_progress);
-        let ids: Vec<_> = ids.iter().map(|v| id_input(env, v)).collect();
-        spawn(
-            env,
-            async move { client.close_many(ids, &opts?, &token).await },
-        )
+        // Strings joined by newlines (index.js does it when every element is a
+        // string without one, at least one element): one string crosses and
+        // is split on the runtime's thread. Read one napi value at a time,
+        // 100 000 ids held the JS thread for over 100 ms.
+        let ids = match ids {
+            Either::A(joined) => Either::A(joined),
+            Either::B(values) => {
+                Either::B(values.iter().map(|v| id_input(env, v)).collect::<Vec<_>>())
+            }
+        };
+        spawn(env, async move {
+            let ids = match ids {
+                Either::A(joined) => joined
+                    .split('\n')
+                    .map(|s| IdInput::Text(s.to_string()))
+                    .collect(),
+                Either::B(ids) => ids,
+            };
+            let mut report = client.close_many(ids, &opts?, &token).await?;
+            let results = std::mem::take(&mut report.results);
+            chunked(&report, &results)
+        })
     }
 
     /// Open conversations idle for at least `idleForMs`, each confirmed by a re-read.
@@ -231,12 +257,13 @@ impl CleanupClient {
     }
 
     /// Finds idle conversations and closes them (or, with `dryRun`, reports what it would close).
-    #[napi(ts_return_type = "Promise<SweepReport>")]
+    #[napi(ts_return_type = "Promise<ChunkedReport>")]
     pub fn sweep<'env>(
         &self,
         env: &'env Env,
         #[napi(ts_arg_type = "SweepOptions")] options: Option<Unknown>,
-        #[napi(ts_arg_type = "((progress: BulkProgress) => void) | undefined | null")] on_progress: Option<ProgressCallback>,
+        #[napi(ts_arg_type = "((progress: BulkProgress | null) => void) | undefined | null")]
+        on_progress: Option<ProgressCallback>,
         cancel: Option<&CancelHandle>,
     ) -> Result<PromiseRaw<'env, Unknown<'env>>> {
         let client = self.inner.clone();
@@ -245,7 +272,9 @@ impl CleanupClient {
             .and_then(|find| Ok((find, bulk_options(env, &options, on_progress)?)));
         spawn(env, async move {
             let (find, bulk) = prepared?;
-            client.sweep(&find, bulk, &token).await
+            let mut report = client.sweep(&find, bulk, &token).await?;
+            let results = std::mem::take(&mut report.bulk.results);
+            chunked(&report, &results)
         })
     }
 

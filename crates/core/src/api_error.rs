@@ -26,6 +26,17 @@ pub fn bound_text(s: &str, max: usize) -> String {
     out
 }
 
+/// A message that ends a sentence: a full stop added unless it already ends
+/// with one (or `?`/`!`), so that a sentence can follow it.
+pub fn full_stop(message: &str) -> std::borrow::Cow<'_, str> {
+    let trimmed = message.trim_end();
+    if trimmed.ends_with(['.', '?', '!']) {
+        trimmed.into()
+    } else {
+        format!("{trimmed}.").into()
+    }
+}
+
 /// A server identifier (error code, correlation id) kept only as far as it
 /// looks like one: letters, digits and `-._:`, at most `MAX_TOKEN` long.
 pub fn bound_token(s: &str) -> String {

@@ -236,7 +236,14 @@ pub async fn close_many(
     // first such error stops the run from trying again (no request per
     // remaining id).
     let fatal = OnceLock::new();
-    let mut stream = futures::stream::iter(work)
+    // After an abort no further id is started (ids in flight finish: a sent
+    // write is awaited); the rest are marked below without a task each, so
+    // the time from abort to report does not grow with the run's size.
+    let until_aborted = UntilAborted {
+        work: work.iter(),
+        cancel,
+    };
+    let mut stream = futures::stream::iter(until_aborted)
         .map(|(i, id)| {
             let fatal = &fatal;
             async move { (i, close_one(t, id, &opts.close, cancel, fatal).await) }
@@ -248,13 +255,22 @@ pub async fn close_many(
         slots[i] = Some(entry);
     }
     drop(stream);
+    for (i, id) in work {
+        if slots[i].is_none() {
+            let entry = BulkEntry::Aborted {
+                conversation_id: id,
+            };
+            progress.record(&entry);
+            slots[i] = Some(entry);
+        }
+    }
     let counts = progress.finish();
     let results: Vec<BulkEntry> = slots
         .into_iter()
         .enumerate()
         .map(|(i, s)| {
-            // Unreachable by construction (every work item yields), but a
-            // report must never drop an id, so fill rather than panic.
+            // Unreachable by construction (every work item is filled above),
+            // but a report must never drop an id, so fill rather than panic.
             s.unwrap_or_else(|| BulkEntry::Aborted {
                 conversation_id: inputs[i].shown(),
             })
@@ -266,6 +282,25 @@ pub async fn close_many(
         totals,
         elapsed_ms: started.elapsed().as_secs_f64() * 1000.0,
     })
+}
+
+/// The work items in order, until the run is aborted. (A named iterator: a
+/// closure taking references here makes the run's future not `Send` for
+/// every lifetime, which the binding's spawn needs.)
+struct UntilAborted<'a> {
+    work: std::slice::Iter<'a, (usize, String)>,
+    cancel: &'a CancellationToken,
+}
+
+impl Iterator for UntilAborted<'_> {
+    type Item = (usize, String);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.cancel.is_cancelled() {
+            return None;
+        }
+        self.work.next().map(|(i, id)| (*i, id.clone()))
+    }
 }
 
 /// Validation and de-duplication before any request: the results known

@@ -2,6 +2,7 @@
 //! (`ERR_*`): extend the list, never rename an entry.
 
 use crate::divisions::Division;
+use crate::net_error::NetCause;
 use serde::Serialize;
 use std::fmt;
 
@@ -98,6 +99,12 @@ pub struct Error {
     /// conversations (none of them is the conversation's).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub permission_divisions: Vec<Division>,
+    /// Why a request failed below HTTP (`dns`, `refused`, `tls`, `proxy`, `reset`, ...).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub network_cause: Option<NetCause>,
+    /// The lowest-level words for it: the OS error, the TLS reason, the proxy's refusal.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub network_detail: Option<String>,
 }
 
 impl Error {
@@ -114,6 +121,8 @@ impl Error {
             not_attempted: false,
             conversation_divisions: Vec::new(),
             permission_divisions: Vec::new(),
+            network_cause: None,
+            network_detail: None,
         }
     }
 

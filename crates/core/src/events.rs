@@ -1,6 +1,7 @@
 //! Structured events for observability (`onEvent`, `DEBUG=genesys-cleanup`).
 //! Events carry the path template, never an id, a token or a secret.
 
+use crate::net_error::NetCause;
 use serde::Serialize;
 use std::sync::Arc;
 
@@ -11,6 +12,8 @@ pub enum EventKind {
     Retry,
     RateLimitWait,
     TokenRefresh,
+    /// Events the listener was too slow to take were dropped (see `count`).
+    Dropped,
 }
 
 impl EventKind {
@@ -21,6 +24,7 @@ impl EventKind {
             EventKind::Retry => "retry",
             EventKind::RateLimitWait => "rateLimitWait",
             EventKind::TokenRefresh => "tokenRefresh",
+            EventKind::Dropped => "dropped",
         }
     }
 }
@@ -46,6 +50,12 @@ pub struct Event {
     /// Why (for retry: the failure kind and status or transport error class).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// For a retry after a network failure: its class (as on the error).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub network_cause: Option<NetCause>,
+    /// For `dropped`: how many events were dropped since the last delivery.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub count: Option<u64>,
 }
 
 impl Event {
@@ -60,7 +70,17 @@ impl Event {
             wait_ms: None,
             correlation_id: None,
             reason: None,
+            network_cause: None,
+            count: None,
         }
+    }
+
+    /// Stands for `count` events that were dropped because the listener fell
+    /// behind (it has no request of its own: empty method and route).
+    pub fn dropped(count: u64) -> Self {
+        let mut e = Event::new(EventKind::Dropped, "", "", 0);
+        e.count = Some(count);
+        e
     }
 }
 

@@ -9,6 +9,7 @@ use crate::divisions::Holdings;
 use crate::error::{Error, ErrorCode};
 use crate::events::{Event, EventKind, EventSink};
 use crate::fence::Fence;
+use crate::net_error;
 use crate::pacing::{Decision, RateBudget, RateLimitHeaders, Ticket, WaitReason, ANSWER_POLL};
 use crate::retry::{classify_status, RetryBudget, RetryKind, RetryPolicy};
 use crate::token_fetch::TokenFetcher;
@@ -350,7 +351,7 @@ impl Transport {
                     self.count_retry(
                         req,
                         attempt,
-                        Some(401),
+                        (Some(401), None),
                         None,
                         "unauthorized: refreshing the token",
                         call,
@@ -502,6 +503,13 @@ impl Transport {
             Some(rem) => self.attempt_timeout.min(rem),
             None => self.attempt_timeout,
         };
+        // Which limit cut the attempt, for its message: the deadline, when
+        // what was left of it was shorter than timeoutMs.
+        let limit = if timeout < self.attempt_timeout {
+            "what was left of deadlineMs"
+        } else {
+            "timeoutMs"
+        };
         let builder = self.request_builder(req, target);
         self.emit(|| request_event(EventKind::Request, req, attempt));
         let sent_at = Instant::now();
@@ -540,7 +548,7 @@ impl Transport {
                 Error::new(
                     ErrorCode::Timeout,
                     format!(
-                        "The request for {} took longer than {} ms (timeoutMs) and was abandoned; retries, if allowed, did not help.",
+                        "The request for {} took longer than {} ms ({limit}) and was abandoned; retries, if allowed, did not help.",
                         req.action,
                         timeout.as_millis()
                     ),
@@ -574,18 +582,10 @@ impl Transport {
                     req.action, self.max_response_bytes
                 ),
             )),
-            ReadError::Http(e) => {
-                let what = transport_error_class(&e);
-                let (code, text) = if e.is_timeout() {
-                    (ErrorCode::Timeout, format!("timed out ({what})"))
-                } else {
-                    (ErrorCode::Network, format!("failed: {what}"))
-                };
-                Failure::transient(
-                    Error::new(code, format!("The request for {} {text}; retries, if allowed, did not help.", req.action)),
-                    RetryBudget::RETRY_COST,
-                )
-            }
+            ReadError::Http(e) => match net_error::error_for(req.action, &e, e.is_timeout()) {
+                (error, true) => Failure::fatal(error),
+                (error, false) => Failure::transient(error, RetryBudget::RETRY_COST),
+            },
         }
     }
 
@@ -732,7 +732,7 @@ impl Transport {
                 let mut error = error;
                 error.message = format!(
                     "{} Genesys asked to wait {} s, more than maxRetryAfterMs ({} ms), so this fails fast instead of blocking.",
-                    error.message,
+                    api_error::full_stop(&error.message),
                     ra.as_secs(),
                     self.policy.max_retry_after.as_millis()
                 );
@@ -752,7 +752,14 @@ impl Transport {
             return Err(error);
         }
         let reason = format!("{kind:?}").to_lowercase();
-        self.count_retry(req, attempt, error.status, Some(wait), &reason, call);
+        self.count_retry(
+            req,
+            attempt,
+            (error.status, error.network_cause),
+            Some(wait),
+            &reason,
+            call,
+        );
         Ok(wait)
     }
 
@@ -761,7 +768,7 @@ impl Transport {
         &self,
         req: &Request<'_>,
         attempt: u32,
-        status: Option<u16>,
+        (status, network_cause): (Option<u16>, Option<net_error::NetCause>),
         wait: Option<Duration>,
         reason: &str,
         call: &mut Call<'_>,
@@ -770,6 +777,7 @@ impl Transport {
         self.emit(|| {
             let mut e = request_event(EventKind::Retry, req, attempt);
             e.status = status;
+            e.network_cause = network_cause;
             e.wait_ms = wait.map(|w| w.as_secs_f64() * 1000.0);
             e.reason = Some(reason.to_string());
             e
@@ -814,18 +822,24 @@ fn header_str(headers: &HeaderMap, name: &str) -> Option<String> {
     headers.get(name)?.to_str().ok().map(str::to_string)
 }
 
+/// Longest wait a server can make us report (`retryAfterMs`): a day. No rate
+/// window is longer; a larger number is noise (1e10 s was seen) that would
+/// only mislead a caller planning a retry.
+const RETRY_AFTER_CAP_SECS: f64 = 86_400.0;
+
 /// The wait a 429 asks for: `Retry-After` (seconds or an HTTP date), else the
-/// `[N]` of the message, else `inin-ratelimit-reset`.
+/// `[N]` of the message, else `inin-ratelimit-reset`; at most a day.
 fn retry_after(headers: &HeaderMap, body: &ErrorBody) -> Option<Duration> {
     if let Some(v) = headers.get(RETRY_AFTER).and_then(|v| v.to_str().ok()) {
         let v = v.trim();
         if let Ok(secs) = v.parse::<f64>() {
             if secs.is_finite() && secs >= 0.0 {
-                return Some(Duration::from_secs_f64(secs.min(1e7)));
+                return Some(Duration::from_secs_f64(secs.min(RETRY_AFTER_CAP_SECS)));
             }
         }
         if let Ok(when) = httpdate::parse_http_date(v) {
-            return Some(when.duration_since(SystemTime::now()).unwrap_or_default());
+            let wait = when.duration_since(SystemTime::now()).unwrap_or_default();
+            return Some(wait.min(Duration::from_secs_f64(RETRY_AFTER_CAP_SECS)));
         }
     }
     if let Some(secs) = body
@@ -833,26 +847,14 @@ fn retry_after(headers: &HeaderMap, body: &ErrorBody) -> Option<Duration> {
         .as_deref()
         .and_then(api_error::retry_seconds_from_message)
     {
-        return Some(Duration::from_secs(secs));
+        return Some(Duration::from_secs_f64(
+            (secs as f64).min(RETRY_AFTER_CAP_SECS),
+        ));
     }
     header_str(headers, "inin-ratelimit-reset")
         .and_then(|v| v.trim().parse::<f64>().ok())
         .filter(|s| s.is_finite() && *s >= 0.0)
-        .map(|s| Duration::from_secs_f64(s.min(1e7)))
-}
-
-fn transport_error_class(e: &reqwest::Error) -> &'static str {
-    if e.is_connect() {
-        "could not connect"
-    } else if e.is_timeout() {
-        "timeout"
-    } else if e.is_body() || e.is_decode() {
-        "the connection broke while reading the response"
-    } else if e.is_request() {
-        "the connection broke while sending the request"
-    } else {
-        "transport error"
-    }
+        .map(|s| Duration::from_secs_f64(s.min(RETRY_AFTER_CAP_SECS)))
 }
 
 /// An event about `req`'s attempt.

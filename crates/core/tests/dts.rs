@@ -165,6 +165,8 @@ fn error(full: bool) -> Error {
         e.not_attempted = true;
         e.conversation_divisions = vec![Division::new("s", Some("Sales"))];
         e.permission_divisions = vec![Division::new("h", None)];
+        e.network_cause = Some(genesys_cleanup_core::net_error::NetCause::Dns);
+        e.network_detail = Some("d".into());
     }
     e
 }
@@ -246,6 +248,8 @@ fn results_match_index_d_ts() {
     full.wait_ms = Some(1.0);
     full.correlation_id = Some("x".into());
     full.reason = Some("transient".into());
+    full.network_cause = Some(genesys_cleanup_core::net_error::NetCause::Reset);
+    full.count = Some(3);
     let minimal = Event::new(EventKind::Retry, "GET", "/r", 1);
     check_result("ClientEvent", json(&full), json(&minimal), &[]);
 }
@@ -351,11 +355,17 @@ fn every_value_the_runtime_can_produce_is_in_its_union() {
         EventKind::Retry,
         EventKind::RateLimitWait,
         EventKind::TokenRefresh,
+        EventKind::Dropped,
     ]
     .iter()
     .map(|k| k.as_str().to_string())
     .collect();
     assert_eq!(member_union("ClientEvent", "kind"), kinds);
+    let causes: Vec<String> = genesys_cleanup_core::net_error::NetCause::ALL
+        .iter()
+        .map(|c| c.as_str().to_string())
+        .collect();
+    assert_eq!(type_union("NetworkCause"), causes);
 }
 
 #[test]
