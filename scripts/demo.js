@@ -13,6 +13,7 @@ const path = require('node:path')
 const ROOT = path.join(__dirname, '..')
 const CLI = path.join(ROOT, 'bin', 'genesys-cleanup.js')
 
+const { positiveInt } = require('./env')
 const CONVERSATIONS = positiveInt('DEMO_CONVERSATIONS', 3000)
 // Genesys's default is 300 requests per minute per client-credentials token:
 // at that limit this demo would take over 15 minutes. At 12000/min its
@@ -20,15 +21,6 @@ const CONVERSATIONS = positiveInt('DEMO_CONVERSATIONS', 3000)
 // no 429); DEMO_RATE_LIMIT=600 shows the budget waiting for windows to turn.
 const RATE_LIMIT = positiveInt('DEMO_RATE_LIMIT', 12000)
 
-function positiveInt(name, fallback) {
-  const v = process.env[name]
-  if (v === undefined || v === '') return fallback
-  if (!/^\d+$/.test(v) || Number(v) < 1) {
-    console.error(`${name} must be a whole number above 0, got ${JSON.stringify(v)}`)
-    process.exit(2)
-  }
-  return Number(v)
-}
 
 /**
  * Builds the addon and the emulator (cargo rebuilds only what changed: seconds

@@ -12,20 +12,12 @@
 const path = require('node:path')
 const { CleanupClient } = require(path.join(__dirname, '..', 'index.js'))
 const { startEmulator } = require(path.join(__dirname, '..', 'testing.js'))
+const { positiveInt } = require('./env')
 
-const TOTAL = whole('SOAK_TOTAL', 200_000)
-const BATCH = whole('SOAK_BATCH', 10_000)
+const TOTAL = positiveInt('SOAK_TOTAL', 200_000)
+const BATCH = positiveInt('SOAK_BATCH', 10_000)
 const MiB = 2 ** 20
 
-function whole(name, fallback) {
-  const v = process.env[name]
-  if (v === undefined || v === '') return fallback
-  if (!/^\d+$/.test(v) || Number(v) < 1) {
-    console.error(`${name} must be a whole number above 0, got ${JSON.stringify(v)}`)
-    process.exit(2)
-  }
-  return Number(v)
-}
 
 function rss() {
   return Math.round(process.memoryUsage().rss / MiB)
