@@ -12,7 +12,6 @@ use crate::retry::{classify_status, RetryBudget, RetryKind, RetryPolicy};
 use bytes::Bytes;
 use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
 use reqwest::Method;
-use std::sync::Once;
 use std::time::{Duration, SystemTime};
 use tokio::sync::Notify;
 use tokio::time::Instant;
@@ -196,30 +195,10 @@ pub struct Transport {
     events: Option<EventSink>,
 }
 
-static CRYPTO: Once = Once::new();
-
 impl Transport {
     pub fn new(config: ClientConfig, events: Option<EventSink>) -> Result<Self, Error> {
-        // reqwest is built without a bundled crypto provider; install ring once.
-        CRYPTO.call_once(|| {
-            let _ = rustls::crypto::ring::default_provider().install_default();
-        });
-        let http = reqwest::Client::builder()
-            // Never follow a redirect: it would carry the Authorization header
-            // (or the next request) to a host we did not vet.
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("genesys-cleanup/", env!("CARGO_PKG_VERSION")))
-            .connect_timeout(config.attempt_timeout.min(Duration::from_secs(10)))
-            .pool_idle_timeout(Duration::from_secs(60))
-            .pool_max_idle_per_host(256)
-            .tcp_nodelay(true)
-            .build()
-            .map_err(|e| {
-                Error::new(
-                    ErrorCode::Network,
-                    format!("Could not build the HTTP client: {e}"),
-                )
-            })?;
+        let http =
+            crate::http_client::build(&config.http, &crate::http_client::NetEnv::from_process())?;
         Ok(Transport {
             http,
             token_url: format!("{}/oauth/token", config.endpoints.login_base),
@@ -295,12 +274,9 @@ impl Transport {
                 let token_stats = &mut token_stats;
                 async move {
                     if let Some(sink) = &events {
-                        sink(Event::new(
-                            EventKind::TokenRefresh,
-                            "POST",
-                            "/oauth/token",
-                            0,
-                        ));
+                        let mut e = Event::new(EventKind::TokenRefresh, "POST", "/oauth/token", 0);
+                        e.operation = crate::operation::current();
+                        sink(e);
                     }
                     let basic = basic.ok_or_else(|| {
                         Error::new(
@@ -347,6 +323,7 @@ impl Transport {
         result
     }
 
+    /// `attempts`, and a `giveUp` event when the request fails for good.
     async fn execute<T>(
         &self,
         req: &Request<'_>,
@@ -355,6 +332,27 @@ impl Transport {
         parse: &(dyn Fn(u16, &[u8]) -> Parsed<T> + Sync),
     ) -> Result<Reply<T>, Error> {
         let mut attempt: u32 = 0;
+        let result = self.attempts(req, call, mode, parse, &mut attempt).await;
+        if let Err(e) = &result {
+            self.emit(|| {
+                let mut ev = request_event(EventKind::GiveUp, req, attempt);
+                ev.code = Some(e.code);
+                ev.status = e.status;
+                ev.correlation_id = e.correlation_id.clone();
+                ev
+            });
+        }
+        result
+    }
+
+    async fn attempts<T>(
+        &self,
+        req: &Request<'_>,
+        call: &mut Call<'_>,
+        mode: AuthMode,
+        parse: &(dyn Fn(u16, &[u8]) -> Parsed<T> + Sync),
+        attempt: &mut u32,
+    ) -> Result<Reply<T>, Error> {
         let mut replayed_401 = false;
         loop {
             if call.cancel.is_cancelled() {
@@ -365,14 +363,14 @@ impl Transport {
                     // The token first: callers share one fetch (and its
                     // failure) instead of taking turns at the rate budget.
                     let bearer = self.bearer(call).await?;
-                    let slot = self.wait_for_slot(req, attempt, call).await?;
+                    let slot = self.wait_for_slot(req, *attempt, call).await?;
                     (Credential::Bearer(bearer), Some(slot))
                 }
                 AuthMode::TokenEndpoint(basic) => (Credential::Basic(basic.clone()), None),
             };
-            let failure = match self.send_once(req, &credential, attempt, call).await? {
+            let failure = match self.send_once(req, &credential, *attempt, call).await? {
                 Err(failure) => failure,
-                Ok(raw) => match self.judge(req, raw, slot, attempt, call, parse) {
+                Ok(raw) => match self.judge(req, raw, slot, *attempt, call, parse) {
                     Judged::Done(reply) => return Ok(reply),
                     Judged::Failed(failure) => failure,
                     Judged::Unauthorized(failure) => match &credential {
@@ -383,7 +381,7 @@ impl Transport {
                             self.auth.invalidate(b.generation);
                             self.count_retry(
                                 req,
-                                attempt,
+                                *attempt,
                                 Some(401),
                                 None,
                                 "unauthorized: refreshing the token",
@@ -395,8 +393,8 @@ impl Transport {
                     },
                 },
             };
-            let wait = self.retry_wait(req, failure, &mode, attempt, call)?;
-            attempt += 1;
+            let wait = self.retry_wait(req, failure, &mode, *attempt, call)?;
+            *attempt += 1;
             self.sleep(wait, call).await?;
         }
     }
@@ -809,7 +807,9 @@ impl Transport {
 
     fn emit(&self, make: impl FnOnce() -> Event) {
         if let Some(sink) = &self.events {
-            sink(make());
+            let mut event = make();
+            event.operation = crate::operation::current();
+            sink(event);
         }
     }
 }
