@@ -234,7 +234,13 @@ fn results_match_index_d_ts() {
     full.wait_ms = Some(1.0);
     full.correlation_id = Some("x".into());
     full.reason = Some("transient".into());
-    let minimal = Event::new(EventKind::Retry, "GET", "/r", 1);
+    full.operation = Some(1);
+    full.name = Some("closeConversation");
+    full.code = Some(ErrorCode::Network);
+    full.outcome = Some("closed");
+    full.counts = Some(Counts::default());
+    // The least an event carries: an operation event has no request fields.
+    let minimal = Event::operation(EventKind::OperationStart, None, None);
     check_result("ClientEvent", json(&full), json(&minimal), &[]);
 }
 
@@ -333,17 +339,36 @@ fn every_value_the_runtime_can_produce_is_in_its_union() {
         .map(|s| s.as_str().to_string())
         .collect();
     assert_eq!(type_union("ActivitySource"), sources);
-    let kinds: Vec<String> = [
-        EventKind::Request,
-        EventKind::Response,
-        EventKind::Retry,
-        EventKind::RateLimitWait,
-        EventKind::TokenRefresh,
-    ]
-    .iter()
-    .map(|k| k.as_str().to_string())
-    .collect();
+    let kinds: Vec<String> = EventKind::ALL
+        .iter()
+        .map(|k| k.as_str().to_string())
+        .collect();
     assert_eq!(member_union("ClientEvent", "kind"), kinds);
+    let codes: Vec<String> = ErrorCode::ALL
+        .iter()
+        .map(|c| c.as_str().to_string())
+        .collect();
+    assert_eq!(
+        type_union("ErrorCode"),
+        codes,
+        "ErrorCode in index.d.ts vs the core"
+    );
+    // index.js's runtime list (ERROR_CODES, used by isCleanupError) too.
+    let js = include_str!("../../../index.js");
+    let start = js.find("const ERROR_CODES = Object.freeze([").unwrap();
+    let list = &js[start..start + js[start..].find("])").unwrap()];
+    let runtime: Vec<String> = list
+        .split('\'')
+        .skip(1)
+        .step_by(2)
+        .map(String::from)
+        .collect();
+    assert_eq!(runtime, codes, "ERROR_CODES in index.js vs the core");
+    let methods: Vec<String> = CloseMethod::ALL
+        .iter()
+        .map(|m| m.as_str().to_string())
+        .collect();
+    assert_eq!(member_union("CloseResult", "method"), methods);
 }
 
 #[test]
