@@ -525,8 +525,9 @@ export interface ClientOptions extends ConnectionOptions {
  * `event: kind`, and the `ClientEvent` fields; never a token, a secret or a conversation id)
  * and a short message: `(fields, message)` for pino, bunyan and console, `(message, fields)`
  * for winston (recognised by its `transports`). Levels: `debug` for requests, responses, token
- * fetches and starts; `info` for rate-limit waits and ends; `warn` for retries; `error` for
- * give-ups and failed calls (`info` when the caller aborted).
+ * fetches and starts; `info` for rate-limit waits and ends; `warn` for retries and give-ups
+ * (a request that failed for good: the call may still succeed another way); `error` for
+ * failed calls (`info` when the caller aborted).
  */
 export interface Logger {
   debug(...args: any[]): unknown

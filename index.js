@@ -105,7 +105,7 @@ function optionsObject(options) {
 function closeConversation(conversationId, options) {
   return rejectsWith(() => {
     const opts = optionsObject(options)
-    const onEvent = eventListener(opts.onEvent)
+    const onEvent = eventListener(opts)
     return withSignal(opts.signal, (cancel) => binding.closeConversation(conversationId, opts, cancel, onEvent))
   })
 }
@@ -113,7 +113,7 @@ function closeConversation(conversationId, options) {
 function checkScopes(options) {
   return rejectsWith(() => {
     const opts = optionsObject(options)
-    const onEvent = eventListener(opts.onEvent)
+    const onEvent = eventListener(opts)
     return withSignal(opts.signal, (cancel) => binding.checkScopes(opts, cancel, onEvent))
   })
 }
@@ -180,19 +180,38 @@ function withProgress(progress, run, bulkOf) {
 // secrets). The `debug` package reads DEBUG (namespaces, wildcards, `-` to
 // exclude) as every other Node library does.
 const debugLog = require('debug')('genesys-cleanup')
+const { loggerListener } = require('./lib/log.js')
 
-function eventListener(onEvent) {
-  const user = guarded('onEvent', onEvent)
-  if (!debugLog.enabled) return user
+function debugLine(event) {
+  const parts = [event.kind]
+  if (event.name) parts.push(event.name)
+  if (event.method) parts.push(event.method, event.route, `attempt=${event.attempt}`)
+  if (event.operation !== undefined) parts.push(`op=${event.operation}`)
+  if (event.status !== undefined) parts.push(`status=${event.status}`)
+  if (event.durationMs !== undefined) parts.push(`${event.durationMs.toFixed(1)}ms`)
+  if (event.waitMs !== undefined) parts.push(`wait=${Math.round(event.waitMs)}ms`)
+  if (event.reason) parts.push(`reason=${event.reason}`)
+  if (event.code) parts.push(`code=${event.code}`)
+  if (event.outcome) parts.push(`outcome=${event.outcome}`)
+  if (event.correlationId) parts.push(`correlationId=${event.correlationId}`)
+  debugLog(parts.join(' '))
+}
+
+// One native listener for the call: DEBUG, the `logger` and `onEvent`, each
+// isolated (a throwing or rejecting listener never stops the others, nor the call).
+function eventListener(opts) {
+  const listeners = []
+  if (debugLog.enabled) listeners.push(debugLine)
+  const log = guarded('logger', loggerListener(opts.logger, (message) => new CleanupError({ code: 'ERR_INVALID_ARGUMENT', message })))
+  if (log) listeners.push(log)
+  const user = guarded('onEvent', opts.onEvent)
+  if (user) listeners.push(user)
+  // The logger is a JS object the native side has no use for.
+  delete opts.logger
+  if (listeners.length === 0) return undefined
+  if (listeners.length === 1) return listeners[0]
   return (event) => {
-    const parts = [event.kind, event.method, event.route, `attempt=${event.attempt}`]
-    if (event.status !== undefined) parts.push(`status=${event.status}`)
-    if (event.durationMs !== undefined) parts.push(`${event.durationMs.toFixed(1)}ms`)
-    if (event.waitMs !== undefined) parts.push(`wait=${Math.round(event.waitMs)}ms`)
-    if (event.reason) parts.push(`reason=${event.reason}`)
-    if (event.correlationId) parts.push(`correlationId=${event.correlationId}`)
-    debugLog(parts.join(' '))
-    if (user) user(event)
+    for (const l of listeners) l(event)
   }
 }
 
@@ -210,7 +229,7 @@ class CleanupClient {
   constructor(options) {
     try {
       const opts = optionsObject(options)
-      this.#native = new binding.CleanupClient(opts, eventListener(opts.onEvent))
+      this.#native = new binding.CleanupClient(opts, eventListener(opts))
     } catch (e) {
       throw fromNative(e)
     }
