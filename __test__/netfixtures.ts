@@ -125,13 +125,13 @@ export interface ChildResult {
 }
 
 /** Runs `node -e script` with `env` added (and the given variables removed). */
-export function runNode(script: string, env: Record<string, string | undefined>, args: string[] = []): Promise<ChildResult> {
+export function runNode(script: string, env: Record<string, string | undefined>, args: string[] = [], cwd?: string): Promise<ChildResult> {
   const full: NodeJS.ProcessEnv = { ...process.env }
   for (const k of ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'ALL_PROXY', 'all_proxy', 'NO_PROXY', 'no_proxy', 'NODE_EXTRA_CA_CERTS', 'SSL_CERT_FILE', 'DEBUG']) delete full[k]
   for (const [k, v] of Object.entries(env)) if (v === undefined) delete full[k]
   else full[k] = v
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [...args, '-e', script], { env: full, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, [...args, '-e', script], { env: full, cwd, stdio: ['ignore', 'pipe', 'pipe'] })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (d) => (stdout += d))
