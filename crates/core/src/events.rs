@@ -129,6 +129,9 @@ impl Event {
     }
 }
 
+/// Receives events; must be cheap and must not block.
+pub type EventSink = Arc<dyn Fn(Event) + Send + Sync>;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -153,6 +156,3 @@ mod tests {
         assert_eq!(names.len(), EventKind::ALL.len());
     }
 }
-
-/// Receives events; must be cheap and must not block.
-pub type EventSink = Arc<dyn Fn(Event) + Send + Sync>;

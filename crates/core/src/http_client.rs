@@ -86,7 +86,7 @@ impl ProxyUrl {
                 url.scheme().chars().take(16).collect::<String>()
             )));
         }
-        if !url.host_str().is_some_and(|h| !h.is_empty()) {
+        if url.host_str().is_none_or(str::is_empty) {
             return Err(Error::invalid_argument(format!(
                 "{source} has no host: give it as http://host:port."
             )));
