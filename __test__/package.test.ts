@@ -86,9 +86,12 @@ const SHIPPED = [
   'binding.d.ts',
   'testing.js',
   'testing.d.ts',
+  'otel.js',
+  'otel.d.ts',
+  'browser.js',
 ]
 
-/** The CLI: its entry in bin/, its modules in lib/cli/. */
+/** The CLI: its entry in bin/, its modules in lib/cli/; lib/ also holds the library's own small modules (log.js). */
 const CLI_DIRS = ['bin', 'lib']
 const isCliFile = (f: string) => CLI_DIRS.some((d) => f.startsWith(`${d}/`))
 
@@ -127,7 +130,7 @@ describe('npm pack', () => {
     expect(cli).toEqual(cliSources())
     expect(cli).toContain('bin/genesys-cleanup.js')
     expect(cli).toContain('lib/cli/main.js')
-    for (const f of cli) expect(f).toMatch(/^(bin|lib\/cli)\/([\w-]+\/)*[\w.-]+\.(c|m)?js$/)
+    for (const f of cli) expect(f).toMatch(/^(bin|lib(\/cli)?)\/([\w-]+\/)*[\w.-]+\.(c|m)?js$/)
     // Every declared executable is in the package, and executable.
     for (const target of Object.values<string>(pkg.bin ?? {})) {
       const entry = packed.files.find((f) => f.path === target.replace(/^\.\//, ''))
@@ -190,7 +193,7 @@ describe('types match the runtime', () => {
   })
 
   test('every export of index.d.ts and testing.d.ts has a TSDoc comment', () => {
-    for (const file of ['index.d.ts', 'testing.d.ts']) {
+    for (const file of ['index.d.ts', 'testing.d.ts', 'otel.d.ts']) {
       const lines = fs.readFileSync(path.join(ROOT, file), 'utf8').split('\n')
       const undocumented: string[] = []
       lines.forEach((line, i) => {
