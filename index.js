@@ -186,7 +186,6 @@ function debugLine(event) {
   const parts = [event.kind]
   if (event.name) parts.push(event.name)
   if (event.method) parts.push(event.method, event.route, `attempt=${event.attempt}`)
-  if (event.operation !== undefined) parts.push(`op=${event.operation}`)
   if (event.status !== undefined) parts.push(`status=${event.status}`)
   if (event.durationMs !== undefined) parts.push(`${event.durationMs.toFixed(1)}ms`)
   if (event.waitMs !== undefined) parts.push(`wait=${Math.round(event.waitMs)}ms`)
@@ -194,6 +193,8 @@ function debugLine(event) {
   if (event.code) parts.push(`code=${event.code}`)
   if (event.outcome) parts.push(`outcome=${event.outcome}`)
   if (event.correlationId) parts.push(`correlationId=${event.correlationId}`)
+  // Last, so the lines read as before the operation ids.
+  if (event.operation !== undefined) parts.push(`op=${event.operation}`)
   debugLog(parts.join(' '))
 }
 

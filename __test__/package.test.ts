@@ -89,6 +89,7 @@ const SHIPPED = [
   'otel.js',
   'otel.d.ts',
   'browser.js',
+  'browser.mjs',
 ]
 
 /** The CLI: its entry in bin/, its modules in lib/cli/; lib/ also holds the library's own small modules (log.js). */
@@ -152,9 +153,13 @@ describe('npm pack', () => {
     }
     walk(pkg.exports)
     for (const t of targets) expect(files.has(t.replace(/^\.\//, ''))).toBe(true)
-    expect(Object.keys(pkg.exports).sort()).toEqual(['.', './package.json', './testing'])
-    expect(Object.keys(pkg.exports['.']).sort()).toEqual(['import', 'require'])
+    expect(Object.keys(pkg.exports).sort()).toEqual(['.', './otel', './package.json', './testing'])
+    // Browsers and edge runtimes first (conditions match in order), then Node's.
+    expect(Object.keys(pkg.exports['.'])).toEqual(['browser', 'worker', 'workerd', 'edge-light', 'import', 'require'])
     for (const condition of ['import', 'require']) expect(Object.keys(pkg.exports['.'][condition])).toEqual(['types', 'default'])
+    for (const runtime of ['browser', 'worker', 'workerd', 'edge-light']) {
+      for (const condition of ['import', 'require']) expect(Object.keys(pkg.exports['.'][runtime][condition])).toEqual(['types', 'default'])
+    }
   })
 
   test('publint finds nothing to fix', () => {
