@@ -143,6 +143,19 @@ describe('proxies', () => {
     expect(env.stdout).not.toContain('hunter2')
   })
 
+  test('the CLI follows the same environment: NODE_EXTRA_CA_CERTS and HTTPS_PROXY', async () => {
+    const id = await newConversation(emu)
+    // The CLI's own entry, as `genesys-cleanup --json close ID` runs it.
+    const bin = JSON.stringify(path.join(ROOT, 'bin', 'genesys-cleanup.js'))
+    const cli = `require(${bin}).main([process.execPath, ${bin}, '--json', 'close', ${JSON.stringify(id)}]).then((code) => { process.exitCode = code })`
+    const r = await runNode(cli, { GENESYS_BASE_URL: front.url, GENESYS_ACCESS_TOKEN: SEED.cleanupToken, NODE_EXTRA_CA_CERTS: pki.caFile, HTTPS_PROXY: proxy.url })
+    expect(r.code).toBe(0)
+    expect(r.stderr).not.toMatch(/error/i)
+    expect(JSON.parse(r.stdout).results[0].outcome).toBe('closed')
+    expect(proxy.requestLines).toEqual([`CONNECT 127.0.0.1:${front.port} HTTP/1.1`])
+    expect(secretsIn(proxy.seen())).toEqual([])
+  })
+
   test('the README snippet runs as written (NODE_EXTRA_CA_CERTS, ca, proxy)', async () => {
     const snippet = readmeSnippet('tls')
     const id = await newConversation(emu)
