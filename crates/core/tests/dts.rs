@@ -419,3 +419,65 @@ fn the_scope_report_matches_index_d_ts() {
     .collect();
     assert_eq!(member_union("ScopeReport", "grantType"), grants);
 }
+
+/// The strings `TYPE::as_str` can return, read from the core's source: its
+/// `match` is exhaustive (the compiler sees to that), so this is every value
+/// the runtime can produce, even one a hand-kept `ALL` list forgot.
+fn as_str_values(source: &str, ty: &str) -> Vec<String> {
+    let start = source
+        .find(&format!("impl {ty} {{"))
+        .unwrap_or_else(|| panic!("no impl {ty}"));
+    let body = &source[start..];
+    let f = body.find("fn as_str").expect("as_str");
+    let body = &body[f..];
+    let body = &body[..body.find("\n    }\n").expect("end of as_str")];
+    body.lines()
+        .filter(|l| l.contains(&format!("{ty}::")) && l.contains("=> \""))
+        .map(|l| l.split('"').nth(1).unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn the_all_lists_hold_every_value_as_str_can_return() {
+    let close = include_str!("../src/close.rs");
+    let error = include_str!("../src/error.rs");
+    let events = include_str!("../src/events.rs");
+    let activity = include_str!("../src/activity.rs");
+    let names = |v: Vec<&str>| v.into_iter().map(String::from).collect::<Vec<_>>();
+    let cases: Vec<(&str, Vec<String>, Vec<String>)> = vec![
+        (
+            "Outcome",
+            as_str_values(close, "Outcome"),
+            names(Outcome::ALL.iter().map(|o| o.as_str()).collect()),
+        ),
+        (
+            "SkipReason",
+            as_str_values(close, "SkipReason"),
+            names(SkipReason::ALL.iter().map(|o| o.as_str()).collect()),
+        ),
+        (
+            "CloseMethod",
+            as_str_values(close, "CloseMethod"),
+            names(CloseMethod::ALL.iter().map(|o| o.as_str()).collect()),
+        ),
+        (
+            "ErrorCode",
+            as_str_values(error, "ErrorCode"),
+            names(ErrorCode::ALL.iter().map(|o| o.as_str()).collect()),
+        ),
+        (
+            "EventKind",
+            as_str_values(events, "EventKind"),
+            names(EventKind::ALL.iter().map(|o| o.as_str()).collect()),
+        ),
+        (
+            "ActivitySource",
+            as_str_values(activity, "ActivitySource"),
+            names(ActivitySource::ALL.iter().map(|o| o.as_str()).collect()),
+        ),
+    ];
+    for (ty, from_source, all) in cases {
+        assert!(!from_source.is_empty(), "{ty}: as_str not found");
+        assert_eq!(from_source, all, "{ty}::ALL vs the values of {ty}::as_str");
+    }
+}
