@@ -214,6 +214,22 @@ describe('genesys-cleanup/otel', () => {
     expect(o.sum((await o.metrics())['genesys_cleanup.give_ups'], { 'error.type': 'ERR_UNAUTHORIZED' })).toBe(1)
   })
 
+  test('rate-limit waits: counted with their duration, and an event on the run span', async () => {
+    const o = otel()
+    // 5 requests per 1 s window: 8 single-request closes wait for one window turn.
+    await emu.configure({ rateLimitPerMinute: 5, rateWindowMs: 1000, rateLimitMode: 'fixed' })
+    const ids = await many(emu, 8)
+    const client = new CleanupClient({ baseUrl: emu.url, accessToken: SEED.cleanupToken, onEvent: o.telemetry.onEvent })
+    const report = await client.closeConversations(ids, { fast: true, concurrency: 4 })
+    expect(report.closed).toBe(8)
+    const m = await o.metrics()
+    const waits = o.sum(m['genesys_cleanup.rate_limit_waits'])
+    expect(waits).toBeGreaterThan(0)
+    expect(o.sum(m['genesys_cleanup.rate_limit_wait.duration'])).toBe(waits)
+    const run = o.exporter.getFinishedSpans().find((s) => s.name === 'genesys-cleanup closeConversations')!
+    expect(run.events.filter((e) => e.name === 'rateLimitWait').length).toBe(waits)
+  })
+
   test('the README snippet runs as written', async () => {
     const id = await newConversation(emu)
     const r = await runNode(readmeSnippet('otel'), { GENESYS_BASE_URL: emu.url, GENESYS_CLIENT_ID: SEED.cleanupClient.clientId, GENESYS_CLIENT_SECRET: SEED.cleanupClient.clientSecret, CONVERSATION_ID: id })
