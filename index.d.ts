@@ -475,8 +475,8 @@ export interface ClientEvent {
   kind: 'request' | 'response' | 'retry' | 'rateLimitWait' | 'tokenRefresh' | 'giveUp' | 'operationStart' | 'operationEnd'
   /** The operation (call) this event belongs to: an id unique in the process. Absent when nothing listens for operations. */
   operation?: number
-  /** `operationStart`/`operationEnd`: `'closeConversation'`, `'closeConversations'`, `'sweep'`, `'findIdleConversations'` or `'checkScopes'`. */
-  name?: string
+  /** `operationStart`/`operationEnd`: the call. */
+  name?: 'closeConversation' | 'closeConversations' | 'sweep' | 'findIdleConversations' | 'checkScopes'
   /** HTTP method (request events). */
   method?: string
   /** Path template, e.g. `/api/v2/conversations/messages/{conversationId}` (`probe` for checkScopes probes) (request events). */

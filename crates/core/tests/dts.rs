@@ -293,7 +293,10 @@ fn member_union(interface: &str, field: &str) -> Vec<String> {
     let body = &DTS[start..start + DTS[start..].find("\n}").unwrap()];
     let line = body
         .lines()
-        .find(|l| l.trim_start().starts_with(&format!("{field}:")))
+        .find(|l| {
+            let l = l.trim_start();
+            l.starts_with(&format!("{field}:")) || l.starts_with(&format!("{field}?:"))
+        })
         .unwrap_or_else(|| panic!("{interface}.{field} not found"));
     line.split('\'')
         .skip(1)
@@ -480,4 +483,24 @@ fn the_all_lists_hold_every_value_as_str_can_return() {
         assert!(!from_source.is_empty(), "{ty}: as_str not found");
         assert_eq!(from_source, all, "{ty}::ALL vs the values of {ty}::as_str");
     }
+}
+
+#[test]
+fn every_operation_name_is_in_the_union() {
+    // The names the client gives its calls (operation::observed), from its source.
+    let client = include_str!("../src/client.rs");
+    let names: Vec<String> = client
+        .split("operation::observed(&self.events, \"")
+        .skip(1)
+        .map(|rest| rest.split('"').next().unwrap().to_string())
+        .collect();
+    assert_eq!(names.len(), 5, "{names:?}");
+    let mut declared = member_union("ClientEvent", "name");
+    declared.sort();
+    let mut names = names;
+    names.sort();
+    assert_eq!(
+        declared, names,
+        "ClientEvent.name in index.d.ts vs client.rs"
+    );
 }
