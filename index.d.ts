@@ -149,6 +149,23 @@ export interface ConnectionOptions {
    * spaced evenly at 98% of the limit. Either way a wait longer than `maxRetryAfterMs` fails fast.
    */
   pacing?: 'budget' | 'smooth'
+  /**
+   * Extra trusted root certificates, added to the platform's roots (and to those of
+   * `NODE_EXTRA_CA_CERTS` and `SSL_CERT_FILE`): PEM text, as a string or a Buffer, with one
+   * or more `-----BEGIN CERTIFICATE-----` blocks, or an array of them. For the CA of a
+   * TLS-inspecting corporate proxy or a private gateway. Invalid PEM fails with
+   * `ERR_INVALID_ARGUMENT` naming `ca`.
+   */
+  ca?: string | Uint8Array | ReadonlyArray<string | Uint8Array>
+  /**
+   * The proxy for https requests (`'http://proxy.corp:3128'`, credentials as
+   * `'http://user:password@proxy.corp:3128'`), or `false` for none. Default: `HTTPS_PROXY`
+   * (or `https_proxy`) when set; hosts listed in `NO_PROXY` go direct. Requests go through
+   * it as `CONNECT host:443` tunnels: the proxy sees the Genesys host name, never the token.
+   * Plain http (loopback only) never goes through a proxy, and `HTTP_PROXY`/`ALL_PROXY`
+   * are ignored.
+   */
+  proxy?: string | false
 }
 
 /** What to do when closing. */
@@ -190,6 +207,8 @@ export interface CloseBehaviour {
 export interface CloseOptions extends ConnectionOptions, CloseBehaviour {
   /** Structured events of this call, all delivered before its promise settles (see `ClientEvent`). A throw or rejection is caught and warned about once. */
   onEvent?: (event: ClientEvent) => void
+  /** Log lines of this call's events (see `Logger`). */
+  logger?: Logger
 }
 
 /** What a close did: returned by `closeConversation`, and one entry per closed id of a bulk run. */
@@ -371,7 +390,7 @@ export declare function closeConversation(conversationId: string, options: Close
  * exactly why; in which divisions; and, with `conversationId`, whether it can
  * end that one (decided without writing to it).
  */
-export declare function checkScopes(options: ConnectionOptions & ScopeOptions & { onEvent?: (event: ClientEvent) => void }): Promise<ScopeReport>
+export declare function checkScopes(options: ConnectionOptions & ScopeOptions & { onEvent?: (event: ClientEvent) => void; logger?: Logger }): Promise<ScopeReport>
 
 /** Settings of a bulk run (`closeConversations`, `sweep`). */
 export interface BulkOptions extends CloseBehaviour {
@@ -594,7 +613,10 @@ export interface SweepReport {
 }
 
 /**
- * A structured event for `onEvent`: path templates, never ids, tokens or secrets.
+ * A structured event for `onEvent` (and `logger`, and `genesys-cleanup/otel`): path
+ * templates, never ids, tokens or secrets. Request events (`request`, `response`, `retry`,
+ * `rateLimitWait`, `tokenRefresh`, `giveUp`) carry `method`, `route`, `attempt` and the
+ * `operation` they belong to; `operationStart`/`operationEnd` frame each call.
  *
  * Delivery: events are called on the JS thread, in the order they happened. Every
  * event of a call (and a bulk run's final `onProgress`) is delivered before that
@@ -605,25 +627,30 @@ export interface SweepReport {
  */
 export interface ClientEvent {
   /**
-   * `request`: an attempt is sent. `response`: an answer arrived. `retry`: a failed attempt
-   * will be repeated. `rateLimitWait`: a request waits for the rate budget (see `reason`).
-   * `tokenRefresh`: a token is being fetched. `dropped`: `count` events were not kept
-   * because the JS thread fell behind (its `method` and `route` are empty).
+   * `request`: an attempt is sent. `response`: an answer arrived. `retry`: a failed attempt will be
+   * repeated. `rateLimitWait`: a request waits for the rate budget (see `reason`). `tokenRefresh`: a
+   * token is being fetched. `giveUp`: a request failed for good (`code`). `operationStart` /
+   * `operationEnd`: a call (`name`) begins / ends (`durationMs`, then `outcome`, `counts` or `code`).
+   * `dropped`: `count` events were not kept because the JS thread fell behind.
    */
-  kind: 'request' | 'response' | 'retry' | 'rateLimitWait' | 'tokenRefresh' | 'dropped'
-  /** HTTP method. */
-  method: string
-  /** Path template, e.g. `/api/v2/conversations/messages/{conversationId}` (`probe` for checkScopes probes). */
-  route: string
-  /** 0 for the first attempt. */
-  attempt: number
-  /** HTTP status (`response`, `retry`). */
+  kind: 'request' | 'response' | 'retry' | 'rateLimitWait' | 'tokenRefresh' | 'dropped' | 'giveUp' | 'operationStart' | 'operationEnd'
+  /** The operation (call) this event belongs to: an id unique in the process. Absent when nothing listens for operations. */
+  operation?: number
+  /** `operationStart`/`operationEnd`: the call. */
+  name?: 'closeConversation' | 'closeConversations' | 'sweep' | 'findIdleConversations' | 'checkScopes'
+  /** HTTP method (request events). */
+  method?: string
+  /** Path template, e.g. `/api/v2/conversations/messages/{conversationId}` (`probe` for checkScopes probes) (request events). */
+  route?: string
+  /** 0 for the first attempt (request events). */
+  attempt?: number
+  /** HTTP status (`response`, `retry`, `giveUp`, a failed `operationEnd`). */
   status?: number
-  /** Time from sending to the complete answer, in milliseconds (`response`). */
+  /** `response`: time from sending to the complete answer. `operationEnd`: the whole call. In milliseconds. */
   durationMs?: number
   /** How long the request waits, in milliseconds (`retry`, `rateLimitWait`). */
   waitMs?: number
-  /** `ININ-Correlation-Id` of the answer (`response`). */
+  /** `ININ-Correlation-Id` of the answer (`response`, `giveUp`, a failed `operationEnd`). */
   correlationId?: string
   /**
    * `retry`: the failure kind (`throttling`, `transient`, `server`). `rateLimitWait`:
@@ -636,15 +663,42 @@ export interface ClientEvent {
   networkCause?: NetworkCause
   /** `dropped`: how many events were not kept since the last delivery. */
   count?: number
+  /** `giveUp`, a failed `operationEnd`: the error code. */
+  code?: ErrorCode
+  /** `operationEnd` of `closeConversation`: its outcome (`'closed'`, ...); of `checkScopes`: `'canClose'` or `'cannotClose'`. */
+  outcome?: string
+  /** `operationEnd` of `closeConversations` and `sweep`: the counts by outcome. */
+  counts?: BulkProgress
 }
 
 /** Options of `new CleanupClient(...)`: the connection, and an optional event listener. */
 export interface ClientOptions extends ConnectionOptions {
   /**
    * Receives structured events (requests, responses, retries, rate-limit waits,
-   * token refreshes). `DEBUG=genesys-cleanup` also prints them to stderr.
+   * token refreshes, give-ups, operation starts and ends). `DEBUG=genesys-cleanup`
+   * also prints them to stderr. A listener that throws or rejects is reported once
+   * (`process.emitWarning`) and never stops the call.
    */
   onEvent?: (event: ClientEvent) => void
+  /** Log lines of the client's events (see `Logger`). */
+  logger?: Logger
+}
+
+/**
+ * A logger for the `logger` option: pino, bunyan, winston, console, or any object with these
+ * methods. Each event becomes one call with the event's fields (`component: 'genesys-cleanup'`,
+ * `event: kind`, and the `ClientEvent` fields; never a token, a secret or a conversation id)
+ * and a short message: `(fields, message)` for pino, bunyan and console, `(message, fields)`
+ * for winston (recognised by its `transports`). Levels: `debug` for requests, responses, token
+ * fetches and starts; `info` for rate-limit waits and ends; `warn` for retries and give-ups
+ * (a request that failed for good: the call may still succeed another way); `error` for
+ * failed calls (`info` when the caller aborted).
+ */
+export interface Logger {
+  debug(...args: any[]): unknown
+  info(...args: any[]): unknown
+  warn(...args: any[]): unknown
+  error(...args: any[]): unknown
 }
 
 /**

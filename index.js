@@ -182,19 +182,39 @@ function withProgress(progress, run, bulkOf) {
 // secrets). The `debug` package reads DEBUG (namespaces, wildcards, `-` to
 // exclude) as every other Node library does.
 const debugLog = require('debug')('genesys-cleanup')
+const { loggerListener } = require('./lib/log.js')
 
-function eventListener(onEvent) {
-  const user = guarded('onEvent', onEvent)
-  if (!debugLog.enabled) return user
+function debugLine(event) {
+  const parts = [event.kind]
+  if (event.name) parts.push(event.name)
+  if (event.method) parts.push(event.method, event.route, `attempt=${event.attempt}`)
+  if (event.status !== undefined) parts.push(`status=${event.status}`)
+  if (event.durationMs !== undefined) parts.push(`${event.durationMs.toFixed(1)}ms`)
+  if (event.waitMs !== undefined) parts.push(`wait=${Math.round(event.waitMs)}ms`)
+  if (event.reason) parts.push(`reason=${event.reason}`)
+  if (event.code) parts.push(`code=${event.code}`)
+  if (event.outcome) parts.push(`outcome=${event.outcome}`)
+  if (event.correlationId) parts.push(`correlationId=${event.correlationId}`)
+  // Last, so the lines read as before the operation ids.
+  if (event.operation !== undefined) parts.push(`op=${event.operation}`)
+  debugLog(parts.join(' '))
+}
+
+// One native listener for the call: DEBUG, the `logger` and `onEvent`, each
+// isolated (a throwing or rejecting listener never stops the others, nor the call).
+function eventListener(opts) {
+  const listeners = []
+  if (debugLog.enabled) listeners.push(debugLine)
+  const log = guarded('logger', loggerListener(opts.logger, (message) => new CleanupError({ code: 'ERR_INVALID_ARGUMENT', message })))
+  if (log) listeners.push(log)
+  const user = guarded('onEvent', opts.onEvent)
+  if (user) listeners.push(user)
+  // The logger is a JS object the native side has no use for.
+  delete opts.logger
+  if (listeners.length === 0) return undefined
+  if (listeners.length === 1) return listeners[0]
   return (event) => {
-    const parts = [event.kind, event.method, event.route, `attempt=${event.attempt}`]
-    if (event.status !== undefined) parts.push(`status=${event.status}`)
-    if (event.durationMs !== undefined) parts.push(`${event.durationMs.toFixed(1)}ms`)
-    if (event.waitMs !== undefined) parts.push(`wait=${Math.round(event.waitMs)}ms`)
-    if (event.reason) parts.push(`reason=${event.reason}`)
-    if (event.correlationId) parts.push(`correlationId=${event.correlationId}`)
-    debugLog(parts.join(' '))
-    if (user) user(event)
+    for (const l of listeners) l(event)
   }
 }
 
@@ -326,7 +346,7 @@ class CleanupClient {
   constructor(options) {
     try {
       const opts = optionsObject(options)
-      const listener = eventListener(opts.onEvent)
+      const listener = eventListener(opts)
       this.#listener = listener
       this.#native = new binding.CleanupClient(opts, listener && ((batch) => deliver(batch, listener)))
     } catch (e) {

@@ -93,9 +93,13 @@ const SHIPPED = [
   'conformance/checks.js',
   'conformance/http.js',
   'examples/session-cleanup-service.ts',
+  'otel.js',
+  'otel.d.ts',
+  'browser.js',
+  'browser.mjs',
 ]
 
-/** The CLI: its entry in bin/, its modules in lib/cli/. */
+/** The CLI: its entry in bin/, its modules in lib/cli/; lib/ also holds the library's own small modules (log.js). */
 const CLI_DIRS = ['bin', 'lib']
 const isCliFile = (f: string) => CLI_DIRS.some((d) => f.startsWith(`${d}/`))
 
@@ -134,7 +138,7 @@ describe('npm pack', () => {
     expect(cli).toEqual(cliSources())
     expect(cli).toContain('bin/genesys-cleanup.js')
     expect(cli).toContain('lib/cli/main.js')
-    for (const f of cli) expect(f).toMatch(/^(bin|lib\/cli)\/([\w-]+\/)*[\w.-]+\.(c|m)?js$/)
+    for (const f of cli) expect(f).toMatch(/^(bin|lib(\/cli)?)\/([\w-]+\/)*[\w.-]+\.(c|m)?js$/)
     // Every declared executable is in the package, and executable.
     for (const target of Object.values<string>(pkg.bin ?? {})) {
       const entry = packed.files.find((f) => f.path === target.replace(/^\.\//, ''))
@@ -156,9 +160,13 @@ describe('npm pack', () => {
     }
     walk(pkg.exports)
     for (const t of targets) expect(files.has(t.replace(/^\.\//, ''))).toBe(true)
-    expect(Object.keys(pkg.exports).sort()).toEqual(['.', './package.json', './redis', './testing'])
-    expect(Object.keys(pkg.exports['.']).sort()).toEqual(['import', 'require'])
+    expect(Object.keys(pkg.exports).sort()).toEqual(['.', './otel', './package.json', './redis', './testing'])
+    // Browsers and edge runtimes first (conditions match in order), then Node's.
+    expect(Object.keys(pkg.exports['.'])).toEqual(['browser', 'worker', 'workerd', 'edge-light', 'import', 'require'])
     for (const condition of ['import', 'require']) expect(Object.keys(pkg.exports['.'][condition])).toEqual(['types', 'default'])
+    for (const runtime of ['browser', 'worker', 'workerd', 'edge-light']) {
+      for (const condition of ['import', 'require']) expect(Object.keys(pkg.exports['.'][runtime][condition])).toEqual(['types', 'default'])
+    }
   })
 
   test('publint finds nothing to fix', () => {
@@ -197,7 +205,7 @@ describe('types match the runtime', () => {
   })
 
   test('every export of index.d.ts and testing.d.ts has a TSDoc comment', () => {
-    for (const file of ['index.d.ts', 'testing.d.ts']) {
+    for (const file of ['index.d.ts', 'testing.d.ts', 'otel.d.ts']) {
       const lines = fs.readFileSync(path.join(ROOT, file), 'utf8').split('\n')
       const undocumented: string[] = []
       lines.forEach((line, i) => {

@@ -40,6 +40,7 @@ import {
 } from '../index'
 import defaultExport, * as esm from '../index.mjs'
 import { connectEmulator, Emulator, findEmulatorBinary, startEmulator, type StartOptions } from '../testing'
+import { createTelemetry } from '../otel'
 
 /** Compile-time equality of two types. */
 type Equals<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false
@@ -226,13 +227,46 @@ export async function service(): Promise<void> {
     clientSecret: 'secret',
     onEvent: (event) => {
       events.push(event)
-      const kind: 'request' | 'response' | 'retry' | 'rateLimitWait' | 'tokenRefresh' | 'dropped' = event.kind
-      const route: string = event.route
+      // Exhaustive: a kind added to the union without a case here fails to compile.
+      switch (event.kind) {
+        case 'request':
+        case 'response':
+        case 'retry':
+        case 'rateLimitWait':
+        case 'tokenRefresh':
+        case 'giveUp': {
+          const route: string | undefined = event.route
+          void [route, event.method, event.attempt, event.code]
+          break
+        }
+        case 'dropped': {
+          const lost: number | undefined = event.count
+          void lost
+          break
+        }
+        case 'operationStart':
+        case 'operationEnd':
+          void [event.operation, event.name, event.outcome, event.counts?.closed]
+          break
+        default: {
+          const never: never = event.kind
+          void never
+        }
+      }
       const cause: NetworkCause | undefined = event.networkCause
-      const lost: number | undefined = event.count
-      void [kind, route, event.attempt, event.status, event.durationMs, event.waitMs, event.correlationId, event.reason, cause, lost]
+      void [event.status, event.durationMs, event.waitMs, event.correlationId, event.reason, cause]
     },
+    logger: console,
+    ca: [Buffer.from(''), '-----BEGIN CERTIFICATE-----'],
+    proxy: false,
   }
+  new CleanupClient({ accessToken: 't', proxy: 'http://proxy:3128', ca: 'pem', logger: { debug() {}, info() {}, warn() {}, error() {} } })
+  // @ts-expect-error: proxy is a URL or false
+  new CleanupClient({ accessToken: 't', proxy: true })
+  // @ts-expect-error: a logger needs the four methods
+  new CleanupClient({ accessToken: 't', logger: { info() {} } })
+  const telemetry = createTelemetry()
+  new CleanupClient({ accessToken: 't', onEvent: telemetry.onEvent })
   const client = new CleanupClient(clientOptions)
   // @ts-expect-error: options are required
   new CleanupClient()

@@ -10,6 +10,7 @@ use crate::error::{Error, ErrorCode};
 use crate::events::EventSink;
 use crate::ids::IdInput;
 use crate::model::TokenInfo;
+use crate::operation;
 use crate::stats::Totals;
 use crate::transport::{Parsed, Request, Transport};
 use reqwest::Method;
@@ -20,6 +21,8 @@ use tokio_util::sync::CancellationToken;
 pub struct Client {
     transport: Arc<Transport>,
     organization: Arc<std::sync::OnceLock<String>>,
+    /// The listener, for the `operationStart`/`operationEnd` events.
+    events: Option<EventSink>,
 }
 
 /// What a sweep found and what it did.
@@ -48,8 +51,9 @@ impl Client {
     pub fn new(options: &ConnectionOptions, events: Option<EventSink>) -> Result<Self, Error> {
         let config = options.resolve()?;
         Ok(Client {
-            transport: Arc::new(Transport::new(config, events)?),
+            transport: Arc::new(Transport::new(config, events.clone())?),
             organization: Arc::default(),
+            events,
         })
     }
 
@@ -59,7 +63,11 @@ impl Client {
         opts: &CloseOptions,
         cancel: &CancellationToken,
     ) -> Result<CloseResult, Error> {
-        close::close_conversation(&self.transport, id, opts, cancel).await
+        let run = close::close_conversation(&self.transport, id, opts, cancel);
+        operation::observed(&self.events, "closeConversation", run, |r, e| {
+            e.outcome = Some(r.outcome.as_str())
+        })
+        .await
     }
 
     pub async fn check_scopes(
@@ -67,7 +75,15 @@ impl Client {
         opts: &ScopeOptions,
         cancel: &CancellationToken,
     ) -> Result<ScopeReport, Error> {
-        diagnose::check_scopes(&self.transport, opts, cancel).await
+        let run = diagnose::check_scopes(&self.transport, opts, cancel);
+        operation::observed(&self.events, "checkScopes", run, |r, e| {
+            e.outcome = Some(if r.can_close {
+                "canClose"
+            } else {
+                "cannotClose"
+            })
+        })
+        .await
     }
 
     pub async fn close_many(
@@ -76,7 +92,11 @@ impl Client {
         opts: &BulkOptions,
         cancel: &CancellationToken,
     ) -> Result<BulkReport, Error> {
-        bulk::close_many(&self.transport, ids, opts, cancel).await
+        let run = bulk::close_many(&self.transport, ids, opts, cancel);
+        operation::observed(&self.events, "closeConversations", run, |r, e| {
+            e.counts = Some(r.counts)
+        })
+        .await
     }
 
     pub async fn find_idle(
@@ -84,13 +104,27 @@ impl Client {
         opts: &FindOptions,
         cancel: &CancellationToken,
     ) -> Result<FindReport, Error> {
-        discover::find_idle(&self.transport, opts, cancel).await
+        let run = discover::find_idle(&self.transport, opts, cancel);
+        operation::observed(&self.events, "findIdleConversations", run, |_, _| {}).await
     }
 
     /// Finds candidates with analytics, then closes each one that its own
     /// re-read shows idle for `find.idle_for` (the idle guard): analytics
     /// nominates, the conversation decides. `fast` is never used here.
     pub async fn sweep(
+        &self,
+        find: &FindOptions,
+        bulk_opts: BulkOptions,
+        cancel: &CancellationToken,
+    ) -> Result<SweepReport, Error> {
+        let run = self.sweep_run(find, bulk_opts, cancel);
+        operation::observed(&self.events, "sweep", run, |r, e| {
+            e.counts = Some(r.bulk.counts)
+        })
+        .await
+    }
+
+    async fn sweep_run(
         &self,
         find: &FindOptions,
         bulk_opts: BulkOptions,
@@ -108,7 +142,9 @@ impl Client {
         let dry_run = opts.close.dry_run;
         opts.close.idle_for = Some(find.idle_for);
         opts.close.message_types = find.message_types.clone();
-        let bulk = self.close_many(ids, &opts, cancel).await?;
+        // The bulk part of the sweep is not an operation of its own: its
+        // requests belong to the sweep.
+        let bulk = bulk::close_many(&self.transport, ids, &opts, cancel).await?;
         let mut found = Vec::new();
         let mut spared_active = 0;
         let now = std::time::SystemTime::now();

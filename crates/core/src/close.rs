@@ -98,6 +98,14 @@ pub enum CloseMethod {
 }
 
 impl CloseMethod {
+    /// Every method, for the type test (tests/dts.rs).
+    pub const ALL: [CloseMethod; 4] = [
+        CloseMethod::Conversation,
+        CloseMethod::Participants,
+        CloseMethod::Teardown,
+        CloseMethod::None,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             CloseMethod::Conversation => "conversation",

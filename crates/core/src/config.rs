@@ -4,6 +4,7 @@
 
 use crate::auth::Credentials;
 use crate::error::Error;
+use crate::http_client::{HttpSettings, ProxyChoice, Roots};
 use crate::options::{millis, opt_millis, whole};
 use crate::pacing::Pacing;
 use crate::region::{self, Endpoints};
@@ -56,6 +57,16 @@ pub struct ConnectionOptions {
     /// has budget, then waits for it to turn. `smooth`: even spacing at 98%
     /// of the limit.
     pub pacing: Pacing,
+    /// Extra trusted root certificates, added to the platform's: PEM text (a
+    /// string or a Buffer) with one or more `BEGIN CERTIFICATE` blocks, or an
+    /// array of them. For a TLS-inspecting proxy's CA or a private gateway.
+    #[serde(deserialize_with = "crate::http_client::ca_option")]
+    pub ca: Roots,
+    /// The proxy for https requests (`http://host:port`, credentials as
+    /// `http://user:password@host:port`), or `false` for none. Default:
+    /// `HTTPS_PROXY` when set. Hosts in `NO_PROXY` go direct.
+    #[serde(deserialize_with = "crate::http_client::proxy_option")]
+    pub proxy: ProxyChoice,
 }
 
 /// The defaults of the options that have one (the others are `None`).
@@ -74,6 +85,8 @@ impl Default for ConnectionOptions {
             deadline: None,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             pacing: Pacing::default(),
+            ca: Roots::default(),
+            proxy: ProxyChoice::default(),
         }
     }
 }
@@ -97,6 +110,8 @@ pub struct ClientConfig {
     /// The largest answer read, in bytes.
     pub max_response_bytes: usize,
     pub pacing: Pacing,
+    /// Trusted roots, proxy and connect timeout of the HTTP client.
+    pub http: HttpSettings,
 }
 
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(16);
@@ -122,6 +137,11 @@ impl ConnectionOptions {
             deadline: self.deadline,
             max_response_bytes: self.max_response_bytes as usize,
             pacing: self.pacing,
+            http: HttpSettings {
+                ca: self.ca.clone(),
+                proxy: self.proxy.clone(),
+                connect_timeout: self.timeout.min(Duration::from_secs(10)),
+            },
         })
     }
 

@@ -30,6 +30,26 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
+    /// Every code, in the order of `ERROR_CODES` (tests/dts.rs checks index.d.ts against it).
+    pub const ALL: [ErrorCode; 16] = [
+        ErrorCode::InvalidArgument,
+        ErrorCode::InvalidConversationId,
+        ErrorCode::InsecureUrl,
+        ErrorCode::Unauthorized,
+        ErrorCode::MissingPermission,
+        ErrorCode::MissingScope,
+        ErrorCode::Forbidden,
+        ErrorCode::NotFound,
+        ErrorCode::Conflict,
+        ErrorCode::RateLimited,
+        ErrorCode::Timeout,
+        ErrorCode::Network,
+        ErrorCode::Upstream,
+        ErrorCode::Aborted,
+        ErrorCode::Internal,
+        ErrorCode::LeaseLost,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             ErrorCode::InvalidArgument => "ERR_INVALID_ARGUMENT",

@@ -61,7 +61,7 @@ fn describe(path: &str, inner: &str) -> String {
 
 /// Marks the messages of our own rules (range checks), which read as
 /// "<option> must be ...".
-const RULE: &str = "rule: ";
+pub(crate) const RULE: &str = "rule: ";
 
 fn redact_strings(s: &str) -> String {
     match (s.find("string \""), s.rfind("\", expected")) {

@@ -47,21 +47,33 @@ impl TokenFetcher {
             action: "fetching an OAuth token (client credentials)",
         };
         let mut attempt = 0;
+        let result = self.attempts(t, &req, &target, call, &mut attempt).await;
+        if let Err(e) = &result {
+            t.give_up(&req, attempt, e);
+        }
+        result
+    }
+
+    async fn attempts(
+        &self,
+        t: &Transport,
+        req: &Request<'_>,
+        target: &Target,
+        call: &mut Call<'_>,
+        attempt: &mut u32,
+    ) -> Result<TokenResponse, Error> {
         loop {
             if call.cancel.is_cancelled() {
                 return Err(Error::aborted());
             }
-            let failure = match t
-                .attempt(&req, &target, None, attempt, call, &parse)
-                .await?
-            {
+            let failure = match t.attempt(req, target, None, *attempt, call, &parse).await? {
                 Judged::Done(reply) => return Ok(reply.value),
                 Judged::Failed(failure) | Judged::Unauthorized(failure) => failure,
             };
             let wait = t
-                .retry_wait(&req, failure, attempt, call)
+                .retry_wait(req, failure, *attempt, call)
                 .map_err(|e| self.credentials_refused(e))?;
-            attempt += 1;
+            *attempt += 1;
             t.sleep(wait, call).await?;
         }
     }

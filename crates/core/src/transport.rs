@@ -16,7 +16,6 @@ use crate::token_fetch::TokenFetcher;
 use bytes::Bytes;
 use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
 use reqwest::Method;
-use std::sync::Once;
 use std::time::{Duration, SystemTime};
 use tokio::sync::Notify;
 use tokio::time::Instant;
@@ -206,30 +205,10 @@ pub struct Transport {
     holdings: tokio::sync::OnceCell<Option<Holdings>>,
 }
 
-static CRYPTO: Once = Once::new();
-
 impl Transport {
     pub fn new(config: ClientConfig, events: Option<EventSink>) -> Result<Self, Error> {
-        // reqwest is built without a bundled crypto provider; install ring once.
-        CRYPTO.call_once(|| {
-            let _ = rustls::crypto::ring::default_provider().install_default();
-        });
-        let http = reqwest::Client::builder()
-            // Never follow a redirect: it would carry the Authorization header
-            // (or the next request) to a host we did not vet.
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("genesys-cleanup/", env!("CARGO_PKG_VERSION")))
-            .connect_timeout(config.attempt_timeout.min(Duration::from_secs(10)))
-            .pool_idle_timeout(Duration::from_secs(60))
-            .pool_max_idle_per_host(256)
-            .tcp_nodelay(true)
-            .build()
-            .map_err(|e| {
-                Error::new(
-                    ErrorCode::Network,
-                    format!("Could not build the HTTP client: {e}"),
-                )
-            })?;
+        let http =
+            crate::http_client::build(&config.http, &crate::http_client::NetEnv::from_process())?;
         Ok(Transport {
             http,
             tokens: TokenFetcher::new(&config.endpoints.login_base),
@@ -317,6 +296,31 @@ impl Transport {
         parse: &(dyn Fn(u16, &[u8]) -> Parsed<T> + Sync),
     ) -> Result<Reply<T>, Error> {
         let mut attempt: u32 = 0;
+        let result = self.attempts(req, call, parse, &mut attempt).await;
+        if let Err(e) = &result {
+            self.give_up(req, attempt, e);
+        }
+        result
+    }
+
+    /// A request failed for good: the `giveUp` event.
+    pub(crate) fn give_up(&self, req: &Request<'_>, attempt: u32, e: &Error) {
+        self.emit(|| {
+            let mut ev = request_event(EventKind::GiveUp, req, attempt);
+            ev.code = Some(e.code);
+            ev.status = e.status;
+            ev.correlation_id = e.correlation_id.clone();
+            ev
+        });
+    }
+
+    async fn attempts<T>(
+        &self,
+        req: &Request<'_>,
+        call: &mut Call<'_>,
+        parse: &(dyn Fn(u16, &[u8]) -> Parsed<T> + Sync),
+        attempt: &mut u32,
+    ) -> Result<Reply<T>, Error> {
         let mut replayed_401 = false;
         loop {
             if call.cancel.is_cancelled() {
@@ -325,7 +329,7 @@ impl Transport {
             // The token first: callers share one fetch (and its failure)
             // instead of taking turns at the rate budget.
             let bearer = self.bearer(call).await?;
-            let slot = self.wait_for_slot(req, attempt, call).await?;
+            let slot = self.wait_for_slot(req, *attempt, call).await?;
             let target = Target {
                 url: format!("{}{}", self.api_base, req.path),
                 authorization: bearer.header.clone(),
@@ -338,7 +342,7 @@ impl Transport {
                 self.fence.check(req.action)?;
             }
             let failure = match self
-                .attempt(req, &target, Some(slot), attempt, call, parse)
+                .attempt(req, &target, Some(slot), *attempt, call, parse)
                 .await?
             {
                 Judged::Done(reply) => return Ok(reply),
@@ -350,7 +354,7 @@ impl Transport {
                     self.auth.invalidate(bearer.generation);
                     self.count_retry(
                         req,
-                        attempt,
+                        *attempt,
                         (Some(401), None),
                         None,
                         "unauthorized: refreshing the token",
@@ -367,8 +371,8 @@ impl Transport {
                     self.rate.pause(ra, Instant::now());
                 }
             }
-            let wait = self.retry_wait(req, failure, attempt, call)?;
-            attempt += 1;
+            let wait = self.retry_wait(req, failure, *attempt, call)?;
+            *attempt += 1;
             self.sleep(wait, call).await?;
         }
     }
@@ -786,7 +790,9 @@ impl Transport {
 
     pub(crate) fn emit(&self, make: impl FnOnce() -> Event) {
         if let Some(sink) = &self.events {
-            sink(make());
+            let mut event = make();
+            event.operation = crate::operation::current();
+            sink(event);
         }
     }
 }

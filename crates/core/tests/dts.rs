@@ -250,7 +250,13 @@ fn results_match_index_d_ts() {
     full.reason = Some("transient".into());
     full.network_cause = Some(genesys_cleanup_core::net_error::NetCause::Reset);
     full.count = Some(3);
-    let minimal = Event::new(EventKind::Retry, "GET", "/r", 1);
+    full.operation = Some(1);
+    full.name = Some("closeConversation");
+    full.code = Some(ErrorCode::Network);
+    full.outcome = Some("closed");
+    full.counts = Some(Counts::default());
+    // The least an event carries: an operation event has no request fields.
+    let minimal = Event::operation(EventKind::OperationStart, None, None);
     check_result("ClientEvent", json(&full), json(&minimal), &[]);
 }
 
@@ -303,7 +309,10 @@ fn member_union(interface: &str, field: &str) -> Vec<String> {
     let body = &DTS[start..start + DTS[start..].find("\n}").unwrap()];
     let line = body
         .lines()
-        .find(|l| l.trim_start().starts_with(&format!("{field}:")))
+        .find(|l| {
+            let l = l.trim_start();
+            l.starts_with(&format!("{field}:")) || l.starts_with(&format!("{field}?:"))
+        })
         .unwrap_or_else(|| panic!("{interface}.{field} not found"));
     line.split('\'')
         .skip(1)
@@ -349,18 +358,36 @@ fn every_value_the_runtime_can_produce_is_in_its_union() {
         .map(|s| s.as_str().to_string())
         .collect();
     assert_eq!(type_union("ActivitySource"), sources);
-    let kinds: Vec<String> = [
-        EventKind::Request,
-        EventKind::Response,
-        EventKind::Retry,
-        EventKind::RateLimitWait,
-        EventKind::TokenRefresh,
-        EventKind::Dropped,
-    ]
-    .iter()
-    .map(|k| k.as_str().to_string())
-    .collect();
+    let kinds: Vec<String> = EventKind::ALL
+        .iter()
+        .map(|k| k.as_str().to_string())
+        .collect();
     assert_eq!(member_union("ClientEvent", "kind"), kinds);
+    let codes: Vec<String> = ErrorCode::ALL
+        .iter()
+        .map(|c| c.as_str().to_string())
+        .collect();
+    assert_eq!(
+        type_union("ErrorCode"),
+        codes,
+        "ErrorCode in index.d.ts vs the core"
+    );
+    // index.js's runtime list (ERROR_CODES, used by isCleanupError) too.
+    let js = include_str!("../../../index.js");
+    let start = js.find("const ERROR_CODES = Object.freeze([").unwrap();
+    let list = &js[start..start + js[start..].find("])").unwrap()];
+    let runtime: Vec<String> = list
+        .split('\'')
+        .skip(1)
+        .step_by(2)
+        .map(String::from)
+        .collect();
+    assert_eq!(runtime, codes, "ERROR_CODES in index.js vs the core");
+    let methods: Vec<String> = CloseMethod::ALL
+        .iter()
+        .map(|m| m.as_str().to_string())
+        .collect();
+    assert_eq!(member_union("CloseResult", "method"), methods);
     let causes: Vec<String> = genesys_cleanup_core::net_error::NetCause::ALL
         .iter()
         .map(|c| c.as_str().to_string())
@@ -446,4 +473,86 @@ fn conversation(access: ConversationAccess) -> ConversationReport {
         divisions: vec![],
         can_close: false,
     }
+}
+
+/// The strings `TYPE::as_str` can return, read from the core's source: its
+/// `match` is exhaustive (the compiler sees to that), so this is every value
+/// the runtime can produce, even one a hand-kept `ALL` list forgot.
+fn as_str_values(source: &str, ty: &str) -> Vec<String> {
+    let start = source
+        .find(&format!("impl {ty} {{"))
+        .unwrap_or_else(|| panic!("no impl {ty}"));
+    let body = &source[start..];
+    let f = body.find("fn as_str").expect("as_str");
+    let body = &body[f..];
+    let body = &body[..body.find("\n    }\n").expect("end of as_str")];
+    body.lines()
+        .filter(|l| l.contains(&format!("{ty}::")) && l.contains("=> \""))
+        .map(|l| l.split('"').nth(1).unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn the_all_lists_hold_every_value_as_str_can_return() {
+    let close = include_str!("../src/close.rs");
+    let error = include_str!("../src/error.rs");
+    let events = include_str!("../src/events.rs");
+    let activity = include_str!("../src/activity.rs");
+    let names = |v: Vec<&str>| v.into_iter().map(String::from).collect::<Vec<_>>();
+    let cases: Vec<(&str, Vec<String>, Vec<String>)> = vec![
+        (
+            "Outcome",
+            as_str_values(close, "Outcome"),
+            names(Outcome::ALL.iter().map(|o| o.as_str()).collect()),
+        ),
+        (
+            "SkipReason",
+            as_str_values(close, "SkipReason"),
+            names(SkipReason::ALL.iter().map(|o| o.as_str()).collect()),
+        ),
+        (
+            "CloseMethod",
+            as_str_values(close, "CloseMethod"),
+            names(CloseMethod::ALL.iter().map(|o| o.as_str()).collect()),
+        ),
+        (
+            "ErrorCode",
+            as_str_values(error, "ErrorCode"),
+            names(ErrorCode::ALL.iter().map(|o| o.as_str()).collect()),
+        ),
+        (
+            "EventKind",
+            as_str_values(events, "EventKind"),
+            names(EventKind::ALL.iter().map(|o| o.as_str()).collect()),
+        ),
+        (
+            "ActivitySource",
+            as_str_values(activity, "ActivitySource"),
+            names(ActivitySource::ALL.iter().map(|o| o.as_str()).collect()),
+        ),
+    ];
+    for (ty, from_source, all) in cases {
+        assert!(!from_source.is_empty(), "{ty}: as_str not found");
+        assert_eq!(from_source, all, "{ty}::ALL vs the values of {ty}::as_str");
+    }
+}
+
+#[test]
+fn every_operation_name_is_in_the_union() {
+    // The names the client gives its calls (operation::observed), from its source.
+    let client = include_str!("../src/client.rs");
+    let names: Vec<String> = client
+        .split("operation::observed(&self.events, \"")
+        .skip(1)
+        .map(|rest| rest.split('"').next().unwrap().to_string())
+        .collect();
+    assert_eq!(names.len(), 5, "{names:?}");
+    let mut declared = member_union("ClientEvent", "name");
+    declared.sort();
+    let mut names = names;
+    names.sort();
+    assert_eq!(
+        declared, names,
+        "ClientEvent.name in index.d.ts vs client.rs"
+    );
 }
