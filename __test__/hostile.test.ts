@@ -314,7 +314,8 @@ describe('row 6: event delivery', () => {
     const client = new CleanupClient({ baseUrl: emu.url, accessToken: SEED.cleanupToken, onEvent: (e: ClientEvent) => events.push(e) })
     const run = client.closeConversations(ids, { concurrency: 64 })
     // Block the JS thread while the run goes on natively: nothing can be
-    // delivered, so the buffer fills (4 events per close, 16 000 in all).
+    // delivered, so the buffer fills (4 events per close, 16 000 in all, and
+    // the run's operationStart and operationEnd).
     const until = Date.now() + 4000
     while (Date.now() < until);
     const report = await run
@@ -322,8 +323,9 @@ describe('row 6: event delivery', () => {
     const kept = events.length - dropped.length
     expect(dropped).toHaveLength(1)
     expect(kept).toBe(10_000)
-    // Nothing is lost silently: kept + counted = every event of the run.
-    expect(kept + (dropped[0].count ?? 0)).toBe(2 * report.requests)
+    // Nothing is lost silently: kept + counted = every event of the run
+    // (a request and a response per request, and the run's start and end).
+    expect(kept + (dropped[0].count ?? 0)).toBe(2 * report.requests + 2)
   })
 
   test('a one-off closeConversation delivers its events before it resolves, in a process that exits right after', () => {
@@ -337,7 +339,8 @@ describe('row 6: event delivery', () => {
       const r = spawnSync(process.execPath, ['-e', script], { env: { ...process.env, URL: emu.url, CID: c.id }, encoding: 'utf8', timeout: 30_000 })
       expect(r.status).toBe(0)
       const out = JSON.parse(r.stdout.trim())
-      expect(out.n).toBe(2 * out.requests)
+      // A request and a response per request, and the call's start and end.
+      expect(out.n).toBe(2 * out.requests + 2)
     })
   })
 })
