@@ -63,6 +63,12 @@ pub fn router() -> Router<App> {
         .route("/conversations/{id}", get(get_conversation))
         .route("/conversations/{id}/messages", post(post_message))
         .route("/seed", post(post_seed))
+        .route("/queues", post(post_queue))
+        .route("/notifications", get(get_notifications))
+        .route("/notifications/drop-socket", post(drop_socket))
+        .route("/notifications/socket-closing", post(socket_closing))
+        .route("/notifications/drop-events", post(drop_events))
+        .route("/notifications/expire", post(expire_channel))
         .route("/requests", get(get_requests).delete(delete_requests))
         .route("/stats", get(get_stats))
         .route(
@@ -254,9 +260,9 @@ async fn post_conversation(State(app): State<App>, body: Bytes) -> AdminResult {
     let conv = seed::from_spec(spec, &mut st.rng, now).map_err(bad)?;
     let id = conv.id.clone();
     st.store.insert_conversation(conv);
-    ok(render::admin_conversation(
-        st.store.conversation(&id).expect("just inserted"),
-    ))
+    let out = render::admin_conversation(st.store.conversation(&id).expect("just inserted"));
+    st.publish(&id, now);
+    ok(out)
 }
 
 async fn get_conversation(State(app): State<App>, Path(id): Path<String>) -> AdminResult {
@@ -286,7 +292,9 @@ async fn post_message(State(app): State<App>, Path(id): Path<String>, body: Byte
         .ok_or_else(|| error(StatusCode::NOT_FOUND, "unknown conversation"))?;
     conv.post_message(purpose, at, message_id)
         .map_err(|e| error(StatusCode::CONFLICT, e))?;
-    ok(render::admin_conversation(conv))
+    let out = render::admin_conversation(conv);
+    st.publish(&id, now_ms());
+    ok(out)
 }
 
 async fn list_conversations(
@@ -353,4 +361,101 @@ async fn delete_script(State(app): State<App>) -> StatusCode {
 
 async fn get_script(State(app): State<App>) -> AdminResult {
     ok(app.lock().scripts.to_json())
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct QueueBody {
+    id: Option<String>,
+    name: String,
+}
+
+/// A routing queue (same id replaces) -> `{id, name}`.
+async fn post_queue(State(app): State<App>, body: Bytes) -> AdminResult {
+    let b: QueueBody = parse(&body)?;
+    if b.name.is_empty() {
+        return Err(bad("name must not be empty"));
+    }
+    let mut st = app.lock();
+    let id = b.id.unwrap_or_else(|| rand_uuid(&mut st.rng));
+    if id.is_empty() || id.contains(['.', '/']) {
+        return Err(bad("id must not be empty or contain '.' or '/'"));
+    }
+    let q = crate::state::Queue { id, name: b.name };
+    let out = json!({ "id": q.id, "name": q.name });
+    st.store.queues.insert(q.id.clone(), q);
+    ok(out)
+}
+
+async fn get_notifications(State(app): State<App>) -> AdminResult {
+    let mut st = app.lock();
+    st.notify.expire(now_ms());
+    ok(st.notify.to_json())
+}
+
+/// `{channelId?}`: which channel a fault hits (absent: every channel).
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ChannelFault {
+    channel_id: Option<String>,
+    grace_ms: Option<u64>,
+    count: Option<u64>,
+}
+
+fn fault_body(body: &[u8]) -> Result<ChannelFault, AdminError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        Ok(ChannelFault::default())
+    } else {
+        parse(body)
+    }
+}
+
+/// Ends the socket(s) without a close frame, as a network failure would.
+async fn drop_socket(State(app): State<App>, body: Bytes) -> AdminResult {
+    let f = fault_body(&body)?;
+    let n = app
+        .lock()
+        .notify
+        .each_socket(f.channel_id.as_deref(), |_| crate::notify::Out::Drop);
+    ok(json!({ "sockets": n }))
+}
+
+/// Sends `v2.system.socket_closing`, then closes after `graceMs` (default
+/// config `socketClosingGraceMs`, "one minute" in F7423).
+async fn socket_closing(State(app): State<App>, body: Bytes) -> AdminResult {
+    let f = fault_body(&body)?;
+    let mut st = app.lock();
+    let grace_ms = f.grace_ms.unwrap_or(st.config.socket_closing_grace_ms);
+    let n = st
+        .notify
+        .each_socket(f.channel_id.as_deref(), |ch| crate::notify::Out::Closing {
+            json: crate::notify::socket_closing(&ch.id),
+            grace_ms,
+        });
+    ok(json!({ "sockets": n }))
+}
+
+/// The next `count` conversation events (on any channel) are lost.
+async fn drop_events(State(app): State<App>, body: Bytes) -> AdminResult {
+    let f = fault_body(&body)?;
+    let count = f.count.ok_or_else(|| bad("count is required"))?;
+    let mut st = app.lock();
+    st.notify.drop_next = st.notify.drop_next.saturating_add(count);
+    ok(json!({ "dropNext": st.notify.drop_next }))
+}
+
+/// The channel(s) expire now: sockets closed, later calls 404.
+async fn expire_channel(State(app): State<App>, body: Bytes) -> AdminResult {
+    let f = fault_body(&body)?;
+    let now = now_ms();
+    let mut st = app.lock();
+    let mut n = 0;
+    for ch in st.notify.channels.values_mut() {
+        if f.channel_id.as_deref().is_none_or(|w| w == ch.id) {
+            ch.expires_at = now;
+            n += 1;
+        }
+    }
+    st.notify.expire(now);
+    ok(json!({ "expired": n }))
 }

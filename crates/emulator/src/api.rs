@@ -197,7 +197,11 @@ pub async fn patch_message_conversation(
         .message_conversation_mut(&id)
         .ok_or_else(|| conversation_not_found(&id))?;
     match conv.disconnect_all(now) {
-        Disconnect::Done => ok(render::conversation(conv)),
+        Disconnect::Done => {
+            let answer = render::conversation(conv);
+            st.publish(&id, now);
+            ok(answer)
+        }
         Disconnect::Ignored => ok(render::conversation(&conv.disconnected_preview(now))),
         Disconnect::AlreadyEnded if policy == PatchEnded::Conflict => Err(ApiError::new(
             409,
@@ -257,6 +261,7 @@ pub async fn patch_participant(
             p.wrapup_skipped = s;
         }
         conv.refresh_end();
+        st.publish(&id, now);
     }
     Ok(StatusCode::ACCEPTED.into_response())
 }
@@ -313,7 +318,9 @@ pub async fn delete_conversation(
         .conversation_mut(&id)
         .ok_or_else(|| conversation_not_found(&id))?;
     // Ended or stuck: nothing changes, the answer is the same.
-    let _ = conv.disconnect_all(now);
+    if conv.disconnect_all(now) == Disconnect::Done {
+        st.publish(&id, now);
+    }
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -330,6 +337,7 @@ pub async fn post_disconnect(
         .conversation_mut(&id)
         .ok_or_else(|| conversation_not_found(&id))?;
     conv.teardown(now);
+    st.publish(&id, now);
     Ok((StatusCode::ACCEPTED, Json(Value::String(id))).into_response())
 }
 

@@ -3,7 +3,8 @@
 
 use crate::clock::parse_iso;
 use crate::state::{
-    is_ended_state, Client, Conversation, Media, Message, Participant, Role, Store, Token, User,
+    is_ended_state, Client, Conversation, Media, Message, Participant, Queue, Role, Store, Token,
+    User,
 };
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -15,8 +16,14 @@ pub const ORG_ID: &str = "6f1f6b2e-0000-4000-8000-00000000000a";
 pub const ORG_NAME: &str = "Emulated Org";
 /// Division used in every `roleDivisions` entry.
 pub const HOME_DIVISION_ID: &str = "d0000000-0000-4000-8000-000000000001";
-/// Queue of every generated agent participant.
+/// Queue of every generated agent participant (unless a spec names another).
 pub const QUEUE_ID: &str = "c0000000-0000-4000-8000-000000000001";
+/// The seeded queues: id, name.
+pub const QUEUES: [(&str, &str); 3] = [
+    (QUEUE_ID, "Support"),
+    ("c0000000-0000-4000-8000-000000000002", "Sales"),
+    ("c0000000-0000-4000-8000-000000000003", "Billing"),
+];
 
 pub const ROLE_CLEANUP: &str = "a0000000-0000-4000-8000-000000000001";
 pub const ROLE_READONLY: &str = "a0000000-0000-4000-8000-000000000002";
@@ -40,6 +47,7 @@ pub fn base_store() -> Store {
                 "conversation:communication:disconnect",
                 "conversation:communication:view",
                 "analytics:conversationDetail:view",
+                "routing:queue:view",
             ][..],
         ),
         (
@@ -122,6 +130,15 @@ pub fn base_store() -> Store {
             },
         );
     }
+    for (id, name) in QUEUES {
+        s.queues.insert(
+            id.into(),
+            Queue {
+                id: id.into(),
+                name: name.into(),
+            },
+        );
+    }
     for (id, name, role) in [
         (USER_SMITH, "Agent Smith", ROLE_CLEANUP),
         (USER_JONES, "Viewer Jones", ROLE_READONLY),
@@ -190,6 +207,8 @@ struct Shape {
     agent: bool,
     agent_wrapup_required: bool,
     stuck: bool,
+    /// The agent's queue.
+    queue_id: String,
 }
 
 /// Default participants: a customer and (with `agent`) an agent, both
@@ -268,7 +287,7 @@ fn default_participant(shape: &Shape, purpose: &str, rng: &mut impl Rng) -> Part
         wrapup: None,
         wrapup_skipped: false,
         user_id: agent.then(|| USER_SMITH.into()),
-        queue_id: agent.then(|| QUEUE_ID.into()),
+        queue_id: agent.then(|| shape.queue_id.clone()),
         communication_id: rand_uuid(rng),
         messages: vec![],
     }
@@ -357,6 +376,8 @@ pub struct ConversationSpec {
     agent_wrapup_required: Option<bool>,
     stuck: Option<bool>,
     inactivity_timeout: Option<Stamp>,
+    /// The agent's queue (default the seeded Support queue).
+    queue_id: Option<String>,
     participants: Option<Vec<ParticipantSpec>>,
 }
 
@@ -385,6 +406,7 @@ pub fn from_spec(
         agent: spec.agent.unwrap_or(true),
         agent_wrapup_required: spec.agent_wrapup_required.unwrap_or(false),
         stuck: spec.stuck.unwrap_or(false),
+        queue_id: spec.queue_id.unwrap_or_else(|| QUEUE_ID.into()),
     };
     if shape.id.is_empty() {
         return Err("id must not be empty".into());
@@ -559,6 +581,7 @@ pub fn seed(
             agent,
             agent_wrapup_required: agent && rng.random_bool(wrapup_fraction),
             stuck: false,
+            queue_id: QUEUE_ID.into(),
         };
         let conv = build(shape, rng);
         ids.push(conv.id.clone());

@@ -6,6 +6,7 @@
 
 use crate::config::Config;
 use crate::log::RequestLog;
+use crate::notify::Notifications;
 use crate::ratelimit::Windows;
 use crate::script::Scripts;
 use rand::rngs::StdRng;
@@ -23,6 +24,28 @@ pub struct State {
     pub token_limiter: Windows,
     pub scripts: Scripts,
     pub log: RequestLog,
+    /// Notification channels and their sockets.
+    pub notify: Notifications,
+}
+
+impl State {
+    /// Tells the subscribed channels that conversation `id` changed.
+    pub fn publish(&mut self, id: &str, now: i64) {
+        let (timeout, delay) = (
+            self.config.queue_inactivity_timeout_ms,
+            self.config.notification_delay_ms,
+        );
+        if let Some(c) = self.store.conversations.get(id) {
+            self.notify.publish(c, timeout, delay, now);
+        }
+    }
+}
+
+/// A routing queue (`GET /api/v2/routing/queues`).
+#[derive(Clone, Debug)]
+pub struct Queue {
+    pub id: String,
+    pub name: String,
 }
 
 #[derive(Clone, Debug)]
@@ -320,6 +343,8 @@ pub struct Store {
     pub clients: HashMap<String, Client>,
     pub users: HashMap<String, User>,
     pub tokens: HashMap<String, Token>,
+    /// By id; listed sorted by name.
+    pub queues: HashMap<String, Queue>,
     conversations: HashMap<String, Conversation>,
     /// Conversations ordered by start time: analytics walks an interval of
     /// this without sorting.
