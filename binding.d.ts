@@ -27,6 +27,8 @@ export declare class CleanupClient {
   sweep(options?: SweepOptions, onProgress?: ((progress: BulkProgress) => void) | undefined | null, cancel?: CancelHandle | undefined | null): Promise<SweepReport>
   closeConversation(conversationId: unknown, options?: CloseBehaviour, cancel?: CancelHandle | undefined | null): Promise<CloseResult>
   checkScopes(cancel?: CancelHandle | undefined | null): Promise<ScopeReport>
+  /** Watches queue topics and ends idle conversations until cancelled. */
+  watch(options?: WatchOptions, onEvent?: ((event: WatchEvent) => void) | undefined | null, cancel?: CancelHandle | undefined | null): Promise<WatchReport>
   /** Token requests made so far (tests and diagnostics). */
   tokenFetches(): number
 }

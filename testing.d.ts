@@ -40,6 +40,18 @@ export declare class Emulator {
   clearRequests(): Promise<any>
   /** Request counts by status, rate-limited answers, injected faults. */
   stats(): Promise<any>
+  /** Notification channels (`{ channels: [{ id, topics, connected, connects, eventsSent, eventsDropped, ... }], dropNext }`). */
+  notifications(): Promise<any>
+  /**
+   * A Notifications API fault: `dropSocket` (no close frame, like a network failure),
+   * `socketClosing` (`v2.system.socket_closing`, then a close after `graceMs`),
+   * `dropEvents` (the next `count` events are lost) or `expire` (the channel ends now);
+   * `channelId` limits it to one channel.
+   */
+  notificationFault(
+    kind: 'dropSocket' | 'socketClosing' | 'dropEvents' | 'expire',
+    body?: { channelId?: string; graceMs?: number; count?: number },
+  ): Promise<any>
   /** Stops the process (SIGTERM, then SIGKILL after 3 s). Does nothing for a `connectEmulator` handle. */
   stop(): Promise<void>
 }

@@ -14,6 +14,7 @@ use genesys_cleanup_core::close::CloseOptions;
 use genesys_cleanup_core::config::ConnectionOptions;
 use genesys_cleanup_core::discover::FindOptions;
 use genesys_cleanup_core::events::{Event, EventSink};
+use genesys_cleanup_core::watch::{WatchEvent, WatchOptions, WatchSink};
 use genesys_cleanup_core::{CancellationToken, Error as CoreError};
 use js_value::{id_input, read_options, Js};
 use napi::bindgen_prelude::*;
@@ -92,6 +93,18 @@ fn event_sink(on_event: Option<EventCallback>) -> Option<EventSink> {
 
 type ProgressCallback = ThreadsafeFunction<Js<Counts>, (), Js<Counts>, Status, false>;
 type EventCallback = ThreadsafeFunction<Js<Event>, (), Js<Event>, Status, false, true>;
+
+type WatchCallback = ThreadsafeFunction<Js<WatchEvent>, (), Js<WatchEvent>, Status, false, true>;
+
+/// Weak too: only the watch's promise keeps Node alive while it runs.
+fn watch_sink(cb: Option<WatchCallback>) -> Option<WatchSink> {
+    cb.map(|tsfn| {
+        let tsfn = Arc::new(tsfn);
+        Arc::new(move |e: WatchEvent| {
+            tsfn.call(Js(e), ThreadsafeFunctionCallMode::NonBlocking);
+        }) as WatchSink
+    })
+}
 
 fn progress_sink(cb: Option<ProgressCallback>) -> Option<ProgressSink> {
     cb.map(|tsfn| {
@@ -272,6 +285,24 @@ impl CleanupClient {
         let client = self.inner.clone();
         let token = token_of(cancel);
         spawn(env, async move { client.check_scopes(&token).await })
+    }
+
+    /// Watches queue topics and ends idle conversations until cancelled.
+    #[napi(ts_return_type = "Promise<WatchReport>")]
+    pub fn watch<'env>(
+        &self,
+        env: &'env Env,
+        #[napi(ts_arg_type = "WatchOptions")] options: Option<Unknown>,
+        #[napi(ts_arg_type = "((event: WatchEvent) => void) | undefined | null")] on_event: Option<
+            WatchCallback,
+        >,
+        cancel: Option<&CancelHandle>,
+    ) -> Result<PromiseRaw<'env, Unknown<'env>>> {
+        let client = self.inner.clone();
+        let token = token_of(cancel);
+        let opts = read_options::<WatchOptions>(env, &options);
+        let sink = watch_sink(on_event);
+        spawn(env, async move { client.watch(opts?, sink, &token).await })
     }
 
     /// Token requests made so far (tests and diagnostics).
