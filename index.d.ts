@@ -230,6 +230,12 @@ export interface AccessCheck {
 export interface ScopeReport {
   /** This token can end web messaging conversations (the API itself said so). */
   canClose: boolean
+  /**
+   * Watch mode can run: `canClose`, and the token can list the queues it subscribes to
+   * (`GET /api/v2/routing/queues`, permission `routing:queue:view`; check `listQueues`).
+   * The sweeps of watch mode also need `analytics:conversationDetail:view`.
+   */
+  canWatch: boolean
   /** From `OAuthClient.authorizedGrantType` of `GET /api/v2/tokens/me`; `user` for code, implicit, SAML2 bearer and password grants. */
   grantType: 'client_credentials' | 'user' | 'unknown'
   /** The organization the token belongs to. */

@@ -2,7 +2,7 @@
 // real analytics sweeps and real closes over loopback.
 import { spawnSync } from 'node:child_process'
 import * as path from 'node:path'
-import { CleanupClient, WatchEvent, WatchOptions, WatchReport, isCleanupError } from '../index'
+import { CleanupClient, WatchEvent, WatchOptions, WatchReport, checkScopes, isCleanupError } from '../index'
 import { emulatorPerFile, rejectionOf, SEED } from './helpers'
 
 const emu = emulatorPerFile()
@@ -182,6 +182,12 @@ test('rejected topics are reported with the missing permission; watching goes on
   })
   await emu.admin('POST', 'clients', { id: 'noqueue-client', secret: 'noqueue-secret', roleIds: [role.id] })
   const creds = { clientId: 'noqueue-client', clientSecret: 'noqueue-secret' }
+  // checkScopes says so first: it can close, it cannot list queues for watch mode.
+  const scopes = await checkScopes({ baseUrl: emu.url, ...creds })
+  expect([scopes.canClose, scopes.canWatch]).toEqual([true, false])
+  expect(scopes.checks.find((c) => c.name === 'listQueues')?.ok).toBe(false)
+  expect(scopes.advice.join(' ')).toMatch(/Watch mode .* GET \/api\/v2\/routing\/queues, which was refused: grant routing:queue:view/)
+  expect((await checkScopes({ baseUrl: emu.url, ...SEED.cleanupClient })).canWatch).toBe(true)
   // By name, the queues cannot even be listed: a typed error at the start.
   const e = await rejectionOf(startWatch({ queues: ['Support'] }, creds).done)
   expect(isCleanupError(e) && e.code).toBe('ERR_MISSING_PERMISSION')

@@ -358,6 +358,7 @@ fn the_scope_report_matches_index_d_ts() {
     check_result("AccessCheck", json(&check(true)), json(&check(false)), &[]);
     let report = |full: bool| ScopeReport {
         can_close: full,
+        can_watch: full,
         grant_type: GrantType::User,
         organization: full.then(|| Entity {
             id: "o".into(),

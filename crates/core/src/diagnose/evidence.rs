@@ -19,6 +19,10 @@ pub struct Evidence {
     pub end: Probe,
     /// The per-participant fallback: probed only when `end` did not pass.
     pub participant: Option<Probe>,
+    /// Watch mode's queue listing (`GET /api/v2/routing/queues`,
+    /// `routing:queue:view`): apart from `lookups`, since it says nothing
+    /// about closing. `None` when not asked.
+    pub queues: Option<Lookup>,
     /// Requests made, retries included.
     pub requests: u32,
 }
@@ -30,6 +34,9 @@ pub enum LookupKind {
     UserPermissions,
     ClientRoles,
     RolePermissions,
+    /// Watch mode lists queues (its own field of the evidence, not a lookup
+    /// for the permissions).
+    Queues,
 }
 
 /// One lookup: how many things it found (roles or permissions), or its error.
@@ -83,6 +90,7 @@ impl LookupKind {
             LookupKind::UserPermissions => "userPermissions",
             LookupKind::ClientRoles => "clientRoles",
             LookupKind::RolePermissions => "rolePermissions",
+            LookupKind::Queues => "listQueues",
         }
     }
 
@@ -93,6 +101,7 @@ impl LookupKind {
             LookupKind::UserPermissions => "GET /api/v2/users/me?expand=authorization",
             LookupKind::ClientRoles => "GET /api/v2/oauth/clients/{id}",
             LookupKind::RolePermissions => "GET /api/v2/authorization/roles/{id}",
+            LookupKind::Queues => "GET /api/v2/routing/queues",
         }
     }
 
@@ -103,6 +112,9 @@ impl LookupKind {
             LookupKind::ClientRoles => format!("The OAuth client has {n} role(s)."),
             LookupKind::RolePermissions => {
                 format!("The client's roles grant {n} permission(s).")
+            }
+            LookupKind::Queues => {
+                format!("Watch mode can list the queues to subscribe to ({n} queue(s)).")
             }
         }
     }
@@ -312,6 +324,7 @@ impl Evidence {
         let lookups = self.lookups.iter().map(Lookup::check);
         lookups
             .chain(self.probes().map(|(kind, p)| p.check(kind)))
+            .chain(self.queues.iter().map(Lookup::check))
             .collect()
     }
 }

@@ -33,6 +33,7 @@ pub async fn gather(t: &Transport, cancel: &CancellationToken) -> Result<Evidenc
         Probe::Passed => None,
         _ => Some(probe(t, call, ProbeKind::Participant).await?),
     };
+    let queues = queue_listing(t, call).await?;
     Ok(Evidence {
         token,
         lookups,
@@ -40,6 +41,7 @@ pub async fn gather(t: &Transport, cancel: &CancellationToken) -> Result<Evidenc
         read,
         end,
         participant,
+        queues: Some(queues),
         requests: call.stats.requests,
     })
 }
@@ -172,6 +174,7 @@ fn route(kind: LookupKind) -> &'static str {
         LookupKind::UserPermissions => "/api/v2/users/me",
         LookupKind::ClientRoles => "/api/v2/oauth/clients/{clientId}",
         LookupKind::RolePermissions => "/api/v2/authorization/roles/{roleId}",
+        LookupKind::Queues => "/api/v2/routing/queues",
     }
 }
 
@@ -181,7 +184,27 @@ fn action(kind: LookupKind) -> &'static str {
         LookupKind::UserPermissions => "reading the user's permissions",
         LookupKind::ClientRoles => "reading the OAuth client's roles",
         LookupKind::RolePermissions => "reading a role's permissions",
+        LookupKind::Queues => "listing queues (watch mode)",
     }
+}
+
+/// `QueueEntityListing`, only its total.
+#[derive(serde::Deserialize)]
+struct QueueTotal {
+    #[serde(default)]
+    total: Option<u64>,
+}
+
+/// Can watch mode list the queues it subscribes to (`routing:queue:view`)?
+async fn queue_listing(t: &Transport, call: &mut Call<'_>) -> Result<Lookup, Error> {
+    let path = "/api/v2/routing/queues?pageSize=1&pageNumber=1".to_string();
+    let found = get::<QueueTotal>(t, call, LookupKind::Queues, path)
+        .await?
+        .map(|q| q.total.unwrap_or(0).min(usize::MAX as u64) as usize);
+    Ok(Lookup {
+        kind: LookupKind::Queues,
+        found,
+    })
 }
 
 async fn probe(t: &Transport, call: &mut Call<'_>, kind: ProbeKind) -> Result<Probe, Error> {
