@@ -663,7 +663,9 @@ fn grant_types() {
 #[test]
 fn watch_mode_needs_the_queue_listing_too() {
     let base = || client_credentials("cleanup-client", &[&REQUIRED_PERMISSIONS[..1]], true);
-    let cases: Vec<(Option<Result<usize, Error>>, bool, Option<&str>)> = vec![
+    // (the queue listing's answer, canWatch, what the advice says)
+    type Case = (Option<Result<usize, Error>>, bool, Option<&'static str>);
+    let cases: Vec<Case> = vec![
         (Some(Ok(3)), true, None),
         (
             Some(Err(missing(&["routing:queue:view"]))),
