@@ -272,3 +272,29 @@ test('bad options are typed errors that say what to do; a throwing onEvent is su
   expect(warnings[0]).toMatch(/the onEvent callback failed \((sync|async) boom\)/)
   expect((await emu.conversation(c.id)).state).toBe('ended')
 })
+
+test('a connectUri off the API host is refused before anything connects; 429s on the REST calls are waited out', async () => {
+  await emu.script([
+    {
+      method: 'POST',
+      path: '/api/v2/notifications/channels',
+      respond: { status: 200, body: { id: 'streaming-0-evil', connectUri: 'wss://evil.example.com/channels/streaming-0-evil', expires: '2099-01-01T00:00:00.000Z' } },
+    },
+  ])
+  const e = await rejectionOf(startWatch({}).done)
+  expect(e.code).toBe('ERR_UPSTREAM')
+  expect(e.message).toMatch(/connectUri .*neither on the API's host nor on a Genesys Cloud streaming host/)
+  // Throttled channel creation and subscription: retried as Genesys asks, then watching.
+  await emu.script([
+    { method: 'POST', path: '/api/v2/notifications/channels', times: 1, respond: { status: 429, retryAfter: 1 } },
+    { method: 'PUT', path: '/api/v2/notifications/channels/*/subscriptions', times: 1, respond: { status: 429, retryAfter: 1 } },
+  ])
+  const w = startWatch({})
+  await ready(w)
+  const c = await emu.createConversation({})
+  await ended(c.id)
+  const report = await w.stop()
+  expect(report.closed).toBe(1)
+  const throttled = (await emu.requests()).filter((r) => r.status === 429)
+  expect(throttled).toHaveLength(2)
+})
