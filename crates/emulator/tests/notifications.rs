@@ -385,3 +385,35 @@ async fn faults_close_drop_and_expire_sockets() {
     assert!(next_event(&mut ws5).await.is_none());
     assert!(started.elapsed() < Duration::from_secs(2));
 }
+
+#[tokio::test]
+async fn events_can_be_delayed() {
+    let e = start().await;
+    e.call(
+        Method::PATCH,
+        "/__emulator/config",
+        None,
+        Some(json!({"notificationDelayMs": 300})),
+    )
+    .await;
+    let (id, uri) = channel(&e, "cc-cleanup-token").await;
+    e.call(
+        Method::PUT,
+        &format!("/api/v2/notifications/channels/{id}/subscriptions"),
+        Some("cc-cleanup-token"),
+        Some(json!([{"id": topic(SUPPORT)}])),
+    )
+    .await;
+    let (mut ws, _) = tokio_tungstenite::connect_async(uri.as_str())
+        .await
+        .unwrap();
+    let sent = std::time::Instant::now();
+    e.admin("/conversations", json!({})).await;
+    let ev = next_event(&mut ws).await.unwrap();
+    assert_eq!(ev["topicName"], topic(SUPPORT));
+    assert!(
+        sent.elapsed() >= Duration::from_millis(300),
+        "{:?}",
+        sent.elapsed()
+    );
+}

@@ -299,7 +299,10 @@ async fn run(
         };
         tokio::select! {
             biased;
-            _ = stop.cancelled() => return Ok(()),
+            _ = stop.cancelled() => {
+                report.tracked = table.len() as u32;
+                return Ok(());
+            }
             Some((id, result, stats)) = closes.next(), if !closes.is_empty() => {
                 report.totals += &stats;
                 settle_close(&mut table, report, sink, id, &result);
