@@ -298,3 +298,19 @@ test('a connectUri off the API host is refused before anything connects; 429s on
   const throttled = (await emu.requests()).filter((r) => r.status === 429)
   expect(throttled).toHaveLength(2)
 })
+
+test('a token that expires is refreshed for the REST calls; the socket needs none', async () => {
+  await emu.configure({ tokenTtlSec: 2 })
+  const w = startWatch({})
+  await ready(w)
+  await new Promise((r) => setTimeout(r, 2500))
+  // The old token is dead now: a new channel and the close both need a fresh one.
+  await emu.notificationFault('expire')
+  await waitFor('a new channel', () => w.events.filter((e) => e.kind === 'connected').length >= 2)
+  const c = await emu.createConversation({})
+  await ended(c.id)
+  const report = await w.stop()
+  expect(report.closed).toBe(1)
+  expect(w.client.tokenRequests).toBeGreaterThanOrEqual(2)
+  expect((await emu.requests()).filter((r) => r.status === 401)).toEqual([])
+})
