@@ -314,3 +314,22 @@ test('a token that expires is refreshed for the REST calls; the socket needs non
   expect(w.client.tokenRequests).toBeGreaterThanOrEqual(2)
   expect((await emu.requests()).filter((r) => r.status === 401)).toEqual([])
 })
+
+test('more than 1000 queues take a second channel', async () => {
+  const ids: string[] = []
+  for (let i = 0; i < 1001; i++) {
+    const id = `c2000000-0000-4000-8000-${String(i).padStart(12, '0')}`
+    ids.push(id)
+    await emu.admin('POST', 'queues', { id, name: `Q${String(i).padStart(4, '0')}` })
+  }
+  const w = startWatch({})
+  await waitFor('two sockets', () => w.events.filter((e) => e.kind === 'connected').length >= 2)
+  await ready(w)
+  const channels = (await emu.notifications()).channels as Array<{ topics: string[] }>
+  expect(channels.map((c) => c.topics.length).sort((a, b) => a - b)).toEqual([4, 1000])
+  const c = await emu.createConversation({ queueId: ids[1000] })
+  await ended(c.id)
+  const report = await w.stop()
+  expect(report).toMatchObject({ channels: 2, topics: 1004, closed: 1, rejectedTopics: [] })
+  expect(report.eventsSeen).toBeGreaterThanOrEqual(1)
+})
