@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Proves the reliability tests can fail: switches off one mechanism at a time
 # (retries, Retry-After, the 401 replay, refresh before expiry, single flight,
-# pacing, the idle guard of a sweep) in a scratch worktree, rebuilds the addon, runs the tests that guard
+# pacing, the idle guard of a sweep, watch mode's reconciliation and guard) in a scratch worktree, rebuilds the addon, runs the tests that guard
 # it, and requires them to FAIL. Run by hand (it takes a few minutes):
 #   bash scripts/mutation-check.sh            # every mutant
 #   bash scripts/mutation-check.sh idle       # only mutants whose name contains "idle"
@@ -34,6 +34,9 @@ MUTANTS=(
   "hostile: no body cap@crates/core/src/transport.rs@s/read_bounded(resp, self.max_response_bytes)/read_bounded(resp, usize::MAX)/@larger than maxResponseBytes@close"
   "hostile: async callback rejections not caught@index.js@s/r.then(undefined, report)/void r/@callback that throws or rejects@bulk"
   "hostile: writes abandoned on abort@crates/core/src/transport.rs@s/let outcome = if req.method == Method::GET {/let outcome = if true {/@abort is truthful@bulk"
+  "watch: gaps not swept@crates/core/src/watch/driver.rs@s/gap_from = Some(gap_from.map_or(from, |g| g.min(from)));/let _ = from;/@dropped socket@watch"
+  "watch: no periodic sweep after the first@crates/core/src/watch/driver.rs@s/} else if now >= next_periodic {/} else if now >= next_periodic \&\& report.periodic_sweeps == 0 {/@bot-flow@watch"
+  "watch: closes without the idle guard@crates/core/src/watch/driver.rs@s/idle_for: Some(opts.idle),/idle_for: None,/@did not deliver@watch"
   "chaos without retries@crates/core/src/transport.rs@s/let allowed = attempt < self.policy.max_retries/let allowed = false \&\& attempt < self.policy.max_retries/@chaos@reliability"
 )
 
