@@ -33,6 +33,8 @@ export declare class CleanupClient {
   sweep(options?: SweepOptions, onProgress?: ((progress: BulkProgress | null) => void) | undefined | null, cancel?: CancelHandle | undefined | null): Promise<ChunkedReport>
   closeConversation(conversationId: unknown, options?: CloseBehaviour, cancel?: CancelHandle | undefined | null): Promise<CloseResult>
   checkScopes(options?: ScopeOptions, cancel?: CancelHandle | undefined | null): Promise<ScopeReport>
+  /** Watches queue topics and ends idle conversations until cancelled. */
+  watch(options?: WatchOptions, onEvent?: ((event: WatchEvent) => void) | undefined | null, cancel?: CancelHandle | undefined | null): Promise<WatchReport>
   /** Token requests made so far (tests and diagnostics). */
   tokenFetches(): number
   /** The organization id of the token (names a job's lease). */

@@ -332,6 +332,12 @@ export interface AccessCheck {
 export interface ScopeReport {
   /** This token can end web messaging conversations (the API itself said so). */
   canClose: boolean
+  /**
+   * Watch mode can run: `canClose`, and the token can list the queues it subscribes to
+   * (`GET /api/v2/routing/queues`, permission `routing:queue:view`; check `listQueues`).
+   * The sweeps of watch mode also need `analytics:conversationDetail:view`.
+   */
+  canWatch: boolean
   /** From `OAuthClient.authorizedGrantType` of `GET /api/v2/tokens/me`; `user` for code, implicit, SAML2 bearer and password grants. */
   grantType: 'client_credentials' | 'user' | 'unknown'
   /** The organization the token belongs to. */
@@ -671,6 +677,117 @@ export interface ClientEvent {
   counts?: BulkProgress
 }
 
+/**
+ * Options of `CleanupClient.watch`. The watcher subscribes each queue's
+ * `v2.routing.queues.{id}.conversations.messages` topic on Genesys's
+ * Notifications API, keeps every open conversation's last activity, and ends
+ * each one when it has been idle for `idleMs`, re-reading it first (the idle
+ * guard of `closeConversation({ idleForMs })`). See the README's "Watch mode".
+ */
+export interface WatchOptions {
+  /** End a conversation once nothing happened in it for this long, in ms (1000 to 31536000000). Required. */
+  idleMs: number
+  /** Queues to watch, by id or exact name. Default: every queue (listing needs `routing:queue:view`). */
+  queues?: string[]
+  /** Message types to end. Default `['webmessaging']`. */
+  messageTypes?: string[]
+  /**
+   * Interval of the periodic reconciliation sweep (analytics over `lookbackMs`), in ms,
+   * 1000 to 86400000; default 300000. It finds what no watched queue showed (a bot flow,
+   * another queue); the first runs as soon as every channel is subscribed.
+   */
+  reconcileEveryMs?: number
+  /** How far back the periodic sweep looks for open conversations, in ms. Default 24 h. */
+  lookbackMs?: number
+  /** Read and decide, write nothing: due conversations are reported as `wouldClose` events. */
+  dryRun?: boolean
+  /** Closes run at once, 1 to 256. Default 8. */
+  concurrency?: number
+  /** The most conversations tracked in memory, 1 to 10000000 (default 100000); more are left to the sweeps (`untracked`). */
+  maxTracked?: number
+  /** Stops the watch: its promise then resolves with the report (within 100 ms). */
+  signal?: AbortSignal
+  /** What the watch does and sees, as it happens. A throw or a rejection is caught and warned about once. */
+  onEvent?: (event: WatchEvent) => void
+}
+
+/** A topic Genesys refused when it was subscribed. */
+export interface RejectedTopic {
+  /** `v2.routing.queues.{id}.conversations.messages`. */
+  topic: string
+  queueId: string
+  /** The queue's name (empty when queues were given by id and could not be listed). */
+  queueName: string
+  /** `rejectionReason` as Genesys gave it. */
+  reason: string
+  /** Permissions Genesys named as missing. */
+  missingPermissions: string[]
+}
+
+/** What a watch did, when its signal stopped it. */
+export interface WatchReport {
+  dryRun: boolean
+  /** Conversations ended. */
+  closed: number
+  /** Dry run: conversations that would have been ended. */
+  wouldClose: number
+  /** Due conversations the re-read showed still active (a message the stream did not show, a running inactivity timer): left open and watched on. */
+  sparedActive: number
+  /** Due conversations left alone for another reason (not an allowed message type, no timestamp at all). */
+  skipped: number
+  /** Due conversations that had already ended or were gone. */
+  alreadyClosed: number
+  /** Closes that failed (a later sweep tries again). */
+  failed: number
+  /** Conversation events received. */
+  eventsSeen: number
+  /** Sockets opened again after a drop, a `v2.system.socket_closing` or a silent socket. */
+  reconnects: number
+  /** Channels replaced ahead of their expiry (24 h). */
+  renewals: number
+  /** Reconciliation sweeps over spans without a healthy socket. */
+  gapsReconciled: number
+  /** Periodic reconciliation sweeps. */
+  periodicSweeps: number
+  /** Notification channels (one per 1000 queues). */
+  channels: number
+  /** Queue topics asked for. */
+  topics: number
+  /** Topics Genesys refused, with the permissions it named. */
+  rejectedTopics: RejectedTopic[]
+  /** Conversations tracked when it stopped. */
+  tracked: number
+  /** Conversations not tracked because `maxTracked` was reached. */
+  untracked: number
+  /** Requests of closes and sweeps (channel calls not counted). */
+  requests: number
+  retries: number
+  rateLimited: number
+  elapsedMs: number
+}
+
+/** One thing a watch did or saw (never a token or a secret). */
+export interface WatchEvent {
+  /**
+   * `connected` / `disconnected`: a channel's socket. `reconciled`: a sweep ended (`reason`
+   * `gap` or `periodic`, `count` open conversations found). `closed`, `wouldClose`, `spared`
+   * (active after all), `failed`: a due conversation. `rejectedTopic`: a topic Genesys refused.
+   */
+  kind: 'connected' | 'disconnected' | 'reconciled' | 'closed' | 'wouldClose' | 'spared' | 'failed' | 'rejectedTopic'
+  /** The conversation (`closed`, `wouldClose`, `spared`, `failed`). */
+  conversationId?: string
+  /** Its last activity as the re-read showed it. */
+  lastActivityAt?: string
+  /** The channel (`connected`). */
+  channelId?: string
+  /** Why, or what. */
+  reason?: string
+  /** `reconciled`: open conversations found. */
+  count?: number
+  /** `failed`: the error code. */
+  code?: ErrorCode
+}
+
 /** Options of `new CleanupClient(...)`: the connection, and an optional event listener. */
 export interface ClientOptions extends ConnectionOptions {
   /**
@@ -749,6 +866,14 @@ export declare class CleanupClient {
   sweep(options: SweepOptions & { lease: Lease }): Promise<LeasedSweep>
   /** `checkScopes` for this client's credentials (with `conversationId`: for that conversation too). */
   checkScopes(options?: ScopeOptions): Promise<ScopeReport>
+  /**
+   * Watch mode: ends conversations as they fall idle, from Genesys's notifications, with
+   * reconciliation sweeps over every gap and periodically. Runs until `signal` fires, then
+   * resolves with the report. Rejects at the start for what retrying cannot mend (credentials,
+   * `routing:queue:view` to list queues, an unknown queue name); later failures are retried
+   * and reported as events.
+   */
+  watch(options: WatchOptions): Promise<WatchReport>
   /** Token requests this client has made. */
   readonly tokenRequests: number
 }

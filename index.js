@@ -418,6 +418,19 @@ class CleanupClient {
     })
   }
 
+  watch(options) {
+    return rejectsWith(() => {
+      const opts = optionsObject(options)
+      // The watch's events, guarded like every callback; none after it settles.
+      const user = guarded('onEvent', opts.onEvent)
+      let open = true
+      const onEvent = user && ((e) => open && user(e))
+      return withSignal(opts.signal, (cancel) => this.#native.watch(opts, onEvent, cancel)).finally(() => {
+        open = false
+      })
+    })
+  }
+
   /** Token requests this client has made (diagnostics). */
   get tokenRequests() {
     return this.#native.tokenFetches()

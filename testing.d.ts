@@ -47,6 +47,16 @@ export interface EmulatorConfig {
   analyticsLagMs: number
   /** Every queue's inactivity timeout in ms (0 = off, Genesys's default). */
   queueInactivityTimeoutMs: number
+  /** Lifetime of a notification channel, in ms (Genesys: 24 h). */
+  channelLifetimeMs: number
+  /** The `channel.metadata` heartbeat interval, in ms (30 s observed, UNCONFIRMED). */
+  heartbeatMs: number
+  /** Delay before each conversation event is sent on a socket, in ms. */
+  notificationDelayMs: number
+  /** Time between `v2.system.socket_closing` and the close, in ms ("one minute"). */
+  socketClosingGraceMs: number
+  /** The permissions (any of) a queue topic needs (UNCONFIRMED). */
+  queueTopicPermissions: string[]
   /** Share of `/api/v2` requests answered with a random fault, 0 to 1. */
   faultRate: number
   /** Relative weights of the random faults. */
@@ -274,6 +284,25 @@ export interface TokenSpec {
   ttlSec?: number
 }
 
+/** `GET /__emulator/notifications`: the notification channels and their sockets. */
+export interface NotificationsState {
+  channels: Array<{
+    id: string
+    clientId: string
+    createdAt: string
+    /** When the channel ends (24 h after creation unless configured otherwise). */
+    expires: string
+    topics: string[]
+    connected: boolean
+    /** WebSocket connections made to it so far. */
+    connects: number
+    eventsSent: number
+    eventsDropped: number
+  }>
+  /** Events still to drop (a `dropEvents` fault). */
+  dropNext: number
+}
+
 /** `POST /__emulator/orgs`: how a new isolated org starts. */
 export interface OrgSpec {
   /** Open conversations seeded at creation (and after its `reset()`). Default 0. */
@@ -343,6 +372,18 @@ export declare class Emulator {
    * emulator; `stop()` on it deletes the org.
    */
   org(spec?: OrgSpec): Promise<EmulatorOrg>
+  /** Notification channels: their topics, socket, events sent and dropped. */
+  notifications(): Promise<NotificationsState>
+  /**
+   * A Notifications API fault: `dropSocket` (no close frame, like a network failure),
+   * `socketClosing` (`v2.system.socket_closing`, then a close after `graceMs`),
+   * `dropEvents` (the next `count` events are lost) or `expire` (the channel ends now);
+   * `channelId` limits it to one channel.
+   */
+  notificationFault(
+    kind: 'dropSocket' | 'socketClosing' | 'dropEvents' | 'expire',
+    body?: { channelId?: string; graceMs?: number; count?: number },
+  ): Promise<unknown>
   /** Stops the process (SIGTERM, then SIGKILL after 3 s). Does nothing for a `connectEmulator` handle. */
   stop(): Promise<void>
 }

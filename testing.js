@@ -176,6 +176,18 @@ class Emulator {
     return new Org(this, created.id, created.url)
   }
 
+  /** Notification channels: topics, socket, events sent and dropped. */
+  notifications() {
+    return this.admin('GET', 'notifications')
+  }
+
+  /** A notification fault: `dropSocket`, `socketClosing`, `dropEvents` or `expire`. */
+  notificationFault(kind, body = {}) {
+    const route = { dropSocket: 'drop-socket', socketClosing: 'socket-closing', dropEvents: 'drop-events', expire: 'expire' }[kind]
+    if (!route) return Promise.reject(new Error(`unknown notification fault ${kind}`))
+    return this.admin('POST', `notifications/${route}`, body)
+  }
+
   async stop() {
     // An emulator from connectEmulator() belongs to whoever started it.
     if (!this.child) return

@@ -8,16 +8,16 @@ const emu = emulatorPerFile()
 
 const roles = (rd: boolean, without: string, withRoles: string) => (rd ? withRoles : without)
 const cases: [string, Record<string, string>, (rd: boolean) => string][] = [
-  ['cleanup-client', SEED.cleanupClient, (rd) => roles(rd, 'tokenInfo+ clientRoles+ rolePermissions+', 'tokenInfo+ rolePermissions+') + ' readConversation+ endConversation+'],
-  ['cc-cleanup-token', { accessToken: SEED.cleanupToken }, (rd) => roles(rd, 'tokenInfo+ clientRoles+ rolePermissions+', 'tokenInfo+ rolePermissions+') + ' readConversation+ endConversation+'],
-  ['readonly-client', SEED.readonlyClient, (rd) => roles(rd, 'tokenInfo+ clientRoles+ rolePermissions+', 'tokenInfo+ rolePermissions+') + ' readConversation+ endConversation- endParticipant-'],
-  ['cc-readonly-token', { accessToken: SEED.readonlyToken }, (rd) => roles(rd, 'tokenInfo+ clientRoles+ rolePermissions+', 'tokenInfo+ rolePermissions+') + ' readConversation+ endConversation- endParticipant-'],
-  ['wrapup-client', SEED.wrapupClient, (rd) => roles(rd, 'tokenInfo+ clientRoles-', 'tokenInfo+ rolePermissions-') + ' readConversation+ endConversation- endParticipant+'],
-  ['cc-wrapup-token', { accessToken: SEED.wrapupToken }, (rd) => roles(rd, 'tokenInfo+ clientRoles-', 'tokenInfo+ rolePermissions-') + ' readConversation+ endConversation- endParticipant+'],
-  ['bare-client', SEED.bareClient, () => 'tokenInfo+ clientRoles- readConversation+ endConversation- endParticipant-'],
-  ['user-cleanup-token', { accessToken: SEED.userToken }, () => 'tokenInfo+ userPermissions+ userGrants+ readConversation+ endConversation+'],
-  ['user-noscope-token', { accessToken: SEED.userNoScopeToken }, () => 'tokenInfo+ userPermissions+ userGrants+ readConversation+ endConversation- endParticipant-'],
-  ['user-readonly-token', { accessToken: SEED.userReadonlyToken }, () => 'tokenInfo+ userPermissions+ userGrants+ readConversation+ endConversation- endParticipant-'],
+  ['cleanup-client', SEED.cleanupClient, (rd) => roles(rd, 'tokenInfo+ clientRoles+ rolePermissions+', 'tokenInfo+ rolePermissions+') + ' readConversation+ endConversation+ listQueues+'],
+  ['cc-cleanup-token', { accessToken: SEED.cleanupToken }, (rd) => roles(rd, 'tokenInfo+ clientRoles+ rolePermissions+', 'tokenInfo+ rolePermissions+') + ' readConversation+ endConversation+ listQueues+'],
+  ['readonly-client', SEED.readonlyClient, (rd) => roles(rd, 'tokenInfo+ clientRoles+ rolePermissions+', 'tokenInfo+ rolePermissions+') + ' readConversation+ endConversation- endParticipant- listQueues-'],
+  ['cc-readonly-token', { accessToken: SEED.readonlyToken }, (rd) => roles(rd, 'tokenInfo+ clientRoles+ rolePermissions+', 'tokenInfo+ rolePermissions+') + ' readConversation+ endConversation- endParticipant- listQueues-'],
+  ['wrapup-client', SEED.wrapupClient, (rd) => roles(rd, 'tokenInfo+ clientRoles-', 'tokenInfo+ rolePermissions-') + ' readConversation+ endConversation- endParticipant+ listQueues-'],
+  ['cc-wrapup-token', { accessToken: SEED.wrapupToken }, (rd) => roles(rd, 'tokenInfo+ clientRoles-', 'tokenInfo+ rolePermissions-') + ' readConversation+ endConversation- endParticipant+ listQueues-'],
+  ['bare-client', SEED.bareClient, () => 'tokenInfo+ clientRoles- readConversation+ endConversation- endParticipant- listQueues-'],
+  ['user-cleanup-token', { accessToken: SEED.userToken }, () => 'tokenInfo+ userPermissions+ userGrants+ readConversation+ endConversation+ listQueues+'],
+  ['user-noscope-token', { accessToken: SEED.userNoScopeToken }, () => 'tokenInfo+ userPermissions+ userGrants+ readConversation+ endConversation- endParticipant- listQueues+'],
+  ['user-readonly-token', { accessToken: SEED.userReadonlyToken }, () => 'tokenInfo+ userPermissions+ userGrants+ readConversation+ endConversation- endParticipant- listQueues-'],
 ]
 
 describe.each([false, true])('roleDivisions in tokens/me: %s', (rd) => {
@@ -32,7 +32,7 @@ describe.each([false, true])('roleDivisions in tokens/me: %s', (rd) => {
 test('without scope enforcement, user-noscope-token can close and advice still agrees with the checks', async () => {
   await emu.configure({ enforceScopes: false })
   const r = await checkScopes({ baseUrl: emu.url, accessToken: SEED.userNoScopeToken })
-  expect(r.checks.map((c) => `${c.name}${c.ok ? '+' : '-'}`).join(' ')).toBe('tokenInfo+ userPermissions+ userGrants+ readConversation+ endConversation+')
+  expect(r.checks.map((c) => `${c.name}${c.ok ? '+' : '-'}`).join(' ')).toBe('tokenInfo+ userPermissions+ userGrants+ readConversation+ endConversation+ listQueues+')
   expect(contradictions(r)).toEqual([])
 })
 

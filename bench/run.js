@@ -10,7 +10,7 @@
 // Environment overrides (any of them makes the run "custom": results go to
 // bench/results/custom.json unless --out is given):
 //   BENCH_N (throughput N, default 5000)   BENCH_RUNS (default 3)
-//   BENCH_SCENARIOS  comma list of throughput,ratelimit,bulk (or a,b,c)
+//   BENCH_SCENARIOS  comma list of throughput,ratelimit,bulk,latency,watch (or a,b,c,d,e)
 //   BENCH_CONTENDERS comma list of addon,addon-fast,addon-events,sdk,sdk-retry,fetch
 //   BENCH_LATENCIES (default 0,20)  BENCH_CONCURRENCIES (default 1,16,64)
 //   BENCH_CELL_SECONDS (default 10: caps N where latency makes a cell slow)
@@ -70,8 +70,8 @@ const envInt = (name, fallback) => {
   return v
 }
 
-const SCENARIO_ALIASES = { a: 'throughput', b: 'ratelimit', c: 'bulk', d: 'latency' }
-const SCENARIO_NAMES = ['throughput', 'ratelimit', 'bulk', 'latency']
+const SCENARIO_ALIASES = { a: 'throughput', b: 'ratelimit', c: 'bulk', d: 'latency', e: 'watch' }
+const SCENARIO_NAMES = ['throughput', 'ratelimit', 'bulk', 'latency', 'watch']
 
 function resolveConfig(args) {
   const quick = args.quick
@@ -567,6 +567,14 @@ async function main() {
       { startEmulator: startSnapshotEmulator, runChild, tmp: TMP, token: TOKEN, timeoutMs: 300000 },
       (line) => console.log(line)
     )
+  }
+
+  if (cfg.scenarios.includes('watch')) {
+    // Its own script and results file (bench/results/watch.json), with the snapshot binaries.
+    console.log('\n(e) watch mode against sweep polling (bench/watch.js)')
+    const env = { ...process.env, GENESYS_EMULATOR_BIN: SNAPSHOT.emulator, NAPI_RS_NATIVE_LIBRARY_PATH: SNAPSHOT.addon }
+    const r = spawnSync(process.execPath, [path.join(__dirname, 'watch.js'), ...(cfg.mode === 'quick' ? ['--quick'] : [])], { cwd: ROOT, env, stdio: 'inherit' })
+    if (r.status !== 0) console.warn('warning: the watch benchmark failed (see above)')
   }
 
   const finished = Date.now()

@@ -2,10 +2,11 @@
 # Proves the reliability tests can fail: switches off one mechanism at a time
 # (retries, Retry-After, the 401 replay, refresh before expiry, single flight,
 # pacing, the idle guard of a sweep, the division explanation of a 403 and its
-# once-per-client lookup, the write fence of a leased sweep, and issue 12's
-# hardening: the body cap, callback isolation, event delivery, network causes,
-# truthful aborts) in a scratch worktree, rebuilds the addon, runs the tests
-# that guard it, and requires them to FAIL. Run by hand (it takes a few minutes):
+# once-per-client lookup, the write fence of a leased sweep, watch mode's
+# reconciliation and guard, and issue 12's hardening: the body cap, callback
+# isolation, event delivery, network causes, truthful aborts) in a scratch
+# worktree, rebuilds the addon, runs the tests that guard it, and requires
+# them to FAIL. Run by hand (it takes a few minutes):
 #   bash scripts/mutation-check.sh            # every mutant
 #   bash scripts/mutation-check.sh idle       # only mutants whose name contains "idle"
 set -uo pipefail
@@ -47,6 +48,9 @@ MUTANTS=(
   "hostile: server identifiers kept whole@crates/core/src/api_error.rs@s/        .take(MAX_TOKEN)/        .take(usize::MAX)/@200 KB correlation id@hostile"
   "hostile: invalid UTF-8 drops the error body@crates/core/src/api_error.rs@s/Err(_) => serde_json::from_str(\&String::from_utf8_lossy(bytes)).unwrap_or_default(),/Err(_) => ErrorBody::default(),/@invalid UTF-8@hostile"
   "hostile: credentials in baseUrl not refused@crates/core/src/region.rs@s/    if without_userinfo(input) != input.trim() {/    if false {/@password in baseUrl@hostile"
+  "watch: gaps not swept@crates/core/src/watch/driver.rs@s/gap_from = Some(gap_from.map_or(from, |g| g.min(from)));/let _ = from;/@dropped socket@watch"
+  "watch: no periodic sweep after the first@crates/core/src/watch/driver.rs@s/} else if now >= next_periodic {/} else if now >= next_periodic \&\& report.periodic_sweeps == 0 {/@bot-flow@watch"
+  "watch: closes without the idle guard@crates/core/src/watch/driver.rs@s/idle_for: Some(opts.idle),/idle_for: None,/@did not deliver@watch"
   "chaos without retries@crates/core/src/transport.rs@s/let allowed = attempt < self.policy.max_retries/let allowed = false \&\& attempt < self.policy.max_retries/@chaos@reliability"
   "division: refusal unexplained@crates/core/src/close.rs@s/Err(explain_division(t, id, \&conv, e, call).await)/Err(e)/@naming both divisions@divisions"
   "lease: no native write fence@crates/core/src/transport.rs@s/self.fence.check(req.action)?;/let _ = self.fence.check(req.action);/@stalled past the TTL@lease"

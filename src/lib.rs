@@ -18,9 +18,11 @@ use genesys_cleanup_core::discover::FindOptions;
 use genesys_cleanup_core::event_buffer::EventBuffer;
 use genesys_cleanup_core::events::Event;
 use genesys_cleanup_core::ids::IdInput;
+use genesys_cleanup_core::watch::{WatchEvent, WatchOptions, WatchSink};
 use genesys_cleanup_core::{CancellationToken, Error as CoreError};
 use js_value::{id_input, read_options, Js};
 use napi::bindgen_prelude::*;
+use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi_derive::napi;
 use serde::Serialize;
 use std::future::Future;
@@ -104,6 +106,18 @@ fn chunked<R: Serialize, E: Serialize>(report: &R, results: &[E]) -> Settled<Chu
             .chunks(RESULTS_PER_CHUNK)
             .map(to_json)
             .collect::<Settled<_>>()?,
+    })
+}
+
+type WatchCallback = ThreadsafeFunction<Js<WatchEvent>, (), Js<WatchEvent>, Status, false, true>;
+
+/// Weak too: only the watch's promise keeps Node alive while it runs.
+fn watch_sink(cb: Option<WatchCallback>) -> Option<WatchSink> {
+    cb.map(|tsfn| {
+        let tsfn = Arc::new(tsfn);
+        Arc::new(move |e: WatchEvent| {
+            tsfn.call(Js(e), ThreadsafeFunctionCallMode::NonBlocking);
+        }) as WatchSink
     })
 }
 
@@ -311,6 +325,24 @@ impl CleanupClient {
             env,
             async move { client.check_scopes(&opts?, &token).await },
         )
+    }
+
+    /// Watches queue topics and ends idle conversations until cancelled.
+    #[napi(ts_return_type = "Promise<WatchReport>")]
+    pub fn watch<'env>(
+        &self,
+        env: &'env Env,
+        #[napi(ts_arg_type = "WatchOptions")] options: Option<Unknown>,
+        #[napi(ts_arg_type = "((event: WatchEvent) => void) | undefined | null")] on_event: Option<
+            WatchCallback,
+        >,
+        cancel: Option<&CancelHandle>,
+    ) -> Result<PromiseRaw<'env, Unknown<'env>>> {
+        let client = self.inner.clone();
+        let token = token_of(cancel);
+        let opts = read_options::<WatchOptions>(env, &options);
+        let sink = watch_sink(on_event);
+        spawn(env, async move { client.watch(opts?, sink, &token).await })
     }
 
     /// Token requests made so far (tests and diagnostics).

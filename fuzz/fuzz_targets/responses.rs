@@ -8,6 +8,8 @@ use genesys_cleanup_core::close::{decide, CloseOptions, Decision};
 use genesys_cleanup_core::discover::{candidates_in_page, parse_page};
 use genesys_cleanup_core::ids;
 use genesys_cleanup_core::model::{MessageConversation, Role, TokenInfo, UserMe};
+use genesys_cleanup_core::watch::channel::check_connect_uri;
+use genesys_cleanup_core::watch::frame::{self, Frame};
 use libfuzzer_sys::fuzz_target;
 use std::time::{Duration, SystemTime};
 
@@ -45,6 +47,15 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(text) = std::str::from_utf8(data) {
         if let Ok(id) = ids::conversation_id(text) {
             assert_eq!(id.len(), 36);
+        }
+        // A notification frame (watch mode): classified without panicking; a
+        // conversation id taken from it is a UUID.
+        if let Frame::Conversation(e) = frame::parse(text, &["webmessaging".to_string()]) {
+            assert!(ids::is_uuid(&e.id));
+        }
+        // A connectUri from the server: accepted only as ws(s) to a vetted host.
+        if let Ok(url) = check_connect_uri(text, "https://api.mypurecloud.com") {
+            assert_eq!(url.scheme(), "wss");
         }
     }
 });

@@ -86,6 +86,7 @@ Examples:
   genesys-cleanup close --concurrency 16 < ids.txt
   genesys-cleanup sweep --idle 30m --dry-run
   genesys-cleanup --region eu_west_1 --json sweep --idle 2h > report.json
+  genesys-cleanup watch --idle 30m --queue Support --queue Sales
 `
 
 /**
@@ -142,6 +143,15 @@ function buildProgram(commands, setResult) {
     .addOption(new Option('--lease <redis-url>', 'sweep only on the replica holding the lease genesys-cleanup:{orgId}:sweep in this Redis (redis://host:port; needs ioredis)').env('GENESYS_CLEANUP_LEASE'))
     .option('--lease-ttl <duration>', 'lease time to live (default 30s)', parseDuration)
     .action(async (opts) => setResult(await commands.sweep(program.opts(), opts)))
+
+  program
+    .command('watch')
+    .description('end web messaging conversations as they fall idle, from Genesys notifications (with reconciliation sweeps), until Ctrl-C')
+    .requiredOption('--idle <duration>', 'end a conversation once nothing happened in it for this long: 90s, 30m, 2h', parseDuration)
+    .option('--queue <name>', 'watch this queue (name or id); repeat for more (default: every queue)', (v, prev) => prev.concat([v]), [])
+    .option('--reconcile-every <duration>', 'interval of the periodic reconciliation sweep (default 5m)', parseDuration)
+    .option('--dry-run', 'read and decide, write nothing: reports what it would close')
+    .action(async (opts) => setResult(await commands.watch(program.opts(), opts)))
 
   return program
 }

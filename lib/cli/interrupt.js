@@ -2,7 +2,8 @@
 // Ties SIGINT/SIGTERM to an AbortController for the duration of a run: the
 // first signal aborts (the run still reports), a second one quits at once.
 
-function interruptible(progress) {
+/** `stopping`: what the first signal does, in words (default: a bulk run's). */
+function interruptible(progress, stopping = 'requests in flight finish, the rest is reported as aborted') {
   const controller = new AbortController()
   let signals = 0
   const onSignal = (name) => {
@@ -12,7 +13,7 @@ function interruptible(progress) {
       process.stderr.write(`${name} again: quitting without a report.\n`)
       process.exit(130)
     }
-    progress.note(`${name}: stopping; requests in flight finish, the rest is reported as aborted (${name} again quits at once).`)
+    progress.note(`${name}: stopping; ${stopping} (${name} again quits at once).`)
     controller.abort()
   }
   process.on('SIGINT', onSignal)

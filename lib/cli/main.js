@@ -6,6 +6,7 @@ const { buildProgram } = require('./args')
 const { check } = require('./commands/check')
 const { close } = require('./commands/close')
 const { sweep } = require('./commands/sweep')
+const { watch } = require('./commands/watch')
 const { CliError, EXIT_OK, EXIT_CONFIG, exitStatusFor } = require('./errors')
 const { printError } = require('./output')
 
@@ -17,7 +18,7 @@ function reportable(e) {
 
 async function main(argv) {
   let result = EXIT_OK
-  const program = buildProgram({ check, close, sweep }, (code) => {
+  const program = buildProgram({ check, close, sweep, watch }, (code) => {
     result = code
   })
   const json = argv.includes('--json')

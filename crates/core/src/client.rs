@@ -188,6 +188,17 @@ impl Client {
         Ok(self.organization.get_or_init(|| id).clone())
     }
 
+    /// Watches the queue topics and ends conversations as they fall idle,
+    /// until `cancel` fires (see `watch`).
+    pub async fn watch(
+        &self,
+        opts: crate::watch::WatchOptions,
+        sink: Option<crate::watch::WatchSink>,
+        cancel: &CancellationToken,
+    ) -> Result<crate::watch::WatchReport, Error> {
+        crate::watch::watch(self.transport.clone(), opts, sink, cancel).await
+    }
+
     /// How many token requests this client has made.
     pub fn token_fetches(&self) -> u64 {
         self.transport.auth().fetch_count()

@@ -44,6 +44,7 @@ pub mod retry;
 pub mod stats;
 mod token_fetch;
 pub mod transport;
+pub mod watch;
 
 pub use error::{Error, ErrorCode};
 pub use tokio_util::sync::CancellationToken;

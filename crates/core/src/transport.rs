@@ -241,6 +241,12 @@ impl Transport {
         &self.holdings
     }
 
+    /// The API base (`https://api.{domain}` or the `baseUrl`), against which
+    /// a notification channel's `connectUri` is checked.
+    pub fn api_base(&self) -> &str {
+        &self.api_base
+    }
+
     /// Starts an operation's context (its deadline counts from now).
     pub fn call<'a>(&self, cancel: &'a CancellationToken) -> Call<'a> {
         let now = Instant::now();

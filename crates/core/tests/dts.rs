@@ -407,6 +407,7 @@ fn the_scope_report_matches_index_d_ts() {
     check_result("AccessCheck", json(&check(true)), json(&check(false)), &[]);
     let report = |full: bool| ScopeReport {
         can_close: full,
+        can_watch: full,
         grant_type: GrantType::User,
         organization: full.then(|| Entity {
             id: "o".into(),
@@ -555,4 +556,50 @@ fn every_operation_name_is_in_the_union() {
         declared, names,
         "ClientEvent.name in index.d.ts vs client.rs"
     );
+}
+
+#[test]
+fn watch_types_match_index_d_ts() {
+    use genesys_cleanup_core::watch::{
+        RejectedTopic, WatchEvent, WatchEventKind, WatchOptions, WatchReport,
+    };
+    check_options(
+        "WatchOptions",
+        serde_introspect::<WatchOptions>(),
+        &["idleMs"],
+        &["signal", "onEvent"],
+    );
+    let rejected = RejectedTopic {
+        topic: "t".into(),
+        queue_id: "q".into(),
+        queue_name: "n".into(),
+        reason: "r".into(),
+        missing_permissions: vec![],
+    };
+    check_result("RejectedTopic", json(&rejected), json(&rejected), &[]);
+    let report = WatchReport {
+        rejected_topics: vec![rejected],
+        ..WatchReport::default()
+    };
+    check_result("WatchReport", json(&report), json(&report), &[]);
+    let full = WatchEvent {
+        conversation_id: Some("c".into()),
+        last_activity_at: Some("t".into()),
+        channel_id: Some("ch".into()),
+        reason: Some("r".into()),
+        count: Some(1),
+        code: Some("ERR_UPSTREAM"),
+        ..WatchEvent::new(WatchEventKind::Failed)
+    };
+    check_result(
+        "WatchEvent",
+        json(&full),
+        json(&WatchEvent::new(WatchEventKind::Closed)),
+        &[],
+    );
+    let kinds: Vec<String> = WatchEventKind::ALL
+        .iter()
+        .map(|k| k.as_str().to_string())
+        .collect();
+    assert_eq!(member_union("WatchEvent", "kind"), kinds);
 }

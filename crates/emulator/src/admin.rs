@@ -55,7 +55,6 @@ pub fn router() -> Router<App> {
         .route("/orgs/{id}", delete(delete_org))
         .route("/config", get(get_config).patch(patch_config))
         .route("/divisions", post(post_division))
-        .route("/queues", post(post_queue))
         .route("/roles", post(post_role))
         .route("/clients", post(post_client))
         .route("/users", post(post_user))
@@ -68,6 +67,12 @@ pub fn router() -> Router<App> {
         .route("/conversations/{id}", get(get_conversation))
         .route("/conversations/{id}/messages", post(post_message))
         .route("/seed", post(post_seed))
+        .route("/queues", post(post_queue))
+        .route("/notifications", get(get_notifications))
+        .route("/notifications/drop-socket", post(drop_socket))
+        .route("/notifications/socket-closing", post(socket_closing))
+        .route("/notifications/drop-events", post(drop_events))
+        .route("/notifications/expire", post(expire_channel))
         .route("/requests", get(get_requests).delete(delete_requests))
         .route("/stats", get(get_stats))
         .route(
@@ -172,8 +177,12 @@ struct QueueBody {
     division_id: Option<String>,
 }
 
+/// A routing queue in a division (default Home; same id replaces) -> `{id, name, divisionId}`.
 async fn post_queue(State(app): State<App>, body: Bytes) -> AdminResult {
     let b: QueueBody = parse(&body)?;
+    if b.name.is_empty() {
+        return Err(bad("name must not be empty"));
+    }
     let mut st = app.lock();
     let division = b
         .division_id
@@ -182,8 +191,16 @@ async fn post_queue(State(app): State<App>, body: Bytes) -> AdminResult {
         return Err(bad(format!("unknown division {division}")));
     }
     let id = b.id.unwrap_or_else(|| rand_uuid(&mut st.rng));
+    if id.is_empty() || id.contains(['.', '/']) {
+        return Err(bad("id must not be empty or contain '.' or '/'"));
+    }
     let out = json!({ "id": id, "name": b.name, "divisionId": division });
-    st.store.queues.insert(id, (b.name, division));
+    let queue = crate::state::Queue {
+        id: id.clone(),
+        name: b.name,
+        division_id: division,
+    };
+    st.store.queues.insert(id, queue);
     ok(out)
 }
 
@@ -377,9 +394,9 @@ async fn post_conversation(State(app): State<App>, body: Bytes) -> AdminResult {
     conv.division_ids = divisions.unwrap_or_else(|| st.store.divisions_of_queues(&conv));
     let id = conv.id.clone();
     st.store.insert_conversation(conv);
-    ok(render::admin_conversation(
-        st.store.conversation(&id).expect("just inserted"),
-    ))
+    let out = render::admin_conversation(st.store.conversation(&id).expect("just inserted"));
+    st.publish(&id, now);
+    ok(out)
 }
 
 async fn get_conversation(State(app): State<App>, Path(id): Path<String>) -> AdminResult {
@@ -409,7 +426,9 @@ async fn post_message(State(app): State<App>, Path(id): Path<String>, body: Byte
         .ok_or_else(|| error(StatusCode::NOT_FOUND, "unknown conversation"))?;
     conv.post_message(purpose, at, message_id)
         .map_err(|e| error(StatusCode::CONFLICT, e))?;
-    ok(render::admin_conversation(conv))
+    let out = render::admin_conversation(conv);
+    st.publish(&id, now_ms());
+    ok(out)
 }
 
 async fn list_conversations(
@@ -476,4 +495,77 @@ async fn delete_script(State(app): State<App>) -> StatusCode {
 
 async fn get_script(State(app): State<App>) -> AdminResult {
     ok(app.lock().scripts.to_json())
+}
+
+async fn get_notifications(State(app): State<App>) -> AdminResult {
+    let mut st = app.lock();
+    st.notify.expire(now_ms());
+    ok(st.notify.to_json())
+}
+
+/// `{channelId?}`: which channel a fault hits (absent: every channel).
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ChannelFault {
+    channel_id: Option<String>,
+    grace_ms: Option<u64>,
+    count: Option<u64>,
+}
+
+fn fault_body(body: &[u8]) -> Result<ChannelFault, AdminError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        Ok(ChannelFault::default())
+    } else {
+        parse(body)
+    }
+}
+
+/// Ends the socket(s) without a close frame, as a network failure would.
+async fn drop_socket(State(app): State<App>, body: Bytes) -> AdminResult {
+    let f = fault_body(&body)?;
+    let n = app
+        .lock()
+        .notify
+        .each_socket(f.channel_id.as_deref(), |_| crate::notify::Out::Drop);
+    ok(json!({ "sockets": n }))
+}
+
+/// Sends `v2.system.socket_closing`, then closes after `graceMs` (default
+/// config `socketClosingGraceMs`, "one minute" in F7423).
+async fn socket_closing(State(app): State<App>, body: Bytes) -> AdminResult {
+    let f = fault_body(&body)?;
+    let mut st = app.lock();
+    let grace_ms = f.grace_ms.unwrap_or(st.config.socket_closing_grace_ms);
+    let n = st
+        .notify
+        .each_socket(f.channel_id.as_deref(), |ch| crate::notify::Out::Closing {
+            json: crate::notify::socket_closing(&ch.id),
+            grace_ms,
+        });
+    ok(json!({ "sockets": n }))
+}
+
+/// The next `count` conversation events (on any channel) are lost.
+async fn drop_events(State(app): State<App>, body: Bytes) -> AdminResult {
+    let f = fault_body(&body)?;
+    let count = f.count.ok_or_else(|| bad("count is required"))?;
+    let mut st = app.lock();
+    st.notify.drop_next = st.notify.drop_next.saturating_add(count);
+    ok(json!({ "dropNext": st.notify.drop_next }))
+}
+
+/// The channel(s) expire now: sockets closed, later calls 404.
+async fn expire_channel(State(app): State<App>, body: Bytes) -> AdminResult {
+    let f = fault_body(&body)?;
+    let now = now_ms();
+    let mut st = app.lock();
+    let mut n = 0;
+    for ch in st.notify.channels.values_mut() {
+        if f.channel_id.as_deref().is_none_or(|w| w == ch.id) {
+            ch.expires_at = now;
+            n += 1;
+        }
+    }
+    st.notify.expire(now);
+    ok(json!({ "expired": n }))
 }

@@ -227,7 +227,11 @@ pub async fn patch_message_conversation(
         .ok_or_else(|| conversation_not_found(&id))?;
     ctx.require_in(PATCH_CONVERSATION, &conv.division_ids)?;
     match conv.disconnect_all(now) {
-        Disconnect::Done => ok(render::conversation(conv)),
+        Disconnect::Done => {
+            let answer = render::conversation(conv);
+            st.publish(&id, now);
+            ok(answer)
+        }
         Disconnect::Ignored => ok(render::conversation(&conv.disconnected_preview(now))),
         Disconnect::AlreadyEnded if policy == PatchEnded::Conflict => Err(ApiError::new(
             409,
@@ -288,6 +292,7 @@ pub async fn patch_participant(
             p.wrapup_skipped = s;
         }
         conv.refresh_end();
+        st.publish(&id, now);
     }
     Ok(StatusCode::ACCEPTED.into_response())
 }
@@ -347,7 +352,9 @@ pub async fn delete_conversation(
         .ok_or_else(|| conversation_not_found(&id))?;
     ctx.require_in(&[DISCONNECT], &conv.division_ids)?;
     // Ended or stuck: nothing changes, the answer is the same.
-    let _ = conv.disconnect_all(now);
+    if conv.disconnect_all(now) == Disconnect::Done {
+        st.publish(&id, now);
+    }
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -365,6 +372,7 @@ pub async fn post_disconnect(
         .ok_or_else(|| conversation_not_found(&id))?;
     ctx.require_in(&[DISCONNECT], &conv.division_ids)?;
     conv.teardown(now);
+    st.publish(&id, now);
     Ok((StatusCode::ACCEPTED, Json(Value::String(id))).into_response())
 }
 

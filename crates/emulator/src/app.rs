@@ -7,9 +7,9 @@ use crate::ratelimit::Windows;
 use crate::script::Scripts;
 use crate::seed::{self, SeedSpec};
 use crate::state::State;
-use crate::{admin, api, clock, gate, oauth};
+use crate::{admin, api, channels, clock, gate, oauth, ws};
 use axum::middleware::from_fn_with_state;
-use axum::routing::{get, patch, post};
+use axum::routing::{get, patch, post, put};
 use axum::Router;
 use parking_lot::{Mutex, MutexGuard};
 use rand::rngs::StdRng;
@@ -101,6 +101,7 @@ fn fresh_state(options: &Options, next_seq: u64) -> State {
         api_limiter: Windows::default(),
         token_limiter: Windows::default(),
         scripts: Scripts::default(),
+        notify: Default::default(),
     }
 }
 
@@ -161,6 +162,15 @@ impl App {
             )
             .route("/api/v2/conversations/{id}/disconnect", post(api::post_disconnect))
             .route("/api/v2/analytics/conversations/details/query", post(api::analytics_query))
+            .route("/api/v2/routing/queues", get(channels::routing_queues))
+            .route("/api/v2/notifications/channels", post(channels::create))
+            .route(
+                "/api/v2/notifications/channels/{id}/subscriptions",
+                put(channels::put_subscriptions)
+                    .post(channels::post_subscriptions)
+                    .get(channels::list)
+                    .delete(channels::remove_all),
+            )
             // Genesys answers 404 (not 405) for a method it doesn't serve.
             .fallback(api::not_found)
             .method_not_allowed_fallback(api::not_found)
@@ -168,6 +178,8 @@ impl App {
             .with_state(self.clone());
         Router::new()
             .nest("/__emulator", admin::router().with_state(self.clone()))
+            // A channel's connectUri: no auth (the channel id is the key), not logged.
+            .route("/channels/{id}", get(ws::connect).with_state(self.clone()))
             .fallback_service(api)
     }
 }

@@ -69,6 +69,16 @@ pub struct Config {
     /// A queue's inactivity timeout (`inactivityTimeoutSettings.timeoutSeconds`
     /// in ms) for every queue; 0 = off, Genesys's default.
     pub queue_inactivity_timeout_ms: u64,
+    /// Lifetime of a notification channel: 24 h documented (B-ES, B-EB).
+    pub channel_lifetime_ms: u64,
+    /// `channel.metadata` heartbeat interval; 30 s only user-observed (UNCONFIRMED).
+    pub heartbeat_ms: u64,
+    /// Delay before each conversation event is sent on a socket.
+    pub notification_delay_ms: u64,
+    /// Time between `v2.system.socket_closing` and the close ("one minute", F7423).
+    pub socket_closing_grace_ms: u64,
+    /// Permissions (any of) a queue topic needs: UNCONFIRMED.
+    pub queue_topic_permissions: Vec<String>,
     pub fault_rate: f64,
     pub faults: BTreeMap<String, f64>,
     pub slow_body_ms: u64,
@@ -94,6 +104,11 @@ impl Default for Config {
             division_denied_body: DivisionDenied::NotAuthorized,
             analytics_lag_ms: 0,
             queue_inactivity_timeout_ms: 0,
+            channel_lifetime_ms: 86_400_000,
+            heartbeat_ms: 30_000,
+            notification_delay_ms: 0,
+            socket_closing_grace_ms: 60_000,
+            queue_topic_permissions: vec!["routing:queue:view".into()],
             fault_rate: 0.0,
             faults: FAULT_KINDS.iter().map(|k| (k.to_string(), 1.0)).collect(),
             slow_body_ms: 1000,
@@ -163,6 +178,9 @@ impl Config {
             if !w.is_finite() || *w < 0.0 {
                 return Err(format!("fault weight for `{k}` must be >= 0"));
             }
+        }
+        if self.channel_lifetime_ms == 0 || self.heartbeat_ms == 0 {
+            return Err("channelLifetimeMs and heartbeatMs must be at least 1".into());
         }
         if self.log_limit == 0 {
             return Err("logLimit must be at least 1".into());

@@ -49,7 +49,10 @@ pub fn conversation_divisions(store: &Store, c: &Conversation) -> Value {
                 for q in c.participants.iter().filter_map(|p| p.queue_id.as_ref()) {
                     let queue =
                         json!({ "id": q, "selfUri": format!("/api/v2/routing/queues/{q}") });
-                    if store.queues.get(q).is_some_and(|(_, qd)| qd == d)
+                    if store
+                        .queues
+                        .get(q)
+                        .is_some_and(|queue| &queue.division_id == d)
                         && !entities.contains(&queue)
                     {
                         entities.push(queue);
@@ -360,4 +363,72 @@ pub fn user_me(store: &Store, user: &User, expand_authorization: bool) -> Value 
         json!(format!("/api/v2/users/{}", user.id)),
     );
     Value::Object(m)
+}
+
+/// The event body of `v2.routing.queues.{id}.conversations.messages`
+/// (`QueueConversationMessageEventTopicMessageConversation`,
+/// shared/genesys-notifications.md section 4): no conversation state or end
+/// time; participants with their times, `queue`, `type` and `messages[]`
+/// whose entries carry `message {id}` (not `messageId`), `messageTime` and
+/// `messageStatus`. UNCONFIRMED: which participant lists a message (here,
+/// as in the REST answer, its sender) and whether the list is complete.
+pub fn queue_message_event(c: &Conversation, queue_timeout_ms: u64) -> Value {
+    let participants: Vec<Value> = c
+        .participants
+        .iter()
+        .map(|p| {
+            let mut m = Map::new();
+            m.insert("id".into(), json!(p.id));
+            put(&mut m, "name", p.name.as_ref().map(|n| json!(n)));
+            m.insert("purpose".into(), json!(p.purpose));
+            m.insert("state".into(), json!(p.state));
+            m.insert("direction".into(), json!("inbound"));
+            put(
+                &mut m,
+                "disconnectType",
+                p.disconnect_type.as_ref().map(|d| json!(d)),
+            );
+            m.insert("startTime".into(), json!(format_iso(p.start_time)));
+            put(&mut m, "connectedTime", iso(p.connected_time));
+            put(&mut m, "endTime", iso(p.end_time));
+            m.insert("wrapupRequired".into(), json!(p.wrapup_required));
+            m.insert("type".into(), json!(c.media.as_str()));
+            put(&mut m, "user", id_ref(&p.user_id));
+            put(&mut m, "queue", id_ref(&p.queue_id));
+            let messages: Vec<Value> = p
+                .messages
+                .iter()
+                .map(|msg| {
+                    json!({
+                        "message": { "id": msg.id },
+                        "messageTime": format_iso(msg.time),
+                        "messageStatus": msg.status,
+                        "messageSegmentCount": 1,
+                    })
+                })
+                .collect();
+            m.insert("messages".into(), Value::Array(messages));
+            Value::Object(m)
+        })
+        .collect();
+    let mut m = Map::new();
+    m.insert("id".into(), json!(c.id));
+    m.insert("participants".into(), Value::Array(participants));
+    put(
+        &mut m,
+        "inactivityTimeout",
+        iso(c.inactivity_timeout(queue_timeout_ms)),
+    );
+    Value::Object(m)
+}
+
+/// `Queue`, trimmed to what a listing needs, with its division.
+pub fn queue(q: &crate::state::Queue, store: &Store) -> Value {
+    let division = store.divisions.get(&q.division_id).map(|d| d.name.as_str());
+    json!({
+        "id": q.id,
+        "name": q.name,
+        "division": { "id": q.division_id, "name": division },
+        "selfUri": format!("/api/v2/routing/queues/{}", q.id),
+    })
 }

@@ -3,8 +3,8 @@
 
 use crate::clock::parse_iso;
 use crate::state::{
-    is_ended_state, Client, Conversation, Division, Grant, Media, Message, Participant, Role,
-    Store, Token, User,
+    is_ended_state, Client, Conversation, Division, Grant, Media, Message, Participant, Queue,
+    Role, Store, Token, User,
 };
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -18,8 +18,14 @@ pub const ORG_NAME: &str = "Emulated Org";
 /// granted and where a conversation lands when nothing places it elsewhere.
 pub const HOME_DIVISION_ID: &str = "d0000000-0000-4000-8000-000000000001";
 pub const HOME_DIVISION_NAME: &str = "Home";
-/// Queue of every generated agent participant (in Home).
+/// Queue of every generated agent participant (in Home, unless a spec names another).
 pub const QUEUE_ID: &str = "c0000000-0000-4000-8000-000000000001";
+/// The seeded queues: id, name.
+pub const QUEUES: [(&str, &str); 3] = [
+    (QUEUE_ID, "Support"),
+    ("c0000000-0000-4000-8000-000000000002", "Sales"),
+    ("c0000000-0000-4000-8000-000000000003", "Billing"),
+];
 
 pub const ROLE_CLEANUP: &str = "a0000000-0000-4000-8000-000000000001";
 pub const ROLE_READONLY: &str = "a0000000-0000-4000-8000-000000000002";
@@ -53,8 +59,6 @@ pub fn base_store() -> Store {
             name: HOME_DIVISION_NAME.into(),
         },
     );
-    s.queues
-        .insert(QUEUE_ID.into(), ("Support".into(), HOME_DIVISION_ID.into()));
     for (id, name, perms) in [
         (
             ROLE_CLEANUP,
@@ -63,6 +67,7 @@ pub fn base_store() -> Store {
                 "conversation:communication:disconnect",
                 "conversation:communication:view",
                 "analytics:conversationDetail:view",
+                "routing:queue:view",
             ][..],
         ),
         (
@@ -145,6 +150,16 @@ pub fn base_store() -> Store {
             },
         );
     }
+    for (id, name) in QUEUES {
+        s.queues.insert(
+            id.into(),
+            Queue {
+                id: id.into(),
+                name: name.into(),
+                division_id: HOME_DIVISION_ID.into(),
+            },
+        );
+    }
     for (id, name, role) in [
         (USER_SMITH, "Agent Smith", ROLE_CLEANUP),
         (USER_JONES, "Viewer Jones", ROLE_READONLY),
@@ -213,6 +228,8 @@ struct Shape {
     agent: bool,
     agent_wrapup_required: bool,
     stuck: bool,
+    /// The agent's queue.
+    queue_id: String,
 }
 
 /// Default participants: a customer and (with `agent`) an agent, both
@@ -292,7 +309,7 @@ fn default_participant(shape: &Shape, purpose: &str, rng: &mut impl Rng) -> Part
         wrapup: None,
         wrapup_skipped: false,
         user_id: agent.then(|| USER_SMITH.into()),
-        queue_id: agent.then(|| QUEUE_ID.into()),
+        queue_id: agent.then(|| shape.queue_id.clone()),
         communication_id: rand_uuid(rng),
         messages: vec![],
     }
@@ -381,11 +398,11 @@ pub struct ConversationSpec {
     agent_wrapup_required: Option<bool>,
     stuck: Option<bool>,
     inactivity_timeout: Option<Stamp>,
+    /// The agent's queue (default the seeded Support queue).
+    queue_id: Option<String>,
     participants: Option<Vec<ParticipantSpec>>,
     /// Division ids; by default those of its participants' queues, else Home.
     divisions: Option<Vec<String>>,
-    /// The queue of the default agent participant (default: the seeded one).
-    queue_id: Option<String>,
 }
 
 impl ConversationSpec {
@@ -436,6 +453,7 @@ pub fn from_spec(
         agent: spec.agent.unwrap_or(true),
         agent_wrapup_required: spec.agent_wrapup_required.unwrap_or(false),
         stuck: spec.stuck.unwrap_or(false),
+        queue_id: spec.queue_id.unwrap_or_else(|| QUEUE_ID.into()),
     };
     if shape.id.is_empty() {
         return Err("id must not be empty".into());
@@ -618,6 +636,7 @@ pub fn seed(
             agent,
             agent_wrapup_required: agent && rng.random_bool(wrapup_fraction),
             stuck: false,
+            queue_id: QUEUE_ID.into(),
         };
         let mut conv = build(shape, rng);
         // Drawn only when asked for, so older seeds repeat unchanged.

@@ -12,13 +12,12 @@ use axum::body::Body;
 use axum::Router;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::server::graceful::GracefulShutdown;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::time::Duration;
 use tokio::net::TcpListener;
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
+use tokio::sync::{oneshot, watch};
+use tokio::task::{JoinHandle, JoinSet};
 use tower::ServiceExt;
 
 /// How long in-flight requests get after a stop signal.
@@ -36,12 +35,20 @@ impl std::fmt::Display for InjectedReset {
 impl std::error::Error for InjectedReset {}
 
 /// Serves `router` on `listener` until `shutdown` resolves, then drains.
+///
+/// Connections are served with upgrades (a channel's connectUri is a
+/// WebSocket on this listener). hyper-util's `GracefulShutdown` does not take
+/// upgradeable connections, so each connection task watches a stop signal
+/// and shuts its connection down gracefully itself; the tasks sit in a
+/// `JoinSet` that the accept loop reaps, so draining waits for them.
 pub async fn serve(listener: TcpListener, router: Router, shutdown: impl Future<Output = ()>) {
-    let graceful = GracefulShutdown::new();
     let mut builder = hyper::server::conn::http1::Builder::new();
     builder.timer(TokioTimer::new()).keep_alive(true);
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let mut tasks = JoinSet::new();
     tokio::pin!(shutdown);
     loop {
+        while tasks.try_join_next().is_some() {}
         let (stream, _) = tokio::select! {
             res = listener.accept() => match res {
                 Ok(conn) => conn,
@@ -70,14 +77,27 @@ pub async fn serve(listener: TcpListener, router: Router, shutdown: impl Future<
                 }
             }
         });
-        let conn = graceful.watch(builder.serve_connection(TokioIo::new(stream), service));
-        tokio::spawn(async move {
+        let conn = builder
+            .serve_connection(TokioIo::new(stream), service)
+            .with_upgrades();
+        let mut stop = stop_rx.clone();
+        tasks.spawn(async move {
+            tokio::pin!(conn);
             // Errors here are client disconnects and injected resets.
-            let _ = conn.await;
+            let stopping = tokio::select! {
+                _ = conn.as_mut() => false,
+                r = stop.wait_for(|s| *s) => r.is_ok(),
+            };
+            if stopping {
+                conn.as_mut().graceful_shutdown();
+                let _ = conn.await;
+            }
         });
     }
     drop(listener);
-    let _ = tokio::time::timeout(DRAIN, graceful.shutdown()).await;
+    let _ = stop_tx.send(true);
+    let _ = tokio::time::timeout(DRAIN, async { while tasks.join_next().await.is_some() {} }).await;
+    tasks.abort_all();
 }
 
 /// A running emulator (tests, embedding).

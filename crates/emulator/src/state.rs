@@ -6,6 +6,7 @@
 
 use crate::config::Config;
 use crate::log::RequestLog;
+use crate::notify::Notifications;
 use crate::ratelimit::Windows;
 use crate::script::Scripts;
 use rand::rngs::StdRng;
@@ -23,6 +24,30 @@ pub struct State {
     pub token_limiter: Windows,
     pub scripts: Scripts,
     pub log: RequestLog,
+    /// Notification channels and their sockets.
+    pub notify: Notifications,
+}
+
+impl State {
+    /// Tells the subscribed channels that conversation `id` changed.
+    pub fn publish(&mut self, id: &str, now: i64) {
+        let (timeout, delay) = (
+            self.config.queue_inactivity_timeout_ms,
+            self.config.notification_delay_ms,
+        );
+        if let Some(c) = self.store.conversations.get(id) {
+            self.notify.publish(c, timeout, delay, now);
+        }
+    }
+}
+
+/// A routing queue (`GET /api/v2/routing/queues`).
+#[derive(Clone, Debug)]
+pub struct Queue {
+    pub id: String,
+    pub name: String,
+    /// The division the queue is in (Home unless created in another).
+    pub division_id: String,
 }
 
 #[derive(Clone, Debug)]
@@ -351,12 +376,12 @@ impl Conversation {
 pub struct Store {
     /// By id, in id order (the Home division is seeded).
     pub divisions: BTreeMap<String, Division>,
-    /// Queue id -> (name, division id).
-    pub queues: HashMap<String, (String, String)>,
     pub roles: HashMap<String, Role>,
     pub clients: HashMap<String, Client>,
     pub users: HashMap<String, User>,
     pub tokens: HashMap<String, Token>,
+    /// By id; listed sorted by name.
+    pub queues: HashMap<String, Queue>,
     conversations: HashMap<String, Conversation>,
     /// Conversations ordered by start time: analytics walks an interval of
     /// this without sorting.
@@ -442,7 +467,7 @@ impl Store {
     pub fn divisions_of_queues(&self, conv: &Conversation) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
         for q in conv.participants.iter().filter_map(|p| p.queue_id.as_ref()) {
-            if let Some((_, d)) = self.queues.get(q) {
+            if let Some(d) = self.queues.get(q).map(|q| &q.division_id) {
                 if !out.contains(d) {
                     out.push(d.clone());
                 }

@@ -24,6 +24,10 @@ pub struct Evidence {
     pub participant: Option<Probe>,
     /// The one conversation asked about (`checkScopes({ conversationId })`).
     pub conversation: Option<ConversationRead>,
+    /// Watch mode's queue listing (`GET /api/v2/routing/queues`,
+    /// `routing:queue:view`): apart from `lookups`, since it says nothing
+    /// about closing. `None` when not asked.
+    pub queues: Option<Lookup>,
     /// Requests made, retries included.
     pub requests: u32,
 }
@@ -37,6 +41,9 @@ pub enum LookupKind {
     RolePermissions,
     /// `GET /api/v2/authorization/subjects/me`: a user's grants per division.
     UserGrants,
+    /// Watch mode lists queues (its own field of the evidence, not a lookup
+    /// for the permissions).
+    Queues,
 }
 
 /// The read of the conversation a diagnosis was asked about. Only read: the
@@ -108,6 +115,7 @@ impl LookupKind {
             LookupKind::ClientRoles => "clientRoles",
             LookupKind::RolePermissions => "rolePermissions",
             LookupKind::UserGrants => "userGrants",
+            LookupKind::Queues => "listQueues",
         }
     }
 
@@ -119,6 +127,7 @@ impl LookupKind {
             LookupKind::ClientRoles => "GET /api/v2/oauth/clients/{id}",
             LookupKind::RolePermissions => "GET /api/v2/authorization/roles/{id}",
             LookupKind::UserGrants => "GET /api/v2/authorization/subjects/me",
+            LookupKind::Queues => "GET /api/v2/routing/queues",
         }
     }
 
@@ -132,6 +141,9 @@ impl LookupKind {
             }
             LookupKind::UserGrants => {
                 format!("The user has {n} role grant(s), each in a division.")
+            }
+            LookupKind::Queues => {
+                format!("Watch mode can list the queues to subscribe to ({n} queue(s)).")
             }
         }
     }
@@ -343,6 +355,7 @@ impl Evidence {
         lookups
             .chain(self.probes().map(|(kind, p)| p.check(kind)))
             .chain(self.conversation.as_ref().map(ConversationRead::check))
+            .chain(self.queues.iter().map(Lookup::check))
             .collect()
     }
 }

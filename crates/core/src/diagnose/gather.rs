@@ -41,6 +41,7 @@ pub async fn gather(
         Some(id) => Some(read_conversation(t, call, id).await?),
         None => None,
     };
+    let queues = queue_listing(t, call).await?;
     Ok(Evidence {
         token,
         lookups,
@@ -50,6 +51,7 @@ pub async fn gather(
         end,
         participant,
         conversation,
+        queues: Some(queues),
         requests: call.stats.requests,
     })
 }
@@ -305,6 +307,7 @@ fn route(kind: LookupKind) -> &'static str {
         LookupKind::ClientRoles => "/api/v2/oauth/clients/{clientId}",
         LookupKind::RolePermissions => "/api/v2/authorization/roles/{roleId}",
         LookupKind::UserGrants => "/api/v2/authorization/subjects/me",
+        LookupKind::Queues => "/api/v2/routing/queues",
     }
 }
 
@@ -315,7 +318,27 @@ fn action(kind: LookupKind) -> &'static str {
         LookupKind::ClientRoles => "reading the OAuth client's roles",
         LookupKind::RolePermissions => "reading a role's permissions",
         LookupKind::UserGrants => "reading the user's role grants per division",
+        LookupKind::Queues => "listing queues (watch mode)",
     }
+}
+
+/// `QueueEntityListing`, only its total.
+#[derive(serde::Deserialize)]
+struct QueueTotal {
+    #[serde(default)]
+    total: Option<u64>,
+}
+
+/// Can watch mode list the queues it subscribes to (`routing:queue:view`)?
+async fn queue_listing(t: &Transport, call: &mut Call<'_>) -> Result<Lookup, Error> {
+    let path = "/api/v2/routing/queues?pageSize=1&pageNumber=1".to_string();
+    let found = get::<QueueTotal>(t, call, LookupKind::Queues, path)
+        .await?
+        .map(|q| q.total.unwrap_or(0).min(usize::MAX as u64) as usize);
+    Ok(Lookup {
+        kind: LookupKind::Queues,
+        found,
+    })
 }
 
 async fn probe(t: &Transport, call: &mut Call<'_>, kind: ProbeKind) -> Result<Probe, Error> {

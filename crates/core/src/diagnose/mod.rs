@@ -149,6 +149,9 @@ pub struct Entity {
 #[serde(rename_all = "camelCase")]
 pub struct ScopeReport {
     pub can_close: bool,
+    /// Watch mode can run: the token can close and can list the queues it
+    /// subscribes to (`routing:queue:view`; `GET /api/v2/routing/queues`).
+    pub can_watch: bool,
     pub grant_type: GrantType,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub organization: Option<Entity>,
@@ -208,7 +211,12 @@ pub async fn check_scopes(
 /// advice. Pure.
 pub fn report(e: Evidence) -> ScopeReport {
     let v = verdict(&e);
-    let advice = advice(&e, &v);
+    let mut advice = advice(&e, &v);
+    let queues_listed = e.queues.as_ref().map(|l| l.found.as_ref().map(|_| ()));
+    if let (true, Some(Err(err))) = (v.can_close, &queues_listed) {
+        advice.push(watch_advice(err));
+    }
+    let can_watch = v.can_close && matches!(queues_listed, Some(Ok(())));
     let checks = e.checks();
     let permission_divisions = e
         .holdings
@@ -238,6 +246,7 @@ pub fn report(e: Evidence) -> ScopeReport {
     });
     ScopeReport {
         can_close: v.can_close,
+        can_watch,
         grant_type,
         organization: e.token.organization.map(|o| Entity {
             id: o.id,
@@ -258,6 +267,18 @@ pub fn report(e: Evidence) -> ScopeReport {
         advice,
         requests: e.requests,
     }
+}
+
+/// What to do when watch mode cannot list queues (closing works).
+fn watch_advice(e: &Error) -> String {
+    let how = if e.status == Some(403) {
+        "was refused"
+    } else {
+        "failed"
+    };
+    format!(
+        "Watch mode (CleanupClient.watch, genesys-cleanup watch) lists the queues it subscribes to with GET /api/v2/routing/queues, which {how}: grant routing:queue:view to the same role, or pass the queues to watch by id."
+    )
 }
 
 fn owned(list: &[&str]) -> Vec<String> {

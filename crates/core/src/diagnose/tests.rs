@@ -202,6 +202,7 @@ fn probed(
         participant,
         holdings: None,
         conversation: None,
+        queues: None,
     }
 }
 
@@ -497,6 +498,7 @@ fn requests() -> Vec<(&'static str, &'static str)> {
         LookupKind::UserPermissions,
         LookupKind::ClientRoles,
         LookupKind::RolePermissions,
+        LookupKind::Queues,
     ];
     let probes = [ProbeKind::Read, ProbeKind::End, ProbeKind::Participant];
     let lookups = lookups.into_iter().map(|k| (k.name(), k.request()));
@@ -905,4 +907,55 @@ mod divisions {
             .push(format!("{CONVERSATION_READ} found no such conversation."));
         assert_eq!(contradictions(&r).len(), 1, "{:?}", contradictions(&r));
     }
+}
+
+#[test]
+fn watch_mode_needs_the_queue_listing_too() {
+    let base = || client_credentials("cleanup-client", &[&REQUIRED_PERMISSIONS[..1]], true);
+    // (the queue listing's answer, canWatch, what the advice says)
+    type Case = (Option<Result<usize, Error>>, bool, Option<&'static str>);
+    let cases: Vec<Case> = vec![
+        (Some(Ok(3)), true, None),
+        (
+            Some(Err(missing(&["routing:queue:view"]))),
+            false,
+            Some("which was refused"),
+        ),
+        (
+            Some(Err(Error::new(crate::error::ErrorCode::Network, "down"))),
+            false,
+            Some("which failed"),
+        ),
+        (None, false, None),
+    ];
+    for (found, can_watch, advice) in cases {
+        let mut e = base();
+        e.queues = found.map(|f| lookup(LookupKind::Queues, f));
+        let r = report(e);
+        assert!(r.can_close);
+        assert_eq!(r.can_watch, can_watch);
+        let said = r.advice.iter().find(|a| a.contains("Watch mode"));
+        assert_eq!(said.is_some(), advice.is_some(), "{:?}", r.advice);
+        if let (Some(a), Some(want)) = (said, advice) {
+            assert!(a.contains(want) && a.contains("routing:queue:view"), "{a}");
+        }
+        assert_eq!(contradictions(&r), Vec::<String>::new());
+    }
+    // No watch advice while closing itself is refused: that comes first.
+    let mut e = client_credentials(
+        "readonly-client",
+        &[&["conversation:communication:view"]],
+        true,
+    );
+    e.queues = Some(lookup(
+        LookupKind::Queues,
+        Err(missing(&["routing:queue:view"])),
+    ));
+    let r = report(e);
+    assert!(!r.can_close && !r.can_watch);
+    assert!(!r.advice.iter().any(|a| a.contains("Watch mode")));
+    assert_eq!(
+        r.checks.last().map(|c| (c.name.as_str(), c.ok)),
+        Some(("listQueues", false))
+    );
 }

@@ -1,0 +1,247 @@
+//! Watch mode: ends web messaging conversations the moment they have been
+//! idle for `idleMs`, from the Notifications API's queue topics, with
+//! reconciliation sweeps wherever the stream cannot be trusted.
+//!
+//! The parts: `table` (who is tracked and who is due: a bounded table and
+//! one deadline heap), `frame` (what a frame says), `policy` (backoff,
+//! liveness, renewal, gap windows), `channel` (queues, channels,
+//! subscriptions over REST), `socket` (the WebSocket), `stream` (one
+//! channel kept alive, reporting events and gaps), `driver` (the loop that
+//! decides: closes due conversations through the guarded close, runs the
+//! sweeps, stops on cancellation). The pure parts have table tests.
+//!
+//! What is guaranteed, and what is not: events are not durable (Genesys
+//! does not queue them while no socket is open), so every span without a
+//! healthy socket is swept over analytics when the socket is back, and a
+//! periodic sweep finds conversations no watched queue ever showed (a bot
+//! flow). Nothing is ended on the stream's word alone: each close re-reads
+//! the conversation and applies the idle guard, as
+//! `closeConversation({idleForMs})` does.
+
+pub mod channel;
+mod driver;
+pub mod frame;
+pub mod policy;
+mod socket;
+mod stream;
+pub mod table;
+
+pub use channel::RejectedTopic;
+pub use driver::watch;
+
+use crate::error::Error;
+use crate::options::{self, Validated};
+use crate::stats::Totals;
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Options of `CleanupClient.watch`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WatchOptions {
+    /// End a conversation once nothing happened in it for this long (ms,
+    /// 1000 to 31536000000). Required.
+    #[serde(
+        rename = "idleMs",
+        deserialize_with = "options::millis::<_, 1000, 31_536_000_000>"
+    )]
+    pub idle: Duration,
+    /// Queues to watch, by id or exact name (default: every queue).
+    #[serde(default)]
+    pub queues: Option<Vec<String>>,
+    /// Message types to end (default `['webmessaging']`).
+    #[serde(default = "default_message_types")]
+    pub message_types: Vec<String>,
+    /// The periodic reconciliation sweep's interval (ms, 1000 to 86400000;
+    /// default 300000): it finds conversations no watched queue showed.
+    #[serde(
+        rename = "reconcileEveryMs",
+        default = "default_reconcile",
+        deserialize_with = "options::millis::<_, 1000, 86_400_000>"
+    )]
+    pub reconcile_every: Duration,
+    /// How far back the periodic sweep looks for open conversations (ms; default 24 h).
+    #[serde(
+        rename = "lookbackMs",
+        default = "default_lookback",
+        deserialize_with = "options::millis::<_, 1000, 31_622_400_000>"
+    )]
+    pub lookback: Duration,
+    /// Read and decide, write nothing: due conversations are reported `wouldClose`.
+    #[serde(default)]
+    pub dry_run: bool,
+    /// Closes run at once (default 8, 1 to 256).
+    #[serde(
+        default = "default_concurrency",
+        deserialize_with = "options::whole::<_, 1, 256>"
+    )]
+    pub concurrency: u32,
+    /// The most conversations tracked in memory (default 100000, 1 to 10000000);
+    /// more are left to the sweeps.
+    #[serde(
+        default = "default_max_tracked",
+        deserialize_with = "options::whole::<_, 1, 10_000_000>"
+    )]
+    pub max_tracked: u32,
+}
+
+fn default_message_types() -> Vec<String> {
+    vec!["webmessaging".into()]
+}
+fn default_reconcile() -> Duration {
+    Duration::from_secs(300)
+}
+fn default_lookback() -> Duration {
+    Duration::from_secs(24 * 3600)
+}
+fn default_concurrency() -> u32 {
+    8
+}
+fn default_max_tracked() -> u32 {
+    100_000
+}
+
+impl Validated for WatchOptions {
+    fn validated(self) -> Result<Self, Error> {
+        if self.message_types.is_empty() {
+            return Err(Error::invalid_argument(
+                "messageTypes must name at least one message type, e.g. ['webmessaging'].",
+            ));
+        }
+        if self.queues.as_ref().is_some_and(|q| q.is_empty()) {
+            return Err(Error::invalid_argument(
+                "queues must name at least one queue (by id or name), or be left out to watch every queue.",
+            ));
+        }
+        Ok(self)
+    }
+}
+
+/// What a watch did, returned when it stops.
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WatchReport {
+    pub dry_run: bool,
+    /// Conversations ended.
+    pub closed: u32,
+    /// Dry run: conversations that would have been ended.
+    pub would_close: u32,
+    /// Due conversations the re-read showed active (a message the stream
+    /// did not show, or a running inactivity timer): left open, watched on.
+    pub spared_active: u32,
+    /// Due conversations left alone for another reason (not an allowed
+    /// message type, no timestamp at all).
+    pub skipped: u32,
+    /// Due conversations that had already ended or were gone.
+    pub already_closed: u32,
+    /// Closes that failed (a later sweep tries again).
+    pub failed: u32,
+    /// Conversation events received.
+    pub events_seen: u64,
+    /// Sockets opened again after a drop, a `socket_closing` or a dead socket.
+    pub reconnects: u32,
+    /// Channels replaced ahead of their expiry.
+    pub renewals: u32,
+    /// Reconciliation sweeps over a span without a healthy socket.
+    pub gaps_reconciled: u32,
+    /// Periodic reconciliation sweeps (the first runs at the start).
+    pub periodic_sweeps: u32,
+    /// Notification channels used at once.
+    pub channels: u32,
+    /// Queue topics asked for.
+    pub topics: u32,
+    /// Topics Genesys refused, with the permissions it named.
+    pub rejected_topics: Vec<RejectedTopic>,
+    /// Conversations tracked when it stopped.
+    pub tracked: u32,
+    /// Conversations not tracked because `maxTracked` was reached (left to the sweeps).
+    pub untracked: u32,
+    /// Requests of the whole watch (closes and sweeps; channel calls not included).
+    #[serde(flatten)]
+    pub totals: Totals,
+    pub elapsed_ms: f64,
+}
+
+/// What `onEvent` of a watch receives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WatchEventKind {
+    Connected,
+    Disconnected,
+    Reconciled,
+    Closed,
+    WouldClose,
+    Spared,
+    Failed,
+    RejectedTopic,
+}
+
+impl WatchEventKind {
+    pub const ALL: [WatchEventKind; 8] = [
+        WatchEventKind::Connected,
+        WatchEventKind::Disconnected,
+        WatchEventKind::Reconciled,
+        WatchEventKind::Closed,
+        WatchEventKind::WouldClose,
+        WatchEventKind::Spared,
+        WatchEventKind::Failed,
+        WatchEventKind::RejectedTopic,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WatchEventKind::Connected => "connected",
+            WatchEventKind::Disconnected => "disconnected",
+            WatchEventKind::Reconciled => "reconciled",
+            WatchEventKind::Closed => "closed",
+            WatchEventKind::WouldClose => "wouldClose",
+            WatchEventKind::Spared => "spared",
+            WatchEventKind::Failed => "failed",
+            WatchEventKind::RejectedTopic => "rejectedTopic",
+        }
+    }
+}
+
+serialize_as_str!(WatchEventKind);
+
+/// One thing a watch did or saw (never a token or a secret).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WatchEvent {
+    pub kind: WatchEventKind,
+    /// `closed`, `wouldClose`, `spared`, `failed`: the conversation.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub conversation_id: Option<String>,
+    /// Its last activity as the re-read showed it (`closed`, `wouldClose`, `spared`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_activity_at: Option<String>,
+    /// `connected`, `disconnected`: the channel.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub channel_id: Option<String>,
+    /// `disconnected`, `failed`, `rejectedTopic`, `reconciled`: why, or what.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// `reconciled`: open conversations the sweep found.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub count: Option<u32>,
+    /// `failed`: the error code.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<&'static str>,
+}
+
+impl WatchEvent {
+    pub fn new(kind: WatchEventKind) -> Self {
+        WatchEvent {
+            kind,
+            conversation_id: None,
+            last_activity_at: None,
+            channel_id: None,
+            reason: None,
+            count: None,
+            code: None,
+        }
+    }
+}
+
+/// Receives watch events; must be cheap and must not block.
+pub type WatchSink = Arc<dyn Fn(WatchEvent) + Send + Sync>;

@@ -1,0 +1,279 @@
+//! `/api/v2/notifications/channels...`: creating channels and subscribing
+//! topics (shared/genesys-notifications.md sections 1-2). All 8 operations
+//! "require NO permissions"; a queue topic is checked against
+//! `queueTopicPermissions` (UNCONFIRMED: Genesys's per-topic permissions are
+//! only readable at runtime).
+
+use crate::app::App;
+use crate::auth::{has_any_permission, Ctx};
+use crate::clock::{format_iso, now_ms};
+use crate::errors::ApiError;
+use crate::notify::{queue_of_topic, Channel, MAX_TOPICS, MAX_TOPIC_LEN};
+use crate::seed::rand_uuid;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
+use serde_json::{json, Value};
+use std::collections::{BTreeSet, HashMap};
+
+type ApiResult = Result<Response, ApiError>;
+
+fn channel_json(c: &Channel, host: &str) -> Value {
+    json!({
+        "id": c.id,
+        // Genesys: wss://streaming.{env}/channels/{id}; here plain ws on the emulator's own origin.
+        "connectUri": format!("ws://{host}/channels/{}", c.id),
+        "expires": format_iso(c.expires_at),
+    })
+}
+
+fn channel_not_found(id: &str) -> ApiError {
+    ApiError::not_found(format!("Channel {id} was not found."))
+}
+
+/// `POST /api/v2/notifications/channels` (no body) -> `Channel`.
+pub async fn create(
+    State(app): State<App>,
+    Extension(ctx): Extension<Ctx>,
+    headers: HeaderMap,
+) -> ApiResult {
+    ctx.require(&[], &[])?;
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("127.0.0.1")
+        .to_owned();
+    let now = now_ms();
+    let mut st = app.lock();
+    let st = &mut *st;
+    let id = format!("streaming-0-{}", rand_uuid(&mut st.rng).replace('-', ""));
+    let lifetime = st.config.channel_lifetime_ms;
+    st.notify.expire(now);
+    let ch = st
+        .notify
+        .create(id, ctx.caller.client_id.clone(), now, lifetime);
+    Ok(Json(channel_json(ch, &host)).into_response())
+}
+
+/// A channel of this caller (another client's channel is not found: UNCONFIRMED).
+fn own<'a>(
+    channels: &'a mut HashMap<String, Channel>,
+    id: &str,
+    ctx: &Ctx,
+) -> Result<&'a mut Channel, ApiError> {
+    channels
+        .get_mut(id)
+        .filter(|c| c.client_id == ctx.caller.client_id)
+        .ok_or_else(|| channel_not_found(id))
+}
+
+fn topics_json(topics: &BTreeSet<String>) -> Value {
+    let list: Vec<Value> = topics
+        .iter()
+        .map(|t| json!({"id": t, "state": "Permitted"}))
+        .collect();
+    json!({ "entities": list })
+}
+
+/// `GET .../channels/{id}/subscriptions`.
+pub async fn list(
+    State(app): State<App>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<String>,
+) -> ApiResult {
+    let now = now_ms();
+    let mut st = app.lock();
+    st.notify.expire(now);
+    let ch = own(&mut st.notify.channels, &id, &ctx)?;
+    Ok(Json(topics_json(&ch.topics)).into_response())
+}
+
+/// `DELETE .../channels/{id}/subscriptions`: removes every topic.
+pub async fn remove_all(
+    State(app): State<App>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<String>,
+) -> ApiResult {
+    let now = now_ms();
+    let mut st = app.lock();
+    st.notify.expire(now);
+    own(&mut st.notify.channels, &id, &ctx)?.topics.clear();
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// The verdict on one topic.
+fn judge(
+    topic: &str,
+    queues: &HashMap<String, crate::state::Queue>,
+    ctx: &Ctx,
+    needed: &[String],
+) -> Value {
+    let reject = |reason: &str, missing: &[&str]| json!({"id": topic, "state": "Rejected", "rejectionReason": reason, "missingPermissions": missing});
+    if topic.len() > MAX_TOPIC_LEN {
+        return reject("The topic name is longer than 200 characters.", &[]);
+    }
+    let Some(queue) = queue_of_topic(topic) else {
+        return reject(
+            "The emulator serves only v2.routing.queues.{id}.conversations.messages.",
+            &[],
+        );
+    };
+    if !queues.contains_key(queue) {
+        return reject(&format!("Queue {queue} was not found."), &[]);
+    }
+    let needed: Vec<&str> = needed.iter().map(String::as_str).collect();
+    if !needed.is_empty() && !has_any_permission(&ctx.caller.permissions, &needed) {
+        return reject(
+            "You are missing the permissions this topic requires.",
+            &needed,
+        );
+    }
+    json!({"id": topic, "state": "Permitted"})
+}
+
+/// `PUT` (replace) and `POST` (add) `.../channels/{id}/subscriptions`, body
+/// `[{"id": topic}]`, query `ignoreErrors`. Without it one rejected topic
+/// fails the whole batch (SC `doc/notifications.md`; the status, 400 here,
+/// is UNCONFIRMED).
+pub async fn subscribe(
+    app: App,
+    ctx: Ctx,
+    id: String,
+    query: HashMap<String, String>,
+    body: Bytes,
+    replace: bool,
+) -> ApiResult {
+    let ignore_errors = query.get("ignoreErrors").is_some_and(|v| v == "true");
+    let requested: Vec<Value> = serde_json::from_slice(&body).map_err(|_| {
+        ApiError::bad_request("The request body must be an array of {\"id\": topic}.")
+    })?;
+    let mut topics = Vec::with_capacity(requested.len());
+    for t in &requested {
+        match t.get("id").and_then(Value::as_str) {
+            Some(s) => topics.push(s.to_owned()),
+            None => return Err(ApiError::bad_request("Every topic needs a string id.")),
+        }
+    }
+    let now = now_ms();
+    let mut st = app.lock();
+    let st = &mut *st;
+    st.notify.expire(now);
+    let needed = st.config.queue_topic_permissions.clone();
+    let verdicts: Vec<Value> = topics
+        .iter()
+        .map(|t| judge(t, &st.store.queues, &ctx, &needed))
+        .collect();
+    let rejected: Vec<&Value> = verdicts
+        .iter()
+        .filter(|v| v["state"] == "Rejected")
+        .collect();
+    if !rejected.is_empty() && !ignore_errors {
+        let first = rejected[0];
+        return Err(ApiError::bad_request(format!(
+            "Topic {} was rejected: {}",
+            first["id"].as_str().unwrap_or_default(),
+            first["rejectionReason"].as_str().unwrap_or_default()
+        )));
+    }
+    let ch = own(&mut st.notify.channels, &id, &ctx)?;
+    let mut next = if replace {
+        BTreeSet::new()
+    } else {
+        ch.topics.clone()
+    };
+    for v in &verdicts {
+        if v["state"] == "Permitted" {
+            next.insert(v["id"].as_str().unwrap_or_default().to_owned());
+        }
+    }
+    if next.len() > MAX_TOPICS {
+        return Err(ApiError::bad_request(format!(
+            "A channel is limited to {MAX_TOPICS} topics; this would make {}.",
+            next.len()
+        )));
+    }
+    ch.topics = next;
+    Ok(Json(json!({ "entities": verdicts })).into_response())
+}
+
+pub async fn put_subscriptions(
+    State(app): State<App>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+    body: Bytes,
+) -> ApiResult {
+    subscribe(app, ctx, id, q, body, true).await
+}
+
+pub async fn post_subscriptions(
+    State(app): State<App>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+    body: Bytes,
+) -> ApiResult {
+    subscribe(app, ctx, id, q, body, false).await
+}
+
+/// `GET /api/v2/routing/queues` (`routing:queue:view`, RoutingApi.md of the
+/// Python SDK): a `QueueEntityListing` sorted by name; `pageSize` (default
+/// 25; above 500 is 400, UNCONFIRMED), `pageNumber` (default 1), `name`
+/// (exact match here; Genesys also matches prefixes with `*`, not served).
+pub async fn routing_queues(
+    State(app): State<App>,
+    Extension(ctx): Extension<Ctx>,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult {
+    ctx.require(&[], &["routing:queue:view"])?;
+    let num = |key: &str, default: u64| -> Result<u64, ApiError> {
+        match q.get(key) {
+            None => Ok(default),
+            Some(v) => v.parse::<u64>().ok().filter(|n| *n >= 1).ok_or_else(|| {
+                ApiError::invalid_value(format!("{key} must be a whole number from 1."))
+            }),
+        }
+    };
+    let page_size = num("pageSize", 25)?;
+    let page_number = num("pageNumber", 1)?;
+    if page_size > 500 {
+        return Err(ApiError::invalid_value("pageSize must be at most 500."));
+    }
+    let st = app.lock();
+    let mut queues: Vec<&crate::state::Queue> = st
+        .store
+        .queues
+        .values()
+        .filter(|x| q.get("name").is_none_or(|n| &x.name == n))
+        .collect();
+    queues.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id)));
+    let total = queues.len() as u64;
+    let page_count = total.div_ceil(page_size);
+    let start = ((page_number - 1).saturating_mul(page_size)).min(total) as usize;
+    let entities: Vec<Value> = queues
+        .iter()
+        .skip(start)
+        .take(page_size as usize)
+        .map(|x| crate::render::queue(x, &st.store))
+        .collect();
+    let uri = |n: u64| format!("/api/v2/routing/queues?pageSize={page_size}&pageNumber={n}");
+    let mut out = json!({
+        "entities": entities,
+        "pageSize": page_size,
+        "pageNumber": page_number,
+        "total": total,
+        "pageCount": page_count,
+        "firstUri": uri(1),
+        "selfUri": uri(page_number),
+        "lastUri": uri(page_count.max(1)),
+    });
+    if page_number < page_count {
+        out["nextUri"] = json!(uri(page_number + 1));
+    }
+    if page_number > 1 {
+        out["previousUri"] = json!(uri(page_number - 1));
+    }
+    Ok(Json(out).into_response())
+}

@@ -1,0 +1,80 @@
+'use strict'
+// `genesys-cleanup watch --idle 30m [--queue NAME]...`: ends web messaging
+// conversations as they fall idle, from Genesys's notifications, until
+// Ctrl-C (or SIGTERM); then prints what it did. With --json every event is a
+// JSON line on stdout, and the report the last one.
+
+const { describeDuration } = require('../args')
+const { connect } = require('../credentials')
+const { EXIT_OK, EXIT_FAILED } = require('../errors')
+const { interruptible } = require('../interrupt')
+const { makeOutput } = require('../output')
+const { makeWatchStatus } = require('../watch-status')
+
+function jsonLine(value) {
+  process.stdout.write(`${JSON.stringify(value)}\n`)
+}
+
+async function watch(globals, opts) {
+  const out = makeOutput(globals)
+  const client = connect(globals)
+  const dryRun = Boolean(opts.dryRun)
+  // With --json, events go to stdout; stderr keeps the notes (Ctrl-C).
+  const status = makeWatchStatus(globals.progress && !out.json, dryRun, globals.progress)
+  const run = interruptible(status, 'closes in flight are abandoned, the report follows')
+  const options = {
+    idleMs: opts.idle,
+    signal: run.signal,
+    onEvent(e) {
+      status.event(e)
+      if (out.json) jsonLine(e)
+    },
+  }
+  if (opts.queue.length > 0) options.queues = opts.queue
+  if (opts.reconcileEvery !== undefined) options.reconcileEveryMs = opts.reconcileEvery
+  if (dryRun) options.dryRun = true
+  if (globals.progress && !out.json) {
+    const where = opts.queue.length > 0 ? `queue(s) ${opts.queue.join(', ')}` : 'every queue'
+    process.stderr.write(`Watching ${where}: ending web messaging conversations idle for ${describeDuration(opts.idle)}${dryRun ? ' (dry run: nothing is written)' : ''}. Ctrl-C stops.\n`)
+  }
+  try {
+    const report = await client.watch(options)
+    status.stop()
+    if (out.json) jsonLine({ kind: 'report', report })
+    else printReport(out, report)
+    return report.failed > 0 ? EXIT_FAILED : EXIT_OK
+  } finally {
+    status.stop()
+    run.dispose()
+  }
+}
+
+function printReport(out, r) {
+  out.text(`Watch ${r.dryRun ? '(dry run, nothing was written) ' : ''}stopped after ${(r.elapsedMs / 1000).toFixed(1)} s.`)
+  const rows = [
+    [r.dryRun ? 'would close' : 'closed', r.dryRun ? r.wouldClose : r.closed],
+    ['spared active', r.sparedActive],
+    ['already closed', r.alreadyClosed],
+    ['skipped', r.skipped],
+    ['failed', r.failed],
+    ['events seen', r.eventsSeen],
+    ['reconnects', r.reconnects],
+    ['renewals', r.renewals],
+    ['gaps swept', r.gapsReconciled],
+    ['periodic sweeps', r.periodicSweeps],
+    ['still tracked', r.tracked],
+  ]
+  for (const [k, v] of rows) out.text(`  ${k.padEnd(16)}${String(v).padStart(7)}`)
+  out.text(`${r.topics} queue topic(s) on ${r.channels} channel(s); requests ${r.requests}, retries ${r.retries}, 429s ${r.rateLimited}`)
+  if (r.untracked > 0) out.text(`${r.untracked} conversation(s) were over maxTracked: left to the sweeps.`)
+  if (r.rejectedTopics.length > 0) {
+    out.text('')
+    out.text(`Rejected topics (${r.rejectedTopics.length}): conversations on these queues are found only by the periodic sweep.`)
+    for (const t of r.rejectedTopics) {
+      const missing = t.missingPermissions.length > 0 ? `; missing ${t.missingPermissions.join(', ')}` : ''
+      out.text(`  ${t.queueName || t.queueId}: ${t.reason}${missing}`)
+    }
+  }
+}
+
+module.exports = { watch }
