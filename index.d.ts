@@ -588,6 +588,28 @@ export interface LeasedSweep {
   sweep: SweepReport | null
 }
 
+/** What happened to a leased watch's lease over its whole run. */
+export interface WatchLeaseOutcome {
+  /** `genesys-cleanup:{orgId}:watch` (or the key given to the lease). */
+  name: string
+  /** This replica held the lease at least once. */
+  held: boolean
+  /** How many times it took the lease and watched. */
+  terms: number
+  /** Renewals that succeeded, over all terms. */
+  renewals: number
+  /** How many terms ended because the lease was lost. */
+  lost: number
+  /** Why the last term was lost, or why the lease could not be taken (other than another replica holding it). */
+  reason?: string
+}
+
+/** A leased watch: the lease over the run, and the report of the last term this replica watched (null when it never held the lease). */
+export interface LeasedWatch {
+  lease: WatchLeaseOutcome
+  watch: WatchReport | null
+}
+
 /** Options of `sweep`: which conversations to find, and how to close them. */
 export interface SweepOptions extends FindOptions, Omit<BulkOptions, 'idleForMs'> {
   /** Find and read, but write nothing: open ones are reported `wouldClose`. */
@@ -874,6 +896,16 @@ export declare class CleanupClient {
    * and reported as events.
    */
   watch(options: WatchOptions): Promise<WatchReport>
+  /**
+   * The same watch on the one replica that holds the lease
+   * `genesys-cleanup:{orgId}:watch`: the others wait and try again every third
+   * of the TTL, and take over when the holder stops renewing (it died, or lost
+   * Redis); a new holder's first periodic sweep covers the time nobody watched.
+   * A holder that loses the lease stops writing at once (`ERR_LEASE_LOST`),
+   * closes its channel, and goes back to waiting. Resolves when `signal`
+   * fires, with the last term's report.
+   */
+  watch(options: WatchOptions & { lease: Lease }): Promise<LeasedWatch>
   /** Token requests this client has made. */
   readonly tokenRequests: number
 }

@@ -254,7 +254,7 @@ function checkLease(lease) {
 
 const why = (e) => (e && e.message ? String(e.message).slice(0, 300) : String(e).slice(0, 300))
 
-async function runLeased(native, job, lease, userSignal, work) {
+async function runLeased(native, job, lease, userSignal, work, refusedIn = sweepRefused) {
   if (userSignal !== undefined && (typeof userSignal !== 'object' || typeof userSignal.addEventListener !== 'function' || typeof userSignal.aborted !== 'boolean')) {
     throw new CleanupError({ code: 'ERR_INVALID_ARGUMENT', message: 'signal must be an AbortSignal (for example AbortSignal.timeout(5000) or controller.signal).' })
   }
@@ -270,7 +270,7 @@ async function runLeased(native, job, lease, userSignal, work) {
   }
   if (!outcome.held) {
     outcome.reason ??= 'another replica holds it'
-    return { lease: outcome, sweep: null }
+    return { lease: outcome, result: null }
   }
   // When the native fence closes, on this clock (for the report).
   let fenceUntil = acquireSent + lease.ttlMs - margin
@@ -310,19 +310,18 @@ async function runLeased(native, job, lease, userSignal, work) {
   }
   renewSoon()
   try {
-    const sweep = await work(controller.signal).catch((e) => {
+    const result = await work(controller.signal).catch((e) => {
       // Aborted because the lease was lost: the report says so instead.
       if (outcome.lost && e && e.code === 'ERR_ABORTED') return null
       throw e
     })
     // The fence may have closed with no renewal failing (this event loop
     // stalled past the TTL): writes were refused, so the lease was lost.
-    const refused = sweep && sweep.close.results.some((r) => r.outcome === 'failed' && r.error && r.error.code === 'ERR_LEASE_LOST')
-    if (!outcome.lost && (refused || Date.now() > fenceUntil)) {
+    if (!outcome.lost && (refusedIn(result) || Date.now() > fenceUntil)) {
       outcome.lost = true
       outcome.reason = 'the lease ran out unrenewed (this process was stalled longer than its TTL); writes stopped'
     }
-    return { lease: outcome, sweep }
+    return { lease: outcome, result }
   } finally {
     stopped = true
     clearTimeout(timer)
@@ -339,6 +338,49 @@ async function runLeased(native, job, lease, userSignal, work) {
 // what is still buffered when a run ends is taken synchronously before its
 // promise settles, so every event of a run is delivered before the caller
 // sees its result, and none is left to vanish when the process exits.
+/** A sweep report with ids refused by the closed fence. */
+function sweepRefused(report) {
+  return Boolean(report && report.close.results.some((r) => r.outcome === 'failed' && r.error && r.error.code === 'ERR_LEASE_LOST'))
+}
+
+const pause = (ms, signal) =>
+  new Promise((resolve) => {
+    const timer = setTimeout(done, ms)
+    function done() {
+      clearTimeout(timer)
+      if (signal) signal.removeEventListener('abort', done)
+      resolve()
+    }
+    if (signal) signal.addEventListener('abort', done, { once: true })
+  })
+
+// A leased watch runs until its signal: while another replica holds the
+// lease it tries again every third of the TTL; holding it, it watches
+// (whose first periodic sweep covers the time nobody watched); losing it, it
+// stops writing, and waits and tries again.
+async function watchLeased(native, lease, userSignal, once) {
+  const summary = { name: '', held: false, terms: 0, renewals: 0, lost: 0 }
+  let last = null
+  const stopped = () => Boolean(userSignal && userSignal.aborted)
+  do {
+    const { lease: term, result } = await runLeased(native, 'watch', lease, userSignal, once, () => false)
+    summary.name = term.name
+    if (term.held) {
+      summary.held = true
+      summary.terms++
+      summary.renewals += term.renewals
+      last = result
+      if (!term.lost) break
+      summary.lost++
+      summary.reason = term.reason
+    } else if (term.reason !== 'another replica holds it') {
+      summary.reason = term.reason
+    }
+    await pause(Math.floor(lease.ttlMs / 3), userSignal)
+  } while (!stopped())
+  return { lease: summary, watch: last }
+}
+
 class CleanupClient {
   #native
   #listener
@@ -400,7 +442,7 @@ class CleanupClient {
         return withProgress(progress, run, (r) => r.close)
       }
       if (lease === undefined) return once(opts.signal)
-      return runLeased(this.#native, 'sweep', checkLease(lease), opts.signal, once)
+      return runLeased(this.#native, 'sweep', checkLease(lease), opts.signal, once).then(({ lease: l, result }) => ({ lease: l, sweep: result }))
     })
   }
 
@@ -420,14 +462,18 @@ class CleanupClient {
 
   watch(options) {
     return rejectsWith(() => {
-      const opts = optionsObject(options)
+      const { lease, ...opts } = optionsObject(options)
       // The watch's events, guarded like every callback; none after it settles.
       const user = guarded('onEvent', opts.onEvent)
-      let open = true
-      const onEvent = user && ((e) => open && user(e))
-      return withSignal(opts.signal, (cancel) => this.#native.watch(opts, onEvent, cancel)).finally(() => {
-        open = false
-      })
+      const once = (signal) => {
+        let open = true
+        const onEvent = user && ((e) => open && user(e))
+        return withSignal(signal, (cancel) => this.#native.watch(opts, onEvent, cancel)).finally(() => {
+          open = false
+        })
+      }
+      if (lease === undefined) return once(opts.signal)
+      return watchLeased(this.#native, checkLease(lease), opts.signal, once)
     })
   }
 

@@ -289,6 +289,26 @@ describe('CLI: sweep --lease', () => {
     }
   })
 
+  test('watch --lease: holds the lease, watches, and says so at Ctrl-C', async () => {
+    const org = await emu.org()
+    try {
+      const child = spawn(process.execPath, [CLI, 'watch', '--idle', '1h', '--lease', redisServer.url, '--lease-ttl', '3s'], {
+        env: { ...process.env, GENESYS_BASE_URL: org.url, GENESYS_ACCESS_TOKEN: SEED.cleanupToken, GENESYS_CLIENT_ID: '', GENESYS_CLIENT_SECRET: '' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      })
+      let stdout = ''
+      child.stdout!.on('data', (d: Buffer) => (stdout += d))
+      for (let i = 0; i < 100 && (await org.notifications()).channels.filter((c) => c.connected).length === 0; i++) await new Promise((res) => setTimeout(res, 50))
+      const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)))
+      child.kill('SIGINT')
+      expect(await exited).toBe(0)
+      expect(stdout).toContain(`Held the lease genesys-cleanup:${ORG_ID}:watch 1 time(s); the report is of the last term.`)
+      expect(stdout).toMatch(/Watch stopped after/)
+    } finally {
+      await org.stop()
+    }
+  })
+
   test('a bad --lease is a usage error (exit 2) naming the fix', async () => {
     const org = await emu.org()
     try {
@@ -296,6 +316,90 @@ describe('CLI: sweep --lease', () => {
       expect(run.status).toBe(2)
       expect(run.stderr).toMatch(/--lease must be a Redis URL/)
     } finally {
+      await org.stop()
+    }
+  })
+})
+
+describe('watch({ lease })', () => {
+  const WATCH_NAME = `genesys-cleanup:${ORG_ID}:watch`
+
+  test('one of two replicas watches; when it stops, the other takes over within a renewal and ends what went idle', async () => {
+    const org = await emu.org()
+    const r = await redis()
+    const replicas = await Promise.all(
+      [0, 1].map(async () => {
+        const lease = redisLease(await redis(), { ttlMs: 1500 })
+        const controller = new AbortController()
+        const done = client(org).watch({ idleMs: 1500, reconcileEveryMs: 3_600_000, lease, signal: controller.signal })
+        return { lease, controller, done }
+      }),
+    )
+    const connected = async () => (await org.notifications()).channels.filter((c) => c.connected)
+    try {
+      for (let i = 0; i < 100 && (await connected()).length === 0; i++) await new Promise((res) => setTimeout(res, 50))
+      await new Promise((res) => setTimeout(res, 700))
+      expect(await connected()).toHaveLength(1)
+      const holderToken = await r.get(WATCH_NAME)
+      const holder = replicas.find((x) => x.lease.holder === holderToken)!
+      const other = replicas.find((x) => x !== holder)!
+      expect(holder).toBeDefined()
+      // The holder stops (a rolling deploy): it releases, the other takes over.
+      holder.controller.abort()
+      const first = await holder.done
+      expect(first.lease).toMatchObject({ name: WATCH_NAME, held: true, terms: 1, lost: 0 })
+      expect(first.watch).not.toBeNull()
+      const stoppedAt = Date.now()
+      for (let i = 0; i < 200 && (await r.get(WATCH_NAME)) !== other.lease.holder; i++) await new Promise((res) => setTimeout(res, 20))
+      expect(await r.get(WATCH_NAME)).toBe(other.lease.holder)
+      expect(Date.now() - stoppedAt).toBeLessThan(500 + 500)
+      for (let i = 0; i < 100 && (await connected()).length === 0; i++) await new Promise((res) => setTimeout(res, 50))
+      expect(await connected()).toHaveLength(1)
+      // A conversation that falls idle now is ended by the new holder.
+      const conv = await org.createConversation({ type: 'webmessaging' })
+      let state = ''
+      for (let i = 0; i < 100 && state !== 'ended'; i++) {
+        await new Promise((res) => setTimeout(res, 100))
+        state = (await org.conversation(conv.id)).state
+      }
+      expect(state).toBe('ended')
+      other.controller.abort()
+      const second = await other.done
+      expect(second.lease).toMatchObject({ held: true, terms: 1, lost: 0 })
+      expect(second.watch!.closed).toBeGreaterThanOrEqual(1)
+      const perId = new Map<string, number>()
+      for (const p of patches(await org.requests())) perId.set(p.path, (perId.get(p.path) ?? 0) + 1)
+      expect([...perId.values()].every((n) => n === 1)).toBe(true)
+    } finally {
+      for (const x of replicas) x.controller.abort()
+      await Promise.allSettled(replicas.map((x) => x.done))
+      await org.stop()
+    }
+  }, 30_000)
+
+  test('a watcher whose lease is taken stops writing and waits; a stop while waiting resolves at once', async () => {
+    const org = await emu.org()
+    const r = await redis()
+    const lease = redisLease(await redis(), { ttlMs: 1200 })
+    const controller = new AbortController()
+    const done = client(org).watch({ idleMs: 60_000, reconcileEveryMs: 3_600_000, lease, signal: controller.signal })
+    try {
+      for (let i = 0; i < 100 && (await r.get(WATCH_NAME)) !== lease.holder; i++) await new Promise((res) => setTimeout(res, 20))
+      await r.set(WATCH_NAME, 'another-replica', 'PX', 30_000)
+      // Lost at the next renewal: its channel's socket closes.
+      const connected = async () => (await org.notifications()).channels.filter((c) => c.connected).length
+      for (let i = 0; i < 100 && (await connected()) > 0; i++) await new Promise((res) => setTimeout(res, 50))
+      expect(await connected()).toBe(0)
+      const t0 = Date.now()
+      controller.abort()
+      const report = await done
+      expect(Date.now() - t0).toBeLessThan(300)
+      expect(report.lease).toMatchObject({ name: WATCH_NAME, held: true, terms: 1, lost: 1 })
+      expect(report.lease.reason).toMatch(/renewal failed: another replica holds it now/)
+      expect(await r.get(WATCH_NAME)).toBe('another-replica')
+    } finally {
+      controller.abort()
+      await r.del(WATCH_NAME)
       await org.stop()
     }
   })

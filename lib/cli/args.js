@@ -151,6 +151,8 @@ function buildProgram(commands, setResult) {
     .option('--queue <name>', 'watch this queue (name or id); repeat for more (default: every queue)', (v, prev) => prev.concat([v]), [])
     .option('--reconcile-every <duration>', 'interval of the periodic reconciliation sweep (default 5m)', parseDuration)
     .option('--dry-run', 'read and decide, write nothing: reports what it would close')
+    .addOption(new Option('--lease <redis-url>', 'watch only while holding the lease genesys-cleanup:{orgId}:watch in this Redis; wait and take over otherwise (redis://host:port; needs ioredis)').env('GENESYS_CLEANUP_LEASE'))
+    .option('--lease-ttl <duration>', 'lease time to live (default 30s)', parseDuration)
     .action(async (opts) => setResult(await commands.watch(program.opts(), opts)))
 
   return program

@@ -4,32 +4,8 @@
 
 const { describeDuration, UNIT_MS } = require('../args')
 const { runBulk, printCounts, printSpared } = require('../bulk')
-const { CliError } = require('../errors')
 const { closeBehaviour } = require('./close')
-
-/** `--lease redis://host:port`: a Redis lease through ioredis (an optional dependency). */
-function redisLeaseFrom(url, ttlMs) {
-  let parsed
-  try {
-    parsed = new URL(url)
-  } catch {
-    throw new CliError('ERR_USAGE', '--lease must be a Redis URL: redis://host:port (or rediss:// for TLS).')
-  }
-  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
-    throw new CliError('ERR_USAGE', '--lease must be a Redis URL: redis://host:port (or rediss:// for TLS).')
-  }
-  let Redis
-  try {
-    Redis = require('ioredis')
-  } catch {
-    throw new CliError('ERR_USAGE', '--lease needs the ioredis package next to genesys-cleanup: npm install ioredis.')
-  }
-  const connection = new Redis(url, { maxRetriesPerRequest: 1, lazyConnect: true, connectTimeout: 5000 })
-  // Errors surface through the lease (a failed acquire or renewal), not as events.
-  connection.on('error', () => undefined)
-  const { redisLease } = require('../../../redis')
-  return { connection, lease: redisLease(connection, { ttlMs }) }
-}
+const { redisLeaseFrom } = require('../lease')
 
 async function sweep(globals, opts) {
   const dryRun = Boolean(opts.dryRun)

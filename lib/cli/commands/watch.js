@@ -10,6 +10,7 @@ const { EXIT_OK, EXIT_FAILED } = require('../errors')
 const { interruptible } = require('../interrupt')
 const { makeOutput } = require('../output')
 const { makeWatchStatus } = require('../watch-status')
+const { redisLeaseFrom } = require('../lease')
 
 function jsonLine(value) {
   process.stdout.write(`${JSON.stringify(value)}\n`)
@@ -33,20 +34,38 @@ async function watch(globals, opts) {
   if (opts.queue.length > 0) options.queues = opts.queue
   if (opts.reconcileEvery !== undefined) options.reconcileEveryMs = opts.reconcileEvery
   if (dryRun) options.dryRun = true
+  const leased = opts.lease ? redisLeaseFrom(opts.lease, opts.leaseTtl ?? 30_000) : null
+  if (leased) {
+    await leased.connection.connect().catch(() => undefined)
+    options.lease = leased.lease
+  }
   if (globals.progress && !out.json) {
     const where = opts.queue.length > 0 ? `queue(s) ${opts.queue.join(', ')}` : 'every queue'
     process.stderr.write(`Watching ${where}: ending web messaging conversations idle for ${describeDuration(opts.idle)}${dryRun ? ' (dry run: nothing is written)' : ''}. Ctrl-C stops.\n`)
   }
   try {
-    const report = await client.watch(options)
+    const result = await client.watch(options)
     status.stop()
-    if (out.json) jsonLine({ kind: 'report', report })
-    else printReport(out, report)
-    return report.failed > 0 ? EXIT_FAILED : EXIT_OK
+    const report = leased ? result.watch : result
+    if (out.json) jsonLine(leased ? { kind: 'report', report, lease: result.lease } : { kind: 'report', report })
+    else {
+      if (leased) printLease(out, result.lease)
+      if (report) printReport(out, report)
+    }
+    return report && report.failed > 0 ? EXIT_FAILED : EXIT_OK
   } finally {
     status.stop()
     run.dispose()
+    if (leased) leased.connection.disconnect()
   }
+}
+
+function printLease(out, l) {
+  if (!l.held) {
+    out.text(`Never watched: the lease ${l.name} was held by another replica the whole time${l.reason ? ` (${l.reason})` : ''}.`)
+    return
+  }
+  out.text(`Held the lease ${l.name} ${l.terms} time(s)${l.lost > 0 ? `, lost it ${l.lost} time(s) (last: ${l.reason})` : ''}; the report is of the last term.`)
 }
 
 function printReport(out, r) {
