@@ -105,8 +105,9 @@ fn message_details(p: &Participant) -> Value {
     )
 }
 
-/// `MessageMediaParticipant`.
-fn message_participant(c: &Conversation, p: &Participant) -> Value {
+/// The fields a message participant has both in `MessageMediaParticipant`
+/// and in a notification's event body.
+fn participant_fields(c: &Conversation, p: &Participant) -> Map<String, Value> {
     let mut m = Map::new();
     m.insert("id".into(), json!(p.id));
     put(&mut m, "name", p.name.as_ref().map(|n| json!(n)));
@@ -122,10 +123,16 @@ fn message_participant(c: &Conversation, p: &Participant) -> Value {
     put(&mut m, "connectedTime", iso(p.connected_time));
     put(&mut m, "endTime", iso(p.end_time));
     m.insert("wrapupRequired".into(), json!(p.wrapup_required));
-    put(&mut m, "wrapup", p.wrapup.clone());
     m.insert("type".into(), json!(c.media.as_str()));
     put(&mut m, "user", id_ref(&p.user_id));
     put(&mut m, "queue", id_ref(&p.queue_id));
+    m
+}
+
+/// `MessageMediaParticipant`.
+fn message_participant(c: &Conversation, p: &Participant) -> Value {
+    let mut m = participant_fields(c, p);
+    put(&mut m, "wrapup", p.wrapup.clone());
     if !p.messages.is_empty() {
         m.insert("messages".into(), message_details(p));
     }
@@ -377,24 +384,7 @@ pub fn queue_message_event(c: &Conversation, queue_timeout_ms: u64) -> Value {
         .participants
         .iter()
         .map(|p| {
-            let mut m = Map::new();
-            m.insert("id".into(), json!(p.id));
-            put(&mut m, "name", p.name.as_ref().map(|n| json!(n)));
-            m.insert("purpose".into(), json!(p.purpose));
-            m.insert("state".into(), json!(p.state));
-            m.insert("direction".into(), json!("inbound"));
-            put(
-                &mut m,
-                "disconnectType",
-                p.disconnect_type.as_ref().map(|d| json!(d)),
-            );
-            m.insert("startTime".into(), json!(format_iso(p.start_time)));
-            put(&mut m, "connectedTime", iso(p.connected_time));
-            put(&mut m, "endTime", iso(p.end_time));
-            m.insert("wrapupRequired".into(), json!(p.wrapup_required));
-            m.insert("type".into(), json!(c.media.as_str()));
-            put(&mut m, "user", id_ref(&p.user_id));
-            put(&mut m, "queue", id_ref(&p.queue_id));
+            let mut m = participant_fields(c, p);
             let messages: Vec<Value> = p
                 .messages
                 .iter()
