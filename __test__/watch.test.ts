@@ -18,9 +18,17 @@ interface Running {
   client: CleanupClient
 }
 
+// Every watch a test starts is stopped after it, also when the test failed
+// half-way (a running watch would keep Jest's process alive).
+const controllers: AbortController[] = []
+afterEach(() => {
+  for (const c of controllers.splice(0)) c.abort()
+})
+
 function startWatch(options: Partial<WatchOptions>, credentials: Record<string, string> = SEED.cleanupClient): Running {
   const client = new CleanupClient({ baseUrl: emu.url, ...credentials })
   const controller = new AbortController()
+  controllers.push(controller)
   const events: WatchEvent[] = []
   const done = client.watch({ idleMs: IDLE, reconcileEveryMs: 3_600_000, ...options, signal: controller.signal, onEvent: (e) => events.push(e) })
   return {
