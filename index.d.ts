@@ -555,7 +555,8 @@ export interface IdleConversation {
 /**
  * A named lease with a TTL, held by one replica at a time: `redisLease` in
  * `genesys-cleanup/redis`, or your own. Each call may reject (the store is
- * unreachable): that counts as not holding the lease.
+ * unreachable) or hang: a call unanswered after a third of `ttlMs` counts as
+ * failed, and either way as not holding the lease.
  */
 export interface Lease {
   /** How long the lease lasts without renewal, in ms; it is renewed every third of it. */

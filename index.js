@@ -252,6 +252,15 @@ function checkLease(lease) {
   return lease
 }
 
+/** `value` (a promise or not), or a rejection after `ms`. */
+function within(value, ms, what) {
+  let timer
+  const late = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms)
+  })
+  return Promise.race([Promise.resolve(value), late]).finally(() => clearTimeout(timer))
+}
+
 const why = (e) => (e && e.message ? String(e.message).slice(0, 300) : String(e).slice(0, 300))
 
 async function runLeased(native, job, lease, userSignal, work, refusedIn = sweepRefused) {
@@ -260,11 +269,14 @@ async function runLeased(native, job, lease, userSignal, work, refusedIn = sweep
   }
   const name = `genesys-cleanup:${await callNative(() => native.organizationId())}:${job}`
   const margin = Math.min(1000, Math.floor(lease.ttlMs / 10))
+  // A lease call that hangs counts as failed after a third of the TTL (the
+  // renewal interval): a hung store never holds the job up.
+  const callLimit = Math.floor(lease.ttlMs / 3)
   const validFrom = (sentAt) => lease.ttlMs - margin - (Date.now() - sentAt)
   const outcome = { name, held: false, renewals: 0, lost: false }
   const acquireSent = Date.now()
   try {
-    outcome.held = (await lease.acquire(name)) === true
+    outcome.held = (await within(lease.acquire(name), callLimit, 'acquire')) === true
   } catch (e) {
     outcome.reason = `the lease store did not answer: ${why(e)}`
   }
@@ -296,7 +308,7 @@ async function runLeased(native, job, lease, userSignal, work, refusedIn = sweep
       let ok = false
       let reason = 'another replica holds it now'
       try {
-        ok = (await lease.renew(name)) === true
+        ok = (await within(lease.renew(name), callLimit, 'renew')) === true
       } catch (e) {
         reason = `the lease store did not answer: ${why(e)}`
       }
@@ -329,7 +341,7 @@ async function runLeased(native, job, lease, userSignal, work, refusedIn = sweep
     if (userSignal && typeof userSignal.removeEventListener === 'function') userSignal.removeEventListener('abort', onUserAbort)
     // Guarded by the holder token: never releases another replica's lease.
     await Promise.resolve()
-      .then(() => lease.release(name))
+      .then(() => within(lease.release(name), callLimit, 'release'))
       .catch(() => undefined)
   }
 }

@@ -68,14 +68,18 @@ describe('isolated orgs on one emulator', () => {
   })
 
   test('config and rate-limit windows are per org', async () => {
-    const [limited, free] = await Promise.all([org({ config: { rateLimitPerMinute: 2 } }), org()])
-    expect((await limited.admin<{ rateLimitPerMinute: number }>('GET', 'config')).rateLimitPerMinute).toBe(2)
-    expect((await free.admin<{ rateLimitPerMinute: number }>('GET', 'config')).rateLimitPerMinute).toBe(0)
-    const ids = await open(free, 3)
-    const client = new CleanupClient({ baseUrl: free.url, accessToken: SEED.cleanupToken })
-    const report = await client.closeConversations(ids)
-    expect(report.closed).toBe(3)
-    expect(report.rateLimited).toBe(0)
+    const [a, b] = await Promise.all([org({ config: { rateLimitPerMinute: 3 } }), org({ config: { rateLimitPerMinute: 3 } })])
+    expect((await a.admin<{ rateLimitPerMinute: number }>('GET', 'config')).rateLimitPerMinute).toBe(3)
+    expect((await emu.admin<{ rateLimitPerMinute: number }>('GET', 'config')).rateLimitPerMinute).toBe(0)
+    const me = (o: EmulatorOrg) => fetch(`${o.url}/api/v2/tokens/me`, { headers: { authorization: `Bearer ${SEED.cleanupToken}` } })
+    // The same token spends A's window...
+    const inA: number[] = []
+    for (let i = 0; i < 4; i++) inA.push((await me(a)).status)
+    expect(inA).toEqual([200, 200, 200, 429])
+    // ...and B's window is untouched: its first request is its first.
+    const first = await me(b)
+    expect(first.status).toBe(200)
+    expect(first.headers.get('inin-ratelimit-count')).toBe('1')
   })
 
   test('orgs are listed and deleted; a deleted org stops answering', async () => {

@@ -227,7 +227,7 @@ test('a killed holder is replaced within TTL + one renewal; nothing left open, n
   }
 }, 60_000)
 
-test('a lease that is not a lease is a typed error; a throwing lease is not held', async () => {
+test('a lease that is not a lease is a typed error; a throwing or hung lease is not held', async () => {
   const org = await emu.org()
   try {
     const c = client(org)
@@ -245,6 +245,12 @@ test('a lease that is not a lease is a typed error; a throwing lease is not held
     }
     const r = await c.sweep({ idleForMs: 60_000, lease: broken })
     expect(r).toEqual({ lease: { name: NAME, held: false, renewals: 0, lost: false, reason: 'the lease store did not answer: store down' }, sweep: null })
+    // A store that never answers is not held after a third of the TTL.
+    const hung: Lease = { ttlMs: 1500, acquire: () => new Promise<boolean>(() => undefined), renew: async () => false, release: async () => undefined }
+    const t0 = Date.now()
+    const h = await c.sweep({ idleForMs: 60_000, lease: hung })
+    expect(Date.now() - t0).toBeLessThan(1500)
+    expect(h).toEqual({ lease: { name: NAME, held: false, renewals: 0, lost: false, reason: 'the lease store did not answer: acquire did not answer within 500 ms' }, sweep: null })
   } finally {
     await org.stop()
   }
