@@ -26,7 +26,7 @@ export declare class CleanupClient {
    */
   takeEvents(): ClientEvent[]
   /** Closes many conversations; every input gets exactly one result, in order. */
-  closeConversations(ids: unknown[] | string, options?: BulkOptions, onProgress?: ((progress: BulkProgress | null) => void) | undefined | null, cancel?: CancelHandle | undefined | null): Promise<ChunkedReport>
+  closeConversations(ids: unknown[] | string, options?: BulkOptions, onProgress?: ((progress: BulkProgress | null) => void) | undefined | null, cancel?: CancelHandle | undefined | null, results?: ResultStream | undefined | null): Promise<ChunkedReport>
   /** Open conversations idle for at least `idleForMs`, each confirmed by a re-read. */
   findIdleConversations(options?: FindOptions, cancel?: CancelHandle | undefined | null): Promise<IdleConversation[]>
   /** Finds idle conversations and closes them (or, with `dryRun`, reports what it would close). */
@@ -44,6 +44,23 @@ export declare class CleanupClient {
    * (0: the lease is lost), or no fence (`null`). The wrapper checks the number.
    */
   fenceWrites(validForMs?: number | undefined | null): void
+}
+
+/**
+ * The results of one `closeConversations` run: the JS wrapper makes one,
+ * passes it to the run, takes batches when woken and what is left when the
+ * run settles.
+ */
+export declare class ResultStream {
+  /**
+   * `onReady` is called (with nothing) when batches are waiting; weak, so
+   * it never keeps Node alive (the run's promise does).
+   */
+  constructor(onReady: () => void)
+  /** Every JSON batch not taken yet, the partly filled one included. */
+  take(): Array<string>
+  /** How many `aborted` entries were left to the JS side so far. */
+  implicit(): number
 }
 
 /** Every Genesys Cloud region the library knows (name, domain, hosts). */

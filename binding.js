@@ -837,4 +837,5 @@ module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __n
 module.exports = nativeBinding
 module.exports.CancelHandle = nativeBinding.CancelHandle
 module.exports.CleanupClient = nativeBinding.CleanupClient
+module.exports.ResultStream = nativeBinding.ResultStream
 module.exports.regions = nativeBinding.regions

@@ -183,6 +183,7 @@ function withProgress(progress, run, bulkOf) {
 // exclude) as every other Node library does.
 const debugLog = require('debug')('genesys-cleanup')
 const { loggerListener } = require('./lib/log.js')
+const { ResultAssembly } = require('./lib/results.js')
 
 function debugLine(event) {
   const parts = [event.kind]
@@ -433,7 +434,15 @@ class CleanupClient {
       const opts = optionsObject(options)
       const progress = progressOf(opts.onProgress)
       const input = joinedIds(ids)
-      const run = (onProgress) => withSignal(opts.signal, (cancel) => this.#native.closeConversations(input, opts, onProgress, cancel)).then((c) => fromChunks(c, (r) => r.results))
+      const assembly = new ResultAssembly(binding.ResultStream, ids, internalError)
+      const run = (onProgress) =>
+        withSignal(opts.signal, (cancel) => this.#native.closeConversations(input, opts, onProgress, cancel, assembly.stream)).then(
+          (c) => assembly.finish(c.report),
+          (e) => {
+            assembly.abandon()
+            throw e
+          },
+        )
       return withProgress(progress, run, (r) => r)
     })
   }
@@ -509,7 +518,12 @@ function joinedIds(ids) {
   return ids.join('\n')
 }
 
-// A bulk report arrives as JSON text written off the JS thread (the report
+// A report that would not add up is refused rather than returned.
+function internalError(what) {
+  return new CleanupError({ code: 'ERR_INTERNAL', message: `Internal error: ${what} This is a bug in genesys-cleanup; please report it.` })
+}
+
+// A sweep report arrives as JSON text written off the JS thread (the report
 // with an empty results array, then the results in chunks): one chunk is
 // parsed per turn of the event loop, so a big run never blocks the loop for
 // long, and an abort is answered in time that hardly grows with the run.

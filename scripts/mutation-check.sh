@@ -4,7 +4,8 @@
 # pacing, the idle guard of a sweep, the division explanation of a 403 and its
 # once-per-client lookup, the write fence of a leased sweep, watch mode's
 # reconciliation and guard, and issue 12's hardening: the body cap, callback
-# isolation, event delivery, network causes, truthful aborts) in a scratch
+# isolation, event delivery, network causes, truthful aborts, results
+# converted while a run goes on) in a scratch
 # worktree, rebuilds the addon, runs the tests that guard it, and requires
 # them to FAIL. Run by hand (it takes a few minutes):
 #   bash scripts/mutation-check.sh            # every mutant
@@ -47,6 +48,8 @@ MUTANTS=(
   "hostile: Retry-After unbounded@crates/core/src/transport.rs@s/secs.min(RETRY_AFTER_CAP_SECS)/secs/@absurd Retry-After@hostile"
   "hostile: server identifiers kept whole@crates/core/src/api_error.rs@s/        .take(MAX_TOKEN)/        .take(usize::MAX)/@200 KB correlation id@hostile"
   "hostile: invalid UTF-8 drops the error body@crates/core/src/api_error.rs@s/Err(_) => serde_json::from_str(\&String::from_utf8_lossy(bytes)).unwrap_or_default(),/Err(_) => ErrorBody::default(),/@invalid UTF-8@hostile"
+  "hostile: aborted entries sent rather than prepared@src/results.rs@s/self.echoes_input \&\& matches!/false \&\& matches!/@next to nothing left to convert@hostile"
+  "hostile: aborted entries taken as given whatever the spelling@src/results.rs@s/if raw == conversation_id)/if true)/@as given or as the core spells it@hostile"
   "hostile: credentials in baseUrl not refused@crates/core/src/region.rs@s/    if without_userinfo(input) != input.trim() {/    if false {/@password in baseUrl@hostile"
   "watch: gaps not swept@crates/core/src/watch/driver.rs@s/gap_from = Some(gap_from.map_or(from, |g| g.min(from)));/let _ = from;/@dropped socket@watch"
   "watch: no periodic sweep after the first@crates/core/src/watch/driver.rs@s/} else if now >= next_periodic {/} else if now >= next_periodic \&\& report.periodic_sweeps == 0 {/@bot-flow@watch"

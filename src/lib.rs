@@ -7,6 +7,7 @@
 mod delivery;
 mod js_error;
 mod js_value;
+mod results;
 
 use futures::FutureExt;
 use genesys_cleanup_core::bulk::{BulkOptions, BulkSettings, Counts};
@@ -177,6 +178,7 @@ fn bulk_options(
             .map(delivery::progress_sink)
             .transpose()
             .map_err(internal)?,
+        results: None,
     })
 }
 
@@ -226,10 +228,14 @@ impl CleanupClient {
         #[napi(ts_arg_type = "((progress: BulkProgress | null) => void) | undefined | null")]
         on_progress: Option<ProgressCallback>,
         cancel: Option<&CancelHandle>,
+        results: Option<&results::ResultStream>,
     ) -> Result<PromiseRaw<'env, Unknown<'env>>> {
         let client = self.inner.clone();
         let token = token_of(cancel);
-        let opts = bulk_options(env, &options, on_progress);
+        let opts = bulk_options(env, &options, on_progress).map(|mut o| {
+            o.results = results.map(|r| r.sink(true));
+            o
+        });
         // Strings joined by newlines (index.js does it when every element is a
         // string without one, at least one element): one string crosses and
         // is split on the runtime's thread. Read one napi value at a time,

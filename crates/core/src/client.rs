@@ -138,6 +138,8 @@ impl Client {
             .map(|c| IdInput::from(c.conversation_id.as_str()))
             .collect();
         let mut opts = bulk_opts;
+        // The sweep judges each candidate by its entry: they stay in the report.
+        opts.results = None;
         opts.close.fast = false;
         let dry_run = opts.close.dry_run;
         opts.close.idle_for = Some(find.idle_for);

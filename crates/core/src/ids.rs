@@ -2,19 +2,40 @@
 //! so a malformed or hostile id (`../../users/me`) never reaches the network.
 
 use crate::error::{Error, ErrorCode};
+use uuid::Uuid;
 
 /// True for the canonical hyphenated UUID form Genesys uses
 /// (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`, any case).
 pub fn is_uuid(s: &str) -> bool {
+    parse_uuid(s).is_some()
+}
+
+fn parse_uuid(s: &str) -> Option<Uuid> {
     // `Uuid::try_parse` also accepts braced, URN and 32-digit forms; Genesys
     // ids are always the 36-character hyphenated form, so require that too.
-    s.len() == 36 && s.as_bytes()[8] == b'-' && uuid::Uuid::try_parse(s).is_ok()
+    if s.len() == 36 && s.as_bytes()[8] == b'-' {
+        Uuid::try_parse(s).ok()
+    } else {
+        None
+    }
 }
 
 /// Validates a conversation id and returns it lower-cased (Genesys ids are lower case).
 pub fn conversation_id(raw: &str) -> Result<String, Error> {
-    if is_uuid(raw) {
-        return Ok(raw.to_ascii_lowercase());
+    conversation_uuid(raw).map(|u| canonical(&u))
+}
+
+/// The id as Genesys writes it: hyphenated, lower case.
+pub fn canonical(id: &Uuid) -> String {
+    id.hyphenated().to_string()
+}
+
+/// Validates a conversation id into its value: two spellings of one id
+/// (upper and lower case) are one value, and a value is 16 bytes to compare,
+/// sort or keep, not a string.
+pub fn conversation_uuid(raw: &str) -> Result<Uuid, Error> {
+    if let Some(id) = parse_uuid(raw) {
+        return Ok(id);
     }
     let shown = describe(raw);
     let hint = if raw.trim() != raw && is_uuid(raw.trim()) {
@@ -86,8 +107,13 @@ impl IdInput {
 
 /// Validates an id given as any JS value: only a string can be a conversation id.
 pub fn conversation_id_input(raw: &IdInput) -> Result<String, Error> {
+    conversation_uuid_input(raw).map(|u| canonical(&u))
+}
+
+/// `conversation_uuid` for an id given as any JS value.
+pub fn conversation_uuid_input(raw: &IdInput) -> Result<Uuid, Error> {
     match raw {
-        IdInput::Text(s) => conversation_id(s),
+        IdInput::Text(s) => conversation_uuid(s),
         IdInput::Other { kind, .. } => Err(not_a_string(kind)),
     }
 }

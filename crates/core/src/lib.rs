@@ -48,3 +48,4 @@ pub mod watch;
 
 pub use error::{Error, ErrorCode};
 pub use tokio_util::sync::CancellationToken;
+pub use uuid::Uuid;
