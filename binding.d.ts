@@ -61,6 +61,8 @@ export declare class ResultStream {
   take(): Array<string>
   /** How many `aborted` entries were left to the JS side so far. */
   implicit(): number
+  /** The run has settled: no more wake-ups. */
+  close(): void
 }
 
 /** Every Genesys Cloud region the library knows (name, domain, hosts). */

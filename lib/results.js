@@ -89,11 +89,13 @@ class ResultAssembly {
   /** The run failed as a whole: nothing more to prepare. */
   abandon() {
     this.#ended = true
+    this.stream.close()
   }
 
   /** The report (JSON text, results left out) completed with every result. */
   async finish(reportJson) {
     this.#ended = true
+    this.stream.close()
     if (this.#broken) throw this.#internal(`a batch of results could not be read (${this.#broken.message}).`)
     const report = JSON.parse(reportJson)
     const batches = this.stream.take()
