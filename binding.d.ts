@@ -25,12 +25,20 @@ export declare class CleanupClient {
    * settles a run, so a run's events all arrive before its promise does.
    */
   takeEvents(): ClientEvent[]
-  /** Closes many conversations; every input gets exactly one result, in order. */
-  closeConversations(ids: unknown[] | string, options?: BulkOptions, onProgress?: ((progress: BulkProgress | null) => void) | undefined | null, cancel?: CancelHandle | undefined | null, results?: ResultStream | undefined | null): Promise<ChunkedReport>
+  /**
+   * Closes many conversations; every input gets exactly one result, in
+   * order, through `results`. Resolves with the report as JSON text
+   * (written off the JS thread), its results left out.
+   */
+  closeConversations(ids: unknown[] | string, options: BulkOptions, onProgress: ((progress: BulkProgress | null) => void) | undefined | null, cancel: CancelHandle | undefined | null, results: ResultStream): Promise<string>
   /** Open conversations idle for at least `idleForMs`, each confirmed by a re-read. */
   findIdleConversations(options?: FindOptions, cancel?: CancelHandle | undefined | null): Promise<IdleConversation[]>
-  /** Finds idle conversations and closes them (or, with `dryRun`, reports what it would close). */
-  sweep(options?: SweepOptions, onProgress?: ((progress: BulkProgress | null) => void) | undefined | null, cancel?: CancelHandle | undefined | null): Promise<ChunkedReport>
+  /**
+   * Finds idle conversations and closes them (or, with `dryRun`, reports
+   * what it would close). Resolves with the report as JSON text, its
+   * results and conversations found left out: they went to `results`.
+   */
+  sweep(options: SweepOptions, onProgress: ((progress: BulkProgress | null) => void) | undefined | null, cancel: CancelHandle | undefined | null, results: ResultStream): Promise<string>
   closeConversation(conversationId: unknown, options?: CloseBehaviour, cancel?: CancelHandle | undefined | null): Promise<CloseResult>
   checkScopes(options?: ScopeOptions, cancel?: CancelHandle | undefined | null): Promise<ScopeReport>
   /** Watches queue topics and ends idle conversations until cancelled. */
@@ -47,9 +55,8 @@ export declare class CleanupClient {
 }
 
 /**
- * The results of one `closeConversations` run: the JS wrapper makes one,
- * passes it to the run, takes batches when woken and what is left when the
- * run settles.
+ * The results of one bulk run or sweep: the JS wrapper makes one, passes it
+ * to the run, takes batches when woken and what is left when the run settles.
  */
 export declare class ResultStream {
   /**
@@ -57,8 +64,7 @@ export declare class ResultStream {
    * it never keeps Node alive (the run's promise does).
    */
   constructor(onReady: () => void)
-  /** Every JSON batch not taken yet, the partly filled one included. */
-  take(): Array<string>
+  take(): Taken
   /** How many `aborted` entries were left to the JS side so far. */
   implicit(): number
   /** The run has settled: no more wake-ups. */
@@ -67,3 +73,12 @@ export declare class ResultStream {
 
 /** Every Genesys Cloud region the library knows (name, domain, hosts). */
 export declare function regions(): Region[]
+
+/**
+ * What the JS side takes: the inputs (once, when it does not hold them) and
+ * every batch not taken yet, the partly filled one included.
+ */
+export interface Taken {
+  inputs?: string
+  batches: Array<string>
+}

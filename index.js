@@ -434,15 +434,7 @@ class CleanupClient {
       const opts = optionsObject(options)
       const progress = progressOf(opts.onProgress)
       const input = joinedIds(ids)
-      const assembly = new ResultAssembly(binding.ResultStream, ids, internalError)
-      const run = (onProgress) =>
-        withSignal(opts.signal, (cancel) => this.#native.closeConversations(input, opts, onProgress, cancel, assembly.stream)).then(
-          (c) => assembly.finish(c.report),
-          (e) => {
-            assembly.abandon()
-            throw e
-          },
-        )
+      const run = (onProgress) => assembled(ids, (stream) => withSignal(opts.signal, (cancel) => this.#native.closeConversations(input, opts, onProgress, cancel, stream)), (r) => r)
       return withProgress(progress, run, (r) => r)
     })
   }
@@ -459,7 +451,7 @@ class CleanupClient {
       const { lease, ...opts } = optionsObject(options)
       const once = (signal) => {
         const progress = progressOf(opts.onProgress)
-        const run = (onProgress) => withSignal(signal, (cancel) => this.#native.sweep(opts, onProgress, cancel)).then((c) => fromChunks(c, (r) => r.close.results))
+        const run = (onProgress) => assembled(null, (stream) => withSignal(signal, (cancel) => this.#native.sweep(opts, onProgress, cancel, stream)), (r) => r.close)
         return withProgress(progress, run, (r) => r.close)
       }
       if (lease === undefined) return once(opts.signal)
@@ -523,18 +515,17 @@ function internalError(what) {
   return new CleanupError({ code: 'ERR_INTERNAL', message: `Internal error: ${what} This is a bug in genesys-cleanup; please report it.` })
 }
 
-// A sweep report arrives as JSON text written off the JS thread (the report
-// with an empty results array, then the results in chunks): one chunk is
-// parsed per turn of the event loop, so a big run never blocks the loop for
-// long, and an abort is answered in time that hardly grows with the run.
-async function fromChunks(chunked, resultsOf) {
-  const report = JSON.parse(chunked.report)
-  const results = resultsOf(report)
-  for (let i = 0; i < chunked.results.length; i++) {
-    if (i > 0) await new Promise((resolve) => setImmediate(resolve))
-    for (const r of JSON.parse(chunked.results[i])) results.push(r)
-  }
-  return report
+// Runs a bulk run or sweep whose results reach a ResultAssembly while it
+// goes on (lib/results.js); `ids`: the caller's list, or null for a sweep.
+function assembled(ids, start, bulkOf) {
+  const assembly = new ResultAssembly(binding.ResultStream, ids, internalError)
+  return start(assembly.stream).then(
+    (reportJson) => assembly.finish(reportJson, bulkOf),
+    (e) => {
+      assembly.abandon()
+      throw e
+    },
+  )
 }
 
 // The listener is guarded (it never throws), so one slow or failing call

@@ -434,6 +434,44 @@ describe('row 8: abort in time that does not grow with the run', () => {
     expect(JSON.parse(r.stdout.trim()).grownMiB).toBeLessThan(5)
   })
 
+  test('a sweep aborted half-way has next to nothing left to convert, and its report adds up in candidate order', async () => {
+    const hours = 3600_000
+    for (let n = 0; n < 30_000; n += 10_000) {
+      await emu.seed({ count: 10_000, mix: { webmessaging: 1 }, endedFraction: 0, agentFraction: 0, ageMinMs: 3 * hours, ageMaxMs: 4 * hours })
+    }
+    const ac = new AbortController()
+    const parse = JSON.parse
+    let parsedAfterAbort = 0
+    const onProgress = (p: BulkProgress | null) => {
+      if (!p || ac.signal.aborted || p.done < p.total / 2) return
+      JSON.parse = (text: string, reviver?: (this: unknown, key: string, value: unknown) => unknown) => {
+        parsedAfterAbort += text.length
+        return parse(text, reviver)
+      }
+      ac.abort()
+    }
+    let report
+    try {
+      report = await new CleanupClient({ baseUrl: emu.url, accessToken: SEED.cleanupToken }).sweep({ idleForMs: 60_000, concurrency: 64, signal: ac.signal, onProgress })
+    } finally {
+      JSON.parse = parse
+    }
+    expect(ac.signal.aborted).toBe(true)
+    const { close, found } = report
+    expect(report.candidates).toBe(30_000)
+    expect(close.results).toHaveLength(30_000)
+    expect(new Set(close.results.map((r) => r.conversationId)).size).toBe(30_000)
+    expect(close.aborted).toBeGreaterThan(5_000)
+    expect(close.results.filter((r) => r.outcome === 'aborted')).toHaveLength(close.aborted)
+    // Found: exactly the closed ones, in the order of the results.
+    const closed = close.results.filter((r) => r.outcome === 'closed').map((r) => r.conversationId)
+    expect(closed.length).toBe(close.closed)
+    expect(found.map((f) => f.conversationId)).toEqual(closed)
+    // Before the results and conversations found crossed while the sweep
+    // went on, all of them were parsed after the abort: over 6 MB here.
+    expect(parsedAfterAbort).toBeLessThan(2_000_000)
+  })
+
   test('an aborted run still answers every input in order, as given or as the core spells it', async () => {
     const real = (await emu.seed({ count: 30, mix: { webmessaging: 1 }, endedFraction: 0 })).ids
     const upper = randomUUID().toUpperCase()

@@ -2,8 +2,10 @@
 'use strict'
 // Abort latency and event-loop stalls of big bulk runs (issue 12 row 8), with
 // the dev-opt or release addon in the repository root, against the emulator:
-//   node bench/abort.js [--late] [sizes...]
-//     default sizes: 2000 20000 50000 200000 1000000 (--late: 20000 200000)
+//   node bench/abort.js [--late | --sweep] [sizes...]
+//     default sizes: 2000 20000 50000 200000 1000000 (--late: 20000 200000;
+//     --sweep: 20000 100000 idle conversations, the sweep aborted once half
+//     of its candidates are done)
 // For each size N: N ids (a few thousand real open conversations, the rest
 // unknown ids that answer 404), concurrency 64, aborted after 0.5 s (with
 // --late: once 90% of the ids are done, so most results exist before the
@@ -46,13 +48,41 @@ async function one(emu, n, late) {
   return { n, settleMs: +settleMs.toFixed(1), maxStallMs: +(h.max / 1e6).toFixed(1), aborted: report.aborted, done: report.done, rssMiB: rss }
 }
 
+async function sweepOnce(emu, n) {
+  await emu.reset()
+  for (let s = 0; s < n; s += 10_000) {
+    await emu.seed({ count: Math.min(10_000, n - s), mix: { webmessaging: 1 }, endedFraction: 0, agentFraction: 0, ageMinMs: 3 * 3600e3, ageMaxMs: 4 * 3600e3 })
+  }
+  const client = new CleanupClient({ baseUrl: emu.url, accessToken: 'cc-cleanup-token' })
+  const ac = new AbortController()
+  const h = monitorEventLoopDelay({ resolution: 1 })
+  h.enable()
+  let t0
+  const onProgress = (p) => {
+    if (p && t0 === undefined && p.done >= p.total / 2) {
+      t0 = process.hrtime.bigint()
+      ac.abort()
+    }
+  }
+  const report = await client.sweep({ idleForMs: 60_000, concurrency: 64, signal: ac.signal, onProgress })
+  const settleMs = Number(process.hrtime.bigint() - t0) / 1e6
+  await new Promise((r) => setTimeout(r, 20))
+  h.disable()
+  const rss = Math.round(process.memoryUsage().rss / 2 ** 20)
+  return { n, settleMs: +settleMs.toFixed(1), maxStallMs: +(h.max / 1e6).toFixed(1), found: report.found.length, aborted: report.close.aborted, rssMiB: rss }
+}
+
 async function main() {
   const late = process.argv.includes('--late')
+  const sweep = process.argv.includes('--sweep')
   const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0)
-  const defaults = late ? [20000, 200000] : [2000, 20000, 50000, 200000, 1000000]
+  const defaults = sweep ? [20000, 100000] : late ? [20000, 200000] : [2000, 20000, 50000, 200000, 1000000]
   const emu = await startEmulator({ quiet: true })
   try {
-    for (const n of sizes.length ? sizes : defaults) console.log(JSON.stringify({ late, ...(await one(emu, n, late)) }))
+    for (const n of sizes.length ? sizes : defaults) {
+      const row = sweep ? { sweep, ...(await sweepOnce(emu, n)) } : { late, ...(await one(emu, n, late)) }
+      console.log(JSON.stringify(row))
+    }
   } finally {
     await emu.stop()
   }

@@ -51,6 +51,7 @@ MUTANTS=(
   "hostile: aborted entries sent rather than prepared@src/results.rs@s/self.echoes_input \&\& matches!/false \&\& matches!/@next to nothing left to convert@hostile"
   "hostile: aborted entries taken as given whatever the spelling@src/results.rs@s/if raw == conversation_id)/if true)/@as given or as the core spells it@hostile"
   "hostile: result stream kept after the run@lib/results.js@s/^    this.stream.close()$/    void 0/@stays in memory@hostile"
+  "hostile: a sweep's conversations found not passed on@crates/core/src/verdicts.rs@s/Judged::Idle(idle) => self.next.found(index, idle),/Judged::Idle(_) => {}/@report adds up in candidate order@hostile"
   "hostile: credentials in baseUrl not refused@crates/core/src/region.rs@s/    if without_userinfo(input) != input.trim() {/    if false {/@password in baseUrl@hostile"
   "watch: gaps not swept@crates/core/src/watch/driver.rs@s/gap_from = Some(gap_from.map_or(from, |g| g.min(from)));/let _ = from;/@dropped socket@watch"
   "watch: no periodic sweep after the first@crates/core/src/watch/driver.rs@s/} else if now >= next_periodic {/} else if now >= next_periodic \&\& report.periodic_sweeps == 0 {/@bot-flow@watch"

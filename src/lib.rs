@@ -85,31 +85,6 @@ where
     )
 }
 
-/// Results per chunk of a `ChunkedReport`: about 0.5 MB of JSON, parsed by
-/// V8 in a few milliseconds.
-const RESULTS_PER_CHUNK: usize = 5_000;
-
-/// A bulk report as JSON text written on the runtime's thread: the report
-/// with its results array empty, and the results in chunks. Built as JS
-/// objects on the JS thread instead, 50 000 results blocked the event loop
-/// for over 100 ms at the end of a run (and an abort waited for it); as
-/// text, `index.js` parses one chunk per turn of the event loop.
-#[derive(Serialize)]
-struct ChunkedReport {
-    report: String,
-    results: Vec<String>,
-}
-
-fn chunked<R: Serialize, E: Serialize>(report: &R, results: &[E]) -> Settled<ChunkedReport> {
-    Ok(ChunkedReport {
-        report: to_json(report)?,
-        results: results
-            .chunks(RESULTS_PER_CHUNK)
-            .map(to_json)
-            .collect::<Settled<_>>()?,
-    })
-}
-
 type WatchCallback = ThreadsafeFunction<Js<WatchEvent>, (), Js<WatchEvent>, Status, false, true>;
 
 /// Weak too: only the watch's promise keeps Node alive while it runs.
@@ -218,8 +193,10 @@ impl CleanupClient {
         Js(self.events.as_ref().map(|b| b.take()).unwrap_or_default())
     }
 
-    /// Closes many conversations; every input gets exactly one result, in order.
-    #[napi(ts_return_type = "Promise<ChunkedReport>")]
+    /// Closes many conversations; every input gets exactly one result, in
+    /// order, through `results`. Resolves with the report as JSON text
+    /// (written off the JS thread), its results left out.
+    #[napi(ts_return_type = "Promise<string>")]
     pub fn close_conversations<'env>(
         &self,
         env: &'env Env,
@@ -228,12 +205,12 @@ impl CleanupClient {
         #[napi(ts_arg_type = "((progress: BulkProgress | null) => void) | undefined | null")]
         on_progress: Option<ProgressCallback>,
         cancel: Option<&CancelHandle>,
-        results: Option<&results::ResultStream>,
+        results: &results::ResultStream,
     ) -> Result<PromiseRaw<'env, Unknown<'env>>> {
         let client = self.inner.clone();
         let token = token_of(cancel);
         let opts = bulk_options(env, &options, on_progress).map(|mut o| {
-            o.results = results.map(|r| r.sink(true));
+            o.results = Some(results.sink(true));
             o
         });
         // Strings joined by newlines (index.js does it when every element is a
@@ -254,9 +231,8 @@ impl CleanupClient {
                     .collect(),
                 Either::B(ids) => ids,
             };
-            let mut report = client.close_many(ids, &opts?, &token).await?;
-            let results = std::mem::take(&mut report.results);
-            chunked(&report, &results)
+            // The results went to the stream as they were decided.
+            to_json(&client.close_many(ids, &opts?, &token).await?)
         })
     }
 
@@ -276,8 +252,10 @@ impl CleanupClient {
         })
     }
 
-    /// Finds idle conversations and closes them (or, with `dryRun`, reports what it would close).
-    #[napi(ts_return_type = "Promise<ChunkedReport>")]
+    /// Finds idle conversations and closes them (or, with `dryRun`, reports
+    /// what it would close). Resolves with the report as JSON text, its
+    /// results and conversations found left out: they went to `results`.
+    #[napi(ts_return_type = "Promise<string>")]
     pub fn sweep<'env>(
         &self,
         env: &'env Env,
@@ -285,16 +263,19 @@ impl CleanupClient {
         #[napi(ts_arg_type = "((progress: BulkProgress | null) => void) | undefined | null")]
         on_progress: Option<ProgressCallback>,
         cancel: Option<&CancelHandle>,
+        results: &results::ResultStream,
     ) -> Result<PromiseRaw<'env, Unknown<'env>>> {
         let client = self.inner.clone();
         let token = token_of(cancel);
-        let prepared = read_options::<FindOptions>(env, &options)
-            .and_then(|find| Ok((find, bulk_options(env, &options, on_progress)?)));
+        let prepared = read_options::<FindOptions>(env, &options).and_then(|find| {
+            let mut bulk = bulk_options(env, &options, on_progress)?;
+            bulk.results = Some(results.sink(false));
+            Ok((find, bulk))
+        });
         spawn(env, async move {
             let (find, bulk) = prepared?;
-            let mut report = client.sweep(&find, bulk, &token).await?;
-            let results = std::mem::take(&mut report.bulk.results);
-            chunked(&report, &results)
+            // The results and the conversations found went to the stream.
+            to_json(&client.sweep(&find, bulk, &token).await?)
         })
     }
 

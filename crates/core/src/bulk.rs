@@ -4,6 +4,7 @@
 //! request, progress at a bounded rate, and an abort that loses nothing.
 
 use crate::close::{self, CloseOptions, CloseResult, Outcome};
+use crate::discover::IdleConversation;
 use crate::error::{Error, ErrorCode};
 use crate::ids::{self, IdInput};
 use crate::options::{self, Validated};
@@ -141,8 +142,16 @@ pub type ProgressSink = Arc<dyn Fn(Counts) + Send + Sync>;
 /// when it ends, however big the run. Every input index reaches it exactly
 /// once, by `put` or `aborted`, from the run's task.
 pub trait ResultSink: Send + Sync {
+    /// The run's inputs, once, before any entry (a sink whose consumer does
+    /// not hold them, as for a sweep's candidates, may pass them on).
+    fn inputs(&self, _inputs: &[IdInput]) {}
+
     /// One decided entry, with the input it answers.
     fn put(&self, index: usize, input: &IdInput, entry: BulkEntry);
+
+    /// A sweep's candidate confirmed idle, by candidate index: a sink given
+    /// to a sweep takes these too (its report's `found` is then empty).
+    fn found(&self, index: usize, idle: IdleConversation);
 
     /// An id the run never started because it was aborted (`id`: the valid
     /// id, canonical). Called for every such id at the end of an aborted
@@ -256,6 +265,9 @@ pub async fn close_many(
 ) -> Result<BulkReport, Error> {
     let started = Instant::now();
     let progress = Progress::new(opts, inputs.len() as u32);
+    if let Some(sink) = &opts.results {
+        sink.inputs(&inputs);
+    }
     let mut slots = Slots::new(&inputs, opts.results.as_deref());
     let work = triage(&inputs, &mut slots, &progress);
     let mut totals = Totals::default();
@@ -513,6 +525,8 @@ mod tests {
             };
             self.0.lock().unwrap().push((index, id, entry.outcome()));
         }
+
+        fn found(&self, _index: usize, _idle: IdleConversation) {}
     }
 
     fn inputs() -> Vec<IdInput> {

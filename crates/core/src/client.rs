@@ -1,11 +1,11 @@
 //! A long-lived client: one connection pool, one token, one pacer and one
 //! retry budget shared by every operation.
 
-use crate::bulk::{self, BulkOptions, BulkReport};
+use crate::bulk::{self, BulkOptions, BulkReport, ResultSink};
 use crate::close::{self, CloseOptions, CloseResult};
 use crate::config::ConnectionOptions;
 use crate::diagnose::{self, ScopeOptions, ScopeReport};
-use crate::discover::{self, FindOptions, FindReport, IdleConversation, Judged};
+use crate::discover::{self, Candidate, FindOptions, FindReport, IdleConversation, Judged};
 use crate::error::{Error, ErrorCode};
 use crate::events::EventSink;
 use crate::ids::IdInput;
@@ -13,6 +13,7 @@ use crate::model::TokenInfo;
 use crate::operation;
 use crate::stats::Totals;
 use crate::transport::{Parsed, Request, Transport};
+use crate::verdicts::Verdicts;
 use reqwest::Method;
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
@@ -138,23 +139,34 @@ impl Client {
             .map(|c| IdInput::from(c.conversation_id.as_str()))
             .collect();
         let mut opts = bulk_opts;
-        // The sweep judges each candidate by its entry: they stay in the report.
-        opts.results = None;
         opts.close.fast = false;
         let dry_run = opts.close.dry_run;
         opts.close.idle_for = Some(find.idle_for);
         opts.close.message_types = find.message_types.clone();
+        let candidates: Arc<[Candidate]> = nominated.candidates.into();
+        // A caller's sink takes every entry and every conversation found as
+        // they are decided; without one, both stay in the report.
+        let verdicts = opts
+            .results
+            .take()
+            .map(|next| Arc::new(Verdicts::new(candidates.clone(), next)));
+        opts.results = verdicts.clone().map(|v| v as Arc<dyn ResultSink>);
         // The bulk part of the sweep is not an operation of its own: its
         // requests belong to the sweep.
         let bulk = bulk::close_many(&self.transport, ids, &opts, cancel).await?;
         let mut found = Vec::new();
         let mut spared_active = 0;
-        let now = std::time::SystemTime::now();
-        for (c, entry) in nominated.candidates.iter().zip(&bulk.results) {
-            match discover::judge_candidate(c, entry, now) {
-                Judged::Idle(i) => found.push(i),
-                Judged::Active => spared_active += 1,
-                Judged::Unconfirmed(_) | Judged::Gone => {}
+        match &verdicts {
+            Some(v) => spared_active = v.spared_active(),
+            None => {
+                let now = std::time::SystemTime::now();
+                for (c, entry) in candidates.iter().zip(&bulk.results) {
+                    match discover::judge_candidate(c, entry, now) {
+                        Judged::Idle(i) => found.push(i),
+                        Judged::Active => spared_active += 1,
+                        Judged::Unconfirmed(_) | Judged::Gone => {}
+                    }
+                }
             }
         }
         let mut totals = nominated.totals;
@@ -162,7 +174,7 @@ impl Client {
         Ok(SweepReport {
             dry_run,
             scanned: nominated.scanned,
-            candidates: nominated.candidates.len() as u32,
+            candidates: candidates.len() as u32,
             found,
             spared_active,
             bulk,

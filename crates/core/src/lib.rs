@@ -44,6 +44,7 @@ pub mod retry;
 pub mod stats;
 mod token_fetch;
 pub mod transport;
+pub mod verdicts;
 pub mod watch;
 
 pub use error::{Error, ErrorCode};
