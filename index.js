@@ -183,7 +183,7 @@ function withProgress(progress, run, bulkOf) {
 // exclude) as every other Node library does.
 const debugLog = require('debug')('genesys-cleanup')
 const { loggerListener } = require('./lib/log.js')
-const { ResultAssembly } = require('./lib/results.js')
+const { ResultAssembly, parseInTurns } = require('./lib/results.js')
 
 function debugLine(event) {
   const parts = [event.kind]
@@ -442,7 +442,7 @@ class CleanupClient {
   findIdleConversations(options) {
     return this.#run(() => {
       const opts = optionsObject(options)
-      return withSignal(opts.signal, (cancel) => this.#native.findIdleConversations(opts, cancel))
+      return withSignal(opts.signal, (cancel) => this.#native.findIdleConversations(opts, cancel)).then(parseInTurns)
     })
   }
 

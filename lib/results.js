@@ -18,8 +18,9 @@
 
 /** Prepared entries per turn of the event loop (a few milliseconds). */
 const PREPARE_PER_TURN = 20_000
-/** Batches parsed per turn when the run has ended. */
-const BATCHES_PER_TURN = 20
+/** Batches parsed per turn of the event loop (a sweep's 500 entries are about
+ * 0.3 MB of JSON: a few milliseconds each). */
+const BATCHES_PER_TURN = 2
 
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve))
 
@@ -28,6 +29,9 @@ class ResultAssembly {
   #results
   /** Conversations found idle, by candidate index (a sweep's). */
   #found = []
+  /** Batches taken, not parsed yet. */
+  #queue = []
+  #draining = false
   #prepared = 0
   #preparing = false
   #delivered = 0
@@ -51,20 +55,36 @@ class ResultAssembly {
     // uncaught exception); a batch it cannot read fails the run at the end.
     this.stream = new ResultStream(() => {
       if (this.#ended) return
-      try {
-        this.#absorb(this.#take())
-      } catch (e) {
-        this.#broken = this.#broken || e
-      }
+      for (const json of this.#take()) this.#queue.push(json)
+      this.#drainInTurns()
     })
     this.#prepareInTurns()
+  }
+
+  // A few batches per turn of the event loop: a JS thread that fell behind
+  // never parses its whole backlog in one go.
+  async #drainInTurns() {
+    if (this.#draining) return
+    this.#draining = true
+    while (!this.#ended && this.#queue.length > 0) {
+      try {
+        this.#absorb(this.#queue.splice(0, BATCHES_PER_TURN))
+      } catch (e) {
+        this.#broken = this.#broken || e
+        this.#queue.length = 0
+      }
+      await nextTurn()
+    }
+    this.#draining = false
   }
 
   // The batches waiting, and the inputs when they come from the native side.
   #take() {
     const taken = this.stream.take()
     if (typeof taken.inputs === 'string' && this.#ids === null) {
-      this.#ids = taken.inputs.split('\n')
+      // Split a slice per turn as entries are prepared (split at once, 100 000
+      // ids held the event loop for over 30 ms).
+      this.#ids = new JoinedIds(taken.inputs)
       this.#prepareInTurns()
     }
     return taken.batches
@@ -87,7 +107,7 @@ class ResultAssembly {
     const results = this.#results
     const end = Math.min(ids.length, this.#prepared + PREPARE_PER_TURN)
     for (let i = this.#prepared; i < end; i++) {
-      const id = ids[i]
+      const id = ids instanceof JoinedIds ? ids.next() : ids[i]
       // The shape of the core's `aborted` entry (bulk.rs, `Unhandled`);
       // hostile.test.ts compares the two in one report.
       if (results[i] === undefined && typeof id === 'string') results[i] = { conversationId: id, outcome: 'aborted' }
@@ -120,7 +140,8 @@ class ResultAssembly {
     this.#ended = true
     let batches
     try {
-      batches = this.#take()
+      batches = this.#queue.concat(this.#take())
+      this.#queue = []
     } finally {
       this.stream.close()
     }
@@ -150,6 +171,25 @@ class ResultAssembly {
   }
 }
 
+/** Newline-joined ids read in order, one at a time; `length` is their count. */
+class JoinedIds {
+  #text
+  #at = 0
+  constructor(text) {
+    this.#text = text
+    let n = 1
+    for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) n++
+    this.length = n
+  }
+
+  next() {
+    const end = this.#text.indexOf('\n', this.#at)
+    const id = this.#text.slice(this.#at, end === -1 ? undefined : end)
+    this.#at = end === -1 ? this.#text.length : end + 1
+    return id
+  }
+}
+
 function isBatch(b) {
   return (
     b !== null &&
@@ -163,4 +203,14 @@ function isBatch(b) {
   )
 }
 
-module.exports = { ResultAssembly }
+/** JSON arrays parsed one per turn of the event loop, joined into one array. */
+async function parseInTurns(chunks) {
+  const out = []
+  for (let i = 0; i < chunks.length; i++) {
+    if (i > 0) await nextTurn()
+    for (const item of JSON.parse(chunks[i])) out.push(item)
+  }
+  return out
+}
+
+module.exports = { ResultAssembly, parseInTurns }
