@@ -50,7 +50,7 @@ MUTANTS=(
   "hostile: invalid UTF-8 drops the error body@crates/core/src/api_error.rs@s/Err(_) => serde_json::from_str(\&String::from_utf8_lossy(bytes)).unwrap_or_default(),/Err(_) => ErrorBody::default(),/@invalid UTF-8@hostile"
   "hostile: aborted entries sent rather than prepared@src/results.rs@s/        self.echo.load(Ordering::Acquire)$/        false/@next to nothing left to convert@hostile"
   "hostile: aborted entries taken as given whatever the spelling@src/results.rs@s/if raw == conversation_id)/if true)/@as given or as the core spells it@hostile"
-  "hostile: result stream kept after the run@lib/results.js@s/^    this.stream.close()$/    void 0/@stays in memory@hostile"
+  "hostile: result stream kept after the run@lib/results.js@s/^\( *\)this.stream.close()$/\1void 0/@stays in memory@hostile"
   "hostile: a sweep's conversations found not passed on@crates/core/src/verdicts.rs@s/Judged::Idle(idle) => self.next.found(index, idle),/Judged::Idle(_) => {}/@report adds up in candidate order@hostile"
   "hostile: credentials in baseUrl not refused@crates/core/src/region.rs@s/    if without_userinfo(input) != input.trim() {/    if false {/@password in baseUrl@hostile"
   "watch: gaps not swept@crates/core/src/watch/driver.rs@s/gap_from = Some(gap_from.map_or(from, |g| g.min(from)));/let _ = from;/@dropped socket@watch"
