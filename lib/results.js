@@ -17,7 +17,7 @@
 //   report that says more (or less) than happened.
 
 /** Prepared entries per turn of the event loop (a few milliseconds). */
-const PREPARE_PER_TURN = 20_000
+const PREPARE_PER_TURN = 10_000
 /** Batches parsed per turn of the event loop (a sweep's 500 entries are about
  * 0.3 MB of JSON: a few milliseconds each). */
 const BATCHES_PER_TURN = 2
