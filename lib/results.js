@@ -55,7 +55,12 @@ class ResultAssembly {
     // uncaught exception); a batch it cannot read fails the run at the end.
     this.stream = new ResultStream(() => {
       if (this.#ended) return
-      for (const json of this.#take()) this.#queue.push(json)
+      try {
+        for (const json of this.#take()) this.#queue.push(json)
+      } catch (e) {
+        this.#broken = this.#broken || e
+        return
+      }
       this.#drainInTurns()
     })
     this.#prepareInTurns()

@@ -278,15 +278,13 @@ impl CleanupClient {
     ) -> Result<PromiseRaw<'env, Unknown<'env>>> {
         let client = self.inner.clone();
         let token = token_of(cancel);
-        let prepared = read_options::<FindOptions>(env, &options).and_then(|find| {
-            let mut bulk = bulk_options(env, &options, on_progress)?;
-            bulk.results = Some(results.sink(false));
-            Ok((find, bulk))
-        });
+        let prepared = read_options::<FindOptions>(env, &options)
+            .and_then(|find| Ok((find, bulk_options(env, &options, on_progress)?)));
+        let sink = results.sink(false);
         spawn(env, async move {
             let (find, bulk) = prepared?;
             // The results and the conversations found went to the stream.
-            to_json(&client.sweep(&find, bulk, &token).await?)
+            to_json(&client.sweep(&find, bulk, sink, &token).await?)
         })
     }
 

@@ -5,7 +5,7 @@ use crate::bulk::{self, BulkOptions, BulkReport, ResultSink};
 use crate::close::{self, CloseOptions, CloseResult};
 use crate::config::ConnectionOptions;
 use crate::diagnose::{self, ScopeOptions, ScopeReport};
-use crate::discover::{self, Candidate, FindOptions, FindReport, IdleConversation, Judged};
+use crate::discover::{self, Candidate, FindOptions, FindReport, IdleConversation};
 use crate::error::{Error, ErrorCode};
 use crate::events::EventSink;
 use crate::ids::IdInput;
@@ -36,6 +36,8 @@ pub struct SweepReport {
     /// Nominated by analytics (started at least `idleFor` ago), each re-read.
     pub candidates: u32,
     /// Confirmed idle on the re-read: closed (or, in a dry run, would be).
+    /// Empty here: they went to the sweep's result sink, in whose order the
+    /// JS side fills this field (candidate order).
     pub found: Vec<IdleConversation>,
     /// Candidates the re-read showed active: left open.
     pub spared_active: u32,
@@ -112,13 +114,16 @@ impl Client {
     /// Finds candidates with analytics, then closes each one that its own
     /// re-read shows idle for `find.idle_for` (the idle guard): analytics
     /// nominates, the conversation decides. `fast` is never used here.
+    /// `results` takes every entry and every conversation found as they are
+    /// decided: the report's `close.results` and `found` are left empty.
     pub async fn sweep(
         &self,
         find: &FindOptions,
         bulk_opts: BulkOptions,
+        results: Arc<dyn ResultSink>,
         cancel: &CancellationToken,
     ) -> Result<SweepReport, Error> {
-        let run = self.sweep_run(find, bulk_opts, cancel);
+        let run = self.sweep_run(find, bulk_opts, results, cancel);
         operation::observed(&self.events, "sweep", run, |r, e| {
             e.counts = Some(r.bulk.counts)
         })
@@ -129,6 +134,7 @@ impl Client {
         &self,
         find: &FindOptions,
         bulk_opts: BulkOptions,
+        results: Arc<dyn ResultSink>,
         cancel: &CancellationToken,
     ) -> Result<SweepReport, Error> {
         let started = std::time::Instant::now();
@@ -144,39 +150,19 @@ impl Client {
         opts.close.idle_for = Some(find.idle_for);
         opts.close.message_types = find.message_types.clone();
         let candidates: Arc<[Candidate]> = nominated.candidates.into();
-        // A caller's sink takes every entry and every conversation found as
-        // they are decided; without one, both stay in the report.
-        let verdicts = opts
-            .results
-            .take()
-            .map(|next| Arc::new(Verdicts::new(candidates.clone(), next)));
-        opts.results = verdicts.clone().map(|v| v as Arc<dyn ResultSink>);
+        let verdicts = Arc::new(Verdicts::new(candidates.clone(), results));
+        opts.results = Some(verdicts.clone());
         // The bulk part of the sweep is not an operation of its own: its
         // requests belong to the sweep.
         let bulk = bulk::close_many(&self.transport, ids, &opts, cancel).await?;
-        let mut found = Vec::new();
-        let mut spared_active = 0;
-        match &verdicts {
-            Some(v) => spared_active = v.spared_active(),
-            None => {
-                let now = std::time::SystemTime::now();
-                for (c, entry) in candidates.iter().zip(&bulk.results) {
-                    match discover::judge_candidate(c, entry, now) {
-                        Judged::Idle(i) => found.push(i),
-                        Judged::Active => spared_active += 1,
-                        Judged::Unconfirmed(_) | Judged::Gone => {}
-                    }
-                }
-            }
-        }
         let mut totals = nominated.totals;
         totals += bulk.totals;
         Ok(SweepReport {
             dry_run,
             scanned: nominated.scanned,
             candidates: candidates.len() as u32,
-            found,
-            spared_active,
+            found: Vec::new(),
+            spared_active: verdicts.spared_active(),
             bulk,
             totals,
             elapsed_ms: started.elapsed().as_secs_f64() * 1000.0,
