@@ -1,8 +1,10 @@
-// A real redis-server on a free loopback port, for the lease tests. From the
-// system's package (Debian: apt-get install redis-server); .ci/run installs
-// it when missing. No persistence: every start is empty.
-import { spawn, ChildProcess, spawnSync } from 'node:child_process'
+// A real redis-server on a free loopback port, for the lease tests. Which
+// binary: REDIS_SERVER_BIN (`npm test` sets it), else what scripts/redis.js
+// finds or obtains (PATH, target/tools/redis, Debian packages unpacked there).
+// No persistence: every start is empty.
+import { spawn, ChildProcess } from 'node:child_process'
 import net from 'node:net'
+const { ensureRedisServer } = require('../scripts/redis') as { ensureRedisServer: (o?: { log?: (m: string) => void }) => string }
 
 export interface RedisServer {
   port: number
@@ -13,13 +15,11 @@ export interface RedisServer {
   restart(): Promise<void>
 }
 
+let binary: string | undefined
+/** The redis-server to run; throws with what to install when there is none. */
 export function redisServerBinary(): string {
-  const bin = process.env.REDIS_SERVER_BIN || 'redis-server'
-  const probe = spawnSync(bin, ['--version'], { encoding: 'utf8' })
-  if (probe.status !== 0) {
-    throw new Error(`${bin} not found: install Redis (Debian/Ubuntu: apt-get install redis-server) or set REDIS_SERVER_BIN; .ci/run installs it when missing.`)
-  }
-  return bin
+  binary ??= ensureRedisServer({ log: () => {} })
+  return binary
 }
 
 async function freePort(): Promise<number> {
