@@ -20,6 +20,17 @@ export type ErrorCode =
   | 'ERR_INTERNAL'
   | 'ERR_LEASE_LOST'
 
+/**
+ * The code of the one error thrown while loading the package rather than
+ * returned by a call: `require('genesys-cleanup')` (or `import`) throws an
+ * `Error` with `code: 'ERR_NATIVE_ADDON'` when the native addon for this
+ * platform cannot be loaded, usually because its platform package (e.g.
+ * `genesys-cleanup-linux-x64-gnu`) was not installed; the message names the
+ * package and the command that installs it. Not an `ErrorCode`: no call can
+ * reject with it, and it is never a `CleanupError` (that class is not loaded yet).
+ */
+export type LoadErrorCode = 'ERR_NATIVE_ADDON'
+
 /** Every `ErrorCode`, as a frozen array (the runtime list, e.g. for validation or exhaustive handling). */
 export declare const ERROR_CODES: readonly ErrorCode[]
 

@@ -4,7 +4,7 @@
 // becomes a rejected promise carrying a `CleanupError` with a stable `code`,
 // and an AbortSignal is tied to a native cancellation handle.
 
-const binding = require('./binding.js')
+const binding = require('./lib/native.js')
 
 /** Every error code this package produces. Stable: extended, never renamed. */
 const ERROR_CODES = Object.freeze([
