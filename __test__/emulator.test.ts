@@ -180,8 +180,12 @@ describe('startEmulator', () => {
     const e = await startEmulator()
     try {
       // It prints its URL on stdout first, then a line on stderr.
-      for (let i = 0; i < 50 && !e.stderrTail; i++) await new Promise((r) => setTimeout(r, 20))
+      for (let i = 0; i < 250 && !e.stderrTail?.includes('seeded static tokens'); i++) await new Promise((r) => setTimeout(r, 20))
       expect(e.stderrTail).toMatch(/listening on http:\/\/127\.0\.0\.1/)
+      // Then the seeded credentials, and where the rest is documented.
+      expect(e.stderrTail).toContain('cleanup-client / cleanup-secret')
+      expect(e.stderrTail).toMatch(/seeded static tokens: .*cc-cleanup-token/)
+      expect(e.stderrTail).toContain('docs/emulator.md')
     } finally {
       await e.stop()
     }

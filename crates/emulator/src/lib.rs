@@ -27,4 +27,5 @@ mod ws;
 
 pub use app::{App, Options};
 pub use replay::Replay;
+pub use seed::credentials_summary;
 pub use server::{serve, spawn, Running};

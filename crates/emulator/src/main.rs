@@ -1,5 +1,5 @@
 //! `genesys-emulator`: parses the CLI, binds, prints the base URL as the
-//! first stdout line, serves until SIGTERM/SIGINT (or stdin EOF with
+//! first stdout line (and on stderr the seeded clients and tokens), serves until SIGTERM/SIGINT (or stdin EOF with
 //! `--exit-on-stdin-close`).
 
 use clap::Parser;
@@ -141,6 +141,11 @@ async fn main() -> ExitCode {
         let _ = out.flush();
     }
     eprintln!("genesys-emulator: listening on http://{addr}");
+    if args.replay.is_none() {
+        for line in genesys_emulator::credentials_summary().lines() {
+            eprintln!("genesys-emulator: {line}");
+        }
+    }
     serve(listener, router, stop_signal(args.exit_on_stdin_close)).await;
     eprintln!("genesys-emulator: stopped");
     ExitCode::SUCCESS

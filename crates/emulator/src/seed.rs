@@ -209,6 +209,29 @@ pub fn base_store() -> Store {
     s
 }
 
+/// The seeded credentials in a few lines, for the startup banner on stderr:
+/// every OAuth client with its secret and every static token, read from
+/// [`base_store`] so the banner cannot drift from what is seeded.
+pub fn credentials_summary() -> String {
+    let s = base_store();
+    let mut clients: Vec<String> = s
+        .clients
+        .values()
+        .map(|c| match &c.secret {
+            Some(secret) => format!("{} / {secret}", c.id),
+            None => format!("{} ({}, no secret)", c.id, c.grant_type),
+        })
+        .collect();
+    clients.sort();
+    let mut tokens: Vec<&str> = s.tokens.keys().map(String::as_str).collect();
+    tokens.sort_unstable();
+    format!(
+        "seeded OAuth clients (id / secret): {}\nseeded static tokens: {}\n(cleanup-client and cc-cleanup-token may end conversations; each one's roles, scopes and users are in docs/emulator.md of the genesys-cleanup package, \"Seeded data\")",
+        clients.join(", "),
+        tokens.join(", ")
+    )
+}
+
 /// A v4-shaped UUID from the (seedable) emulator RNG, so ids repeat with a seed.
 pub fn rand_uuid(rng: &mut impl Rng) -> String {
     uuid::Builder::from_random_bytes(rng.random())
@@ -668,6 +691,22 @@ mod tests {
             [ROLE_READONLY]
         );
         assert_eq!(s.divisions[HOME_DIVISION_ID].name, "Home");
+    }
+
+    #[test]
+    fn credentials_summary_names_every_seeded_client_and_token() {
+        let text = credentials_summary();
+        let store = base_store();
+        for c in store.clients.values() {
+            assert!(text.contains(&c.id), "{text}");
+            if let Some(secret) = &c.secret {
+                assert!(text.contains(&format!("{} / {secret}", c.id)), "{text}");
+            }
+        }
+        for t in store.tokens.keys() {
+            assert!(text.contains(t.as_str()), "{text}");
+        }
+        assert!(text.contains("docs/emulator.md"), "{text}");
     }
 
     #[test]
