@@ -24,6 +24,21 @@ const artifacts = require('../scripts/npm-artifacts.js') as {
   placePlatformBinaries(o: { addon: string; emulator: string; destDir: string; platformArchABI: string }): void
 }
 
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const packer = require('../scripts/pack.js') as {
+  pack(o: { out: string; addon?: string; emulator?: string }): { main: string; platform: string; platformPackage: string }
+}
+
+/** A tarball's entries (without npm's `package/` prefix) -> their `tar -tv` mode string. */
+function tarListing(tgz: string): Map<string, string> {
+  const out = new Map<string, string>()
+  for (const line of run('tar', ['-tvzf', tgz], path.dirname(tgz)).trim().split('\n')) {
+    const fields = line.trim().split(/\s+/)
+    out.set(fields[fields.length - 1].replace(/^package\//, ''), fields[0])
+  }
+  return out
+}
+
 interface PackedFile {
   path: string
   size: number
@@ -492,6 +507,32 @@ function runtimeDependencyDirs(): string[] {
   return dirs
 }
 
+/**
+ * The README's "Testing your service" recipe, as a user would copy it: every
+ * js/ts code block of that section whose first line is `// <file>` (a comment
+ * may follow the name) is that file, and the `npm install` line of its sh
+ * block names the tools.
+ */
+function readmeRecipe(): { files: Record<string, string>; install: string[] } {
+  const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8')
+  const start = readme.indexOf('\n## Testing your service\n')
+  expect(start).toBeGreaterThan(-1)
+  const section = readme.slice(start + 1, readme.indexOf('\n## ', start + 1))
+  const files: Record<string, string> = {}
+  let install: string[] = []
+  for (const m of section.matchAll(/^```(\w+)\n([\s\S]*?)^```$/gm)) {
+    const [, lang, body] = m
+    if (lang === 'sh') {
+      const line = body.split('\n').find((l) => l.startsWith('npm install'))
+      if (line) install = line.split(/\s+/).slice(2).filter((w) => !w.startsWith('-'))
+      continue
+    }
+    const name = /^\/\/ ([\w./-]+\.[cm]?[jt]s)(?::.*)?\n/.exec(body)
+    if (name) files[name[1]] = body
+  }
+  return { files, install }
+}
+
 describe('end to end: install the packed tarballs into a fresh TypeScript project', () => {
   const platform = artifacts.hostPlatformArchABI()
   // No silent skip: on a platform without a package this suite fails, saying so.
@@ -512,36 +553,27 @@ describe('end to end: install the packed tarballs into a fresh TypeScript projec
     if (work && !process.env.KEEP_E2E) fs.rmSync(work, { recursive: true, force: true })
   })
 
+  let mainTgz = ''
+  let depTgzs: string[] = []
+  let npmCache = ''
+
   test(
     'npm install --offline of the main and the platform tarball (and the runtime dependencies, packed here)',
     () => {
-      // The main package, with package.json as `napi pre-publish` makes it.
-      const main = path.join(work, 'main')
-      for (const f of packDryRun(ROOT).files) {
-        if (f.path === 'package.json') continue
-        fs.mkdirSync(path.dirname(path.join(main, f.path)), { recursive: true })
-        fs.copyFileSync(path.join(ROOT, f.path), path.join(main, f.path))
-      }
-      fs.writeFileSync(path.join(main, 'package.json'), JSON.stringify(artifacts.publishManifest(), null, 2))
-
-      // This host's platform package: npm/<platform> plus the addon and emulator as built here.
-      const addon = path.join(ROOT, artifacts.addonName(pkg, platform))
-      if (!fs.existsSync(addon)) throw new Error(`${addon} is missing: run \`node scripts/build.js\` first`)
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      // scripts/pack.js: the main package with package.json as `napi pre-publish`
+      // makes it, and this host's platform package with the addon and emulator built here.
       const emulatorBin = (require('../testing') as typeof import('../testing')).findEmulatorBinary()
-      const platformDir = path.join(work, 'platform')
-      fs.cpSync(path.join(ROOT, 'npm', platform), platformDir, { recursive: true })
-      artifacts.placePlatformBinaries({ addon, emulator: emulatorBin, destDir: platformDir, platformArchABI: platform })
-
-      const platformPack = packDryRun(platformDir)
-      expect(platformPack.files.map((f) => f.path).sort()).toEqual(['README.md', artifacts.addonName(pkg, platform), artifacts.emulatorName(platform), 'package.json'].sort())
-      const emulatorEntry = platformPack.files.find((f) => f.path === artifacts.emulatorName(platform))!
-      expect(isExecutable(emulatorEntry.mode)).toBe(true)
+      const packed = packer.pack({ out: work, emulator: emulatorBin })
+      mainTgz = packed.main
+      const platformTgz = packed.platform
+      expect(packed.platformPackage).toBe(`genesys-cleanup-${platform}`)
+      const listing = tarListing(platformTgz)
+      expect([...listing.keys()].sort()).toEqual(['README.md', artifacts.addonName(pkg, platform), artifacts.emulatorName(platform), 'package.json'].sort())
+      expect(IS_WINDOWS || /^-rwx/.test(listing.get(artifacts.emulatorName(platform))!)).toBe(true)
       // eslint-disable-next-line no-console
-      console.log(`${platformPack.filename}: ${kB(platformPack.size)} packed\n${platformPack.files.map((f) => `  ${String(f.size).padStart(9)}  ${f.path}`).join('\n')}`)
-
-      const mainTgz = path.join(work, run('npm', ['pack', '--ignore-scripts', '--pack-destination', work], main).trim().split('\n').pop()!)
-      const platformTgz = path.join(work, run('npm', ['pack', '--ignore-scripts', '--pack-destination', work], platformDir).trim().split('\n').pop()!)
+      console.log(`${path.basename(platformTgz)}: ${kB(fs.statSync(platformTgz).size)} packed`)
+      const mainManifest = JSON.parse(run('tar', ['-xOzf', mainTgz, 'package/package.json'], work)) as { optionalDependencies: Record<string, string> }
+      expect(mainManifest.optionalDependencies).toEqual(artifacts.publishManifest().optionalDependencies)
 
       fs.mkdirSync(app)
       fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'e2e-app', version: '1.0.0', private: true, type: 'commonjs' }, null, 2))
@@ -554,15 +586,15 @@ describe('end to end: install the packed tarballs into a fresh TypeScript projec
       // nothing is looked up in a registry or in the user's npm cache.
       const depsDir = path.join(work, 'deps')
       fs.mkdirSync(depsDir)
-      const depTgzs = runtimeDependencyDirs().map((dir) => path.join(depsDir, run('npm', ['pack', '--ignore-scripts', '--pack-destination', depsDir, dir], work).trim().split('\n').pop()!))
+      depTgzs = runtimeDependencyDirs().map((dir) => path.join(depsDir, run('npm', ['pack', '--ignore-scripts', '--pack-destination', depsDir, dir], work).trim().split('\n').pop()!))
       const declared = Object.keys(pkg.dependencies ?? {})
 
       // --offline with an empty cache of its own: whatever the user's npm cache
       // holds (empty on a fresh machine, warm elsewhere) changes nothing. The
       // other platforms' optional packages are not fetched (npm skips an
       // optional dependency it cannot get).
-      const cache = path.join(work, 'npm-cache')
-      run('npm', ['install', '--offline', '--cache', cache, '--no-audit', '--no-fund', '--ignore-scripts=false', mainTgz, platformTgz, ...depTgzs], app, 180_000)
+      npmCache = path.join(work, 'npm-cache')
+      run('npm', ['install', '--offline', '--cache', npmCache, '--no-audit', '--no-fund', '--ignore-scripts=false', mainTgz, platformTgz, ...depTgzs], app, 180_000)
 
       const lock = JSON.parse(fs.readFileSync(path.join(app, 'package-lock.json'), 'utf8'))
       expect(Object.keys(lock.packages['node_modules/genesys-cleanup'].optionalDependencies)).toContain(`genesys-cleanup-${platform}`)
@@ -579,6 +611,35 @@ describe('end to end: install the packed tarballs into a fresh TypeScript projec
         fs.symlinkSync(path.join(ROOT, 'node_modules', name), link, 'junction')
       }
       installed = true
+    },
+    240_000,
+  )
+
+  test(
+    'installed without its platform package, require and import throw ERR_NATIVE_ADDON naming the package to install',
+    () => {
+      expect(installed).toBe(true)
+      // As with --omit=optional: the main tarball and its dependencies only.
+      const bare = path.join(work, 'no-platform-package')
+      fs.mkdirSync(bare)
+      fs.writeFileSync(path.join(bare, 'package.json'), JSON.stringify({ name: 'bare-app', version: '1.0.0', private: true }, null, 2))
+      run('npm', ['install', '--offline', '--cache', npmCache, '--no-audit', '--no-fund', mainTgz, ...depTgzs], bare, 180_000)
+      expect(fs.existsSync(path.join(bare, 'node_modules', `genesys-cleanup-${platform}`))).toBe(false)
+      fs.writeFileSync(
+        path.join(bare, 'check.cjs'),
+        `try { require('genesys-cleanup') } catch (e) { console.log(JSON.stringify({ code: e.code, packageName: e.packageName, message: e.message, isError: e instanceof Error })) }\n`,
+      )
+      const out = JSON.parse(run(process.execPath, ['check.cjs'], bare).trim()) as { code: string; packageName: string; message: string; isError: boolean }
+      expect(out).toMatchObject({ code: 'ERR_NATIVE_ADDON', packageName: `genesys-cleanup-${platform}`, isError: true })
+      expect(out.message).toContain(`npm install genesys-cleanup-${platform}@${pkg.version}`)
+      expect(out.message).not.toContain('wasm32-wasi')
+      // An ESM import fails the same way: the process stops on the error, with its code.
+      fs.writeFileSync(path.join(bare, 'check.mjs'), `import 'genesys-cleanup'\nconsole.log('loaded')\n`)
+      const esm = spawnSync(process.execPath, ['check.mjs'], { cwd: bare, env: childEnv(), encoding: 'utf8', timeout: 60_000 })
+      expect(esm.status).toBe(1)
+      expect(esm.stdout).not.toContain('loaded')
+      expect(esm.stderr).toContain(`Error: The native addon for ${process.platform} ${process.arch} is not installed: the package genesys-cleanup-${platform} is missing`)
+      expect(esm.stderr).toContain("code: 'ERR_NATIVE_ADDON'")
     },
     240_000,
   )
@@ -623,6 +684,50 @@ describe('end to end: install the packed tarballs into a fresh TypeScript projec
       }
       // eslint-disable-next-line no-console
       if (runs > 1) console.log(`the e2e Jest suite (4 files in parallel on one emulator) passed ${runs} times in a row`)
+    },
+    240_000,
+  )
+
+  // The README's recipe, verbatim, in a fresh CommonJS and a fresh ESM
+  // TypeScript project with a common tsconfig (module nodenext, strict). The
+  // projects share the e2e project's installed node_modules (the packed
+  // tarballs, and jest, ts-jest, typescript and @types/jest from this checkout,
+  // whose majors must be the ones the recipe names).
+  test.each(['commonjs', 'module'])(
+    "the README's Jest recipe runs as written in a %s TypeScript project",
+    (type) => {
+      expect(installed).toBe(true)
+      const { files, install } = readmeRecipe()
+      expect(Object.keys(files).sort()).toEqual(['jest.config.cjs', 'test/close.test.ts', 'test/global-setup.cjs', 'test/global-teardown.cjs'])
+      // The versions it names are the ones it runs with here.
+      const named = Object.fromEntries(install.map((spec) => [spec.slice(0, spec.lastIndexOf('@')), spec.slice(spec.lastIndexOf('@') + 1)]))
+      expect(Object.keys(named).sort()).toEqual(['@types/jest', 'jest', 'ts-jest', 'typescript'])
+      for (const [name, major] of Object.entries(named)) {
+        const version: string = JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', name, 'package.json'), 'utf8')).version
+        expect({ name, major: version.split('.')[0] }).toEqual({ name, major })
+      }
+      const dir = path.join(work, `recipe-${type}`)
+      fs.mkdirSync(dir)
+      fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: `recipe-${type}`, version: '1.0.0', private: true, type }, null, 2))
+      fs.writeFileSync(
+        path.join(dir, 'tsconfig.json'),
+        JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'nodenext', moduleResolution: 'nodenext', strict: true, esModuleInterop: true, skipLibCheck: true } }, null, 2),
+      )
+      for (const [name, text] of Object.entries(files)) {
+        fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true })
+        fs.writeFileSync(path.join(dir, name), text)
+      }
+      fs.symlinkSync(path.join(app, 'node_modules'), path.join(dir, 'node_modules'), 'junction')
+      const r = spawnSync(process.execPath, [path.join(dir, 'node_modules', 'jest', 'bin', 'jest.js'), '--ci', '--colors=false'], {
+        cwd: dir,
+        env: childEnv(),
+        encoding: 'utf8',
+        timeout: 180_000,
+      })
+      const output = `${r.stdout}\n${r.stderr}`
+      if (r.status !== 0) throw new Error(`the README recipe failed in a ${type} project (${r.status ?? r.signal}):\n${output}`)
+      expect(output).toMatch(/Tests:\s+2 passed, 2 total/)
+      expect(output).not.toMatch(/ts-jest\[[^\]]*\] \(WARN\)/)
     },
     240_000,
   )
