@@ -6,6 +6,8 @@
 //
 // DEMO_CONVERSATIONS (default 3000) sets how many conversations are seeded,
 // DEMO_RATE_LIMIT (default 12000) the emulator's requests per minute per token.
+// DEMO_NO_BUILD=1 skips the build and uses what is built (the Jest test of
+// the demo: `npm test` has just built it, and a test should not wait on cargo).
 
 const { spawn } = require('node:child_process')
 const path = require('node:path')
@@ -59,7 +61,7 @@ function cli(args, credentials, expectedExit) {
 }
 
 async function main() {
-  ensureBuilt()
+  if (process.env.DEMO_NO_BUILD !== '1') ensureBuilt()
   const { startEmulator } = require('../testing')
   const started = Date.now()
 
