@@ -258,6 +258,45 @@ describe('per-platform packages (npm/)', () => {
     }
   })
 
+  test('npm-artifacts refuses an addon that is not a stripped release build', () => {
+    const checks = artifacts as unknown as {
+      releaseAddonProblem(file: string): string | null
+      buildProfile(buf: Buffer): string | null
+      elfSectionNames(buf: Buffer): string[] | null
+    }
+    const platform = artifacts.hostPlatformArchABI()
+    const addon = path.join(ROOT, artifacts.addonName(pkg, platform))
+    // What `npm test` leaves in the checkout: the dev-opt build.
+    const dev = fs.readFileSync(addon)
+    expect(checks.buildProfile(dev)).toBe('dev-opt')
+    expect(checks.releaseAddonProblem(addon)).toMatch(/is a dev-opt build, not a release build: build it with `npx napi build --platform --release`/)
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gc-artifacts-'))
+    try {
+      // The same binary claiming the release profile: refused while it keeps its symbols.
+      const relabelled = path.join(dir, path.basename(addon))
+      const at = dev.indexOf('genesys-cleanup-build-profile=dev-opt;')
+      fs.writeFileSync(relabelled, Buffer.concat([dev.subarray(0, at), Buffer.from('genesys-cleanup-build-profile=release;'), dev.subarray(at + 38)]))
+      if (checks.elfSectionNames(dev) !== null) {
+        expect(checks.releaseAddonProblem(relabelled)).toMatch(/is not stripped \(it has .*\.(symtab|debug_info)/)
+        // Stripped as the release profile strips it (strip = "symbols"): accepted.
+        if (spawnSync('strip', ['--strip-all', relabelled]).status === 0) expect(checks.releaseAddonProblem(relabelled)).toBeNull()
+      }
+      // The script as the release workflow runs it: exit 1, saying why, nothing placed.
+      const artifactsDir = path.join(dir, 'artifacts')
+      fs.mkdirSync(artifactsDir)
+      fs.copyFileSync(addon, path.join(artifactsDir, path.basename(addon)))
+      fs.copyFileSync((require('../testing') as typeof import('../testing')).findEmulatorBinary(), path.join(artifactsDir, artifacts.emulatorName(platform)))
+      const npmDir = path.join(dir, 'npm')
+      fs.cpSync(path.join(ROOT, 'npm'), npmDir, { recursive: true })
+      const r = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'npm-artifacts.js'), '--artifacts', artifactsDir, '--npm-dir', npmDir, '--allow-missing'], { encoding: 'utf8' })
+      expect(r.status).toBe(1)
+      expect(r.stderr).toContain('is a dev-opt build, not a release build')
+      expect(fs.existsSync(path.join(npmDir, platform, path.basename(addon)))).toBe(false)
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
   test('the published manifest lists every platform package in optionalDependencies, at the same version', () => {
     const manifest = artifacts.publishManifest() as { optionalDependencies: Record<string, string> }
     expect(manifest.optionalDependencies).toEqual(Object.fromEntries(targets.map((t) => [`${pkg.name}-${t.platformArchABI}`, pkg.version])))

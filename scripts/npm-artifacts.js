@@ -9,7 +9,9 @@
 //   node scripts/npm-artifacts.js --artifacts DIR [--npm-dir npm] [--allow-missing]
 //
 // DIR is searched recursively for `genesys-cleanup.<platform>.node`; the
-// emulator must sit in the same directory. Without --allow-missing every
+// emulator must sit in the same directory. Each addon must be a release build
+// (its build-profile marker says `release`) and, for ELF, stripped: a dev-opt
+// or debug build is refused. Without --allow-missing every
 // target in package.json's `napi.targets` must be present.
 const fs = require('node:fs')
 const path = require('node:path')
@@ -86,6 +88,60 @@ function placePlatformBinaries({ addon, emulator, destDir, platformArchABI, pkg 
   fs.chmodSync(emulatorDest, 0o755)
 }
 
+/** The section names of an ELF file, or null when `buf` is not ELF. */
+function elfSectionNames(buf) {
+  if (buf.length < 64 || buf.readUInt32BE(0) !== 0x7f454c46) return null
+  const is64 = buf[4] === 2
+  const le = buf[5] === 1
+  const u16 = (o) => (le ? buf.readUInt16LE(o) : buf.readUInt16BE(o))
+  const u32 = (o) => (le ? buf.readUInt32LE(o) : buf.readUInt32BE(o))
+  const word = (o) => (is64 ? Number(le ? buf.readBigUInt64LE(o) : buf.readBigUInt64BE(o)) : u32(o))
+  const shoff = word(is64 ? 0x28 : 0x20)
+  const shentsize = u16(is64 ? 0x3a : 0x2e)
+  const shnum = u16(is64 ? 0x3c : 0x30)
+  const shstrndx = u16(is64 ? 0x3e : 0x32)
+  if (shoff === 0 || shnum === 0 || shoff + shnum * shentsize > buf.length) return []
+  const header = (i) => shoff + i * shentsize
+  const strtab = word(header(shstrndx) + (is64 ? 0x18 : 0x10))
+  const names = []
+  for (let i = 0; i < shnum; i++) {
+    const at = strtab + u32(header(i))
+    const end = buf.indexOf(0, at)
+    names.push(buf.toString('latin1', at, end === -1 ? buf.length : end))
+  }
+  return names
+}
+
+const PROFILE_MARKER = Buffer.from('genesys-cleanup-build-profile=')
+
+/** The cargo profile an addon was built with (src/build_marker.rs), or null when it has no marker. */
+function buildProfile(buf) {
+  const at = buf.indexOf(PROFILE_MARKER)
+  if (at === -1) return null
+  const start = at + PROFILE_MARKER.length
+  const end = buf.indexOf(';', start)
+  return end === -1 || end - start > 64 ? null : buf.toString('latin1', start, end)
+}
+
+/**
+ * Why this addon must not be published, or null when it may: it must be
+ * built with the release profile (the marker of src/build_marker.rs says so)
+ * and, for ELF, carry no symbol table or debug sections (release strips them).
+ * `npm test` leaves the unstripped dev-opt build in the checkout; this keeps
+ * it out of a package.
+ */
+function releaseAddonProblem(file) {
+  const buf = fs.readFileSync(file)
+  const profile = buildProfile(buf)
+  if (profile !== 'release') {
+    return `${file} is a ${profile === null ? 'build without a profile marker (an old or foreign build)' : `${profile} build`}, not a release build: build it with \`npx napi build --platform --release\` (or \`npm run build\`)`
+  }
+  const sections = elfSectionNames(buf)
+  const unstripped = (sections ?? []).filter((n) => n === '.symtab' || n.startsWith('.debug'))
+  if (unstripped.length > 0) return `${file} is not stripped (it has ${unstripped.join(', ')}): the release profile strips symbols (Cargo.toml strip = "symbols")`
+  return null
+}
+
 function walk(dir, out = []) {
   for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
     const p = path.join(dir, entry.name)
@@ -117,6 +173,8 @@ function main(argv) {
     if (!fs.existsSync(emulator)) throw new Error(`${platformArchABI}: ${emulator} is missing (the emulator must sit next to ${base})`)
     const destDir = path.join(npmDir, platformArchABI)
     if (!fs.existsSync(path.join(destDir, 'package.json'))) throw new Error(`${destDir}/package.json is missing`)
+    const problem = releaseAddonProblem(file)
+    if (problem !== null) throw new Error(problem)
     placePlatformBinaries({ addon: file, emulator, destDir, platformArchABI, pkg })
     placed.add(platformArchABI)
     console.log(`${platformArchABI}: ${base} + ${path.basename(emulator)} -> ${path.relative(process.cwd(), destDir) || '.'}`)
@@ -125,7 +183,18 @@ function main(argv) {
   if (missing.length > 0 && !argv.includes('--allow-missing')) throw new Error(`no binaries for: ${missing.join(', ')}`)
 }
 
-module.exports = { parseTriple, targets, emulatorName, addonName, hostPlatformArchABI, publishManifest, placePlatformBinaries }
+module.exports = {
+  parseTriple,
+  targets,
+  emulatorName,
+  addonName,
+  hostPlatformArchABI,
+  publishManifest,
+  placePlatformBinaries,
+  elfSectionNames,
+  buildProfile,
+  releaseAddonProblem,
+}
 
 if (require.main === module) {
   try {

@@ -4,6 +4,7 @@
 
 #![allow(clippy::result_large_err)] // see the core crate: errors are cold and carry rich fields
 
+mod build_marker;
 mod delivery;
 mod js_error;
 mod js_value;
