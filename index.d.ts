@@ -779,7 +779,11 @@ export interface WatchReport {
   reconnects: number
   /** Channels replaced ahead of their expiry (24 h). */
   renewals: number
-  /** Reconciliation sweeps over spans without a healthy socket. */
+  /**
+   * Spans without a healthy socket reconciled. Each is reconciled by a sweep over the whole
+   * `lookbackMs` (a conversation that started before the gap may have been moved onto a
+   * watched queue during it); gaps waiting for the same sweep share it.
+   */
   gapsReconciled: number
   /** Periodic reconciliation sweeps. */
   periodicSweeps: number
@@ -793,6 +797,13 @@ export interface WatchReport {
   tracked: number
   /** Conversations not tracked because `maxTracked` was reached. */
   untracked: number
+  /**
+   * Closes after which something showed activity newer than the read the close was decided
+   * on: the close's own result (`activityAfterRead`), or a notification arriving within a
+   * minute of the close with a message between that read and the close. Each also emits an
+   * `activityAfterRead` event.
+   */
+  activityAfterRead: number
   /** Requests of closes and sweeps (channel calls not counted). */
   requests: number
   retries: number
@@ -806,11 +817,13 @@ export interface WatchEvent {
    * `connected` / `disconnected`: a channel's socket. `reconciled`: a sweep ended (`reason`
    * `gap` or `periodic`, `count` open conversations found). `closed`, `wouldClose`, `spared`
    * (active after all), `failed`: a due conversation. `rejectedTopic`: a topic Genesys refused.
+   * `activityAfterRead`: a conversation just closed had activity newer than the read the
+   * close was decided on (a message that slipped in between; `lastActivityAt` is its time).
    */
-  kind: 'connected' | 'disconnected' | 'reconciled' | 'closed' | 'wouldClose' | 'spared' | 'failed' | 'rejectedTopic'
-  /** The conversation (`closed`, `wouldClose`, `spared`, `failed`). */
+  kind: 'connected' | 'disconnected' | 'reconciled' | 'closed' | 'wouldClose' | 'spared' | 'failed' | 'rejectedTopic' | 'activityAfterRead'
+  /** The conversation (`closed`, `wouldClose`, `spared`, `failed`, `activityAfterRead`). */
   conversationId?: string
-  /** Its last activity as the re-read showed it. */
+  /** Its last activity as the re-read showed it; `activityAfterRead`: the newer activity. */
   lastActivityAt?: string
   /** The channel (`connected`). */
   channelId?: string
@@ -905,7 +918,8 @@ export declare class CleanupClient {
    * reconciliation sweeps over every gap and periodically. Runs until `signal` fires, then
    * resolves with the report. Rejects at the start for what retrying cannot mend (credentials,
    * `routing:queue:view` to list queues, an unknown queue name); later failures are retried
-   * and reported as events.
+   * and reported as events, except a 401 on a static `accessToken` (expired or revoked: it
+   * cannot be refreshed), which ends the watch with `ERR_UNAUTHORIZED`.
    */
   watch(options: WatchOptions): Promise<WatchReport>
   /**

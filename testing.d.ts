@@ -337,6 +337,13 @@ export declare class Emulator {
    * the stored conversation.
    */
   postMessage(id: string, message?: { from?: 'customer' | 'agent'; at?: Stamp }): Promise<StoredConversation>
+  /**
+   * Moves an open conversation onto a queue, now or at `at` (a transfer, or
+   * a bot flow handing over to ACD): its participants on a queue end with
+   * `disconnectType: 'transfer'` and an `acd` participant joins on `queueId`.
+   * Published on the queue topics. Resolves to the stored conversation.
+   */
+  transfer(id: string, spec: { queueId: string; at?: Stamp }): Promise<StoredConversation>
   /** Creates many conversations at once. */
   seed(spec: SeedSpec): Promise<{ created: number; ids: string[] }>
   /**

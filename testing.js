@@ -116,6 +116,10 @@ class Emulator {
     return this.admin('POST', `conversations/${id}/messages`, message)
   }
 
+  transfer(id, spec) {
+    return this.admin('POST', `conversations/${id}/transfer`, spec)
+  }
+
   seed(spec) {
     return this.admin('POST', 'seed', spec)
   }

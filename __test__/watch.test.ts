@@ -341,3 +341,124 @@ test('more than 1000 queues take a second channel', async () => {
   expect(report).toMatchObject({ channels: 2, topics: 1004, closed: 1, rejectedTopics: [] })
   expect(report.eventsSeen).toBeGreaterThanOrEqual(1)
 })
+
+// ------------------------------------------------------------ issue 24: tokens, gaps, activity after the read
+
+/** A static token for the cleanup client that dies `ttlSec` from now. */
+async function shortToken(ttlSec: number): Promise<{ accessToken: string; diesAt: number }> {
+  const t = await emu.createToken({ clientId: 'cleanup-client', ttlSec })
+  return { accessToken: t.accessToken, diesAt: Date.parse(t.expiresAt) }
+}
+
+async function untilDead(diesAt: number): Promise<void> {
+  await new Promise((r) => setTimeout(r, Math.max(0, diesAt - Date.now()) + 300))
+}
+
+/** A watch whose rejection is awaited (and handled) from its start. */
+function startDoomed(options: Partial<WatchOptions>, accessToken: string): Running & { rejected: Promise<any> } {
+  const w = startWatch(options, { accessToken })
+  return { ...w, rejected: rejectionOf(w.done) }
+}
+
+/** The watch's rejection, or a failure naming what it did instead. */
+async function rejectsWithin(w: Running & { rejected: Promise<any> }, ms: number): Promise<any> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`the watch still runs after ${ms} ms; events: ${w.events.map((e) => `${e.kind}:${e.code ?? ''}`).join(' ')}`)), ms)
+  })
+  try {
+    return await Promise.race([w.rejected, timeout])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+describe('a static token that expires ends the watch with ERR_UNAUTHORIZED', () => {
+  test('when a close is refused', async () => {
+    const token = await shortToken(3)
+    const w = startDoomed({}, token.accessToken)
+    await ready(w)
+    await untilDead(token.diesAt)
+    await emu.createConversation({ queueId: SUPPORT })
+    const e = await rejectsWithin(w, 8000)
+    expect(isCleanupError(e) && e.code).toBe('ERR_UNAUTHORIZED')
+    expect(w.events.filter((x) => x.kind === 'failed').map((x) => x.code)).toEqual(['ERR_UNAUTHORIZED'])
+  })
+
+  test('when a sweep is refused', async () => {
+    const token = await shortToken(3)
+    const w = startDoomed({ reconcileEveryMs: 1500 }, token.accessToken)
+    await ready(w)
+    await untilDead(token.diesAt)
+    const e = await rejectsWithin(w, 5000)
+    expect(w.events.filter((x) => x.kind === 'reconciled').length).toBeGreaterThanOrEqual(1)
+    expect(e.code).toBe('ERR_UNAUTHORIZED')
+  })
+
+  test('when a new channel is refused', async () => {
+    const token = await shortToken(3)
+    const w = startDoomed({}, token.accessToken)
+    await ready(w)
+    await untilDead(token.diesAt)
+    await emu.notificationFault('expire')
+    const e = await rejectsWithin(w, 5000)
+    expect(e.code).toBe('ERR_UNAUTHORIZED')
+    const refused = (await emu.requests()).filter((r) => r.status === 401)
+    expect(refused.map((r) => `${r.method} ${r.path}`)).toEqual(['POST /api/v2/notifications/channels'])
+  })
+})
+
+test('a conversation that started long before a socket drop and was moved onto a watched queue during it is reconciled at the reconnect', async () => {
+  const w = startWatch({})
+  await ready(w)
+  // A bot flow since ten minutes ago: on no queue, so no topic has shown it
+  // (and the first sweep ran before it existed).
+  const tenMinutesAgo = Date.now() - 10 * 60_000
+  const c = await emu.createConversation({ agent: false, startedAt: tenMinutesAgo, lastActivityAt: tenMinutesAgo })
+  // Handed over to Support while the socket is down: the event is lost.
+  await emu.notificationFault('dropEvents', { count: 1 })
+  await emu.transfer(c.id, { queueId: SUPPORT })
+  expect((await emu.notifications()).channels[0].eventsDropped).toBe(1)
+  await emu.notificationFault('dropSocket')
+  // Ended once idle since the transfer, long before the hourly periodic sweep.
+  const done = await ended(c.id)
+  const moved = (await emu.conversation(c.id)).participants.find((p: any) => p.purpose === 'acd')
+  expect(Date.parse(done.endedAt) - Date.parse(moved!.startTime!)).toBeGreaterThanOrEqual(IDLE)
+  const report = await w.stop()
+  expect(report.periodicSweeps).toBe(1)
+  expect(report.gapsReconciled).toBeGreaterThanOrEqual(1)
+  expect(report.closed).toBe(1)
+  const gap = w.events.find((e) => e.kind === 'reconciled' && e.reason === 'gap')
+  expect(gap?.count).toBeGreaterThanOrEqual(1)
+  await expectNothingClosedTwice()
+})
+
+test('a message that slipped in between the read and the close is reported as activityAfterRead', async () => {
+  // Events arrive a little after the close's answer, as they may over the internet.
+  await emu.configure({ notificationDelayMs: 400 })
+  const w = startWatch({})
+  await ready(w)
+  const c = await emu.createConversation({ queueId: SUPPORT })
+  // The close's read answers from before the message (as a read just ahead of it would).
+  const stale = {
+    id: c.id,
+    participants: c.participants.map((p: any) => ({
+      id: p.id,
+      purpose: p.purpose,
+      state: p.state,
+      type: 'webmessaging',
+      startTime: p.startTime,
+      connectedTime: p.connectedTime,
+      ...(p.queue ? { queue: p.queue } : {}),
+    })),
+  }
+  await emu.script({ method: 'GET', path: `/api/v2/conversations/messages/${c.id}`, respond: { status: 200, body: stale } })
+  await new Promise((r) => setTimeout(r, 1000))
+  const said = await emu.postMessage(c.id, { from: 'customer' })
+  await ended(c.id)
+  const seen = await waitFor('the activityAfterRead event', () => w.events.find((e) => e.kind === 'activityAfterRead'))
+  expect(seen.conversationId).toBe(c.id)
+  expect(Date.parse(seen.lastActivityAt!)).toBe(Date.parse(said.lastActivityAt))
+  const report = await w.stop()
+  expect(report).toMatchObject({ closed: 1, activityAfterRead: 1 })
+})

@@ -6,6 +6,9 @@
 //   node bench/watch.js --quick    1000 conversations
 //   BENCH_WATCH_N, BENCH_WATCH_MINUTE_MS (default 200: one simulated minute),
 //   BENCH_WATCH_CONTENDERS (comma list of watch,sweep1,sweep5,sweep15)
+//   node bench/watch.js --reconnects   the cost of reconciling a gap: requests
+//                                      per reconnect (BENCH_WATCH_OPEN open
+//                                      conversations, default 2000; 500 with --quick)
 //
 // One simulated minute is BENCH_WATCH_MINUTE_MS of real time, so a 30-minute
 // idle time is 6 s. Every contender gets a fresh emulator and the same
@@ -201,7 +204,93 @@ async function main() {
   fs.writeFileSync(path.join(dir, QUICK ? 'watch-quick.json' : 'watch.json'), `${JSON.stringify({ n: N, minuteMs: MIN, queues: QUEUES, at: new Date().toISOString(), rows }, null, 2)}\n`)
 }
 
-if (process.argv[2] === '--child') {
+// ------------------------------------------------------------ --reconnects: what a gap costs
+
+/**
+ * Every reconnect is reconciled by one sweep over the whole lookback (a
+ * conversation that started before the gap may have been moved onto a watched
+ * queue during it). Measured here: the requests that sweep makes, by kind,
+ * with OPEN open conversations already tracked (the steady state), for single
+ * drops and for three drops in quick succession (which share sweeps).
+ */
+async function reconnects() {
+  const OPEN = Number(process.env.BENCH_WATCH_OPEN || (QUICK ? 500 : 2000))
+  const DROPS = 5
+  const { startEmulator } = require('./emulator')
+  const { CleanupClient } = require(path.join(ROOT, 'index.js'))
+  const bin = process.env.GENESYS_EMULATOR_BIN || require(path.join(ROOT, 'testing.js')).findEmulatorBinary()
+  const emu = await startEmulator(bin)
+  const controller = new AbortController()
+  try {
+    // Open and lively: nothing falls due during the run (idle 1 h, started < 30 min ago).
+    await emu.admin('POST', 'seed', { count: OPEN, mix: { webmessaging: 1 }, endedFraction: 0, agentFraction: 1, ageMinMs: 60_000, ageMaxMs: 30 * 60_000, rngSeed: 24 })
+    const events = []
+    const client = new CleanupClient({ baseUrl: emu.url, clientId: 'cleanup-client', clientSecret: 'cleanup-secret', timeoutMs: 60_000 })
+    const running = client.watch({ idleMs: 3_600_000, reconcileEveryMs: 3_600_000, signal: controller.signal, onEvent: (e) => events.push(e) })
+    const until = async (what, probe) => {
+      for (const t0 = Date.now(); !probe(); await new Promise((r) => setTimeout(r, 20))) {
+        if (Date.now() - t0 > 120_000) throw new Error(`timed out waiting for ${what}`)
+      }
+    }
+    const gapSweeps = () => events.filter((e) => e.kind === 'reconciled' && e.reason === 'gap').length
+    await until('the first sweep', () => events.some((e) => e.kind === 'reconciled'))
+    await new Promise((r) => setTimeout(r, 500)) // its re-reads, if any, settle
+    const log = async () => (await emu.admin('GET', 'requests')).requests
+    const classify = (entries) => {
+      const out = { analytics: 0, reads: 0, channel: 0, other: 0 }
+      for (const r of entries) {
+        if (r.path.startsWith('/api/v2/analytics/')) out.analytics++
+        else if (r.method === 'GET' && r.path.startsWith('/api/v2/conversations/')) out.reads++
+        else if (r.path.startsWith('/api/v2/notifications/')) out.channel++
+        else if (r.path.startsWith('/api/v2/')) out.other++
+      }
+      return out
+    }
+    const measure = async (label, drops) => {
+      const before = gapSweeps()
+      const seq = (await log()).reduce((m, r) => Math.max(m, r.seq), 0)
+      const t0 = Date.now()
+      const connected = () => events.filter((e) => e.kind === 'connected').length
+      for (let i = 0; i < drops; i++) {
+        const up = connected()
+        await emu.admin('POST', 'notifications/drop-socket', {})
+        // The next drop hits the new socket (before the gap's sweep is done, so they share it).
+        if (i + 1 < drops) await until('the reconnect', () => connected() > up)
+      }
+      await until('the gap sweep', () => gapSweeps() > before)
+      const ms = Date.now() - t0
+      await new Promise((r) => setTimeout(r, 500))
+      const kinds = classify((await log()).filter((r) => r.seq > seq))
+      return { label, drops, sweeps: gapSweeps() - before, ms, ...kinds, requests: kinds.analytics + kinds.reads + kinds.other }
+    }
+    const rows = []
+    for (let i = 0; i < DROPS; i++) rows.push(await measure(`drop ${i + 1}`, 1))
+    rows.push(await measure('3 drops back to back', 3))
+    controller.abort()
+    const report = await running
+    console.log(`\n${OPEN} open conversations, all tracked; one analytics page holds 100\n`)
+    console.log('| reconnect | drops | gap sweeps | analytics pages | re-reads | other REST | requests | drop to swept |')
+    console.log('|---|---|---|---|---|---|---|---|')
+    for (const r of rows) console.log(`| ${r.label} | ${r.drops} | ${r.sweeps} | ${r.analytics} | ${r.reads} | ${r.other} | ${r.requests} | ${r.ms} ms |`)
+    const single = rows.filter((r) => r.drops === 1)
+    const perReconnect = single.reduce((a, r) => a + r.requests, 0) / single.length
+    console.log(`\nrequests per reconnect: ${perReconnect.toFixed(1)} (the old gap-window sweep: 1 page while fewer than 100 conversations started in the gap plus a minute)`)
+    console.log(`watch report: reconnects ${report.reconnects}, gapsReconciled ${report.gapsReconciled}, periodicSweeps ${report.periodicSweeps}`)
+    const dir = path.join(__dirname, 'results')
+    fs.mkdirSync(dir, { recursive: true })
+    fs.writeFileSync(path.join(dir, QUICK ? 'watch-reconnects-quick.json' : 'watch-reconnects.json'), `${JSON.stringify({ open: OPEN, at: new Date().toISOString(), perReconnect, rows }, null, 2)}\n`)
+  } finally {
+    controller.abort()
+    await emu.stop()
+  }
+}
+
+if (process.argv.includes('--reconnects')) {
+  reconnects().catch((e) => {
+    console.error(e)
+    process.exit(1)
+  })
+} else if (process.argv[2] === '--child') {
   child(process.argv[3], process.argv[4]).catch((e) => {
     console.error(e)
     process.exit(1)

@@ -66,6 +66,7 @@ pub fn router() -> Router<App> {
         )
         .route("/conversations/{id}", get(get_conversation))
         .route("/conversations/{id}/messages", post(post_message))
+        .route("/conversations/{id}/transfer", post(post_transfer))
         .route("/seed", post(post_seed))
         .route("/queues", post(post_queue))
         .route("/notifications", get(get_notifications))
@@ -428,6 +429,45 @@ async fn post_message(State(app): State<App>, Path(id): Path<String>, body: Byte
         .map_err(|e| error(StatusCode::CONFLICT, e))?;
     let out = render::admin_conversation(conv);
     st.publish(&id, now_ms());
+    ok(out)
+}
+
+/// Body of `POST /__emulator/conversations/{id}/transfer`.
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct TransferSpec {
+    queue_id: String,
+    /// Default: now.
+    #[serde(default)]
+    at: Option<seed::Stamp>,
+}
+
+/// Moves an open conversation onto a queue (a transfer, or a bot flow
+/// handing over to ACD): published on the queues of its participants.
+async fn post_transfer(State(app): State<App>, Path(id): Path<String>, body: Bytes) -> AdminResult {
+    let spec: TransferSpec = parse(&body)?;
+    let now = now_ms();
+    // The message spec reads a stamp the same way.
+    let at = PostMessageSpec {
+        from: None,
+        at: spec.at,
+    }
+    .at_ms(now)
+    .map_err(bad)?;
+    let mut st = app.lock();
+    let st = &mut *st;
+    if !st.store.queues.contains_key(&spec.queue_id) {
+        return Err(bad(format!("unknown queue {}", spec.queue_id)));
+    }
+    let ids = (rand_uuid(&mut st.rng), rand_uuid(&mut st.rng));
+    let conv = st
+        .store
+        .conversation_mut(&id)
+        .ok_or_else(|| error(StatusCode::NOT_FOUND, "unknown conversation"))?;
+    conv.transfer(&spec.queue_id, at, ids)
+        .map_err(|e| error(StatusCode::CONFLICT, e))?;
+    let out = render::admin_conversation(conv);
+    st.publish(&id, now);
     ok(out)
 }
 

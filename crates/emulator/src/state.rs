@@ -326,6 +326,49 @@ impl Conversation {
         Ok(())
     }
 
+    /// A blind transfer to a queue at `at` (the admin API's "moved into a
+    /// queue"): every open participant on a queue ends with `disconnectType:
+    /// "transfer"` and an `acd` participant joins on `queue_id`. What Genesys
+    /// adds on a transfer (an `acd` participant, then an agent) follows the
+    /// participant purposes of genesys-api.md section 3; the exact sequence is
+    /// UNCONFIRMED.
+    pub fn transfer(
+        &mut self,
+        queue_id: &str,
+        at: i64,
+        ids: (String, String),
+    ) -> Result<(), String> {
+        if self.is_ended() {
+            return Err("the conversation has ended".into());
+        }
+        for p in self
+            .participants
+            .iter_mut()
+            .filter(|p| p.queue_id.is_some())
+        {
+            p.disconnect(at, "transfer");
+        }
+        let (id, communication_id) = ids;
+        self.participants.push(Participant {
+            id,
+            purpose: "acd".into(),
+            name: None,
+            state: "connected".into(),
+            start_time: at,
+            connected_time: Some(at),
+            end_time: None,
+            disconnect_type: None,
+            wrapup_required: false,
+            wrapup: None,
+            wrapup_skipped: false,
+            user_id: None,
+            queue_id: Some(queue_id.to_string()),
+            communication_id,
+            messages: vec![],
+        });
+        Ok(())
+    }
+
     pub fn participant_mut(&mut self, pid: &str) -> Option<&mut Participant> {
         self.participants.iter_mut().find(|p| p.id == pid)
     }

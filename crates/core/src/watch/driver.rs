@@ -4,8 +4,8 @@
 //! gap the streams report and, periodically, the whole lookback, and stops
 //! on cancellation at once (in-flight closes and streams are dropped).
 
+use super::after_read::RecentCloses;
 use super::channel::{self, Queue, MAX_TOPICS_PER_CHANNEL};
-use super::policy;
 use super::stream::{self, now_ms, Feed, StreamSpec};
 use super::table::{Observed, Table};
 use super::{WatchEvent, WatchEventKind, WatchOptions, WatchReport, WatchSink};
@@ -176,7 +176,8 @@ fn emit(sink: &Option<WatchSink>, e: WatchEvent) {
     }
 }
 
-/// Runs until `cancel` fires; then returns what it did.
+/// Runs until `cancel` fires; then returns what it did. Ends early with the
+/// error when the token is rejected and cannot be refreshed (see [`ends_watch`]).
 pub async fn watch(
     t: Arc<Transport>,
     opts: WatchOptions,
@@ -219,6 +220,28 @@ pub async fn watch(
     outcome.map(|()| report)
 }
 
+/// A failure that ends the watch instead of waiting for a later try: the
+/// token was refused and cannot be refreshed (a static `accessToken` that
+/// expired or was revoked). A client-credentials client fetches a new token
+/// after a 401, so its 401s are left to the next try.
+pub(crate) fn ends_watch(e: &Error, can_refresh: bool) -> bool {
+    e.code == ErrorCode::Unauthorized && !can_refresh
+}
+
+/// The loop's state between two wake-ups (everything but the futures).
+struct Loop<'a> {
+    opts: &'a WatchOptions,
+    sink: &'a Option<WatchSink>,
+    can_refresh: bool,
+    table: Table,
+    recent: RecentCloses,
+    /// Gaps reported and not yet swept: one sweep covers them all.
+    gaps_pending: u32,
+    sweep_not_before: Instant,
+    next_periodic: Instant,
+    first_ups: Vec<bool>,
+}
+
 #[allow(clippy::too_many_arguments)]
 async fn run(
     t: &Transport,
@@ -229,154 +252,328 @@ async fn run(
     stream_count: usize,
     report: &mut WatchReport,
 ) -> Result<(), Error> {
-    let idle_ms = opts.idle.as_millis() as u64;
-    let mut table = Table::new(idle_ms, opts.max_tracked as usize);
     let close_opts = CloseOptions {
         idle_for: Some(opts.idle),
         message_types: opts.message_types.clone(),
         dry_run: opts.dry_run,
         ..CloseOptions::default()
     };
+    let mut st = Loop {
+        opts,
+        sink,
+        can_refresh: t.auth().can_refresh(),
+        table: Table::new(opts.idle.as_millis() as u64, opts.max_tracked as usize),
+        recent: RecentCloses::default(),
+        gaps_pending: 0,
+        sweep_not_before: Instant::now(),
+        next_periodic: Instant::now()
+            + if stream_count == 0 {
+                Duration::ZERO
+            } else {
+                FIRST_SWEEP_WAIT
+            },
+        first_ups: vec![false; stream_count],
+    };
     let mut closes = FuturesUnordered::new();
     let mut sweeping: Option<SweepFuture<'_>> = None;
-    // The earliest start of the gaps not yet swept, and how many they are.
-    let mut gap_from: Option<u64> = None;
-    let mut gaps_pending: u32 = 0;
-    let mut sweep_not_before = Instant::now();
-    let mut next_periodic = if stream_count == 0 {
-        Instant::now()
-    } else {
-        Instant::now() + FIRST_SWEEP_WAIT
-    };
-    let mut first_ups = vec![false; stream_count];
     let mut streams_open = stream_count;
     loop {
         while closes.len() < opts.concurrency as usize {
-            match table.pop_due(now_ms()) {
+            match st.table.pop_due(now_ms()) {
                 Some(id) => closes.push(close_one(t, id, &close_opts, stop)),
                 None => break,
             }
         }
-        let now = Instant::now();
-        if sweeping.is_none() && now >= sweep_not_before {
-            if let Some(from) = gap_from.take() {
-                let lookback = policy::gap_lookback(from, now_ms());
-                let n = std::mem::take(&mut gaps_pending);
-                sweeping = Some(sweep(
+        if sweeping.is_none() {
+            sweeping = st.next_sweep().map(|kind| {
+                let gaps = std::mem::take(&mut st.gaps_pending);
+                sweep(
                     t,
-                    SweepKind::Gap,
-                    n,
-                    lookback,
-                    opts.message_types.clone(),
-                    stop,
-                ));
-            } else if now >= next_periodic {
-                next_periodic = now + opts.reconcile_every;
-                sweeping = Some(sweep(
-                    t,
-                    SweepKind::Periodic,
-                    0,
+                    kind,
+                    gaps,
                     opts.lookback,
                     opts.message_types.clone(),
                     stop,
-                ));
-            }
+                )
+            });
         }
         // At the concurrency limit a due conversation waits for a close to end.
         let full = closes.len() >= opts.concurrency as usize;
         let wake_due = (!full)
-            .then(|| table.next_deadline())
+            .then(|| st.table.next_deadline())
             .flatten()
             .map(|due| Instant::now() + Duration::from_millis(due.saturating_sub(now_ms())));
-        let wake_sweep = if sweeping.is_none() {
-            Some(if gap_from.is_some() {
-                sweep_not_before
-            } else {
-                next_periodic.max(sweep_not_before)
-            })
-        } else {
-            None
-        };
+        let wake_sweep = sweeping.is_none().then(|| st.sweep_wake());
         tokio::select! {
             biased;
             _ = stop.cancelled() => {
-                report.tracked = table.len() as u32;
+                report.tracked = st.table.len() as u32;
                 return Ok(());
             }
             Some((id, result, stats)) = closes.next(), if !closes.is_empty() => {
                 report.totals += &stats;
-                settle_close(&mut table, report, sink, id, &result);
+                st.settle_close(report, id, &result);
+                match result {
+                    Err(e) if ends_watch(&e, st.can_refresh) => return Err(e),
+                    _ => {}
+                }
             }
             done = async { sweeping.as_mut().expect("guarded").await }, if sweeping.is_some() => {
                 sweeping = None;
-                let (kind, gaps, r) = done;
-                match r {
-                    Ok(s) => {
-                        report.totals += s.totals;
-                        let count = s.found.len() as u32;
-                        for (id, start) in s.found {
-                            if table.observe(&id, start) == Observed::Refused {
-                                report.untracked += 1;
-                            }
-                        }
-                        let what = match kind {
-                            SweepKind::Gap => { report.gaps_reconciled += gaps; "gap" }
-                            SweepKind::Periodic => { report.periodic_sweeps += 1; "periodic" }
-                        };
-                        emit(sink, WatchEvent { reason: Some(what.into()), count: Some(count), ..WatchEvent::new(WatchEventKind::Reconciled) });
-                    }
-                    Err(e) if e.code == ErrorCode::Aborted => return Ok(()),
-                    Err(e) => {
-                        if kind == SweepKind::Gap {
-                            // Try the same span again (a gap must not be lost).
-                            gaps_pending += gaps;
-                            let from = now_ms().saturating_sub(policy::GAP_MARGIN.as_millis() as u64);
-                            gap_from = Some(gap_from.map_or(from, |g| g.min(from)));
-                        }
-                        sweep_not_before = Instant::now() + SWEEP_RETRY;
-                        emit(sink, WatchEvent { reason: Some(format!("reconciliation sweep failed: {}", e.message)), code: Some(e.code.as_str()), ..WatchEvent::new(WatchEventKind::Failed) });
-                    }
-                }
+                st.swept(report, done)?;
             }
             msg = rx.recv(), if streams_open > 0 => match msg {
                 None => streams_open = 0,
-                Some(Feed::Fatal(e)) => return Err(e),
-                Some(Feed::Up { stream, channel_id, gap, renewed, rejected }) => {
-                    if let Some((from, _)) = gap {
-                        gap_from = Some(gap_from.map_or(from, |g| g.min(from)));
-                        gaps_pending += 1;
-                        if renewed { report.renewals += 1 } else { report.reconnects += 1 }
-                    }
-                    for r in rejected {
-                        if !report.rejected_topics.iter().any(|x| x.topic == r.topic) {
-                            emit(sink, WatchEvent { reason: Some(format!("{} ({}): {}", r.topic, r.queue_name, r.reason)), ..WatchEvent::new(WatchEventKind::RejectedTopic) });
-                            report.rejected_topics.push(r);
-                        }
-                    }
-                    if let Some(seen) = first_ups.get_mut(stream) {
-                        *seen = true;
-                    }
-                    if first_ups.iter().all(|s| *s) && report.periodic_sweeps == 0 && sweeping.is_none() {
-                        next_periodic = next_periodic.min(Instant::now());
-                    }
-                    emit(sink, WatchEvent { channel_id: Some(channel_id), reason: renewed.then(|| "renewed".to_string()), ..WatchEvent::new(WatchEventKind::Connected) });
-                }
-                Some(Feed::Down { reason, .. }) => {
-                    emit(sink, WatchEvent { reason: Some(reason), ..WatchEvent::new(WatchEventKind::Disconnected) });
-                }
-                Some(Feed::Conversation(e)) => {
-                    report.events_seen += 1;
-                    if e.ended || !e.wanted {
-                        table.finish(&e.id);
-                    } else if table.observe(&e.id, e.last_ms.unwrap_or_else(now_ms)) == Observed::Refused {
-                        report.untracked += 1;
-                    }
-                }
+                Some(feed) => st.feed(report, feed)?,
             },
             _ = sleep_opt(wake_due) => {}
             _ = sleep_opt(wake_sweep) => {}
         }
-        report.tracked = table.len() as u32;
+        report.tracked = st.table.len() as u32;
+    }
+}
+
+impl Loop<'_> {
+    /// The sweep to start now, if any: a gap's first (it covers the whole
+    /// lookback, since a conversation that started long before the gap can
+    /// have been moved onto a watched queue or spoken in during it), else
+    /// the periodic one when its time has come.
+    fn next_sweep(&mut self) -> Option<SweepKind> {
+        let now = Instant::now();
+        if now < self.sweep_not_before {
+            return None;
+        }
+        if self.gaps_pending > 0 {
+            return Some(SweepKind::Gap);
+        }
+        if now >= self.next_periodic {
+            self.next_periodic = now + self.opts.reconcile_every;
+            return Some(SweepKind::Periodic);
+        }
+        None
+    }
+
+    fn sweep_wake(&self) -> Instant {
+        if self.gaps_pending > 0 {
+            self.sweep_not_before
+        } else {
+            self.next_periodic.max(self.sweep_not_before)
+        }
+    }
+
+    fn swept(
+        &mut self,
+        report: &mut WatchReport,
+        (kind, gaps, r): (SweepKind, u32, Result<Swept, Error>),
+    ) -> Result<(), Error> {
+        let s = match r {
+            Ok(s) => s,
+            Err(e) if e.code == ErrorCode::Aborted => return Ok(()),
+            Err(e) if ends_watch(&e, self.can_refresh) => return Err(e),
+            Err(e) => {
+                // A gap must not be lost: its sweep is tried again.
+                if kind == SweepKind::Gap {
+                    self.gaps_pending += gaps;
+                }
+                self.sweep_not_before = Instant::now() + SWEEP_RETRY;
+                emit(
+                    self.sink,
+                    WatchEvent {
+                        reason: Some(format!("reconciliation sweep failed: {}", e.message)),
+                        code: Some(e.code.as_str()),
+                        ..WatchEvent::new(WatchEventKind::Failed)
+                    },
+                );
+                return Ok(());
+            }
+        };
+        report.totals += s.totals;
+        let count = s.found.len() as u32;
+        for (id, start) in s.found {
+            if self.table.observe(&id, start) == Observed::Refused {
+                report.untracked += 1;
+            }
+        }
+        let what = match kind {
+            SweepKind::Gap => {
+                report.gaps_reconciled += gaps;
+                // It swept the whole lookback: the periodic sweep can wait a
+                // full interval again (once the first one has run).
+                if report.periodic_sweeps > 0 {
+                    self.next_periodic = self
+                        .next_periodic
+                        .max(Instant::now() + self.opts.reconcile_every);
+                }
+                "gap"
+            }
+            SweepKind::Periodic => {
+                report.periodic_sweeps += 1;
+                "periodic"
+            }
+        };
+        emit(
+            self.sink,
+            WatchEvent {
+                reason: Some(what.into()),
+                count: Some(count),
+                ..WatchEvent::new(WatchEventKind::Reconciled)
+            },
+        );
+        Ok(())
+    }
+
+    fn feed(&mut self, report: &mut WatchReport, feed: Feed) -> Result<(), Error> {
+        match feed {
+            Feed::Fatal(e) => return Err(e),
+            Feed::Up {
+                stream,
+                channel_id,
+                gap,
+                renewed,
+                rejected,
+            } => {
+                if gap.is_some() {
+                    self.gaps_pending += 1;
+                    if renewed {
+                        report.renewals += 1
+                    } else {
+                        report.reconnects += 1
+                    }
+                }
+                for r in rejected {
+                    if !report.rejected_topics.iter().any(|x| x.topic == r.topic) {
+                        emit(
+                            self.sink,
+                            WatchEvent {
+                                reason: Some(format!(
+                                    "{} ({}): {}",
+                                    r.topic, r.queue_name, r.reason
+                                )),
+                                ..WatchEvent::new(WatchEventKind::RejectedTopic)
+                            },
+                        );
+                        report.rejected_topics.push(r);
+                    }
+                }
+                if let Some(seen) = self.first_ups.get_mut(stream) {
+                    *seen = true;
+                }
+                if self.first_ups.iter().all(|s| *s) && report.periodic_sweeps == 0 {
+                    self.next_periodic = self.next_periodic.min(Instant::now());
+                }
+                emit(
+                    self.sink,
+                    WatchEvent {
+                        channel_id: Some(channel_id),
+                        reason: renewed.then(|| "renewed".to_string()),
+                        ..WatchEvent::new(WatchEventKind::Connected)
+                    },
+                );
+            }
+            Feed::Down { reason } => {
+                emit(
+                    self.sink,
+                    WatchEvent {
+                        reason: Some(reason),
+                        ..WatchEvent::new(WatchEventKind::Disconnected)
+                    },
+                );
+            }
+            Feed::Conversation(e) => {
+                report.events_seen += 1;
+                if self.recent.reveals(&e.id, e.last_message_ms, now_ms()) {
+                    report.activity_after_read += 1;
+                    let at = e.last_message_ms.map(|ms| {
+                        humantime::format_rfc3339_millis(UNIX_EPOCH + Duration::from_millis(ms))
+                            .to_string()
+                    });
+                    emit(self.sink, WatchEvent { conversation_id: Some(e.id.clone()), last_activity_at: at, reason: Some("a notification after the close shows a message newer than the read it was decided on".into()), ..WatchEvent::new(WatchEventKind::ActivityAfterRead) });
+                }
+                if e.ended || !e.wanted {
+                    self.table.finish(&e.id);
+                } else if self.table.observe(&e.id, e.last_ms.unwrap_or_else(now_ms))
+                    == Observed::Refused
+                {
+                    report.untracked += 1;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn settle_close(
+        &mut self,
+        report: &mut WatchReport,
+        id: String,
+        result: &Result<CloseResult, Error>,
+    ) {
+        let (table, sink) = (&mut self.table, self.sink);
+        let last = result
+            .as_ref()
+            .ok()
+            .and_then(|r| r.activity.as_ref())
+            .and_then(|a| a.last_at.clone());
+        let event = |kind| WatchEvent {
+            conversation_id: Some(id.clone()),
+            last_activity_at: last.clone(),
+            ..WatchEvent::new(kind)
+        };
+        match settle(result, now_ms()) {
+            Settlement::Closed => {
+                report.closed += 1;
+                table.finish(&id);
+                emit(sink, event(WatchEventKind::Closed));
+                let Ok(r) = result else { return };
+                if let Some(after) = &r.activity_after_read {
+                    report.activity_after_read += 1;
+                    emit(sink, WatchEvent { last_activity_at: Some(after.clone()), reason: Some("the close's answer shows activity newer than the read it was decided on".into()), ..event(WatchEventKind::ActivityAfterRead) });
+                } else if let Some(read_last) = r.activity.as_ref().and_then(|a| a.last) {
+                    self.recent.closed(&id, epoch_ms(read_last), now_ms());
+                }
+            }
+            Settlement::WouldClose => {
+                report.would_close += 1;
+                table.finish(&id);
+                emit(sink, event(WatchEventKind::WouldClose));
+            }
+            Settlement::Gone => {
+                report.already_closed += 1;
+                table.finish(&id);
+            }
+            Settlement::Skipped => {
+                report.skipped += 1;
+                table.finish(&id);
+            }
+            Settlement::Unknown => {
+                report.skipped += 1;
+                table.forget(&id);
+            }
+            Settlement::Spared {
+                last_ms,
+                not_before_ms,
+            } => {
+                report.spared_active += 1;
+                table.reschedule(&id, last_ms, not_before_ms);
+                emit(sink, event(WatchEventKind::Spared));
+            }
+            Settlement::Failed => {
+                report.failed += 1;
+                table.forget(&id);
+                if let Err(e) = result {
+                    emit(
+                        sink,
+                        WatchEvent {
+                            reason: Some(e.message.clone()),
+                            code: Some(e.code.as_str()),
+                            ..event(WatchEventKind::Failed)
+                        },
+                    );
+                }
+            }
+            Settlement::Stopped => {
+                table.forget(&id);
+            }
+        }
     }
 }
 
@@ -384,74 +581,6 @@ async fn sleep_opt(at: Option<Instant>) {
     match at {
         Some(at) => tokio::time::sleep_until(at).await,
         None => std::future::pending().await,
-    }
-}
-
-fn settle_close(
-    table: &mut Table,
-    report: &mut WatchReport,
-    sink: &Option<WatchSink>,
-    id: String,
-    result: &Result<CloseResult, Error>,
-) {
-    let last = result
-        .as_ref()
-        .ok()
-        .and_then(|r| r.activity.as_ref())
-        .and_then(|a| a.last_at.clone());
-    let event = |kind| WatchEvent {
-        conversation_id: Some(id.clone()),
-        last_activity_at: last.clone(),
-        ..WatchEvent::new(kind)
-    };
-    match settle(result, now_ms()) {
-        Settlement::Closed => {
-            report.closed += 1;
-            table.finish(&id);
-            emit(sink, event(WatchEventKind::Closed));
-        }
-        Settlement::WouldClose => {
-            report.would_close += 1;
-            table.finish(&id);
-            emit(sink, event(WatchEventKind::WouldClose));
-        }
-        Settlement::Gone => {
-            report.already_closed += 1;
-            table.finish(&id);
-        }
-        Settlement::Skipped => {
-            report.skipped += 1;
-            table.finish(&id);
-        }
-        Settlement::Unknown => {
-            report.skipped += 1;
-            table.forget(&id);
-        }
-        Settlement::Spared {
-            last_ms,
-            not_before_ms,
-        } => {
-            report.spared_active += 1;
-            table.reschedule(&id, last_ms, not_before_ms);
-            emit(sink, event(WatchEventKind::Spared));
-        }
-        Settlement::Failed => {
-            report.failed += 1;
-            table.forget(&id);
-            if let Err(e) = result {
-                emit(
-                    sink,
-                    WatchEvent {
-                        reason: Some(e.message.clone()),
-                        code: Some(e.code.as_str()),
-                        ..event(WatchEventKind::Failed)
-                    },
-                );
-            }
-        }
-        Settlement::Stopped => {
-            table.forget(&id);
-        }
     }
 }
 
@@ -480,11 +609,29 @@ mod tests {
                 source: ActivitySource::Messages,
                 inactivity_timeout: timer.map(at),
             }),
+            activity_after_read: None,
             method: CloseMethod::None,
             participants_disconnected: 0,
             stats: CallStats::default(),
             elapsed_ms: 0.0,
         })
+    }
+
+    #[test]
+    fn only_a_token_that_cannot_be_refreshed_ends_the_watch() {
+        let unauthorized = Error::new(ErrorCode::Unauthorized, "expired");
+        let table = [(&unauthorized, false, true), (&unauthorized, true, false)];
+        for (e, can_refresh, want) in table {
+            assert_eq!(ends_watch(e, can_refresh), want, "{can_refresh}");
+        }
+        for code in [
+            ErrorCode::Upstream,
+            ErrorCode::RateLimited,
+            ErrorCode::Network,
+            ErrorCode::Forbidden,
+        ] {
+            assert!(!ends_watch(&Error::new(code, "x"), false), "{code:?}");
+        }
     }
 
     #[test]

@@ -20,6 +20,9 @@ pub struct ConversationEvent {
     pub ended: bool,
     /// Newest message or participant time, epoch ms.
     pub last_ms: Option<u64>,
+    /// Newest `messageTime` alone, epoch ms: what a customer or an agent
+    /// said, unlike participant times (our own close sets `endTime`).
+    pub last_message_ms: Option<u64>,
     /// A participant's `type` is one of the wanted message types.
     pub wanted: bool,
 }
@@ -110,10 +113,18 @@ pub fn conversation_event(
         .last
         .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
         .map(|d| d.as_millis() as u64);
+    let last_message_ms = conv
+        .participants
+        .iter()
+        .filter_map(|p| p.messages.newest.as_ref())
+        .filter_map(|(t, _)| t.duration_since(UNIX_EPOCH).ok())
+        .map(|d| d.as_millis() as u64)
+        .max();
     Some(ConversationEvent {
         id: conv.id.to_ascii_lowercase(),
         ended: !conv.participants.is_empty() && conv.participants.iter().all(|p| p.is_ended()),
         last_ms,
+        last_message_ms,
         wanted: conv.participants.iter().any(|p| {
             p.message_type
                 .as_deref()
@@ -191,10 +202,31 @@ mod tests {
         assert_eq!(e.id, ID);
         assert!(!e.ended && e.wanted);
         let five = humantime::parse_rfc3339("2026-11-26T00:05:00Z").unwrap();
-        assert_eq!(
-            e.last_ms,
-            Some(five.duration_since(UNIX_EPOCH).unwrap().as_millis() as u64)
-        );
+        let five_ms = Some(five.duration_since(UNIX_EPOCH).unwrap().as_millis() as u64);
+        assert_eq!(e.last_ms, five_ms);
+        assert_eq!(e.last_message_ms, five_ms);
+    }
+
+    #[test]
+    fn participant_times_are_not_messages() {
+        let Frame::Conversation(e) = parse(
+            &event(
+                r#"[{"id":"p1","state":"disconnected","type":"webmessaging","endTime":"2026-11-26T00:09:00.000Z",
+                "messages":[{"message":{"id":"m1"},"messageTime":"2026-11-26T00:05:00.000Z"}]}]"#,
+            ),
+            &types(),
+        ) else {
+            panic!()
+        };
+        let ms = |s: &str| {
+            humantime::parse_rfc3339(s)
+                .unwrap()
+                .duration_since(UNIX_EPOCH)
+                .unwrap()
+                .as_millis() as u64
+        };
+        assert_eq!(e.last_ms, Some(ms("2026-11-26T00:09:00Z")));
+        assert_eq!(e.last_message_ms, Some(ms("2026-11-26T00:05:00Z")));
     }
 
     #[test]
@@ -208,7 +240,7 @@ mod tests {
             panic!()
         };
         assert!(e.ended && !e.wanted);
-        assert_eq!(e.last_ms, None);
+        assert_eq!((e.last_ms, e.last_message_ms), (None, None));
         let Frame::Conversation(e) = parse(&event("[]"), &types()) else {
             panic!()
         };

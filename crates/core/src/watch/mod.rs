@@ -3,21 +3,26 @@
 //! reconciliation sweeps wherever the stream cannot be trusted.
 //!
 //! The parts: `table` (who is tracked and who is due: a bounded table and
-//! one deadline heap), `frame` (what a frame says), `policy` (backoff,
-//! liveness, renewal, gap windows), `channel` (queues, channels,
+//! one deadline heap), `after_read` (recent closes, to tell a message that
+//! slipped in between a close's read and its write), `frame` (what a frame
+//! says), `policy` (backoff, liveness, renewal), `channel` (queues, channels,
 //! subscriptions over REST), `socket` (the WebSocket), `stream` (one
 //! channel kept alive, reporting events and gaps), `driver` (the loop that
 //! decides: closes due conversations through the guarded close, runs the
 //! sweeps, stops on cancellation). The pure parts have table tests.
 //!
 //! What is guaranteed, and what is not: events are not durable (Genesys
-//! does not queue them while no socket is open), so every span without a
-//! healthy socket is swept over analytics when the socket is back, and a
+//! does not queue them while no socket is open), so after every span
+//! without a healthy socket the whole lookback is swept over analytics when
+//! the socket is back (a conversation that started long before the gap can
+//! have been moved onto a watched queue during it; several gaps waiting for
+//! a sweep share one), and a
 //! periodic sweep finds conversations no watched queue ever showed (a bot
 //! flow). Nothing is ended on the stream's word alone: each close re-reads
 //! the conversation and applies the idle guard, as
 //! `closeConversation({idleForMs})` does.
 
+pub mod after_read;
 pub mod channel;
 mod driver;
 pub mod frame;
@@ -143,7 +148,8 @@ pub struct WatchReport {
     pub reconnects: u32,
     /// Channels replaced ahead of their expiry.
     pub renewals: u32,
-    /// Reconciliation sweeps over a span without a healthy socket.
+    /// Spans without a healthy socket reconciled (each by a sweep over the
+    /// whole lookback; gaps that wait for the same sweep share it).
     pub gaps_reconciled: u32,
     /// Periodic reconciliation sweeps (the first runs at the start).
     pub periodic_sweeps: u32,
@@ -157,6 +163,12 @@ pub struct WatchReport {
     pub tracked: u32,
     /// Conversations not tracked because `maxTracked` was reached (left to the sweeps).
     pub untracked: u32,
+    /// Closes after which something showed activity newer than the read the
+    /// close was decided on: the close's own answer (`activityAfterRead` on
+    /// its result) or a notification arriving within a minute of the close
+    /// with a message between that read and the close. Each also emits an
+    /// `activityAfterRead` event.
+    pub activity_after_read: u32,
     /// Requests of the whole watch (closes and sweeps; channel calls not included).
     #[serde(flatten)]
     pub totals: Totals,
@@ -174,10 +186,11 @@ pub enum WatchEventKind {
     Spared,
     Failed,
     RejectedTopic,
+    ActivityAfterRead,
 }
 
 impl WatchEventKind {
-    pub const ALL: [WatchEventKind; 8] = [
+    pub const ALL: [WatchEventKind; 9] = [
         WatchEventKind::Connected,
         WatchEventKind::Disconnected,
         WatchEventKind::Reconciled,
@@ -186,6 +199,7 @@ impl WatchEventKind {
         WatchEventKind::Spared,
         WatchEventKind::Failed,
         WatchEventKind::RejectedTopic,
+        WatchEventKind::ActivityAfterRead,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -198,6 +212,7 @@ impl WatchEventKind {
             WatchEventKind::Spared => "spared",
             WatchEventKind::Failed => "failed",
             WatchEventKind::RejectedTopic => "rejectedTopic",
+            WatchEventKind::ActivityAfterRead => "activityAfterRead",
         }
     }
 }
@@ -209,16 +224,18 @@ serialize_as_str!(WatchEventKind);
 #[serde(rename_all = "camelCase")]
 pub struct WatchEvent {
     pub kind: WatchEventKind,
-    /// `closed`, `wouldClose`, `spared`, `failed`: the conversation.
+    /// `closed`, `wouldClose`, `spared`, `failed`, `activityAfterRead`: the conversation.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub conversation_id: Option<String>,
-    /// Its last activity as the re-read showed it (`closed`, `wouldClose`, `spared`).
+    /// Its last activity as the re-read showed it (`closed`, `wouldClose`,
+    /// `spared`); `activityAfterRead`: the newer activity seen after the read.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last_activity_at: Option<String>,
     /// `connected`, `disconnected`: the channel.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub channel_id: Option<String>,
-    /// `disconnected`, `failed`, `rejectedTopic`, `reconciled`: why, or what.
+    /// `disconnected`, `failed`, `rejectedTopic`, `reconciled`,
+    /// `activityAfterRead`: why, or what.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     /// `reconciled`: open conversations the sweep found.

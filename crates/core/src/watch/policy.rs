@@ -1,6 +1,6 @@
 //! The watcher's timing decisions, as pure functions of times passed in:
-//! reconnect backoff, whether a silent socket is dead, when to renew a
-//! channel, and which window a reconciliation sweep must cover.
+//! reconnect backoff, whether a silent socket is dead, and when to renew a
+//! channel.
 //!
 //! Why these numbers: Genesys sends a `channel.metadata` heartbeat
 //! periodically (30 s is only user-observed, UNCONFIRMED), so a socket
@@ -9,8 +9,8 @@
 //! documented to warn of its end, so it is renewed (a new channel, then the
 //! old one dropped) a tenth of its lifetime, at most 5 minutes, before
 //! `expires`. Events are not durable, so every span without a healthy socket
-//! is swept: from the last frame seen (less a margin for events in flight
-//! and clock skew) to the moment the new socket is subscribed.
+//! is reconciled (by the driver, over the whole lookback: what a gap hid
+//! can belong to a conversation that started long before it).
 
 use std::time::Duration;
 
@@ -21,8 +21,6 @@ pub const DEAD_AFTER_PING: Duration = Duration::from_secs(15);
 /// Reconnect backoff: the first delay's cap and the largest.
 pub const BACKOFF_BASE: Duration = Duration::from_millis(250);
 pub const BACKOFF_MAX: Duration = Duration::from_secs(30);
-/// Added before a gap: events in flight, and the server's clock against ours.
-pub const GAP_MARGIN: Duration = Duration::from_secs(60);
 /// The longest a channel is renewed ahead of its expiry.
 pub const RENEW_AHEAD_MAX: Duration = Duration::from_secs(300);
 
@@ -60,12 +58,6 @@ pub fn renew_at(created_ms: u64, expires_ms: u64) -> u64 {
     let lifetime = expires_ms.saturating_sub(created_ms);
     let ahead = (lifetime / 10).min(RENEW_AHEAD_MAX.as_millis() as u64);
     expires_ms.saturating_sub(ahead)
-}
-
-/// The lookback of a sweep over a gap from `healthy_until_ms` (the last
-/// frame) to `back_ms` (subscribed again): the gap plus the margin.
-pub fn gap_lookback(healthy_until_ms: u64, back_ms: u64) -> Duration {
-    Duration::from_millis(back_ms.saturating_sub(healthy_until_ms)) + GAP_MARGIN
 }
 
 #[cfg(test)]
@@ -114,11 +106,5 @@ mod tests {
         assert_eq!(renew_at(0, day), day - 300_000, "24 h: 5 min ahead");
         assert_eq!(renew_at(0, 3000), 2700, "short test channels: a tenth");
         assert_eq!(renew_at(5000, 1000), 1000, "nonsense times: at once");
-    }
-
-    #[test]
-    fn gaps_get_a_margin() {
-        assert_eq!(gap_lookback(10_000, 25_000), Duration::from_secs(75));
-        assert_eq!(gap_lookback(25_000, 10_000), GAP_MARGIN);
     }
 }

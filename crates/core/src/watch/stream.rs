@@ -40,7 +40,9 @@ pub enum Feed {
     },
     Conversation(ConversationEvent),
     /// The first connection failed in a way retrying cannot mend
-    /// (credentials, permissions, a refused `connectUri`).
+    /// (credentials, permissions, a refused `connectUri`), or a later one
+    /// was refused a token that cannot be refreshed (a static token that
+    /// expired or was revoked).
     Fatal(Error),
 }
 
@@ -133,7 +135,8 @@ pub async fn run(
             }
             Err(e) if e.code == ErrorCode::Aborted => return,
             Err(e) => {
-                if first && is_fatal(&e) {
+                let dead_token = super::driver::ends_watch(&e, t.auth().can_refresh());
+                if (first && is_fatal(&e)) || dead_token {
                     let _ = tx.send(Feed::Fatal(e)).await;
                     return;
                 }
