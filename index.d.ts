@@ -301,14 +301,24 @@ export interface ConversationReport {
   conversationId: string
   /**
    * `inReach`: a permission that ends it is held in one of its divisions (or in all).
-   * `outOfReach`: held only in other divisions, so ending it would answer 403.
+   * `outOfReach`: held only in other divisions, or the token can end no conversation in any
+   * division, so ending it would answer 403.
    * `unknown`: where the permission is held, or the conversation's divisions, could not be read.
    * `notFound`: no such message conversation. `unreadable`: reading it failed.
    */
   access: 'inReach' | 'outOfReach' | 'unknown' | 'notFound' | 'unreadable'
   /** The divisions it belongs to (empty when it could not be read). */
   divisions: Division[]
-  /** Same as the report's `canClose`: false when `outOfReach` or `notFound`, or when the token cannot end conversations at all. */
+  /** Its participants' message types as the read showed them (empty when it could not be read). */
+  messageTypes: string[]
+  /**
+   * `messageType` when none of its message types is one a close ends by default
+   * (`messageTypes: ['webmessaging']`): `closeConversation` skips it with
+   * `skipReason: 'messageType'` (whatever the token may do) unless `messageTypes` names its
+   * type. Absent otherwise. `canClose` is then false.
+   */
+  skipReason?: 'messageType'
+  /** Same as the report's `canClose`: false when `outOfReach` or `notFound`, when `skipReason` is set, or when the token cannot end conversations at all. */
   canClose: boolean
 }
 

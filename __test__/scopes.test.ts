@@ -107,3 +107,30 @@ test('probes have no side effects and use only real endpoints', async () => {
   }
   expect((await emu.conversation(id)).participants[0].state).toBe('connected')
 })
+
+describe('one conversation (issue 24)', () => {
+  test('a token that can end nothing anywhere: the conversation is outOfReach, not unknown', async () => {
+    const c = await emu.createConversation({})
+    const r = await check({ ...SEED.readonlyClient, conversationId: c.id })
+    expect(r.canClose).toBe(false)
+    expect(r.conversation).toMatchObject({ conversationId: c.id, access: 'outOfReach', canClose: false })
+    expect(r.advice[0]).toMatch(/holds no permission that ends conversations in any division .* would refuse to end it with 403/)
+    // What the diagnosis foretold is what a close meets.
+    await expect(new CleanupClient({ baseUrl: emu.url, ...SEED.readonlyClient }).closeConversation(c.id)).rejects.toMatchObject({ status: 403 })
+  })
+
+  test('a WhatsApp conversation in reach is reported as skipped by type, as a close would skip it', async () => {
+    const c = await emu.createConversation({ type: 'whatsapp' })
+    const r = await check({ ...SEED.cleanupClient, conversationId: c.id })
+    expect(r.conversation).toMatchObject({ access: 'inReach', messageTypes: ['whatsapp'], skipReason: 'messageType', canClose: false })
+    expect(r.canClose).toBe(false)
+    expect(r.advice[0]).toMatch(/It is a whatsapp conversation, so closeConversation skips it \(skipReason 'messageType'\) unless messageTypes includes 'whatsapp'/)
+    expect(r.advice.join(' ')).not.toContain('closeConversation can end it')
+    const client = new CleanupClient({ baseUrl: emu.url, ...SEED.cleanupClient })
+    await expect(client.closeConversation(c.id)).resolves.toMatchObject({ outcome: 'skipped', skipReason: 'messageType' })
+    // A web messaging one carries no skipReason.
+    const web = await emu.createConversation({})
+    const ok = await check({ ...SEED.cleanupClient, conversationId: web.id })
+    expect(ok.conversation).toEqual({ conversationId: web.id, access: 'inReach', divisions: [{ id: 'd0000000-0000-4000-8000-000000000001', name: 'Home' }], messageTypes: ['webmessaging'], canClose: true })
+  })
+})

@@ -447,7 +447,11 @@ fn the_scope_report_matches_index_d_ts() {
     .collect();
     assert_eq!(member_union("ScopeReport", "grantType"), grants);
     let c = conversation(ConversationAccess::OutOfReach);
-    check_result("ConversationReport", json(&c), json(&c), &[]);
+    let minimal = ConversationReport {
+        skip_reason: None,
+        ..conversation(ConversationAccess::InReach)
+    };
+    check_result("ConversationReport", json(&c), json(&minimal), &[]);
     let accesses: Vec<String> = ConversationAccess::ALL
         .iter()
         .map(|a| a.as_str().to_string())
@@ -472,6 +476,8 @@ fn conversation(access: ConversationAccess) -> ConversationReport {
         conversation_id: "c".into(),
         access,
         divisions: vec![],
+        message_types: vec!["whatsapp".into()],
+        skip_reason: Some(genesys_cleanup_core::close::SkipReason::MessageType),
         can_close: false,
     }
 }

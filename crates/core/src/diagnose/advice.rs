@@ -12,6 +12,9 @@ pub fn advice(e: &Evidence, v: &Verdict) -> Vec<String> {
     // The token in general; the one conversation (if asked) is said first.
     let general = v.end.allows() && v.read != ReadAccess::Refused;
     let mut out: Vec<String> = conversation(e, v, general).into_iter().collect();
+    if v.conversation != Some(ConversationAccess::InReach) {
+        out.extend(skipped_type(e, v));
+    }
     if general && !v.can_close {
         // It can end conversations, but not the one asked about: where it can.
         out.extend(division_reach(v));
@@ -36,13 +39,20 @@ fn conversation(e: &Evidence, v: &Verdict, general: bool) -> Option<String> {
     let empty = Reach::default();
     let reach = v.reach.as_ref().unwrap_or(&empty);
     Some(match (v.conversation?, read) {
+        (ConversationAccess::InReach, _) if v.type_skipped => format!(
+            "{said}, where this token holds a permission that ends conversations. {}",
+            skipped_type(e, v).unwrap_or_default()
+        ),
         (ConversationAccess::InReach, _) if general => format!(
             "{said}, where this token holds a permission that ends conversations, so closeConversation can end it ({NOT_TRIED})."
         ),
         (ConversationAccess::InReach, _) => format!(
             "{said}, where this token holds a permission that ends conversations, but the token cannot end conversations yet (see below); the PATCH that would end it was not tried."
         ),
-        (ConversationAccess::OutOfReach, ConversationRead::Found { id, divisions }) => format!(
+        (ConversationAccess::OutOfReach, _) if !v.end.allows() => format!(
+            "{said}; this token holds no permission that ends conversations in any division (see below), so the API would refuse to end it with 403 ({NOT_TRIED})."
+        ),
+        (ConversationAccess::OutOfReach, ConversationRead::Found { id, divisions, .. }) => format!(
             "{} The API would refuse to end it with 403 ({NOT_TRIED}).",
             out_of_reach(id, divisions, &reach.clone().named_from(divisions))
         ),
@@ -61,6 +71,24 @@ fn conversation(e: &Evidence, v: &Verdict, general: bool) -> Option<String> {
         (ConversationAccess::Unreadable | ConversationAccess::OutOfReach, _) => format!(
             "{said}: its divisions are unknown, so only the token itself was diagnosed; the PATCH that would end it was not tried."
         ),
+    })
+}
+
+/// The conversation asked about is of no type a close would end.
+fn skipped_type(e: &Evidence, v: &Verdict) -> Option<String> {
+    let Some(ConversationRead::Found { message_types, .. }) = &e.conversation else {
+        return None;
+    };
+    if !v.type_skipped {
+        return None;
+    }
+    Some(match message_types.first() {
+        Some(t) => format!(
+            "It is a {} conversation, so closeConversation skips it (skipReason 'messageType') unless messageTypes includes '{t}' (default: {}); the PATCH that would end it was not tried.",
+            message_types.join("/"),
+            e.message_types.join(", ")
+        ),
+        None => "Its participants carry no message type, so closeConversation skips it (skipReason 'messageType'): it cannot be confirmed as web messaging.".to_string(),
     })
 }
 

@@ -24,6 +24,9 @@ pub struct Evidence {
     pub participant: Option<Probe>,
     /// The one conversation asked about (`checkScopes({ conversationId })`).
     pub conversation: Option<ConversationRead>,
+    /// The question, not an answer: the message types a close would end
+    /// (`messageTypes`, default `['webmessaging']`), to judge that conversation by.
+    pub message_types: Vec<String>,
     /// Watch mode's queue listing (`GET /api/v2/routing/queues`,
     /// `routing:queue:view`): apart from `lookups`, since it says nothing
     /// about closing. `None` when not asked.
@@ -53,6 +56,8 @@ pub enum ConversationRead {
     Found {
         id: String,
         divisions: Vec<Division>,
+        /// Its participants' message types (`type`), each once, in order.
+        message_types: Vec<String>,
     },
     NotFound {
         id: String,

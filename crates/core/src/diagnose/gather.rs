@@ -24,6 +24,7 @@ pub async fn gather(
     t: &Transport,
     cancel: &CancellationToken,
     conversation_id: Option<&str>,
+    message_types: &[String],
 ) -> Result<Evidence, Error> {
     let call = &mut t.call(cancel);
     let mut lookups = Vec::new();
@@ -51,6 +52,7 @@ pub async fn gather(
         end,
         participant,
         conversation,
+        message_types: message_types.to_vec(),
         queues: Some(queues),
         requests: call.stats.requests,
     })
@@ -114,7 +116,7 @@ async fn read_conversation(
     let answer = t
         .send(&req, call, |status, body| match status {
             200 => match serde_json::from_slice::<MessageConversation>(body) {
-                Ok(c) => Parsed::Accept(Some(c.division_list())),
+                Ok(c) => Parsed::Accept(Some((c.division_list(), participant_types(&c)))),
                 Err(_) => Parsed::Unreadable,
             },
             404 => Parsed::Accept(None),
@@ -124,12 +126,31 @@ async fn read_conversation(
     let id = id.to_string();
     Ok(match answer {
         Ok(reply) => match reply.value {
-            Some(divisions) => ConversationRead::Found { id, divisions },
+            Some((divisions, message_types)) => ConversationRead::Found {
+                id,
+                divisions,
+                message_types,
+            },
             None => ConversationRead::NotFound { id },
         },
         Err(e) if fatal(&e) => return Err(e),
         Err(error) => ConversationRead::Failed { id, error },
     })
+}
+
+/// Each participant `type` once, in order (a few at most: bounded anyway).
+fn participant_types(c: &MessageConversation) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for t in c
+        .participants
+        .iter()
+        .filter_map(|p| p.message_type.as_deref())
+    {
+        if out.len() < 8 && !out.iter().any(|o| o == t) {
+            out.push(crate::api_error::bound_token(t));
+        }
+    }
+    out
 }
 
 fn grant(token: &TokenInfo) -> Option<&str> {

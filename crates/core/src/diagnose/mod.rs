@@ -187,12 +187,24 @@ pub struct ScopeReport {
 #[serde(rename_all = "camelCase")]
 pub struct ConversationReport {
     pub conversation_id: String,
-    /// `inReach`, `outOfReach`, `unknown`, `notFound` or `unreadable`.
+    /// `inReach`, `outOfReach`, `unknown`, `notFound` or `unreadable`:
+    /// whether the token's grants reach it (`outOfReach` also when the token
+    /// can end no conversation in any division).
     pub access: ConversationAccess,
     /// The divisions it belongs to (empty when it could not be read).
     pub divisions: Vec<Division>,
+    /// Its participants' message types, as the read showed them (empty when
+    /// it could not be read).
+    pub message_types: Vec<String>,
+    /// `messageType` when none of its message types is one a close ends by
+    /// default (`messageTypes` `['webmessaging']`): `closeConversation`
+    /// without `messageTypes` naming its type skips it, whatever the token
+    /// may do.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub skip_reason: Option<crate::close::SkipReason>,
     /// Same as the report's `canClose`: false when `access` is `outOfReach`
-    /// or `notFound`, or when the token cannot end conversations at all.
+    /// or `notFound`, when `skipReason` is set, or when the token cannot end
+    /// conversations at all.
     pub can_close: bool,
 }
 
@@ -203,7 +215,13 @@ pub async fn check_scopes(
     cancel: &CancellationToken,
 ) -> Result<ScopeReport, Error> {
     Ok(report(
-        gather(t, cancel, opts.conversation_id.as_deref()).await?,
+        gather(
+            t,
+            cancel,
+            opts.conversation_id.as_deref(),
+            &crate::close::CloseOptions::default().message_types,
+        )
+        .await?,
     ))
 }
 
@@ -234,6 +252,13 @@ pub fn report(e: Evidence) -> ScopeReport {
                 ConversationRead::Found { divisions, .. } => divisions.clone(),
                 _ => Vec::new(),
             },
+            message_types: match read {
+                ConversationRead::Found { message_types, .. } => message_types.clone(),
+                _ => Vec::new(),
+            },
+            skip_reason: v
+                .type_skipped
+                .then_some(crate::close::SkipReason::MessageType),
             can_close: v.can_close,
         }),
         _ => None,

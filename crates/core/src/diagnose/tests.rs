@@ -202,6 +202,7 @@ fn probed(
         participant,
         holdings: None,
         conversation: None,
+        message_types: vec!["webmessaging".into()],
         queues: None,
     }
 }
@@ -726,12 +727,17 @@ mod divisions {
     }
 
     fn found(divisions: &[(&str, &str)]) -> ConversationRead {
+        found_of("webmessaging", divisions)
+    }
+
+    fn found_of(message_type: &str, divisions: &[(&str, &str)]) -> ConversationRead {
         ConversationRead::Found {
             id: CONVERSATION_ID.into(),
             divisions: divisions
                 .iter()
                 .map(|(id, name)| Division::new(id, Some(name)))
                 .collect(),
+            message_types: vec![message_type.to_string()],
         }
     }
 
@@ -839,12 +845,32 @@ mod divisions {
                 never_says: &["would refuse"],
             },
             DivCase {
-                name: "held nowhere: not a division matter",
+                name: "held nowhere: out of reach, whatever its divisions",
                 evidence: asking(nowhere, found(&[(HOME, "Home")])),
-                access: Some(ConversationAccess::Unknown),
+                access: Some(ConversationAccess::OutOfReach),
                 can_close: false,
-                says: &["holds no permission that ends conversations in any division", "Grant OAuth client"],
-                never_says: &["would refuse", "only in division"],
+                says: &["holds no permission that ends conversations in any division", "would refuse to end it with 403", "Grant OAuth client"],
+                never_says: &["only in division", "is unknown"],
+            },
+            DivCase {
+                name: "a WhatsApp conversation in reach: a close would skip it",
+                evidence: asking(home_only(), found_of("whatsapp", &[(HOME, "Home")])),
+                access: Some(ConversationAccess::InReach),
+                can_close: false,
+                says: &["It is a whatsapp conversation", "skipReason 'messageType'", "unless messageTypes includes 'whatsapp' (default: webmessaging)"],
+                never_says: &["closeConversation can end it", "would refuse"],
+            },
+            DivCase {
+                name: "a WhatsApp conversation with messageTypes naming it",
+                evidence: {
+                    let mut e = asking(home_only(), found_of("whatsapp", &[(HOME, "Home")]));
+                    e.message_types = vec!["webmessaging".into(), "whatsapp".into()];
+                    e
+                },
+                access: Some(ConversationAccess::InReach),
+                can_close: true,
+                says: &["closeConversation can end it"],
+                never_says: &["skipReason"],
             },
         ]
     }

@@ -58,6 +58,9 @@ pub struct Verdict {
     pub reach: Option<Reach>,
     /// The conversation asked about, if any.
     pub conversation: Option<ConversationAccess>,
+    /// That conversation is of no message type a close would end
+    /// (`messageTypes`): a close would skip it.
+    pub type_skipped: bool,
 }
 
 /// Whether the token may end the one conversation asked about, decided from
@@ -66,7 +69,8 @@ pub struct Verdict {
 pub enum ConversationAccess {
     /// A permission that ends it is held in one of its divisions, or in all.
     InReach,
-    /// Held, but only in other divisions: the PATCH would answer 403.
+    /// Held only in other divisions, or nowhere (the token can end no
+    /// conversation at all): the PATCH would answer 403.
     OutOfReach,
     /// Where the permission is held, or the conversation's divisions, is unknown.
     Unknown,
@@ -121,13 +125,20 @@ pub fn verdict(e: &Evidence) -> Verdict {
     let conversation = e
         .conversation
         .as_ref()
-        .map(|c| conversation_access(c, reach.as_ref()));
+        .map(|c| conversation_access(c, reach.as_ref(), end));
     let in_reach = !matches!(
         conversation,
         Some(ConversationAccess::OutOfReach | ConversationAccess::NotFound)
     );
+    let type_skipped = match &e.conversation {
+        Some(ConversationRead::Found { message_types, .. }) => !message_types
+            .iter()
+            .any(|t| e.message_types.iter().any(|m| m == t)),
+        _ => false,
+    };
     Verdict {
-        can_close: end.allows() && read != ReadAccess::Refused && in_reach,
+        can_close: end.allows() && read != ReadAccess::Refused && in_reach && !type_skipped,
+        type_skipped,
         end,
         read,
         missing_permissions,
@@ -141,11 +152,19 @@ pub fn verdict(e: &Evidence) -> Verdict {
 
 /// A conversation is in reach when a permission that ends it is held in one
 /// of its divisions (UNCONFIRMED: that one is enough) or in all divisions.
-/// Held nowhere is no division matter: the probes and permissions decide.
-fn conversation_access(read: &ConversationRead, reach: Option<&Reach>) -> ConversationAccess {
+/// A token that can end nothing (every way refused) reaches no conversation.
+/// Held nowhere while a probe passed contradicts itself: unknown.
+fn conversation_access(
+    read: &ConversationRead,
+    reach: Option<&Reach>,
+    end: EndAccess,
+) -> ConversationAccess {
     match (read, reach) {
         (ConversationRead::NotFound { .. }, _) => ConversationAccess::NotFound,
         (ConversationRead::Failed { .. }, _) => ConversationAccess::Unreadable,
+        (ConversationRead::Found { .. }, _) if end == EndAccess::Refused => {
+            ConversationAccess::OutOfReach
+        }
         (ConversationRead::Found { .. }, None) => ConversationAccess::Unknown,
         (ConversationRead::Found { .. }, Some(r)) if r.all => ConversationAccess::InReach,
         (ConversationRead::Found { divisions, .. }, Some(_)) if divisions.is_empty() => {
