@@ -119,9 +119,9 @@ describe('proxies', () => {
     expect(proxy.requestLines).toEqual([])
   })
 
-  test('plain http (loopback) never goes through a proxy: HTTP_PROXY, ALL_PROXY and the option are not used', async () => {
+  test('plain http (loopback) never goes through a proxy: HTTP_PROXY, ALL_PROXY and HTTPS_PROXY are not used', async () => {
     const id = await newConversation(emu)
-    const r = await runNode(closeScript(id, `, proxy: ${JSON.stringify(proxy.url)}`), { GC_BASE_URL: emu.url, HTTP_PROXY: proxy.url, ALL_PROXY: proxy.url, HTTPS_PROXY: proxy.url })
+    const r = await runNode(closeScript(id), { GC_BASE_URL: emu.url, HTTP_PROXY: proxy.url, ALL_PROXY: proxy.url, HTTPS_PROXY: proxy.url })
     expect(r.stdout.trim()).toBe('closed')
     // Only the environment's plain-http proxies: they would see the token in clear.
     const id2 = await newConversation(emu)
@@ -129,6 +129,17 @@ describe('proxies', () => {
     expect(env.stdout.trim()).toBe('closed')
     expect(proxy.requestLines).toEqual([])
     expect(proxy.seen()).toBe('')
+  })
+
+  test('the proxy option with a plain-http baseUrl is ERR_INVALID_ARGUMENT saying why, not silently ignored', async () => {
+    const id = await newConversation(emu)
+    const e = await rejectionOf(closeConversation(id, { baseUrl: emu.url, accessToken: SEED.cleanupToken, proxy: proxy.url }))
+    expect(e.code).toBe('ERR_INVALID_ARGUMENT')
+    expect(e.message).toMatch(/^proxy cannot be used with the plain-http baseUrl http:\/\/127\.0\.0\.1:\d+: plain http is allowed only to loopback/)
+    expect(() => new CleanupClient({ baseUrl: emu.url, ...SEED.cleanupClient, proxy: proxy.url })).toThrow(/plain-http baseUrl/)
+    // proxy: false says the same as leaving it out.
+    expect((await closeConversation(id, { baseUrl: emu.url, accessToken: SEED.cleanupToken, proxy: false })).outcome).toBe('closed')
+    expect(proxy.requestLines).toEqual([])
   })
 
   test('a bad proxy is ERR_INVALID_ARGUMENT that never echoes its password', async () => {

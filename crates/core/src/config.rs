@@ -114,6 +114,23 @@ pub struct ClientConfig {
     pub http: HttpSettings,
 }
 
+/// A `proxy` option with a plain-http `baseUrl` is refused rather than
+/// ignored: plain http goes only to loopback, which a proxy elsewhere cannot
+/// reach, and through a proxy the token would travel in clear. (`HTTPS_PROXY`
+/// from the environment is not an option the caller chose for this client:
+/// it applies to https only, and is not used for loopback.)
+fn check_proxy_for(proxy: &ProxyChoice, endpoints: &Endpoints) -> Result<(), Error> {
+    match proxy {
+        ProxyChoice::Url(_) if endpoints.api_base.starts_with("http://") => {
+            Err(Error::invalid_argument(format!(
+                "proxy cannot be used with the plain-http baseUrl {}: plain http is allowed only to loopback (an emulator, a local gateway), which a proxy cannot reach and through which the token would travel unencrypted. Leave proxy out (or set it to false) for a loopback baseUrl, or use an https baseUrl.",
+                endpoints.api_base
+            )))
+        }
+        _ => Ok(()),
+    }
+}
+
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(16);
 pub const DEFAULT_MAX_RESPONSE_BYTES: u32 = 8 << 20;
 
@@ -124,6 +141,7 @@ impl ConnectionOptions {
             (None, Some(r)) => region::resolve_region(r)?,
             (None, None) => region::resolve_region(region::DEFAULT_REGION)?,
         };
+        check_proxy_for(&self.proxy, &endpoints)?;
         // Every number was read and bounded by serde: nothing to check again.
         Ok(ClientConfig {
             endpoints,
@@ -237,6 +255,36 @@ mod tests {
             .unwrap();
         assert_eq!(d.attempt_timeout, DEFAULT_TIMEOUT);
         assert_eq!(d.max_response_bytes, DEFAULT_MAX_RESPONSE_BYTES as usize);
+    }
+
+    #[test]
+    fn a_proxy_option_with_a_plain_http_base_url_is_refused() {
+        let with = |base: &str, proxy: serde_json::Value| {
+            read(json!({"accessToken": "t", "baseUrl": base, "proxy": proxy}))
+                .and_then(|o| o.resolve())
+        };
+        let e = with("http://127.0.0.1:8080", json!("http://proxy.corp:3128")).unwrap_err();
+        assert_eq!(e.code, ErrorCode::InvalidArgument);
+        assert!(
+            e.message.starts_with(
+                "proxy cannot be used with the plain-http baseUrl http://127.0.0.1:8080"
+            ),
+            "{}",
+            e.message
+        );
+        assert!(with("http://127.0.0.1:8080", json!(false)).is_ok());
+        assert!(with(
+            "https://api.mypurecloud.ie",
+            json!("http://proxy.corp:3128")
+        )
+        .is_ok());
+        // The environment's HTTPS_PROXY is not the caller's choice for this client.
+        assert!(
+            read(json!({"accessToken": "t", "baseUrl": "http://127.0.0.1:8080"}))
+                .unwrap()
+                .resolve()
+                .is_ok()
+        );
     }
 
     #[test]
