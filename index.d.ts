@@ -179,6 +179,28 @@ export interface ConnectionOptions {
   proxy?: string | false
 }
 
+/**
+ * A message type as Genesys names it: the platform a message conversation
+ * came from (`type` of a `MessageMediaParticipant` in the Conversations API,
+ * the `messageType` dimension of analytics). A typo (`'webmesaging'`) fails to
+ * type-check and is refused at run time with `ERR_INVALID_ARGUMENT`.
+ *
+ * Escape hatch, for a type Genesys adds after this release: pass
+ * `allowUnknownMessageTypes: true` with it, and cast it in TypeScript:
+ * `{ messageTypes: ['newtype' as MessageType], allowUnknownMessageTypes: true }`.
+ */
+export type MessageType =
+  | 'webmessaging'
+  | 'open'
+  | 'sms'
+  | 'whatsapp'
+  | 'facebook'
+  | 'instagram'
+  | 'twitter'
+  | 'line'
+  | 'telegram'
+  | 'kakao'
+
 /** What to do when closing. */
 export interface CloseBehaviour {
   /** Wrap-up code id (a UUID) applied to agent participants that require wrap-up. */
@@ -199,7 +221,9 @@ export interface CloseBehaviour {
    */
   fast?: boolean
   /** Message types this call may end. Default `['webmessaging']`: other channels are skipped. */
-  messageTypes?: string[]
+  messageTypes?: MessageType[]
+  /** Accept a `messageTypes` entry this version does not know (see `MessageType`). Default false: one is refused with `ERR_INVALID_ARGUMENT`. */
+  allowUnknownMessageTypes?: boolean
   /** Read and decide, but write nothing: an open conversation is reported `wouldClose`. */
   dryRun?: boolean
   /**
@@ -542,8 +566,10 @@ export interface FindOptions {
   lookbackMs?: number
   /** Analytics page size, 1 to 100. Default 100. */
   pageSize?: number
-  /** Default `['webmessaging']`. */
-  messageTypes?: string[]
+  /** Message types to find. Default `['webmessaging']`. */
+  messageTypes?: MessageType[]
+  /** Accept a `messageTypes` entry this version does not know (see `MessageType`). Default false. */
+  allowUnknownMessageTypes?: boolean
   /** Stop after this many candidates (0 = all). */
   limit?: number
   /** Aborts the search (rejects with `ERR_ABORTED`). */
@@ -734,7 +760,9 @@ export interface WatchOptions {
   /** Queues to watch, by id or exact name. Default: every queue (listing needs `routing:queue:view`). */
   queues?: string[]
   /** Message types to end. Default `['webmessaging']`. */
-  messageTypes?: string[]
+  messageTypes?: MessageType[]
+  /** Accept a `messageTypes` entry this version does not know (see `MessageType`). Default false. */
+  allowUnknownMessageTypes?: boolean
   /**
    * Interval of the periodic reconciliation sweep (analytics over `lookbackMs`), in ms,
    * 1000 to 86400000; default 300000. It finds what no watched queue showed (a bot flow,

@@ -17,6 +17,8 @@ import {
   type BulkResult,
   type ClientEvent,
   type ClientOptions,
+  type LoadErrorCode,
+  type MessageType,
   type CloseBehaviour,
   type CloseOptions,
   type CloseResult,
@@ -188,6 +190,20 @@ export async function oneOff(): Promise<void> {
   await closeConversation(42, { accessToken: 't' })
   // @ts-expect-error: messageTypes is a list
   await closeConversation(ID, { accessToken: 't', messageTypes: 'webmessaging' })
+  // @ts-expect-error: a misspelt message type
+  await closeConversation(ID, { accessToken: 't', messageTypes: ['webmesaging'] })
+  // @ts-expect-error: a misspelt message type in a sweep
+  await new CleanupClient({ accessToken: 't' }).sweep({ idleForMs: 60_000, messageTypes: ['whatsap'] })
+  // @ts-expect-error: and in watch mode
+  void new CleanupClient({ accessToken: 't' }).watch({ idleMs: 60_000, messageTypes: ['Open'] })
+  // Genesys's types, and the escape hatch for one this version does not know.
+  const known: MessageType[] = ['webmessaging', 'open', 'sms', 'whatsapp', 'facebook', 'instagram', 'twitter', 'line', 'telegram', 'kakao']
+  await closeConversation(ID, { accessToken: 't', messageTypes: known })
+  await closeConversation(ID, { accessToken: 't', messageTypes: ['newtype' as MessageType], allowUnknownMessageTypes: true })
+  const loadCode: LoadErrorCode = 'ERR_NATIVE_ADDON'
+  // @ts-expect-error: a load error is not a CleanupError code
+  const notACleanupCode: ErrorCode = loadCode
+  void notACleanupCode
 
   const connection: ConnectionOptions = { region: 'mypurecloud.ie', clientId: 'id', clientSecret: 'secret' }
   const report: ScopeReport = await checkScopes({ ...connection, signal: new AbortController().signal })

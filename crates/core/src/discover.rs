@@ -48,6 +48,9 @@ pub struct FindOptions {
     /// Message types to find (default `webmessaging`).
     #[serde(default = "default_message_types")]
     pub message_types: Vec<String>,
+    /// Let `messageTypes` hold types this version does not know.
+    #[serde(default)]
+    pub allow_unknown_message_types: bool,
     /// Stop after this many candidates (0 = no limit).
     #[serde(default, deserialize_with = "options::whole::<_, 0, 1_000_000_000>")]
     pub limit: u32,
@@ -72,6 +75,7 @@ impl Default for FindOptions {
             lookback: default_lookback(),
             page_size: default_page_size(),
             message_types: default_message_types(),
+            allow_unknown_message_types: false,
             limit: 0,
         }
     }
@@ -84,6 +88,7 @@ impl Validated for FindOptions {
                 "messageTypes must name at least one message type.",
             ));
         }
+        options::check_message_types(&self.message_types, self.allow_unknown_message_types)?;
         Ok(self)
     }
 }

@@ -341,6 +341,24 @@ pub fn permission_covers(granted: &str, wanted: &str) -> bool {
     g.len() == w.len() && g.iter().zip(&w).all(|(g, w)| *g == "*" || g == w)
 }
 
+/// The message types Genesys names: the `type` of a `MessageMediaParticipant`
+/// (the platform a message conversation came from), also the analytics
+/// `messageType` dimension. From the official SDK models, less `unknown`
+/// (what Genesys reports for a platform it cannot name: never a filter).
+/// `index.d.ts`' `MessageType` union lists the same values (a test compares).
+pub const MESSAGE_TYPES: &[&str] = &[
+    "webmessaging",
+    "open",
+    "sms",
+    "whatsapp",
+    "facebook",
+    "instagram",
+    "twitter",
+    "line",
+    "telegram",
+    "kakao",
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -94,6 +94,31 @@ pub fn opt_millis<'de, D: Deserializer<'de>, const MIN: u64, const MAX: u64>(
     millis::<D, MIN, MAX>(d).map(Some)
 }
 
+/// `messageTypes` holds only Genesys's message types ([`MESSAGE_TYPES`]),
+/// unless the caller opted in to unknown ones (`allowUnknownMessageTypes`, for
+/// a type Genesys added after this release). A refusal names the entry's
+/// index and the choices, never the value (it could be a secret in the wrong
+/// field).
+///
+/// [`MESSAGE_TYPES`]: crate::model::MESSAGE_TYPES
+pub fn check_message_types(types: &[String], allow_unknown: bool) -> Result<(), Error> {
+    if allow_unknown {
+        return Ok(());
+    }
+    let known = crate::model::MESSAGE_TYPES;
+    match types.iter().position(|t| !known.contains(&t.as_str())) {
+        None => Ok(()),
+        Some(i) => Err(Error::invalid_argument(format!(
+            "messageTypes[{i}] is not a Genesys message type: expected one of {}. For a type Genesys added after this version of genesys-cleanup, also pass allowUnknownMessageTypes: true.",
+            known
+                .iter()
+                .map(|t| format!("'{t}'"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))),
+    }
+}
+
 /// A whole number within `MIN..=MAX` (JS numbers are f64: 1.5 is refused).
 pub fn whole<'de, D: Deserializer<'de>, const MIN: u64, const MAX: u64>(
     d: D,
@@ -190,6 +215,53 @@ mod tests {
             ),
             "concurrency must be a whole number from 1 to 256, got 0."
         );
+    }
+
+    #[test]
+    fn message_types_are_genesys_ones_unless_unknown_ones_are_allowed() {
+        use crate::watch::WatchOptions;
+        // Every options type that takes messageTypes checks it the same way.
+        let close = |v| read::<CloseOptions>(v).map(|_| ());
+        let find = |mut v: serde_json::Value| {
+            v["idleForMs"] = json!(1000);
+            read::<FindOptions>(v).map(|_| ())
+        };
+        let watch = |mut v: serde_json::Value| {
+            v["idleMs"] = json!(1000);
+            read::<WatchOptions>(v).map(|_| ())
+        };
+        let readers: [&dyn Fn(serde_json::Value) -> Result<(), Error>; 3] = [&close, &find, &watch];
+        for read in readers {
+            read(json!({"messageTypes": ["webmessaging", "open", "whatsapp"]})).unwrap();
+            read(json!({"messageTypes": crate::model::MESSAGE_TYPES})).unwrap();
+            let e = read(json!({"messageTypes": ["webmessaging", "webmesaging"]})).unwrap_err();
+            assert_eq!(e.code, ErrorCode::InvalidArgument);
+            assert!(
+                e.message.starts_with("messageTypes[1] is not a Genesys message type: expected one of 'webmessaging', 'open',"),
+                "{}",
+                e.message
+            );
+            assert!(
+                e.message.contains("allowUnknownMessageTypes: true"),
+                "{}",
+                e.message
+            );
+            assert!(
+                !e.message.contains("webmesaging'"),
+                "the value is not echoed: {}",
+                e.message
+            );
+            // Exact, as Genesys spells them.
+            read(json!({"messageTypes": ["WebMessaging"]})).unwrap_err();
+            read(json!({"messageTypes": ["unknown"]})).unwrap_err();
+            // The escape hatch, for a type Genesys adds later.
+            read(json!({"messageTypes": ["applemessages"], "allowUnknownMessageTypes": true}))
+                .unwrap();
+            read(json!({"messageTypes": ["applemessages"], "allowUnknownMessageTypes": false}))
+                .unwrap_err();
+            // Still at least one.
+            read(json!({"messageTypes": [], "allowUnknownMessageTypes": true})).unwrap_err();
+        }
     }
 
     #[test]

@@ -372,6 +372,21 @@ fn every_value_the_runtime_can_produce_is_in_its_union() {
         codes,
         "ErrorCode in index.d.ts vs the core"
     );
+    // Genesys's message types, and every messageTypes option typed with them.
+    let message_types: Vec<String> = genesys_cleanup_core::model::MESSAGE_TYPES
+        .iter()
+        .map(|t| t.to_string())
+        .collect();
+    assert_eq!(
+        type_union("MessageType"),
+        message_types,
+        "MessageType in index.d.ts vs the core"
+    );
+    assert!(
+        !DTS.contains("messageTypes?: string"),
+        "every messageTypes is MessageType[]"
+    );
+    assert_eq!(DTS.matches("  messageTypes?: MessageType[]\n").count(), 3);
     // index.js's runtime list (ERROR_CODES, used by isCleanupError) too.
     let js = include_str!("../../../index.js");
     let start = js.find("const ERROR_CODES = Object.freeze([").unwrap();
@@ -501,7 +516,7 @@ fn as_str_values(source: &str, ty: &str) -> Vec<String> {
 
 #[test]
 fn the_all_lists_hold_every_value_as_str_can_return() {
-    let close = include_str!("../src/close.rs");
+    let close = include_str!("../src/close/mod.rs");
     let error = include_str!("../src/error.rs");
     let events = include_str!("../src/events.rs");
     let activity = include_str!("../src/activity.rs");

@@ -139,6 +139,9 @@ pub struct CloseOptions {
     pub fast: bool,
     /// Message types this call may end (default: only `webmessaging`).
     pub message_types: Vec<String>,
+    /// Let `messageTypes` hold types this version does not know (see
+    /// `options::check_message_types`).
+    pub allow_unknown_message_types: bool,
     /// Read and decide, but write nothing (outcome `wouldClose` for open ones).
     pub dry_run: bool,
     /// Idle guard: end only when nothing happened in the conversation for at
@@ -159,6 +162,7 @@ impl Default for CloseOptions {
             teardown_stuck: false,
             fast: false,
             message_types: vec!["webmessaging".to_string()],
+            allow_unknown_message_types: false,
             dry_run: false,
             idle_for: None,
         }
@@ -181,6 +185,7 @@ impl Validated for CloseOptions {
                 "messageTypes must name at least one message type, e.g. ['webmessaging'].",
             ));
         }
+        options::check_message_types(&self.message_types, self.allow_unknown_message_types)?;
         Ok(self)
     }
 }

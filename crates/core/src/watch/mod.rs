@@ -58,6 +58,9 @@ pub struct WatchOptions {
     /// Message types to end (default `['webmessaging']`).
     #[serde(default = "default_message_types")]
     pub message_types: Vec<String>,
+    /// Let `messageTypes` hold types this version does not know.
+    #[serde(default)]
+    pub allow_unknown_message_types: bool,
     /// The periodic reconciliation sweep's interval (ms, 1000 to 86400000;
     /// default 300000): it finds conversations no watched queue showed.
     #[serde(
@@ -114,6 +117,7 @@ impl Validated for WatchOptions {
                 "messageTypes must name at least one message type, e.g. ['webmessaging'].",
             ));
         }
+        options::check_message_types(&self.message_types, self.allow_unknown_message_types)?;
         if self.queues.as_ref().is_some_and(|q| q.is_empty()) {
             return Err(Error::invalid_argument(
                 "queues must name at least one queue (by id or name), or be left out to watch every queue.",
