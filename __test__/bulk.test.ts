@@ -225,22 +225,47 @@ describe('closeConversations: nothing lost', () => {
 })
 
 describe('pacing under the rate limit', () => {
-  test('2000 conversations: under 1% answered 429, within 10% of the ideal time', async () => {
-    const { ids } = await emu.seed({ count: 2000, mix: { webmessaging: 1 }, endedFraction: 0, ageMinMs: 3600_000, ageMaxMs: 7200_000, rngSeed: 7 })
-    expect(ids).toHaveLength(2000)
+  test('1000 conversations: under 1% answered 429, every rate window spent, none lost waiting', async () => {
+    // Judged in the emulator's windows, not by wall-clock time against an
+    // ideal: on a loaded machine a run can be slower than the rate limit
+    // allows for reasons that are not the pacing's. The limit (150 requests/s)
+    // is kept well below what a loaded 2-core machine serves, so the rate
+    // limit, not the CPU, decides how many windows the run needs.
+    const { ids } = await emu.seed({ count: 1000, mix: { webmessaging: 1 }, endedFraction: 0, ageMinMs: 3600_000, ageMaxMs: 7200_000, rngSeed: 7 })
+    expect(ids).toHaveLength(1000)
     const windowMs = 2000
-    const perWindow = 600
+    const perWindow = 300
     await emu.configure({ rateLimitPerMinute: perWindow, rateWindowMs: windowMs })
+    await emu.clearRequests()
     const c = client({ accessToken: SEED.cleanupToken, clientId: undefined, clientSecret: undefined })
     const report = await c.closeConversations(ids, { concurrency: 8 })
-    expect(report.closed).toBe(2000)
+    expect(report.closed).toBe(1000)
     const requests = report.requests
-    const idealMs = (requests / perWindow) * windowMs
     const stats = await emu.stats()
+    // The emulator's fixed windows, rebuilt from its log: a window opens at
+    // the first request after the previous one ran out.
+    const log = (await emu.requests()).filter((l) => l.status !== null).sort((a, b) => a.atMs - b.atMs)
+    const windows: { start: number; count: number }[] = []
+    for (const l of log) {
+      const w = windows[windows.length - 1]
+      if (!w || l.atMs >= w.start + windowMs) windows.push({ start: l.atMs, count: 1 })
+      else w.count++
+    }
+    // Time lost between a window running out and the next request.
+    const gaps = windows.slice(1).map((w, i) => w.start - (windows[i].start + windowMs))
+    const fewest = Math.ceil(requests / perWindow)
     // eslint-disable-next-line no-console
-    console.log(`pacing: ${requests} requests, ${report.rateLimited} answered 429 (emulator counted ${stats.rateLimited}), ${Math.round(report.elapsedMs)} ms vs ideal ${Math.round(idealMs)} ms (${(report.elapsedMs / idealMs).toFixed(3)}x)`)
+    console.log(`pacing: ${requests} requests, ${report.rateLimited} answered 429 (emulator counted ${stats.rateLimited}), ${windows.length} windows (fewest possible ${fewest}): ${windows.map((w) => w.count).join(' ')}; ms from a window's end to the next request: ${gaps.join(' ')}; ${Math.round(report.elapsedMs)} ms`)
     expect(report.rateLimited).toBeLessThan(requests * 0.01)
-    expect(report.elapsedMs).toBeLessThan(idealMs * 1.1)
+    expect(log).toHaveLength(requests)
+    // Each window's budget is spent before the run waits for the next (at
+    // most one window short of the fewest possible: the last is partial)...
+    expect(windows.length).toBeLessThanOrEqual(fewest + 1)
+    for (const w of windows.slice(0, -1)) expect(w.count).toBeGreaterThanOrEqual(perWindow * 0.9)
+    // ...and the wait ends when the window turns: no window's worth of time
+    // is lost, neither at one turn nor summed over the run.
+    for (const g of gaps) expect(g).toBeLessThan(windowMs)
+    expect(gaps.reduce((a, b) => a + b, 0)).toBeLessThan(windowMs)
   }, 120_000)
 })
 
