@@ -30,6 +30,10 @@ use tokio_util::sync::CancellationToken;
 const FIRST_SWEEP_WAIT: Duration = Duration::from_secs(15);
 /// After a failed sweep, the next try waits this long.
 const SWEEP_RETRY: Duration = Duration::from_secs(5);
+/// A gap's sweep waits this long after the reconnect, so that a socket
+/// flapping a few times in a row costs one sweep over the lookback, not one
+/// per reconnect (later gaps join the pending one; they never postpone it).
+const GAP_SETTLE: Duration = Duration::from_secs(1);
 
 /// What a guarded close's result means for the table. Pure.
 #[derive(Debug, Clone, PartialEq)]
@@ -433,6 +437,10 @@ impl Loop<'_> {
                 rejected,
             } => {
                 if gap.is_some() {
+                    if self.gaps_pending == 0 {
+                        let settled = Instant::now() + GAP_SETTLE;
+                        self.sweep_not_before = self.sweep_not_before.max(settled);
+                    }
                     self.gaps_pending += 1;
                     if renewed {
                         report.renewals += 1
