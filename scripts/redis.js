@@ -110,10 +110,14 @@ function obtainWithApt(log) {
   try {
     // The shared libraries redis-tools needs that the system lacks (liblzf1,
     // libjemalloc2, ...): unpacked beside it. Not adduser & co: only lib*.
-    const libs = dependsOf('redis-tools').filter((p) => /^lib/.test(p) && !installed(p))
-    const wanted = [...PACKAGES, ...libs]
-    const download = () => sh('apt-get', ['download', '-q', ...wanted], { cwd: work })
-    log(`redis: fetching ${wanted.join(', ')} with apt-get download (unpacked into target/tools/redis, nothing installed)`)
+    // Read from the package lists, so again after an `apt-get update`.
+    let wanted = []
+    const download = () => {
+      const libs = dependsOf('redis-tools').filter((p) => /^lib/.test(p) && !installed(p))
+      wanted = [...PACKAGES, ...libs]
+      log(`redis: fetching ${wanted.join(', ')} with apt-get download (unpacked into target/tools/redis, nothing installed)`)
+      return sh('apt-get', ['download', '-q', ...wanted], { cwd: work })
+    }
     let r = download()
     if (r.status !== 0) {
       // Usually: no package lists yet on a new machine.
