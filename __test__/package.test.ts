@@ -166,6 +166,16 @@ describe('npm pack', () => {
     expect(packed.unpackedSize).toBeLessThan(400 * 1024)
   })
 
+  test('the shipped emulator reference cites nothing a user cannot open', () => {
+    // Repository paths, test files, cargo commands and the private research
+    // notes (and their source tags) belong in docs/contributing/, which is not shipped.
+    expect(packed.files.map((f) => f.path).filter((f) => f.startsWith('docs/'))).toEqual(['docs/emulator.md'])
+    const doc = fs.readFileSync(path.join(ROOT, 'docs', 'emulator.md'), 'utf8')
+    const private_ = [/shared\//, /__test__/, /\bcrates\//, /\bsrc\/\w+\.rs\b/, /\bcargo (build|test|run)\b/, /API notes/i, /\b(B-ES|B-EB|F7423|JS262)\b/]
+    expect(private_.filter((re) => re.test(doc)).map(String)).toEqual([])
+    expect(doc).toMatch(/## Sources/)
+  })
+
   test('every entry point named in package.json is shipped', () => {
     const files = new Set(packed.files.map((f) => f.path))
     const targets: string[] = [pkg.main, pkg.types]
