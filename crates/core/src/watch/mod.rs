@@ -7,9 +7,10 @@
 //! slipped in between a close's read and its write), `frame` (what a frame
 //! says), `policy` (backoff, liveness, renewal), `channel` (queues, channels,
 //! subscriptions over REST), `socket` (the WebSocket), `stream` (one
-//! channel kept alive, reporting events and gaps), `driver` (the loop that
-//! decides: closes due conversations through the guarded close, runs the
-//! sweeps, stops on cancellation). The pure parts have table tests.
+//! channel kept alive, reporting events and gaps), `settle` (what a close's
+//! result means for the table, the report and the events), `driver` (the
+//! loop that decides: closes due conversations through the guarded close,
+//! runs the sweeps, stops on cancellation). The pure parts have table tests.
 //!
 //! What is guaranteed, and what is not: events are not durable (Genesys
 //! does not queue them while no socket is open), so after every span
@@ -27,6 +28,7 @@ pub mod channel;
 mod driver;
 pub mod frame;
 pub mod policy;
+mod settle;
 mod socket;
 mod stream;
 pub mod table;
