@@ -6,81 +6,20 @@
 
 const binding = require('./lib/native.js')
 
-/** Every error code this package produces. Stable: extended, never renamed. */
-const ERROR_CODES = Object.freeze([
-  'ERR_INVALID_ARGUMENT',
-  'ERR_INVALID_CONVERSATION_ID',
-  'ERR_INSECURE_URL',
-  'ERR_UNAUTHORIZED',
-  'ERR_MISSING_PERMISSION',
-  'ERR_MISSING_SCOPE',
-  'ERR_FORBIDDEN',
-  'ERR_NOT_FOUND',
-  'ERR_CONFLICT',
-  'ERR_RATE_LIMITED',
-  'ERR_TIMEOUT',
-  'ERR_NETWORK',
-  'ERR_UPSTREAM',
-  'ERR_ABORTED',
-  'ERR_INTERNAL',
-  'ERR_LEASE_LOST',
-])
-
-// Not copied from a native error: the new error has its own.
-const OWN_KEYS = new Set(['name', 'message', 'stack'])
-
-class CleanupError extends Error {
-  /** `fields`: `code`, `message` and whatever else the core error carries (status, genesysCode, ...). */
-  constructor(fields) {
-    super(fields.message)
-    this.name = 'CleanupError'
-    this.code = fields.code
-    for (const key of Object.keys(fields)) {
-      if (!OWN_KEYS.has(key) && fields[key] !== undefined && fields[key] !== null) this[key] = fields[key]
-    }
-  }
-}
-
-function isCleanupError(e) {
-  return e instanceof CleanupError || (e != null && typeof e === 'object' && e.name === 'CleanupError' && ERROR_CODES.includes(e.code))
-}
-
-// napi's own argument-conversion errors quote the offending value; a value in
-// the wrong place may be a secret, so only its type is kept.
-function redactConversionMessage(message) {
-  return String(message).replace(/JavaScript value `([A-Za-z]+)[^`]*`/g, 'a JavaScript $1')
-}
-
-// The binding rejects with a JS Error carrying the core error's fields; it is
-// re-created here as a CleanupError, in the caller's realm.
-function fromNative(err) {
-  if (err instanceof CleanupError) return err
-  if (err != null && typeof err === 'object' && ERROR_CODES.includes(err.code) && typeof err.message === 'string') {
-    return new CleanupError(err)
-  }
-  const message = err && typeof err.message === 'string' ? err.message : String(err)
-  return new CleanupError({
-    code: 'ERR_INVALID_ARGUMENT',
-    message: `Invalid argument: ${redactConversionMessage(message)}. Check the argument types against index.d.ts.`,
-  })
-}
-
-// Runs a binding call so that every failure, even a synchronous argument
-// error, surfaces as a rejected promise.
-function callNative(run) {
-  try {
-    return Promise.resolve(run()).catch((e) => {
-      throw fromNative(e)
-    })
-  } catch (e) {
-    return Promise.reject(fromNative(e))
-  }
-}
+const { ERROR_CODES, CleanupError, isCleanupError, invalidArgument, fromNative, callNative, rejectsWith, internalError } = require('./lib/errors.js')
+const { guarded: guardedCallback } = require('./lib/callbacks.js')
+const { checkLease, sweepLeased, watchLeased } = require('./lib/lease.js')
+const { loggerListener } = require('./lib/log.js')
+const { ResultAssembly, parseInTurns } = require('./lib/results.js')
+// DEBUG=genesys-cleanup prints every event to stderr (events never carry
+// secrets). The `debug` package reads DEBUG (namespaces, wildcards, `-` to
+// exclude) as every other Node library does.
+const debugLog = require('debug')('genesys-cleanup')
 
 function withSignal(signal, run) {
   if (signal === undefined || signal === null) return callNative(() => run(undefined))
   if (typeof signal !== 'object' || typeof signal.addEventListener !== 'function' || typeof signal.aborted !== 'boolean') {
-    return Promise.reject(new CleanupError({ code: 'ERR_INVALID_ARGUMENT', message: 'signal must be an AbortSignal (for example AbortSignal.timeout(5000) or controller.signal).' }))
+    return Promise.reject(invalidArgument('signal must be an AbortSignal (for example AbortSignal.timeout(5000) or controller.signal).'))
   }
   const handle = new binding.CancelHandle()
   const onAbort = () => handle.cancel()
@@ -96,7 +35,7 @@ function withSignal(signal, run) {
 function optionsObject(options) {
   if (options === undefined || options === null) return {}
   if (typeof options !== 'object' || Array.isArray(options)) {
-    throw new CleanupError({ code: 'ERR_INVALID_ARGUMENT', message: `options must be an object, got ${Array.isArray(options) ? 'an array' : typeof options}.` })
+    throw invalidArgument(`options must be an object, got ${Array.isArray(options) ? 'an array' : typeof options}.`)
   }
   const data = {}
   for (const key of Object.keys(options)) if (options[key] !== null && options[key] !== undefined) data[key] = options[key]
@@ -119,27 +58,9 @@ function checkScopes(options) {
   })
 }
 
-// A user callback must never take the process down from a native callback:
-// a synchronous throw and an async rejection are both caught, and reported
-// once (one warning per callback, not one per failure).
-function guarded(name, fn) {
-  if (fn === undefined || fn === null) return undefined
-  if (typeof fn !== 'function') throw new CleanupError({ code: 'ERR_INVALID_ARGUMENT', message: `${name} must be a function.` })
-  let reported = false
-  const report = (e) => {
-    if (reported) return
-    reported = true
-    process.emitWarning(`genesys-cleanup: the ${name} callback failed (${e && e.message ? e.message : e}); later failures of this callback are not reported.`)
-  }
-  return (value) => {
-    try {
-      const r = fn(value)
-      if (r !== null && typeof r === 'object' && typeof r.then === 'function') r.then(undefined, report)
-    } catch (e) {
-      report(e)
-    }
-  }
-}
+// Every user callback goes through lib/callbacks.js: whatever it throws or
+// rejects with is contained and warned about once.
+const guarded = (name, fn) => guardedCallback(name, fn, invalidArgument)
 
 // onProgress for one run: the final counts are always delivered before the
 // run's promise settles, and nothing is delivered after it.
@@ -178,13 +99,6 @@ function withProgress(progress, run, bulkOf) {
   )
 }
 
-// DEBUG=genesys-cleanup prints every event to stderr (events never carry
-// secrets). The `debug` package reads DEBUG (namespaces, wildcards, `-` to
-// exclude) as every other Node library does.
-const debugLog = require('debug')('genesys-cleanup')
-const { loggerListener } = require('./lib/log.js')
-const { ResultAssembly, parseInTurns } = require('./lib/results.js')
-
 function debugLine(event) {
   const parts = [event.kind]
   if (event.name) parts.push(event.name)
@@ -206,7 +120,7 @@ function debugLine(event) {
 function eventListener(opts) {
   const listeners = []
   if (debugLog.enabled) listeners.push(debugLine)
-  const log = guarded('logger', loggerListener(opts.logger, (message) => new CleanupError({ code: 'ERR_INVALID_ARGUMENT', message })))
+  const log = guarded('logger', loggerListener(opts.logger, invalidArgument))
   if (log) listeners.push(log)
   const user = guarded('onEvent', opts.onEvent)
   if (user) listeners.push(user)
@@ -219,181 +133,10 @@ function eventListener(opts) {
   }
 }
 
-function rejectsWith(fn) {
-  try {
-    return fn()
-  } catch (e) {
-    return Promise.reject(fromNative(e))
-  }
-}
-
-// ------------------------------------------------------------ leased jobs
-//
-// With `lease`, a job runs only on the replica that holds the lease
-// `genesys-cleanup:{orgId}:{job}`. The lease is renewed every third of its
-// TTL; each success re-arms the native write fence for what is left of the
-// TTL counted from when the renewal was sent (less a margin), so writes stop
-// on the native side when the lease is not known valid, even if this event
-// loop stalls. A failed renewal closes the fence at once and aborts the run.
-
-function checkLease(lease) {
-  const ok =
-    lease !== null &&
-    typeof lease === 'object' &&
-    ['acquire', 'renew', 'release'].every((m) => typeof lease[m] === 'function') &&
-    Number.isInteger(lease.ttlMs) &&
-    lease.ttlMs >= 1000 &&
-    lease.ttlMs <= 3_600_000
-  if (!ok) {
-    throw new CleanupError({
-      code: 'ERR_INVALID_ARGUMENT',
-      message: 'lease must be an object with acquire(name), renew(name) and release(name) methods and a ttlMs from 1000 to 3600000, such as redisLease(client) from genesys-cleanup/redis.',
-    })
-  }
-  return lease
-}
-
-/** `value` (a promise or not), or a rejection after `ms`. */
-function within(value, ms, what) {
-  let timer
-  const late = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms)
-  })
-  return Promise.race([Promise.resolve(value), late]).finally(() => clearTimeout(timer))
-}
-
-const why = (e) => (e && e.message ? String(e.message).slice(0, 300) : String(e).slice(0, 300))
-
-async function runLeased(native, job, lease, userSignal, work, refusedIn = sweepRefused) {
-  if (userSignal !== undefined && (typeof userSignal !== 'object' || typeof userSignal.addEventListener !== 'function' || typeof userSignal.aborted !== 'boolean')) {
-    throw new CleanupError({ code: 'ERR_INVALID_ARGUMENT', message: 'signal must be an AbortSignal (for example AbortSignal.timeout(5000) or controller.signal).' })
-  }
-  const name = `genesys-cleanup:${await callNative(() => native.organizationId())}:${job}`
-  const margin = Math.min(1000, Math.floor(lease.ttlMs / 10))
-  // A lease call that hangs counts as failed after a third of the TTL (the
-  // renewal interval): a hung store never holds the job up.
-  const callLimit = Math.floor(lease.ttlMs / 3)
-  const validFrom = (sentAt) => lease.ttlMs - margin - (Date.now() - sentAt)
-  const outcome = { name, held: false, renewals: 0, lost: false }
-  const acquireSent = Date.now()
-  try {
-    outcome.held = (await within(lease.acquire(name), callLimit, 'acquire')) === true
-  } catch (e) {
-    outcome.reason = `the lease store did not answer: ${why(e)}`
-  }
-  if (!outcome.held) {
-    outcome.reason ??= 'another replica holds it'
-    return { lease: outcome, result: null }
-  }
-  // When the native fence closes, on this clock (for the report).
-  let fenceUntil = acquireSent + lease.ttlMs - margin
-  native.fenceWrites(Math.max(0, validFrom(acquireSent)))
-  const controller = new AbortController()
-  const onUserAbort = () => controller.abort()
-  if (userSignal && typeof userSignal.addEventListener === 'function') {
-    if (userSignal.aborted) controller.abort()
-    else userSignal.addEventListener('abort', onUserAbort, { once: true })
-  }
-  const lost = (reason) => {
-    if (outcome.lost) return
-    native.fenceWrites(0)
-    outcome.lost = true
-    outcome.reason = reason
-    controller.abort()
-  }
-  let timer
-  let stopped = false
-  const renewSoon = () => {
-    timer = setTimeout(async () => {
-      const sentAt = Date.now()
-      let ok = false
-      let reason = 'another replica holds it now'
-      try {
-        ok = (await within(lease.renew(name), callLimit, 'renew')) === true
-      } catch (e) {
-        reason = `the lease store did not answer: ${why(e)}`
-      }
-      if (stopped) return
-      if (!ok) return lost(`renewal failed: ${reason}`)
-      outcome.renewals++
-      fenceUntil = sentAt + lease.ttlMs - margin
-      native.fenceWrites(Math.max(0, validFrom(sentAt)))
-      renewSoon()
-    }, Math.floor(lease.ttlMs / 3))
-  }
-  renewSoon()
-  try {
-    const result = await work(controller.signal).catch((e) => {
-      // Aborted because the lease was lost: the report says so instead.
-      if (outcome.lost && e && e.code === 'ERR_ABORTED') return null
-      throw e
-    })
-    // The fence may have closed with no renewal failing (this event loop
-    // stalled past the TTL): writes were refused, so the lease was lost.
-    if (!outcome.lost && (refusedIn(result) || Date.now() > fenceUntil)) {
-      outcome.lost = true
-      outcome.reason = 'the lease ran out unrenewed (this process was stalled longer than its TTL); writes stopped'
-    }
-    return { lease: outcome, result }
-  } finally {
-    stopped = true
-    clearTimeout(timer)
-    native.fenceWrites(null)
-    if (userSignal && typeof userSignal.removeEventListener === 'function') userSignal.removeEventListener('abort', onUserAbort)
-    // Guarded by the holder token: never releases another replica's lease.
-    await Promise.resolve()
-      .then(() => within(lease.release(name), callLimit, 'release'))
-      .catch(() => undefined)
-  }
-}
-
 // Events reach the listener in batches (one per wake-up of the JS thread);
 // what is still buffered when a run ends is taken synchronously before its
 // promise settles, so every event of a run is delivered before the caller
 // sees its result, and none is left to vanish when the process exits.
-/** A sweep report with ids refused by the closed fence. */
-function sweepRefused(report) {
-  return Boolean(report && report.close.results.some((r) => r.outcome === 'failed' && r.error && r.error.code === 'ERR_LEASE_LOST'))
-}
-
-const pause = (ms, signal) =>
-  new Promise((resolve) => {
-    const timer = setTimeout(done, ms)
-    function done() {
-      clearTimeout(timer)
-      if (signal) signal.removeEventListener('abort', done)
-      resolve()
-    }
-    if (signal) signal.addEventListener('abort', done, { once: true })
-  })
-
-// A leased watch runs until its signal: while another replica holds the
-// lease it tries again every third of the TTL; holding it, it watches
-// (whose first periodic sweep covers the time nobody watched); losing it, it
-// stops writing, and waits and tries again.
-async function watchLeased(native, lease, userSignal, once) {
-  const summary = { name: '', held: false, terms: 0, renewals: 0, lost: 0 }
-  let last = null
-  const stopped = () => Boolean(userSignal && userSignal.aborted)
-  do {
-    const { lease: term, result } = await runLeased(native, 'watch', lease, userSignal, once, () => false)
-    summary.name = term.name
-    if (term.held) {
-      summary.held = true
-      summary.terms++
-      summary.renewals += term.renewals
-      last = result
-      if (!term.lost) break
-      summary.lost++
-      summary.reason = term.reason
-    } else if (term.reason !== 'another replica holds it') {
-      summary.reason = term.reason
-    }
-    await pause(Math.floor(lease.ttlMs / 3), userSignal)
-  } while (!stopped())
-  return { lease: summary, watch: last }
-}
-
 class CleanupClient {
   #native
   #listener
@@ -429,7 +172,7 @@ class CleanupClient {
   closeConversations(ids, options) {
     return this.#run(() => {
       if (!Array.isArray(ids)) {
-        throw new CleanupError({ code: 'ERR_INVALID_ARGUMENT', message: `ids must be an array of conversation ids, got ${ids === null ? 'null' : typeof ids}.` })
+        throw invalidArgument(`ids must be an array of conversation ids, got ${ids === null ? 'null' : typeof ids}.`)
       }
       const opts = optionsObject(options)
       const progress = progressOf(opts.onProgress)
@@ -455,7 +198,7 @@ class CleanupClient {
         return withProgress(progress, run, (r) => r.close)
       }
       if (lease === undefined) return once(opts.signal)
-      return runLeased(this.#native, 'sweep', checkLease(lease), opts.signal, once).then(({ lease: l, result }) => ({ lease: l, sweep: result }))
+      return sweepLeased(this.#native, lease, opts.signal, once)
     })
   }
 
@@ -508,11 +251,6 @@ function joinedIds(ids) {
     if (typeof id !== 'string' || id.includes('\n')) return ids
   }
   return ids.join('\n')
-}
-
-// A report that would not add up is refused rather than returned.
-function internalError(what) {
-  return new CleanupError({ code: 'ERR_INTERNAL', message: `Internal error: ${what} This is a bug in genesys-cleanup; please report it.` })
 }
 
 // Runs a bulk run or sweep whose results reach a ResultAssembly while it

@@ -13,10 +13,9 @@ const crypto = require('node:crypto')
 const RENEW = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end"
 const RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"
 
-function invalid(message) {
-  const { CleanupError } = require('./index')
-  return new CleanupError({ code: 'ERR_INVALID_ARGUMENT', message })
-}
+const { invalidArgument: invalid } = require('./lib/errors.js')
+
+const OPTIONS = ['key', 'ttlMs', 'timeoutMs']
 
 /** The three Redis commands we need, over either client library. */
 function commandsOf(client) {
@@ -58,35 +57,77 @@ function bounded(promise, ms, what) {
  */
 function redisLease(client, options = {}) {
   const commands = commandsOf(client)
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw invalid(`redisLease options must be an object ({ key?, ttlMs?, timeoutMs? }), got ${options === null ? 'null' : Array.isArray(options) ? 'an array' : typeof options}.`)
+  }
+  const unknown = Object.keys(options).filter((k) => !OPTIONS.includes(k))
+  if (unknown.length > 0) {
+    throw invalid(`redisLease does not know the option${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => JSON.stringify(k)).join(', ')}; it takes ${OPTIONS.join(', ')}.`)
+  }
   const ttlMs = options.ttlMs ?? 30_000
   if (!Number.isInteger(ttlMs) || ttlMs < 1000 || ttlMs > 3_600_000) {
-    throw invalid(`ttlMs must be a whole number of milliseconds from 1000 to 3600000, got ${String(ttlMs)}.`)
+    throw invalid(`ttlMs must be a whole number of milliseconds from 1000 to 3600000, got ${shown(ttlMs)}.`)
   }
   if (options.key !== undefined && (typeof options.key !== 'string' || options.key.length === 0 || options.key.length > 512)) {
     throw invalid('key must be a non-empty string of at most 512 characters.')
   }
   // A renewal is due every third of the TTL; a Redis call may take at most that.
-  const timeoutMs = options.timeoutMs ?? Math.min(2000, Math.floor(ttlMs / 3))
-  const token = crypto.randomUUID()
+  const maxTimeout = Math.floor(ttlMs / 3)
+  const timeoutMs = options.timeoutMs ?? Math.min(2000, maxTimeout)
+  if (!Number.isInteger(timeoutMs) || timeoutMs < 10 || timeoutMs > maxTimeout) {
+    throw invalid(`timeoutMs must be a whole number of milliseconds from 10 to ${maxTimeout} (a third of ttlMs: a renewal is due that often), got ${shown(timeoutMs)}.`)
+  }
+  const holder = crypto.randomUUID()
   const keyOf = (name) => options.key ?? name
+  // One token per acquisition: a release frees only what its own job took,
+  // and this holder never takes a lease it already holds (a second job on
+  // the same name gets false, not a share of the first one's lease).
+  const tokens = new Map()
+  let taken = 0
 
   return {
     ttlMs,
-    holder: token,
+    holder,
     async acquire(name) {
       const key = keyOf(name)
-      const set = await bounded(commands.setNx(key, token, ttlMs), timeoutMs, 'SET NX')
-      if (set === 'OK') return true
-      // Ours already (a second acquire by the same holder): extend it.
-      return (await bounded(commands.script(RENEW, key, [token, ttlMs]), timeoutMs, 'the renewal')) === 1
+      const ours = tokens.get(key)
+      if (ours !== undefined) {
+        // Still ours in Redis: a job of this holder has it. Not ours any
+        // more (it ran out, or Redis lost it): that token is history.
+        if ((await bounded(commands.get(key), timeoutMs, 'GET')) === ours) return false
+        if (tokens.get(key) === ours) tokens.delete(key)
+        else return false
+      }
+      const token = `${holder}:${++taken}`
+      tokens.set(key, token)
+      let set
+      try {
+        set = await bounded(commands.setNx(key, token, ttlMs), timeoutMs, 'SET NX')
+      } finally {
+        if (set !== 'OK') tokens.delete(key)
+      }
+      return set === 'OK'
     },
     async renew(name) {
+      const token = tokens.get(keyOf(name))
+      if (token === undefined) return false
       return (await bounded(commands.script(RENEW, keyOf(name), [token, ttlMs]), timeoutMs, 'the renewal')) === 1
     },
     async release(name) {
-      await bounded(commands.script(RELEASE, keyOf(name), [token]), timeoutMs, 'the release')
+      const key = keyOf(name)
+      const token = tokens.get(key)
+      if (token === undefined) return
+      tokens.delete(key)
+      await bounded(commands.script(RELEASE, key, [token]), timeoutMs, 'the release')
     },
   }
+}
+
+/** A rejected option value, shown safely (a Symbol or an object has no plain String form). */
+function shown(value) {
+  if (typeof value === 'string') return JSON.stringify(value.slice(0, 40))
+  if (typeof value === 'number' || typeof value === 'boolean' || value === null || value === undefined) return String(value)
+  return `a ${typeof value}`
 }
 
 module.exports = { redisLease }

@@ -158,6 +158,37 @@ describe('closeConversations: nothing lost', () => {
     })
   })
 
+  test('whatever a callback throws or rejects with (Symbol, null-prototype object, throwing getters, revoked Proxy) is contained and described safely', () => {
+    const script = `
+      const { CleanupClient } = require(${JSON.stringify(path.join(__dirname, '..', 'index.js'))})
+      const ids = JSON.parse(process.env.IDS)
+      const revoked = () => { const p = Proxy.revocable({}, {}); p.revoke(); return p.proxy }
+      const getterBomb = () => { const e = new Error('x'); Object.defineProperty(e, 'message', { get() { throw new Error('getter') } }); return e }
+      const thenBomb = () => ({ get then() { throw Symbol('then') } })
+      const logger = { debug: () => { throw Object.create(null) }, info: () => { throw Object.create(null) }, warn: () => Promise.reject(Symbol('log')), error: () => { throw Object.create(null) } }
+      const client = new CleanupClient({ baseUrl: process.env.URL, accessToken: 'cc-cleanup-token', logger, onEvent: () => { throw Symbol('event') } })
+      let calls = 0
+      const throws = [() => { throw getterBomb() }, () => Promise.reject(revoked()), () => thenBomb(), () => { throw revoked() }]
+      client.closeConversations(ids, { concurrency: 1, progressIntervalMs: 0, onProgress: () => throws[calls++ % throws.length]() })
+        .then((r) => { console.log(JSON.stringify({ closed: r.closed, calls })) })
+    `
+    return many(emu, 12).then(async (ids) => {
+      await emu.configure({ latencyMs: 5 })
+      const r = spawnSync(process.execPath, ['--unhandled-rejections=strict', '-e', script], { env: { ...process.env, URL: emu.url, IDS: JSON.stringify(ids) }, encoding: 'utf8', timeout: 60_000 })
+      expect(r.stderr).not.toMatch(/TypeError|Uncaught|unhandled/i)
+      expect(r.status).toBe(0)
+      const out = JSON.parse(r.stdout.trim().split('\n').pop()!)
+      expect(out.closed).toBe(12)
+      expect(out.calls).toBeGreaterThan(3)
+      const warnings = r.stderr.split('\n').filter((l) => l.includes('genesys-cleanup: the'))
+      // Once per callback, whatever it threw.
+      expect(warnings).toHaveLength(3)
+      expect(warnings.some((w) => w.includes('the onEvent callback failed (a Symbol (Symbol(event)))'))).toBe(true)
+      expect(warnings.some((w) => /the logger callback failed \(a thrown value that is not an Error \(\[object Object\]\)\)/.test(w))).toBe(true)
+      expect(warnings.some((w) => w.includes('the onProgress callback failed (a thrown value that is not an Error ([object Error]))'))).toBe(true)
+    })
+  })
+
   test('fast mode: one request per conversation', async () => {
     const ids = await many(emu, 30)
     const report = await client({ accessToken: SEED.cleanupToken, clientId: undefined, clientSecret: undefined }).closeConversations(ids, { fast: true })

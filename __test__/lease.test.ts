@@ -227,6 +227,56 @@ test('a killed holder is replaced within TTL + one renewal; nothing left open, n
   }
 }, 60_000)
 
+test('two overlapping sweeps on one lease object: one writes, the other is refused; nothing PATCHed twice', async () => {
+  // The README's pattern, setInterval(() => client.sweep({ lease }), ...),
+  // starts a sweep while the last one still runs.
+  const org = await emu.org({ config: { latencyMs: 20 } })
+  try {
+    const ids = await idleConversations(org, 20)
+    const lease = redisLease(await redis(), { ttlMs: 3000 })
+    const c = client(org)
+    const first = c.sweep({ idleForMs: 60_000, lease, concurrency: 2 })
+    // The second starts once the first holds the lease (its key is set).
+    const conn = await redis()
+    while ((await conn.get(NAME)) === null) await new Promise((r) => setTimeout(r, 5))
+    const second = await c.sweep({ idleForMs: 60_000, lease, concurrency: 2 })
+    expect(second.lease).toMatchObject({ name: NAME, held: false, lost: false })
+    expect(second.lease.reason).toMatch(/still running in this process/)
+    expect(second.sweep).toBeNull()
+    const r = await first
+    expect(r.lease).toMatchObject({ held: true, lost: false })
+    expect(r.sweep?.close.closed).toBe(ids.length)
+    const byId = new Map<string, number>()
+    for (const p of patches(await org.requests())) byId.set(p.path, (byId.get(p.path) ?? 0) + 1)
+    expect([...byId.values()].every((n) => n === 1)).toBe(true)
+    expect(byId.size).toBe(ids.length)
+    // The first sweep's release freed the lease: the next pass may run.
+    expect(await conn.get(NAME)).toBeNull()
+    expect((await c.sweep({ idleForMs: 60_000, lease })).lease.held).toBe(true)
+  } finally {
+    await org.stop()
+  }
+})
+
+test('a custom store that lets its holder take a lease twice still gets one writer per lease object', async () => {
+  const org = await emu.org({ config: { latencyMs: 20 } })
+  try {
+    await idleConversations(org, 6)
+    let holders = 0
+    // Re-entrant: acquire always answers true, as a naive store would.
+    const naive: Lease = { ttlMs: 3000, acquire: async () => (holders++, true), renew: async () => true, release: async () => undefined }
+    const c = client(org)
+    const [a, b] = await Promise.all([c.sweep({ idleForMs: 60_000, lease: naive }), c.sweep({ idleForMs: 60_000, lease: naive })])
+    expect([a.lease.held, b.lease.held].sort()).toEqual([false, true])
+    expect(holders).toBe(1)
+    const byId = new Map<string, number>()
+    for (const p of patches(await org.requests())) byId.set(p.path, (byId.get(p.path) ?? 0) + 1)
+    expect([...byId.values()].every((n) => n === 1)).toBe(true)
+  } finally {
+    await org.stop()
+  }
+})
+
 test('a lease that is not a lease is a typed error; a throwing or hung lease is not held', async () => {
   const org = await emu.org()
   try {

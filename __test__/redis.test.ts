@@ -58,7 +58,8 @@ describe.each(CLIENTS)('redisLease with $name', ({ make, close }) => {
     expect(one.holder).not.toBe(two.holder)
     expect(await one.acquire(name)).toBe(true)
     expect(await two.acquire(name)).toBe(false)
-    expect(await one.acquire(name)).toBe(true)
+    // A second job of the same holder does not share the first one's lease.
+    expect(await one.acquire(name)).toBe(false)
     expect(await one.renew(name)).toBe(true)
     expect(await two.renew(name)).toBe(false)
     await two.release(name)
@@ -102,6 +103,50 @@ test('bad arguments are typed errors', () => {
   const fake = { status: 'ready', eval: async () => 0, set: async () => 'OK', get: async () => null }
   for (const ttlMs of [0, 999, 1.5, 3_600_001, NaN]) expect(() => redisLease(fake, { ttlMs })).toThrow(/ttlMs/)
   expect(() => redisLease(fake, { key: '' })).toThrow(/key/)
+  // Every option is validated: a timeout that leaves Redis no time, or more
+  // than a renewal interval, is refused, as are unknown keys.
+  for (const timeoutMs of [-5, NaN, 'abc', 0, 9, 1.5, 10_001, Symbol('t'), {}]) {
+    let e: unknown
+    try {
+      redisLease(fake, { ttlMs: 30_000, timeoutMs: timeoutMs as number })
+    } catch (x) {
+      e = x
+    }
+    expect(isCleanupError(e) && e.code).toBe('ERR_INVALID_ARGUMENT')
+    expect((e as Error).message).toMatch(/timeoutMs/)
+  }
+  expect(redisLease(fake, { ttlMs: 30_000, timeoutMs: 10_000 }).ttlMs).toBe(30_000)
+  expect(() => redisLease(fake, { ttl: 5000 } as object)).toThrow(/"ttl"/)
+  expect(() => redisLease(fake, 'x' as unknown as object)).toThrow(/options must be an object/)
+})
+
+test('one holder, two jobs on one name: the second is refused, and each release frees only its own', async () => {
+  const a = new Redis(server.port, '127.0.0.1', { maxRetriesPerRequest: 0 })
+  const b = new Redis(server.port, '127.0.0.1', { maxRetriesPerRequest: 0 })
+  try {
+    const name = `genesys-cleanup:org-${Math.random()}:sweep`
+    const lease = redisLease(a, { ttlMs: 5000 })
+    const other = redisLease(b, { ttlMs: 5000 })
+    expect(await lease.acquire(name)).toBe(true)
+    // The second job of the same holder: refused, so it never releases.
+    expect(await lease.acquire(name)).toBe(false)
+    const held = await a.get(name)
+    expect(held).toMatch(new RegExp(`^${lease.holder}:`))
+    await lease.release(name)
+    expect(await a.get(name)).toBeNull()
+    // A release after the key went to another holder frees nothing.
+    expect(await other.acquire(name)).toBe(true)
+    await lease.release(name)
+    expect(await other.renew(name)).toBe(true)
+    // Taken again by the first holder later: a fresh token, not the old one.
+    await other.release(name)
+    expect(await lease.acquire(name)).toBe(true)
+    expect(await a.get(name)).not.toBe(held)
+    await lease.release(name)
+  } finally {
+    a.disconnect()
+    b.disconnect()
+  }
 })
 
 test('a Redis that is gone fails the renewal within the timeout, never hangs', async () => {

@@ -168,6 +168,16 @@ pub fn regions(env: &Env) -> Result<Unknown<'_>> {
     env.to_js_value(&genesys_cleanup_core::region::list())
 }
 
+/// Every error code the core produces, in the order of `ErrorCode::ALL`
+/// (JS builds `ERROR_CODES` from this: one list, in Rust).
+#[napi]
+pub fn error_codes() -> Vec<&'static str> {
+    genesys_cleanup_core::error::ErrorCode::ALL
+        .iter()
+        .map(|c| c.as_str())
+        .collect()
+}
+
 /// A long-lived client: one connection pool, token, pacer and retry budget.
 #[napi]
 pub struct CleanupClient {
