@@ -270,6 +270,15 @@ export interface CloseResult {
   /** Where `lastActivityAt` came from: `messages` (message times were present), `participantTimes` (none were: the newest participant time), `none`. */
   activitySource?: ActivitySource
   /**
+   * Activity newer than the read this close was decided on, seen after the decision
+   * (in the PATCH's answer or a verify read): the newest such time (ISO 8601). Genesys
+   * has no conditional close, so a message can land between the read and the PATCH
+   * (one round trip: the PATCH never waits for the rate budget after its read); when
+   * one did, the conversation was ended anyway and this says so. See README "How idle
+   * is decided".
+   */
+  activityAfterRead?: string
+  /**
    * `conversation`: one PATCH for all participants. `participants`: one PATCH per participant
    * (fallback, or wrap-up). `teardown`: the stuck-conversation teardown. `none`: no write.
    */
@@ -481,6 +490,11 @@ export interface BulkProgress {
   failed: number
   /** Not handled (or cut short) because the run's signal fired. */
   aborted: number
+  /**
+   * Not part of the sum: closes that met activity newer than the read they were
+   * decided on (results carrying `activityAfterRead`).
+   */
+  activityAfterRead: number
 }
 
 /** The error of one failed id in a bulk report. */

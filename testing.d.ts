@@ -53,6 +53,12 @@ export interface EmulatorConfig {
   heartbeatMs: number
   /** Delay before each conversation event is sent on a socket, in ms. */
   notificationDelayMs: number
+  /**
+   * Test knob (no Genesys behaviour): right after answering a read of an open message
+   * conversation, its customer sends a message, so a close decided on that read meets
+   * activity it did not see (`CloseResult.activityAfterRead`). Default false.
+   */
+  messageAfterRead: boolean
   /** Time between `v2.system.socket_closing` and the close, in ms ("one minute"). */
   socketClosingGraceMs: number
   /** The permissions (any of) a queue topic needs (UNCONFIRMED). */

@@ -104,6 +104,21 @@ pub fn activity(conv: &MessageConversation) -> Activity {
     }
 }
 
+/// Activity newer than what the deciding read showed, among `times` seen
+/// after the decision: the newest such, as the server wrote it. Nothing
+/// when the read had no time (such a conversation is never closed on an
+/// idle guard anyway).
+pub fn after_read<'a>(read: &Activity, times: impl IntoIterator<Item = &'a str>) -> Option<String> {
+    let last = read.last?;
+    let mut newest: Option<(SystemTime, &str)> = None;
+    for s in times {
+        if let Some(t) = parse_time(s).filter(|t| *t > last) {
+            keep_newer(t, s, &mut newest);
+        }
+    }
+    newest.map(|(_, s)| s.to_string())
+}
+
 /// Keeps `(t, s)` when `t` is newer than `newest` (the first of equals wins).
 fn keep_newer<'a>(t: SystemTime, s: &'a str, newest: &mut Option<(SystemTime, &'a str)>) {
     if newest.is_none_or(|(b, _)| t > b) {

@@ -196,6 +196,13 @@ impl TokenSource {
         Ok(bearer)
     }
 
+    /// The cached bearer while it is still valid, without fetching: for a
+    /// write that must go out at once or not at all.
+    pub fn current(&self) -> Option<Bearer> {
+        let c = self.snapshot()?;
+        (Instant::now() < c.expires_at).then(|| c.bearer())
+    }
+
     /// Drops the token of `generation` after a 401, so the next caller fetches
     /// a new one. A later token (someone already refreshed) is kept.
     pub fn invalidate(&self, generation: u64) {

@@ -64,11 +64,19 @@ pub struct Counts {
     pub duplicate: u32,
     pub failed: u32,
     pub aborted: u32,
+    /// Not part of the sum: closes that met activity newer than the read
+    /// they were decided on (`CloseResult::activity_after_read`).
+    pub activity_after_read: u32,
 }
 
 impl Counts {
     fn add(&mut self, e: &BulkEntry) {
         self.done += 1;
+        if let BulkEntry::Done(r) = e {
+            if r.activity_after_read.is_some() {
+                self.activity_after_read += 1;
+            }
+        }
         match e {
             BulkEntry::Done(r) => match r.outcome {
                 Outcome::Closed => self.closed += 1,

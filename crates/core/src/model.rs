@@ -33,6 +33,21 @@ pub struct DivisionMembership {
 }
 
 impl MessageConversation {
+    /// The times that mean someone did something: each participant's newest
+    /// message, and participants starting or connecting. Never an end: our
+    /// own disconnect sets those.
+    pub fn activity_times(&self) -> impl Iterator<Item = &str> {
+        self.participants.iter().flat_map(|p| {
+            [
+                p.messages.newest.as_ref().map(|(_, s)| s.as_str()),
+                p.start_time.as_deref(),
+                p.connected_time.as_deref(),
+            ]
+            .into_iter()
+            .flatten()
+        })
+    }
+
     /// Its divisions, bounded (ids and names from the server are hostile).
     pub fn division_list(&self) -> Vec<crate::divisions::Division> {
         let mut out: Vec<crate::divisions::Division> = Vec::new();
@@ -180,8 +195,42 @@ impl MessageParticipant {
 pub struct ConversationSummary {
     #[serde(default)]
     pub end_time: Option<String>,
+    /// Kept as JSON and walked leniently (`activity_times`): this answer is
+    /// read for its end time and its newest activity only, and a shape we
+    /// did not expect must not cost us the end time.
     #[serde(default)]
-    pub participants: Vec<serde::de::IgnoredAny>,
+    pub participants: Vec<serde_json::Value>,
+}
+
+impl ConversationSummary {
+    /// The times in the PATCH answer that mean someone did something:
+    /// `participants[].messages[].messages[].messageTime` (the `Message`
+    /// communications' `MessageDetails`), and participants starting or
+    /// connecting. Never an end: our own disconnect sets those.
+    pub fn activity_times(&self) -> Vec<&str> {
+        let mut out = Vec::new();
+        for p in &self.participants {
+            push_str(&mut out, p.get("startTime"));
+            push_str(&mut out, p.get("connectedTime"));
+            for comm in array(p.get("messages")) {
+                push_str(&mut out, comm.get("connectedTime"));
+                for m in array(comm.get("messages")) {
+                    push_str(&mut out, m.get("messageTime"));
+                }
+            }
+        }
+        out
+    }
+}
+
+fn array(v: Option<&serde_json::Value>) -> &[serde_json::Value] {
+    v.and_then(|v| v.as_array()).map_or(&[], |a| a.as_slice())
+}
+
+fn push_str<'a>(out: &mut Vec<&'a str>, v: Option<&'a serde_json::Value>) {
+    if let Some(s) = v.and_then(|v| v.as_str()) {
+        out.push(s);
+    }
 }
 
 /// `GET /api/v2/tokens/me`.

@@ -241,74 +241,7 @@ impl RateBudget {
     /// May a request start now? `Go` hands out a ticket (the request is then
     /// in flight until `observe` or `abandon`); `Wait` says until when.
     pub fn reserve(&self, now: Instant) -> Decision {
-        let mut s = self.lock();
-        if let Some(p) = s.paused_until {
-            if p > now {
-                return Decision::Wait {
-                    until: p,
-                    reason: WaitReason::Paused,
-                };
-            }
-            s.paused_until = None;
-        }
-        if s.smoothing {
-            return s.smooth(now);
-        }
-        let Some(allowed) = s.allowed else {
-            // Until an answer says the limit, one request at a time (an
-            // unpaced opening burst could meet a limit of 1). Without headers,
-            // nothing to follow: unpaced.
-            if s.headerless || s.inflight == 0 {
-                let basis = (!s.headerless).then_some(Basis::Unknown);
-                return Decision::Go(s.ticket(now, basis));
-            }
-            return s.wait_for_answers(now);
-        };
-        let reserve = allowed / RESERVE_DIVISOR;
-        let used = s.used();
-        let free = i64::from(allowed) - i64::from(reserve) - i64::from(used);
-        if free > 0 {
-            // Requests in flight are not in `used` yet: commit at most half of
-            // what is free (rounded up) at a time, a quarter when shared.
-            let cap = if s.shared {
-                (free + 3) / 4
-            } else {
-                (free + 1) / 2
-            };
-            if free <= SAMPLES {
-                if let Some(at) = s.sample_time(now) {
-                    if s.sampling {
-                        return s.wait_for_answers(now);
-                    }
-                    if at > now {
-                        return Decision::Wait {
-                            until: at,
-                            reason: WaitReason::Budget,
-                        };
-                    }
-                    let mut t = s.ticket(now, None);
-                    t.sample = true;
-                    s.sampling = true;
-                    return Decision::Go(t);
-                }
-            }
-            if i64::from(s.inflight) < cap {
-                return Decision::Go(s.ticket(now, None));
-            }
-            return s.wait_for_answers(now);
-        }
-        if s.probe_inflight {
-            return s.wait_for_answers(now);
-        }
-        let (at, basis) = s.turn_estimate(now);
-        if at <= now {
-            s.probe_inflight = true;
-            return Decision::Go(s.ticket(now, Some(basis)));
-        }
-        Decision::Wait {
-            until: at,
-            reason: WaitReason::Budget,
-        }
+        self.lock().reserve_one(now)
     }
 
     /// Learns from an answer to a ticket's request; `limited` for a 429.
@@ -412,6 +345,78 @@ impl RateBudget {
 }
 
 impl State {
+    /// `RateBudget::reserve`, under the lock.
+    fn reserve_one(&mut self, now: Instant) -> Decision {
+        let s = self;
+        if let Some(p) = s.paused_until {
+            if p > now {
+                return Decision::Wait {
+                    until: p,
+                    reason: WaitReason::Paused,
+                };
+            }
+            s.paused_until = None;
+        }
+        if s.smoothing {
+            return s.smooth(now);
+        }
+        let Some(allowed) = s.allowed else {
+            // Until an answer says the limit, one request at a time (an
+            // unpaced opening burst could meet a limit of 1). Without headers,
+            // nothing to follow: unpaced.
+            if s.headerless || s.inflight == 0 {
+                let basis = (!s.headerless).then_some(Basis::Unknown);
+                return Decision::Go(s.ticket(now, basis));
+            }
+            return s.wait_for_answers(now);
+        };
+        let reserve = allowed / RESERVE_DIVISOR;
+        let used = s.used();
+        let free = i64::from(allowed) - i64::from(reserve) - i64::from(used);
+        if free > 0 {
+            // Requests in flight are not in `used` yet: commit at most half of
+            // what is free (rounded up) at a time, a quarter when shared.
+            let cap = if s.shared {
+                (free + 3) / 4
+            } else {
+                (free + 1) / 2
+            };
+            if free <= SAMPLES {
+                if let Some(at) = s.sample_time(now) {
+                    if s.sampling {
+                        return s.wait_for_answers(now);
+                    }
+                    if at > now {
+                        return Decision::Wait {
+                            until: at,
+                            reason: WaitReason::Budget,
+                        };
+                    }
+                    let mut t = s.ticket(now, None);
+                    t.sample = true;
+                    s.sampling = true;
+                    return Decision::Go(t);
+                }
+            }
+            if i64::from(s.inflight) < cap {
+                return Decision::Go(s.ticket(now, None));
+            }
+            return s.wait_for_answers(now);
+        }
+        if s.probe_inflight {
+            return s.wait_for_answers(now);
+        }
+        let (at, basis) = s.turn_estimate(now);
+        if at <= now {
+            s.probe_inflight = true;
+            return Decision::Go(s.ticket(now, Some(basis)));
+        }
+        Decision::Wait {
+            until: at,
+            reason: WaitReason::Budget,
+        }
+    }
+
     fn ticket(&mut self, now: Instant, probe: Option<Basis>) -> Ticket {
         let t = Ticket {
             seq: self.next_seq,
@@ -597,5 +602,6 @@ impl RateLimitHeaders {
     }
 }
 
+pub mod pair;
 #[cfg(test)]
 mod tests;

@@ -94,6 +94,7 @@ mod tests {
             reason: None,
             skip_reason,
             activity: None,
+            activity_after_read: None,
             method: CloseMethod::None,
             participants_disconnected: 0,
             stats: Default::default(),

@@ -146,6 +146,7 @@ fn close_result(full: bool) -> CloseResult {
         reason: full.then(|| "why".into()),
         skip_reason: full.then_some(SkipReason::Active),
         activity: full.then(activity),
+        activity_after_read: full.then(|| "2026-11-26T00:01:00Z".into()),
         method: CloseMethod::None,
         participants_disconnected: 0,
         stats: CallStats::default(),

@@ -197,7 +197,7 @@ pub async fn get_message_conversation(
     Path(id): Path<String>,
 ) -> ApiResult {
     ctx.require(READ_SCOPES, NO_PERMISSIONS)?;
-    let st = app.lock();
+    let mut st = app.lock();
     let queue_timeout = st.config.queue_inactivity_timeout_ms;
     let conv = st
         .store
@@ -205,7 +205,23 @@ pub async fn get_message_conversation(
         .filter(|c| c.media.is_message())
         .ok_or_else(|| conversation_not_found(&id))?;
     // No permission is listed for this read, so no division check either.
-    ok(render::message_conversation(&st.store, conv, queue_timeout))
+    let answer = render::message_conversation(&st.store, conv, queue_timeout);
+    if st.config.message_after_read && !conv.is_ended() {
+        message_after_read(&mut st, &id);
+    }
+    ok(answer)
+}
+
+/// The `messageAfterRead` test knob: the customer speaks right after the read.
+fn message_after_read(st: &mut crate::state::State, id: &str) {
+    let now = now_ms();
+    let message_id = crate::seed::rand_uuid(&mut st.rng);
+    if let Some(conv) = st.store.conversation_mut(id) {
+        // A millisecond on: strictly newer than anything the read showed.
+        if conv.post_message("customer", now + 1, message_id).is_ok() {
+            st.publish(id, now);
+        }
+    }
 }
 
 pub async fn patch_message_conversation(

@@ -75,6 +75,11 @@ pub struct Config {
     pub heartbeat_ms: u64,
     /// Delay before each conversation event is sent on a socket.
     pub notification_delay_ms: u64,
+    /// Test knob, no Genesys behaviour: right after answering a read of an
+    /// open message conversation, its customer sends a message (the race a
+    /// guarded close cannot rule out: activity between its read and its
+    /// PATCH).
+    pub message_after_read: bool,
     /// Time between `v2.system.socket_closing` and the close ("one minute", F7423).
     pub socket_closing_grace_ms: u64,
     /// Permissions (any of) a queue topic needs: UNCONFIRMED.
@@ -107,6 +112,7 @@ impl Default for Config {
             channel_lifetime_ms: 86_400_000,
             heartbeat_ms: 30_000,
             notification_delay_ms: 0,
+            message_after_read: false,
             socket_closing_grace_ms: 60_000,
             queue_topic_permissions: vec!["routing:queue:view".into()],
             fault_rate: 0.0,

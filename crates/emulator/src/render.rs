@@ -169,9 +169,12 @@ pub fn conversation(c: &Conversation) -> Value {
             put(&mut m, "wrapup", p.wrapup.clone());
             let state = communication_state(p);
             if c.media.is_message() {
+                // `Message.messages` is `MessageDetails[]` in the SDK's
+                // `Conversation` model; that the PATCH answer fills it is
+                // UNCONFIRMED (the client reads it when present only).
                 m.insert(
                     "messages".into(),
-                    json!([{ "id": p.communication_id, "state": state, "type": c.media.as_str() }]),
+                    json!([{ "id": p.communication_id, "state": state, "type": c.media.as_str(), "messages": message_details(p) }]),
                 );
             } else {
                 m.insert(

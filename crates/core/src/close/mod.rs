@@ -9,21 +9,18 @@ use crate::diagnose::END_PERMISSIONS;
 use crate::divisions::{self, Division, Holdings};
 use crate::error::{Error, ErrorCode};
 use crate::ids::{self, IdInput};
-use crate::model::{ConversationSummary, MessageConversation, MessageParticipant};
+use crate::model::{MessageConversation, MessageParticipant};
 use crate::options::{self, Validated};
-use crate::transport::{Call, CallStats, Parsed, Request, Transport};
-use bytes::Bytes;
-use reqwest::Method;
+use crate::transport::{Call, CallStats, Transport};
 use serde::{Deserialize, Serialize};
 use std::time::{Duration, SystemTime};
 use tokio_util::sync::CancellationToken;
 
-pub const DISCONNECT_BODY: &[u8] = br#"{"state":"disconnected"}"#;
-pub(crate) const ROUTE_MESSAGE_CONVERSATION: &str =
-    "/api/v2/conversations/messages/{conversationId}";
-const ROUTE_PARTICIPANT: &str =
-    "/api/v2/conversations/messages/{conversationId}/participants/{participantId}";
-const ROUTE_TEARDOWN: &str = "/api/v2/conversations/{conversationId}/disconnect";
+mod end;
+mod requests;
+
+pub use requests::DISCONNECT_BODY;
+pub(crate) use requests::ROUTE_MESSAGE_CONVERSATION;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
@@ -206,6 +203,13 @@ pub struct CloseResult {
     /// What the read showed about the last activity (absent without a read).
     #[serde(flatten)]
     pub activity: Option<Activity>,
+    /// Activity newer than the read the close was decided on, seen after
+    /// the decision (in the PATCH answer, a verify read, or a notification):
+    /// the newest such time, as the server wrote it. Genesys has no
+    /// conditional close, so a message can land between our read and our
+    /// write; this says it did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub activity_after_read: Option<String>,
     pub method: CloseMethod,
     /// Participants this call disconnected.
     pub participants_disconnected: u32,
@@ -305,11 +309,6 @@ fn idle_guard(
     }
 }
 
-enum Read {
-    Found(MessageConversation),
-    NotFound,
-}
-
 /// Ends a conversation. The id is validated before anything is sent.
 pub async fn close_conversation(
     t: &Transport,
@@ -336,9 +335,9 @@ pub async fn close_valid_id(
     // Fast mode skips the read, so it cannot wrap up, dry-run or guard idleness.
     let step =
         if opts.fast && opts.wrapup_code.is_none() && !opts.dry_run && opts.idle_for.is_none() {
-            fast_close(t, &id, opts, &mut call).await
+            end::fast_close(t, &id, opts, &mut call).await
         } else {
-            full_close(t, &id, opts, &mut call).await
+            end::full_close(t, &id, opts, &mut call).await
         };
     let stats = call.stats.clone();
     let step = step.map_err(|e| aborted_after_writes(e, &id, call.stats.writes));
@@ -348,6 +347,7 @@ pub async fn close_valid_id(
         reason: s.reason,
         skip_reason: s.skip_reason,
         activity: s.activity,
+        activity_after_read: s.activity_after_read,
         method: s.method,
         participants_disconnected: s.disconnected,
         elapsed_ms: call.started.elapsed().as_secs_f64() * 1000.0,
@@ -377,6 +377,7 @@ struct Step {
     reason: Option<String>,
     skip_reason: Option<SkipReason>,
     activity: Option<Activity>,
+    activity_after_read: Option<String>,
     method: CloseMethod,
     disconnected: u32,
 }
@@ -388,6 +389,7 @@ impl Step {
             reason: None,
             skip_reason: None,
             activity: None,
+            activity_after_read: None,
             method: CloseMethod::None,
             disconnected: 0,
         }
@@ -418,26 +420,6 @@ impl Step {
 
     fn with_activity(self, activity: Option<Activity>) -> Step {
         Step { activity, ..self }
-    }
-}
-
-async fn full_close(
-    t: &Transport,
-    id: &str,
-    opts: &CloseOptions,
-    call: &mut Call<'_>,
-) -> Result<Step, Error> {
-    let conv = match read(t, id, call).await? {
-        Read::NotFound => return Ok(Step::not_found(0)),
-        Read::Found(c) => c,
-    };
-    let seen = activity::activity(&conv);
-    match end_from_state(t, id, &conv, opts, call).await {
-        Ok(step) => Ok(step.with_activity(Some(seen))),
-        Err(e) if e.status == Some(403) && is_refusal(&e) => {
-            Err(explain_division(t, id, &conv, e, call).await)
-        }
-        Err(e) => Err(e),
     }
 }
 
@@ -499,334 +481,6 @@ fn division_refusal(
         permission_divisions: reach.as_list(),
         ..e
     })
-}
-
-async fn end_from_state(
-    t: &Transport,
-    id: &str,
-    conv: &MessageConversation,
-    opts: &CloseOptions,
-    call: &mut Call<'_>,
-) -> Result<Step, Error> {
-    let (wrapup, open) = match decide(conv, opts, SystemTime::now()) {
-        Decision::AlreadyClosed => return Ok(Step::no_write(Outcome::AlreadyClosed)),
-        Decision::Skip(why, reason) => return Ok(Step::skipped(why, reason)),
-        Decision::End { .. } if opts.dry_run => return Ok(Step::no_write(Outcome::WouldClose)),
-        Decision::End { wrapup, open } => (wrapup, open),
-    };
-    let mut disconnected = 0u32;
-    let mut method = CloseMethod::Participants;
-    for pid in &wrapup {
-        if !patch_participant(t, id, pid, opts.wrapup_code.as_deref(), call).await? {
-            return Ok(Step::not_found(disconnected));
-        }
-        disconnected += 1;
-    }
-    if !open.is_empty() {
-        match patch_conversation(t, id, call).await {
-            Ok(PatchAnswer::Done(_)) => {
-                method = CloseMethod::Conversation;
-                disconnected += open.len() as u32;
-            }
-            Ok(PatchAnswer::NotFound) => return Ok(Step::not_found(disconnected)),
-            Err(e) if is_refusal(&e) => {
-                // The whole-conversation PATCH needs disconnect or park; the
-                // per-participant one also accepts wrapup or call:record.
-                for pid in &open {
-                    match patch_participant(t, id, pid, None, call).await {
-                        Ok(true) => disconnected += 1,
-                        Ok(false) => return Ok(Step::not_found(disconnected)),
-                        Err(e2) => return Err(combine_refusals(e, e2, id)),
-                    }
-                }
-            }
-            Err(e) if is_state_conflict(&e) => {
-                // Ended between our read and our write: that is success for us.
-                return Ok(match read(t, id, call).await? {
-                    Read::NotFound => Step::not_found(disconnected),
-                    Read::Found(c) if c.participants.iter().all(MessageParticipant::is_ended) => {
-                        if disconnected > 0 {
-                            Step::closed(CloseMethod::Participants, disconnected)
-                        } else {
-                            Step::no_write(Outcome::AlreadyClosed)
-                        }
-                    }
-                    Read::Found(_) => return Err(e),
-                });
-            }
-            Err(e) => return Err(e),
-        }
-    }
-    if opts.verify {
-        return verify_after_close(t, id, opts, call, method, disconnected).await;
-    }
-    Ok(Step::closed(method, disconnected))
-}
-
-/// Verification after the disconnect was accepted. An abort here cuts the
-/// verification short, not the close: the write was done, so it is `closed`.
-async fn verify_after_close(
-    t: &Transport,
-    id: &str,
-    opts: &CloseOptions,
-    call: &mut Call<'_>,
-    method: CloseMethod,
-    disconnected: u32,
-) -> Result<Step, Error> {
-    match verify(t, id, opts, call, method).await {
-        Ok(method) => Ok(Step::closed(method, disconnected)),
-        Err(e) if e.code == ErrorCode::Aborted => Ok(Step {
-            reason: Some(
-                "verification was cut short by the abort; the disconnect itself was accepted"
-                    .into(),
-            ),
-            ..Step::closed(method, disconnected)
-        }),
-        Err(e) => Err(e),
-    }
-}
-
-/// One PATCH, no read. 200 -> closed (or already closed, when the answer shows
-/// the conversation ended before we asked); 404 -> not found; a refusal or a
-/// state conflict falls back to the full path, which reads.
-async fn fast_close(
-    t: &Transport,
-    id: &str,
-    opts: &CloseOptions,
-    call: &mut Call<'_>,
-) -> Result<Step, Error> {
-    let asked_at = SystemTime::now();
-    match patch_conversation(t, id, call).await {
-        Ok(PatchAnswer::Done(Some((summary, date)))) => {
-            if ended_before(&summary, date.unwrap_or(asked_at), call) {
-                return Ok(Step::no_write(Outcome::AlreadyClosed));
-            }
-            let disconnected = summary.participants.len() as u32;
-            if opts.verify {
-                return verify_after_close(
-                    t,
-                    id,
-                    opts,
-                    call,
-                    CloseMethod::Conversation,
-                    disconnected,
-                )
-                .await;
-            }
-            Ok(Step::closed(CloseMethod::Conversation, disconnected))
-        }
-        Ok(PatchAnswer::Done(None)) => Ok(Step::closed(CloseMethod::Conversation, 0)),
-        Ok(PatchAnswer::NotFound) => Ok(Step::not_found(0)),
-        Err(e) if is_refusal(&e) || is_state_conflict(&e) => full_close(t, id, opts, call).await,
-        Err(e) => Err(e),
-    }
-}
-
-/// True when the PATCH answer shows a conversation that had ended well before
-/// we asked (Genesys answers 200 without change for an ended conversation).
-fn ended_before(summary: &ConversationSummary, server_now: SystemTime, call: &Call<'_>) -> bool {
-    let Some(end) = summary
-        .end_time
-        .as_deref()
-        .and_then(|s| humantime::parse_rfc3339_weak(s.trim_end_matches('Z')).ok())
-    else {
-        return false;
-    };
-    // `Date` has one-second resolution and the request took a while: allow both.
-    let slack = call.started.elapsed() + Duration::from_secs(2);
-    server_now.checked_sub(slack).is_some_and(|t| end < t)
-}
-
-async fn verify(
-    t: &Transport,
-    id: &str,
-    opts: &CloseOptions,
-    call: &mut Call<'_>,
-    method: CloseMethod,
-) -> Result<CloseMethod, Error> {
-    if poll_until_ended(t, id, opts, call).await? {
-        return Ok(method);
-    }
-    if opts.teardown_stuck {
-        teardown(t, id, call).await?;
-        if poll_until_ended(t, id, opts, call).await? {
-            return Ok(CloseMethod::Teardown);
-        }
-    }
-    Err(Error::new(
-        ErrorCode::Conflict,
-        format!(
-            "Conversation {id} still has connected participants {} s after it was disconnected: it looks stuck.{}",
-            opts.verify_timeout.as_secs_f64(),
-            if opts.teardown_stuck {
-                " Even the full teardown (POST /api/v2/conversations/{id}/disconnect) did not end it: contact Genesys support with the correlation ids."
-            } else {
-                " Pass teardownStuck: true to force a full teardown (POST /api/v2/conversations/{id}/disconnect)."
-            }
-        ),
-    ))
-}
-
-/// Re-reads with growing pauses until every participant is ended.
-async fn poll_until_ended(
-    t: &Transport,
-    id: &str,
-    opts: &CloseOptions,
-    call: &mut Call<'_>,
-) -> Result<bool, Error> {
-    let give_up = tokio::time::Instant::now() + opts.verify_timeout;
-    let mut pause = Duration::from_millis(100);
-    loop {
-        match read(t, id, call).await? {
-            Read::NotFound => return Ok(true),
-            Read::Found(c) if c.participants.iter().all(MessageParticipant::is_ended) => {
-                return Ok(true)
-            }
-            Read::Found(_) => {}
-        }
-        let now = tokio::time::Instant::now();
-        if now >= give_up {
-            return Ok(false);
-        }
-        t.sleep(pause.min(give_up - now), call).await?;
-        pause = (pause * 2).min(Duration::from_secs(2));
-    }
-}
-
-fn is_refusal(e: &Error) -> bool {
-    matches!(e.code, ErrorCode::MissingPermission | ErrorCode::Forbidden) || e.status == Some(405)
-}
-
-fn is_state_conflict(e: &Error) -> bool {
-    e.code == ErrorCode::Conflict || (e.status == Some(400) && e.code == ErrorCode::InvalidArgument)
-}
-
-fn combine_refusals(whole: Error, per_participant: Error, id: &str) -> Error {
-    if per_participant.code != ErrorCode::MissingPermission {
-        return per_participant;
-    }
-    let mut perms = whole.missing_permissions.clone();
-    for p in &per_participant.missing_permissions {
-        if !perms.contains(p) {
-            perms.push(p.clone());
-        }
-    }
-    let mut e = per_participant;
-    e.message = format!(
-        "Cannot end conversation {id}: the token may neither disconnect the whole conversation nor its participants. Grant a role holding one of [{}] (conversation:communication:disconnect is the usual one). {}",
-        perms.join(", "),
-        e.message
-    );
-    e.missing_permissions = perms;
-    e
-}
-
-async fn read(t: &Transport, id: &str, call: &mut Call<'_>) -> Result<Read, Error> {
-    let action = format!("reading message conversation {id}");
-    let req = Request {
-        method: Method::GET,
-        path: format!("/api/v2/conversations/messages/{id}"),
-        route: ROUTE_MESSAGE_CONVERSATION,
-        body: None,
-        action: &action,
-    };
-    let reply = t
-        .send(&req, call, |status, body| match status {
-            200 => match serde_json::from_slice::<MessageConversation>(body) {
-                Ok(c) => Parsed::Accept(Read::Found(c)),
-                Err(_) => Parsed::Unreadable,
-            },
-            404 => Parsed::Accept(Read::NotFound),
-            _ => Parsed::Reject,
-        })
-        .await?;
-    if let Read::Found(c) = &reply.value {
-        for p in &c.participants {
-            ids::from_response("participant", &p.id)?;
-        }
-    }
-    Ok(reply.value)
-}
-
-enum PatchAnswer {
-    Done(Option<(ConversationSummary, Option<SystemTime>)>),
-    NotFound,
-}
-
-async fn patch_conversation(
-    t: &Transport,
-    id: &str,
-    call: &mut Call<'_>,
-) -> Result<PatchAnswer, Error> {
-    let action = format!("ending message conversation {id}");
-    let req = Request {
-        method: Method::PATCH,
-        path: format!("/api/v2/conversations/messages/{id}"),
-        route: ROUTE_MESSAGE_CONVERSATION,
-        body: Some(Bytes::from_static(DISCONNECT_BODY)),
-        action: &action,
-    };
-    let reply = t
-        .send(&req, call, |status, body| match status {
-            200..=299 => Parsed::Accept(serde_json::from_slice::<ConversationSummary>(body).ok()),
-            404 => Parsed::Accept(None),
-            _ => Parsed::Reject,
-        })
-        .await?;
-    Ok(match (reply.status, reply.value) {
-        (404, _) => PatchAnswer::NotFound,
-        (_, summary) => PatchAnswer::Done(summary.map(|s| (s, reply.date))),
-    })
-}
-
-/// Disconnects one participant; with a wrap-up code, applies it in the same call.
-/// Returns false when the conversation or participant is gone (404).
-async fn patch_participant(
-    t: &Transport,
-    id: &str,
-    participant_id: &str,
-    wrapup_code: Option<&str>,
-    call: &mut Call<'_>,
-) -> Result<bool, Error> {
-    let pid = ids::from_response("participant", participant_id)?;
-    let body = match wrapup_code {
-        Some(code) => {
-            serde_json::json!({"state": "disconnected", "wrapup": {"code": code}}).to_string()
-        }
-        None => String::from_utf8_lossy(DISCONNECT_BODY).into_owned(),
-    };
-    let action = format!("disconnecting participant {pid} of conversation {id}");
-    let req = Request {
-        method: Method::PATCH,
-        path: format!("/api/v2/conversations/messages/{id}/participants/{pid}"),
-        route: ROUTE_PARTICIPANT,
-        body: Some(Bytes::from(body)),
-        action: &action,
-    };
-    let reply = t
-        .send(&req, call, |status, _| match status {
-            200..=299 | 404 => Parsed::Accept(()),
-            _ => Parsed::Reject,
-        })
-        .await?;
-    Ok(reply.status != 404)
-}
-
-async fn teardown(t: &Transport, id: &str, call: &mut Call<'_>) -> Result<(), Error> {
-    let action = format!("tearing down stuck conversation {id}");
-    let req = Request {
-        method: Method::POST,
-        path: format!("/api/v2/conversations/{id}/disconnect"),
-        route: ROUTE_TEARDOWN,
-        body: None,
-        action: &action,
-    };
-    t.send(&req, call, |status, _| match status {
-        200..=299 | 404 => Parsed::Accept(()),
-        _ => Parsed::Reject,
-    })
-    .await
-    .map(|_| ())
 }
 
 #[cfg(test)]

@@ -501,3 +501,96 @@ fn a_burst_under_the_limit_is_never_delayed() {
         }
     }
 }
+
+// Pairs: a read and the write it decides start together or not at all
+// (see `pair`).
+
+fn pair(d: pair::PairDecision) -> (Ticket, Option<Ticket>) {
+    match d {
+        pair::PairDecision::Go(a, b) => (a, b),
+        other => panic!("expected Go, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_pair_takes_two_slots_at_once_or_none() {
+    // 10 a window, 1 used (ours), a reserve of 0: 9 free, at most 5
+    // committed at a time.
+    let (b, t0) = taught(h(10, 1, 2.0));
+    let (read, write) = pair(b.reserve_pair(t0));
+    assert!(write.is_some());
+    let (_, w2) = pair(b.reserve_pair(t0));
+    assert!(w2.is_some());
+    // One slot of the five is left: a pair does not start on it...
+    assert!(matches!(
+        b.reserve_pair(t0),
+        pair::PairDecision::Wait {
+            reason: WaitReason::Budget,
+            ..
+        }
+    ));
+    // ...and trying took nothing: a single request still may, once.
+    let single = go(b.reserve(t0));
+    assert_eq!(wait(b.reserve(t0)).1, WaitReason::Budget);
+    // The read is answered; the write, never used, gives its slot back
+    // without counting as sent: a pair fits again.
+    b.observe(read, h(10, 2, 2.0), false, t0);
+    b.release(write.unwrap());
+    b.abandon(single, t0);
+    let (_, w3) = pair(b.reserve_pair(t0));
+    assert!(w3.is_some());
+}
+
+#[test]
+fn the_last_slot_of_a_window_takes_a_read_alone_rather_than_none() {
+    // 10 a window, 8 used: 2 free, one committed at a time. No pair fits,
+    // and with nothing in flight no answer would ever free more. (No reset
+    // header: no phase sampling of the window's end in the way.)
+    let no_reset = |count| RateLimitHeaders {
+        allowed: Some(10),
+        count: Some(count),
+        reset_secs: None,
+    };
+    let (b, t0) = taught(no_reset(8));
+    let (read, write) = pair(b.reserve_pair(t0));
+    assert_eq!(write, None);
+    // One in flight: the next pair waits for its answer.
+    assert!(matches!(
+        b.reserve_pair(t0),
+        pair::PairDecision::Wait { .. }
+    ));
+    b.observe(read, no_reset(9), false, t0);
+    // Its write finds the last slot free.
+    go(b.reserve(t0));
+}
+
+#[test]
+fn a_probe_goes_alone() {
+    let (b, t0) = taught(h(10, 10, 2.0));
+    let at = t0 + Duration::from_secs(2);
+    let (probe, write) = pair(b.reserve_pair(at));
+    assert!(probe.probe.is_some());
+    assert_eq!(write, None);
+}
+
+#[test]
+fn under_even_spacing_a_pair_takes_two_slots_and_the_schedule_moves_on() {
+    let b = RateBudget::new(Pacing::Smooth);
+    let t0 = Instant::now();
+    let first = go(b.reserve(t0));
+    b.observe(first, h(98, 1, 1.0), false, t0);
+    // 98 a second at 98%: one every ~10.4 ms; the first used the slot at t0.
+    let interval = Duration::from_secs(1).div_f64(98.0 * SMOOTH_SHARE);
+    let now = t0 + interval;
+    let (_, write) = pair(b.reserve_pair(now));
+    assert!(write.is_some());
+    let (until, reason) = wait(b.reserve(now));
+    assert_eq!(reason, WaitReason::Smoothing);
+    // The pair took two slots: the next is two intervals on.
+    let gap = until - now;
+    assert!(
+        gap + Duration::from_micros(5) >= interval * 2
+            && gap <= interval * 2 + Duration::from_micros(5),
+        "{gap:?}"
+    );
+}

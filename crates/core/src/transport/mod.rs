@@ -10,6 +10,7 @@ use crate::error::{Error, ErrorCode};
 use crate::events::{Event, EventKind, EventSink};
 use crate::fence::Fence;
 use crate::net_error;
+use crate::pacing::pair::PairDecision;
 use crate::pacing::{Decision, RateBudget, RateLimitHeaders, Ticket, WaitReason, ANSWER_POLL};
 use crate::retry::{classify_status, RetryBudget, RetryKind, RetryPolicy};
 use crate::token_fetch::TokenFetcher;
@@ -20,6 +21,9 @@ use std::time::{Duration, SystemTime};
 use tokio::sync::Notify;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
+
+mod decided;
+pub use decided::{Decided, WriteAttempts, WriteSlot};
 
 /// What the caller wants sent.
 pub struct Request<'a> {
@@ -302,11 +306,11 @@ impl Transport {
         parse: &(dyn Fn(u16, &[u8]) -> Parsed<T> + Sync),
     ) -> Result<Reply<T>, Error> {
         let mut attempt: u32 = 0;
-        let result = self.attempts(req, call, parse, &mut attempt).await;
+        let result = self.attempts(req, call, parse, &mut attempt, false).await;
         if let Err(e) = &result {
             self.give_up(req, attempt, e);
         }
-        result
+        result.map(|(reply, _)| reply)
     }
 
     /// A request failed for good: the `giveUp` event.
@@ -320,13 +324,16 @@ impl Transport {
         });
     }
 
+    /// `pair`: each attempt starts only when the budget can start a write
+    /// right after it too; the write's slot comes back with the reply.
     async fn attempts<T>(
         &self,
         req: &Request<'_>,
         call: &mut Call<'_>,
         parse: &(dyn Fn(u16, &[u8]) -> Parsed<T> + Sync),
         attempt: &mut u32,
-    ) -> Result<Reply<T>, Error> {
+        pair: bool,
+    ) -> Result<(Reply<T>, WriteSlot<'_>), Error> {
         let mut replayed_401 = false;
         loop {
             if call.cancel.is_cancelled() {
@@ -335,7 +342,9 @@ impl Transport {
             // The token first: callers share one fetch (and its failure)
             // instead of taking turns at the rate budget.
             let bearer = self.bearer(call).await?;
-            let slot = self.wait_for_slot(req, *attempt, call).await?;
+            // An earlier attempt's spare slot is given back here (dropped).
+            let (slot, spare) = self.wait_for_slot(req, *attempt, call, pair).await?;
+            let spare = WriteSlot::new(self, spare);
             let target = Target {
                 url: format!("{}{}", self.api_base, req.path),
                 authorization: bearer.header.clone(),
@@ -351,7 +360,7 @@ impl Transport {
                 .attempt(req, &target, Some(slot), *attempt, call, parse)
                 .await?
             {
-                Judged::Done(reply) => return Ok(reply),
+                Judged::Done(reply) => return Ok((reply, spare)),
                 Judged::Failed(failure) => failure,
                 // The cached token was revoked or expired early: fetch a new
                 // one once and replay.
@@ -405,12 +414,14 @@ impl Transport {
     /// it waits. Every wait is bounded by the caller: one longer than
     /// `maxRetryAfterMs`, or than what is left of `deadlineMs`, fails fast with
     /// `ERR_RATE_LIMITED` and `retryAfterMs`; the signal cuts it.
+    /// With `pair`, also the write's ticket (see `pacing::pair`).
     async fn wait_for_slot(
         &self,
         req: &Request<'_>,
         attempt: u32,
         call: &Call<'_>,
-    ) -> Result<Slot<'_>, Error> {
+        pair: bool,
+    ) -> Result<(Slot<'_>, Option<Ticket>), Error> {
         let mut announced: Option<(WaitReason, Instant)> = None;
         loop {
             // Registered before asking, so an answer in between is not missed.
@@ -418,14 +429,23 @@ impl Transport {
             tokio::pin!(answered);
             answered.as_mut().enable();
             let now = Instant::now();
-            let (until, reason) = match self.rate.reserve(now) {
-                Decision::Go(ticket) => {
-                    return Ok(Slot {
+            let decision = if pair {
+                self.rate.reserve_pair(now)
+            } else {
+                match self.rate.reserve(now) {
+                    Decision::Go(ticket) => PairDecision::Go(ticket, None),
+                    Decision::Wait { until, reason } => PairDecision::Wait { until, reason },
+                }
+            };
+            let (until, reason) = match decision {
+                PairDecision::Go(ticket, spare) => {
+                    let slot = Slot {
                         transport: self,
                         ticket: Some(ticket),
-                    })
+                    };
+                    return Ok((slot, spare));
                 }
-                Decision::Wait { until, reason } => (until, reason),
+                PairDecision::Wait { until, reason } => (until, reason),
             };
             let wait = until.saturating_duration_since(now);
             if wait > ANSWER_POLL {

@@ -1,0 +1,406 @@
+//! Ending a conversation once its state is read: the write the read
+//! decided, the fallbacks when it is refused or conflicts, verification.
+//!
+//! The read and the write go back to back (`transport::decided`): the
+//! write goes out on the rate slot reserved with the read, or, where it
+//! would have to wait (no slot, a retry's pause, a token refresh), the
+//! conversation is read and decided again after the wait. A close never
+//! acts on a read older than one round trip plus the write's own.
+//!
+//! Whatever is seen after the decision (the PATCH's answer, a verify read)
+//! that shows activity newer than the read is reported as
+//! `activityAfterRead`: Genesys has no conditional close, so the window can
+//! be kept short but not closed.
+
+use super::requests::{self, PatchAnswer, Read, Send};
+use super::{decide, explain_division, CloseMethod, CloseOptions, Decision, Outcome, Step};
+use crate::activity::{self, Activity};
+use crate::error::{Error, ErrorCode};
+use crate::model::{ConversationSummary, MessageParticipant};
+use crate::transport::{Call, Transport, WriteAttempts, WriteSlot};
+use std::time::{Duration, SystemTime};
+
+/// Re-reads a close may make because its write could not follow its read
+/// at once; after them the conversation is left open (nothing written).
+const MAX_STALE_ROUNDS: u32 = 8;
+
+/// Read, decide, end; again from the read while the write would go stale.
+pub(super) async fn full_close(
+    t: &Transport,
+    id: &str,
+    opts: &CloseOptions,
+    call: &mut Call<'_>,
+) -> Result<Step, Error> {
+    let mut round = Round::default();
+    loop {
+        let (read, slot) = if opts.dry_run {
+            (requests::read(t, id, call).await?, WriteSlot::none(t))
+        } else {
+            requests::read_deciding(t, id, call).await?
+        };
+        let conv = match read {
+            Read::NotFound => return Ok(Step::not_found(0)),
+            Read::Found(c) => c,
+        };
+        let seen = activity::activity(&conv);
+        match end_from_state(t, id, &conv, &seen, opts, call, slot, &mut round).await {
+            Ok(Some(step)) => return Ok(step.with_activity(Some(seen))),
+            Ok(None) if round.tries.stale_rounds < MAX_STALE_ROUNDS => {}
+            Ok(None) => return Err(stale(id, round.tries.stale_rounds)),
+            Err(e) if e.status == Some(403) && is_refusal(&e) => {
+                return Err(explain_division(t, id, &conv, e, call).await)
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// What carries from one read-and-decide round to the next.
+#[derive(Default)]
+struct Round {
+    tries: WriteAttempts,
+    /// The whole-conversation PATCH was refused: the next round goes
+    /// straight to the participants.
+    whole_refused: Option<Error>,
+}
+
+fn stale(id: &str, rounds: u32) -> Error {
+    Error::new(
+        ErrorCode::RateLimited,
+        format!(
+            "Conversation {id} was left open: {rounds} times its close could not be sent right after the read that decided it (the token's rate budget is contended), and a close is never sent on an older read. Nothing was written; try again later or lower the concurrency."
+        ),
+    )
+}
+
+/// The first write goes out as the read's decided write; later ones plainly.
+fn next_send<'s, 'w>(
+    slot: &mut Option<WriteSlot<'s>>,
+    tries: &'w mut WriteAttempts,
+) -> Send<'s, 'w> {
+    match slot.take() {
+        Some(slot) => Send::Decided { slot, tries },
+        None => Send::Plain,
+    }
+}
+
+/// Activity newer than the deciding read, as seen after the decision.
+struct AfterRead<'a> {
+    seen: Option<&'a Activity>,
+    newest: Option<String>,
+}
+
+impl AfterRead<'_> {
+    fn consider<'t>(&mut self, times: impl IntoIterator<Item = &'t str>) {
+        let Some(found) = self.seen.and_then(|seen| activity::after_read(seen, times)) else {
+            return;
+        };
+        let newer = self
+            .newest
+            .as_deref()
+            .is_none_or(|old| activity::parse_time(&found) > activity::parse_time(old));
+        if newer {
+            self.newest = Some(found);
+        }
+    }
+}
+
+/// Ends what the read showed open. `None`: the write went stale (see
+/// `transport::decided`); read again.
+#[allow(clippy::too_many_arguments)]
+async fn end_from_state(
+    t: &Transport,
+    id: &str,
+    conv: &crate::model::MessageConversation,
+    seen: &Activity,
+    opts: &CloseOptions,
+    call: &mut Call<'_>,
+    slot: WriteSlot<'_>,
+    round: &mut Round,
+) -> Result<Option<Step>, Error> {
+    let (wrapup, open) = match decide(conv, opts, SystemTime::now()) {
+        // Our earlier write's answer was lost, and now it has ended: that
+        // write did it, as far as anyone can tell.
+        Decision::AlreadyClosed if round.tries.unanswered => return Ok(Some(Step {
+            reason: Some(
+                "the answer to our disconnect was lost; the re-read shows the conversation ended"
+                    .into(),
+            ),
+            ..Step::closed(CloseMethod::Conversation, 0)
+        })),
+        Decision::AlreadyClosed => return Ok(Some(Step::no_write(Outcome::AlreadyClosed))),
+        Decision::Skip(why, reason) => return Ok(Some(Step::skipped(why, reason))),
+        Decision::End { .. } if opts.dry_run => {
+            return Ok(Some(Step::no_write(Outcome::WouldClose)))
+        }
+        Decision::End { wrapup, open } => (wrapup, open),
+    };
+    let mut slot = Some(slot);
+    let mut after = AfterRead {
+        seen: Some(seen),
+        newest: None,
+    };
+    let mut disconnected = 0u32;
+    let mut method = CloseMethod::Participants;
+    for pid in &wrapup {
+        let how = next_send(&mut slot, &mut round.tries);
+        match requests::patch_participant(t, id, pid, opts.wrapup_code.as_deref(), call, how)
+            .await?
+        {
+            None => return Ok(None),
+            Some(r) if !r.value => return Ok(Some(Step::not_found(disconnected))),
+            Some(_) => disconnected += 1,
+        }
+    }
+    if !open.is_empty() {
+        let whole = match round.whole_refused.take() {
+            Some(refused) => Err(refused),
+            None => {
+                requests::patch_conversation(t, id, call, next_send(&mut slot, &mut round.tries))
+                    .await
+            }
+        };
+        match whole {
+            Ok(None) => return Ok(None),
+            Ok(Some(reply)) => match reply.value {
+                PatchAnswer::Done(summary) => {
+                    method = CloseMethod::Conversation;
+                    disconnected += open.len() as u32;
+                    if let Some((summary, _)) = &summary {
+                        after.consider(summary.activity_times());
+                    }
+                }
+                PatchAnswer::NotFound => return Ok(Some(Step::not_found(disconnected))),
+            },
+            Err(e) if is_refusal(&e) => {
+                // The whole-conversation PATCH needs disconnect or park; the
+                // per-participant one also accepts wrapup or call:record.
+                for (i, pid) in open.iter().enumerate() {
+                    // Still the decided write when nothing was ended yet: at
+                    // once, or after a fresh read.
+                    let how = if i == 0 && disconnected == 0 {
+                        let slot = slot.take().unwrap_or_else(|| WriteSlot::none(t));
+                        Send::Decided {
+                            slot,
+                            tries: &mut round.tries,
+                        }
+                    } else {
+                        Send::Plain
+                    };
+                    match requests::patch_participant(t, id, pid, None, call, how).await {
+                        Ok(None) => {
+                            round.whole_refused = Some(e);
+                            return Ok(None);
+                        }
+                        Ok(Some(r)) if r.value => disconnected += 1,
+                        Ok(Some(_)) => return Ok(Some(Step::not_found(disconnected))),
+                        Err(e2) => return Err(combine_refusals(e, e2, id)),
+                    }
+                }
+            }
+            Err(e) if is_state_conflict(&e) => {
+                return ended_meanwhile(t, id, call, disconnected, e)
+                    .await
+                    .map(Some)
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    drop(slot);
+    let step = if opts.verify {
+        verify_after_close(t, id, opts, call, method, disconnected, &mut after).await?
+    } else {
+        Step::closed(method, disconnected)
+    };
+    Ok(Some(Step {
+        activity_after_read: after.newest,
+        ..step
+    }))
+}
+
+/// A state conflict on the write: ended between our read and our write,
+/// which is success for us, or else the conflict stands.
+async fn ended_meanwhile(
+    t: &Transport,
+    id: &str,
+    call: &mut Call<'_>,
+    disconnected: u32,
+    conflict: Error,
+) -> Result<Step, Error> {
+    Ok(match requests::read(t, id, call).await? {
+        Read::NotFound => Step::not_found(disconnected),
+        Read::Found(c) if c.participants.iter().all(MessageParticipant::is_ended) => {
+            if disconnected > 0 {
+                Step::closed(CloseMethod::Participants, disconnected)
+            } else {
+                Step::no_write(Outcome::AlreadyClosed)
+            }
+        }
+        Read::Found(_) => return Err(conflict),
+    })
+}
+
+/// Verification after the disconnect was accepted. An abort here cuts the
+/// verification short, not the close: the write was done, so it is `closed`.
+async fn verify_after_close(
+    t: &Transport,
+    id: &str,
+    opts: &CloseOptions,
+    call: &mut Call<'_>,
+    method: CloseMethod,
+    disconnected: u32,
+    after: &mut AfterRead<'_>,
+) -> Result<Step, Error> {
+    match verify(t, id, opts, call, method, after).await {
+        Ok(method) => Ok(Step::closed(method, disconnected)),
+        Err(e) if e.code == ErrorCode::Aborted => Ok(Step {
+            reason: Some(
+                "verification was cut short by the abort; the disconnect itself was accepted"
+                    .into(),
+            ),
+            ..Step::closed(method, disconnected)
+        }),
+        Err(e) => Err(e),
+    }
+}
+
+/// One PATCH, no read. 200 -> closed (or already closed, when the answer shows
+/// the conversation ended before we asked); 404 -> not found; a refusal or a
+/// state conflict falls back to the full path, which reads.
+pub(super) async fn fast_close(
+    t: &Transport,
+    id: &str,
+    opts: &CloseOptions,
+    call: &mut Call<'_>,
+) -> Result<Step, Error> {
+    let asked_at = SystemTime::now();
+    let answer = requests::patch_conversation(t, id, call, Send::Plain)
+        .await
+        .map(|r| r.map(|r| r.value));
+    // Nothing was read, so nothing can be newer than a read.
+    let mut after = AfterRead {
+        seen: None,
+        newest: None,
+    };
+    match answer {
+        Ok(Some(PatchAnswer::Done(Some((summary, date))))) => {
+            if ended_before(&summary, date.unwrap_or(asked_at), call) {
+                return Ok(Step::no_write(Outcome::AlreadyClosed));
+            }
+            let disconnected = summary.participants.len() as u32;
+            if opts.verify {
+                let method = CloseMethod::Conversation;
+                return verify_after_close(t, id, opts, call, method, disconnected, &mut after)
+                    .await;
+            }
+            Ok(Step::closed(CloseMethod::Conversation, disconnected))
+        }
+        Ok(Some(PatchAnswer::Done(None)) | None) => Ok(Step::closed(CloseMethod::Conversation, 0)),
+        Ok(Some(PatchAnswer::NotFound)) => Ok(Step::not_found(0)),
+        Err(e) if is_refusal(&e) || is_state_conflict(&e) => full_close(t, id, opts, call).await,
+        Err(e) => Err(e),
+    }
+}
+
+/// True when the PATCH answer shows a conversation that had ended well before
+/// we asked (Genesys answers 200 without change for an ended conversation).
+fn ended_before(summary: &ConversationSummary, server_now: SystemTime, call: &Call<'_>) -> bool {
+    let Some(end) = summary
+        .end_time
+        .as_deref()
+        .and_then(|s| humantime::parse_rfc3339_weak(s.trim_end_matches('Z')).ok())
+    else {
+        return false;
+    };
+    // `Date` has one-second resolution and the request took a while: allow both.
+    let slack = call.started.elapsed() + Duration::from_secs(2);
+    server_now.checked_sub(slack).is_some_and(|t| end < t)
+}
+
+async fn verify(
+    t: &Transport,
+    id: &str,
+    opts: &CloseOptions,
+    call: &mut Call<'_>,
+    method: CloseMethod,
+    after: &mut AfterRead<'_>,
+) -> Result<CloseMethod, Error> {
+    if poll_until_ended(t, id, opts, call, after).await? {
+        return Ok(method);
+    }
+    if opts.teardown_stuck {
+        requests::teardown(t, id, call).await?;
+        if poll_until_ended(t, id, opts, call, after).await? {
+            return Ok(CloseMethod::Teardown);
+        }
+    }
+    Err(Error::new(
+        ErrorCode::Conflict,
+        format!(
+            "Conversation {id} still has connected participants {} s after it was disconnected: it looks stuck.{}",
+            opts.verify_timeout.as_secs_f64(),
+            if opts.teardown_stuck {
+                " Even the full teardown (POST /api/v2/conversations/{id}/disconnect) did not end it: contact Genesys support with the correlation ids."
+            } else {
+                " Pass teardownStuck: true to force a full teardown (POST /api/v2/conversations/{id}/disconnect)."
+            }
+        ),
+    ))
+}
+
+/// Re-reads with growing pauses until every participant is ended.
+async fn poll_until_ended(
+    t: &Transport,
+    id: &str,
+    opts: &CloseOptions,
+    call: &mut Call<'_>,
+    after: &mut AfterRead<'_>,
+) -> Result<bool, Error> {
+    let give_up = tokio::time::Instant::now() + opts.verify_timeout;
+    let mut pause = Duration::from_millis(100);
+    loop {
+        match requests::read(t, id, call).await? {
+            Read::NotFound => return Ok(true),
+            Read::Found(c) => {
+                after.consider(c.activity_times());
+                if c.participants.iter().all(MessageParticipant::is_ended) {
+                    return Ok(true);
+                }
+            }
+        }
+        let now = tokio::time::Instant::now();
+        if now >= give_up {
+            return Ok(false);
+        }
+        t.sleep(pause.min(give_up - now), call).await?;
+        pause = (pause * 2).min(Duration::from_secs(2));
+    }
+}
+
+fn is_refusal(e: &Error) -> bool {
+    matches!(e.code, ErrorCode::MissingPermission | ErrorCode::Forbidden) || e.status == Some(405)
+}
+
+fn is_state_conflict(e: &Error) -> bool {
+    e.code == ErrorCode::Conflict || (e.status == Some(400) && e.code == ErrorCode::InvalidArgument)
+}
+
+fn combine_refusals(whole: Error, per_participant: Error, id: &str) -> Error {
+    if per_participant.code != ErrorCode::MissingPermission {
+        return per_participant;
+    }
+    let mut perms = whole.missing_permissions.clone();
+    for p in &per_participant.missing_permissions {
+        if !perms.contains(p) {
+            perms.push(p.clone());
+        }
+    }
+    let mut e = per_participant;
+    e.message = format!(
+        "Cannot end conversation {id}: the token may neither disconnect the whole conversation nor its participants. Grant a role holding one of [{}] (conversation:communication:disconnect is the usual one). {}",
+        perms.join(", "),
+        e.message
+    );
+    e.missing_permissions = perms;
+    e
+}
