@@ -76,6 +76,12 @@ export declare class ResultStream {
   close(): void
 }
 
+/**
+ * Every error code the core produces, in the order of `ErrorCode::ALL`
+ * (JS builds `ERROR_CODES` from this: one list, in Rust).
+ */
+export declare function errorCodes(): Array<string>
+
 /** Every Genesys Cloud region the library knows (name, domain, hosts). */
 export declare function regions(): Region[]
 

@@ -838,4 +838,5 @@ module.exports = nativeBinding
 module.exports.CancelHandle = nativeBinding.CancelHandle
 module.exports.CleanupClient = nativeBinding.CleanupClient
 module.exports.ResultStream = nativeBinding.ResultStream
+module.exports.errorCodes = nativeBinding.errorCodes
 module.exports.regions = nativeBinding.regions
