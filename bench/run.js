@@ -10,7 +10,7 @@
 // Environment overrides (any of them makes the run "custom": results go to
 // bench/results/custom.json unless --out is given):
 //   BENCH_N (throughput N, default 5000)   BENCH_RUNS (default 3)
-//   BENCH_SCENARIOS  comma list of throughput,ratelimit,bulk,latency,watch (or a,b,c,d,e)
+//   BENCH_SCENARIOS  comma list of throughput,ratelimit,bulk,latency,watch,readwrite (or a-f)
 //   BENCH_CONTENDERS comma list of addon,addon-fast,addon-events,sdk,sdk-retry,fetch
 //   BENCH_LATENCIES (default 0,20)  BENCH_CONCURRENCIES (default 1,16,64)
 //   BENCH_CELL_SECONDS (default 10: caps N where latency makes a cell slow)
@@ -70,8 +70,8 @@ const envInt = (name, fallback) => {
   return v
 }
 
-const SCENARIO_ALIASES = { a: 'throughput', b: 'ratelimit', c: 'bulk', d: 'latency', e: 'watch' }
-const SCENARIO_NAMES = ['throughput', 'ratelimit', 'bulk', 'latency', 'watch']
+const SCENARIO_ALIASES = { a: 'throughput', b: 'ratelimit', c: 'bulk', d: 'latency', e: 'watch', f: 'readwrite' }
+const SCENARIO_NAMES = ['throughput', 'ratelimit', 'bulk', 'latency', 'watch', 'readwrite']
 
 function resolveConfig(args) {
   const quick = args.quick
@@ -575,6 +575,15 @@ async function main() {
     const env = { ...process.env, GENESYS_EMULATOR_BIN: SNAPSHOT.emulator, NAPI_RS_NATIVE_LIBRARY_PATH: SNAPSHOT.addon }
     const r = spawnSync(process.execPath, [path.join(__dirname, 'watch.js'), ...(cfg.mode === 'quick' ? ['--quick'] : [])], { cwd: ROOT, env, stdio: 'inherit' })
     if (r.status !== 0) console.warn('warning: the watch benchmark failed (see above)')
+  }
+
+  if (cfg.scenarios.includes('readwrite')) {
+    // Before and after side by side: the baseline library is built once into
+    // target/bench-baseline; results in bench/results/readwrite.json.
+    console.log('\n(f) the read-to-PATCH gap of a guarded close at a saturated budget (bench/readwrite.js)')
+    const env = { ...process.env, GENESYS_EMULATOR_BIN: SNAPSHOT.emulator }
+    const r = spawnSync(process.execPath, [path.join(__dirname, 'readwrite.js'), ...(cfg.mode === 'quick' ? ['--quick'] : [])], { cwd: ROOT, env, stdio: 'inherit' })
+    if (r.status !== 0) console.warn('warning: the read-to-PATCH benchmark failed (see above)')
   }
 
   const finished = Date.now()
