@@ -138,14 +138,12 @@ pub(super) async fn patch_conversation(
         _ => Parsed::Reject,
     })
     .await?;
-    Ok(reply.map(|reply| Reply {
-        value: match (reply.status, reply.value) {
+    Ok(reply.map(|reply| {
+        let (status, date) = (reply.status, reply.date);
+        reply.map(|summary| match (status, summary) {
             (404, _) => PatchAnswer::NotFound,
-            (_, summary) => PatchAnswer::Done(summary.map(|s| (s, reply.date))),
-        },
-        status: reply.status,
-        correlation_id: reply.correlation_id,
-        date: reply.date,
+            (_, summary) => PatchAnswer::Done(summary.map(|s| (s, date))),
+        })
     }))
 }
 
@@ -179,11 +177,9 @@ pub(super) async fn patch_participant(
         _ => Parsed::Reject,
     })
     .await?;
-    Ok(reply.map(|r| Reply {
-        value: r.status != 404,
-        status: r.status,
-        correlation_id: r.correlation_id,
-        date: r.date,
+    Ok(reply.map(|r| {
+        let found = r.status != 404;
+        r.map(|()| found)
     }))
 }
 

@@ -15,7 +15,7 @@
 //! The retry policy still bounds it all: `WriteAttempts` carries the
 //! write's attempt count across the re-reads.
 
-use super::{Call, Judged, Parsed, Reply, Request, Slot, Target, Transport};
+use super::{Call, Judged, Parsed, Reply, Request, Slot, Transport};
 use crate::error::Error;
 use crate::pacing::{Decision, Ticket};
 use tokio::time::Instant;
@@ -53,6 +53,18 @@ pub enum Decided<T> {
     /// Not sent now (or to be sent again) after a wait: the read that decided
     /// it is stale. Read again, decide again.
     Stale,
+}
+
+impl<T> Reply<T> {
+    /// The same answer with its value turned into another.
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Reply<U> {
+        Reply {
+            status: self.status,
+            value: f(self.value),
+            correlation_id: self.correlation_id,
+            date: self.date,
+        }
+    }
 }
 
 /// A decided write's attempts, across the re-reads it causes.
@@ -114,12 +126,7 @@ impl Transport {
                 Decision::Wait { .. } => return stale(tries),
             },
         };
-        let target = Target {
-            url: format!("{}{}", self.api_base, req.path),
-            authorization: bearer.header.clone(),
-            content_type: "application/json",
-            write: true,
-        };
+        let target = self.api_target(req, &bearer, true);
         let attempt = tries.attempt;
         let sent = Slot {
             transport: self,
@@ -140,15 +147,7 @@ impl Transport {
             Judged::Failed(failure) => failure,
             Judged::Unauthorized(_) if self.auth.can_refresh() && !tries.replayed_401 => {
                 tries.replayed_401 = true;
-                self.auth.invalidate(bearer.generation);
-                self.count_retry(
-                    req,
-                    attempt,
-                    (Some(401), None),
-                    None,
-                    "unauthorized: refreshing the token",
-                    call,
-                );
+                self.refresh_after_401(req, attempt, &bearer, call);
                 return stale(tries);
             }
             Judged::Unauthorized(failure) => failure,
@@ -156,11 +155,7 @@ impl Transport {
         if failure.error.status.is_none() {
             tries.unanswered = true;
         }
-        if let Some(ra) = failure.retry_after {
-            if ra <= self.policy.max_retry_after {
-                self.rate.pause(ra, Instant::now());
-            }
-        }
+        self.pause_for(&failure);
         let wait = match self.retry_wait(req, failure, attempt, call) {
             Ok(wait) => wait,
             Err(e) => {
