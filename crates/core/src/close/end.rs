@@ -12,8 +12,11 @@
 //! `activityAfterRead`: Genesys has no conditional close, so the window can
 //! be kept short but not closed.
 
+use super::decide::{decide, Decision};
+use super::refusal::{combine_refusals, explain_division, is_refusal};
 use super::requests::{self, PatchAnswer, Read, Send};
-use super::{decide, explain_division, CloseMethod, CloseOptions, Decision, Outcome, Step};
+use super::step::Step;
+use super::types::{CloseMethod, CloseOptions, Outcome};
 use crate::activity::{self, Activity};
 use crate::error::{Error, ErrorCode};
 use crate::model::{ConversationSummary, MessageParticipant};
@@ -377,30 +380,6 @@ async fn poll_until_ended(
     }
 }
 
-fn is_refusal(e: &Error) -> bool {
-    matches!(e.code, ErrorCode::MissingPermission | ErrorCode::Forbidden) || e.status == Some(405)
-}
-
 fn is_state_conflict(e: &Error) -> bool {
     e.code == ErrorCode::Conflict || (e.status == Some(400) && e.code == ErrorCode::InvalidArgument)
-}
-
-fn combine_refusals(whole: Error, per_participant: Error, id: &str) -> Error {
-    if per_participant.code != ErrorCode::MissingPermission {
-        return per_participant;
-    }
-    let mut perms = whole.missing_permissions.clone();
-    for p in &per_participant.missing_permissions {
-        if !perms.contains(p) {
-            perms.push(p.clone());
-        }
-    }
-    let mut e = per_participant;
-    e.message = format!(
-        "Cannot end conversation {id}: the token may neither disconnect the whole conversation nor its participants. Grant a role holding one of [{}] (conversation:communication:disconnect is the usual one). {}",
-        perms.join(", "),
-        e.message
-    );
-    e.missing_permissions = perms;
-    e
 }

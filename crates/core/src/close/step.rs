@@ -1,0 +1,57 @@
+//! What one close did, before the timing and counters are added.
+
+use super::types::{CloseMethod, Outcome, SkipReason};
+use crate::activity::Activity;
+
+/// What one close did (before the timing and counters are added).
+#[derive(Debug)]
+pub(super) struct Step {
+    pub(super) outcome: Outcome,
+    pub(super) reason: Option<String>,
+    pub(super) skip_reason: Option<SkipReason>,
+    pub(super) activity: Option<Activity>,
+    pub(super) activity_after_read: Option<String>,
+    pub(super) method: CloseMethod,
+    pub(super) disconnected: u32,
+}
+
+impl Step {
+    pub(super) fn no_write(outcome: Outcome) -> Step {
+        Step {
+            outcome,
+            reason: None,
+            skip_reason: None,
+            activity: None,
+            activity_after_read: None,
+            method: CloseMethod::None,
+            disconnected: 0,
+        }
+    }
+
+    pub(super) fn not_found(disconnected: u32) -> Step {
+        Step {
+            disconnected,
+            ..Step::no_write(Outcome::NotFound)
+        }
+    }
+
+    pub(super) fn closed(method: CloseMethod, disconnected: u32) -> Step {
+        Step {
+            method,
+            disconnected,
+            ..Step::no_write(Outcome::Closed)
+        }
+    }
+
+    pub(super) fn skipped(skip_reason: SkipReason, reason: String) -> Step {
+        Step {
+            reason: Some(reason),
+            skip_reason: Some(skip_reason),
+            ..Step::no_write(Outcome::Skipped)
+        }
+    }
+
+    pub(super) fn with_activity(self, activity: Option<Activity>) -> Step {
+        Step { activity, ..self }
+    }
+}
