@@ -6,7 +6,8 @@
 
 use super::after_read::RecentCloses;
 use super::channel::{self, Queue, MAX_TOPICS_PER_CHANNEL};
-use super::settle::{emit, ends_watch, epoch_ms, settle_close};
+use super::policy::ends_watch;
+use super::settle::{emit, epoch_ms, settle_close};
 use super::stream::{self, now_ms, Feed, StreamSpec};
 use super::table::{Observed, Table};
 use super::{WatchEvent, WatchEventKind, WatchOptions, WatchReport, WatchSink};

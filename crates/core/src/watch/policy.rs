@@ -12,6 +12,7 @@
 //! is reconciled (by the driver, over the whole lookback: what a gap hid
 //! can belong to a conversation that started long before it).
 
+use crate::error::{Error, ErrorCode};
 use std::time::Duration;
 
 /// Silence after which a ping is sent.
@@ -60,9 +61,36 @@ pub fn renew_at(created_ms: u64, expires_ms: u64) -> u64 {
     expires_ms.saturating_sub(ahead)
 }
 
+/// A failure that ends the watch instead of waiting for a later try: the
+/// token was refused and cannot be refreshed (a static `accessToken` that
+/// expired or was revoked). A client-credentials client fetches a new token
+/// after a 401, so its 401s are left to the next try.
+pub fn ends_watch(e: &Error, can_refresh: bool) -> bool {
+    e.code == ErrorCode::Unauthorized && !can_refresh
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use crate::error::{Error, ErrorCode};
+
+    #[test]
+    fn only_a_token_that_cannot_be_refreshed_ends_the_watch() {
+        let unauthorized = Error::new(ErrorCode::Unauthorized, "expired");
+        let table = [(&unauthorized, false, true), (&unauthorized, true, false)];
+        for (e, can_refresh, want) in table {
+            assert_eq!(ends_watch(e, can_refresh), want, "{can_refresh}");
+        }
+        for code in [
+            ErrorCode::Upstream,
+            ErrorCode::RateLimited,
+            ErrorCode::Network,
+            ErrorCode::Forbidden,
+        ] {
+            assert!(!ends_watch(&Error::new(code, "x"), false), "{code:?}");
+        }
+    }
 
     #[test]
     fn backoff_grows_is_capped_and_jittered() {

@@ -59,14 +59,6 @@ pub(crate) fn settle(result: &Result<CloseResult, Error>, now_ms: u64) -> Settle
     }
 }
 
-/// A failure that ends the watch instead of waiting for a later try: the
-/// token was refused and cannot be refreshed (a static `accessToken` that
-/// expired or was revoked). A client-credentials client fetches a new token
-/// after a 401, so its 401s are left to the next try.
-pub(crate) fn ends_watch(e: &Error, can_refresh: bool) -> bool {
-    e.code == ErrorCode::Unauthorized && !can_refresh
-}
-
 pub(crate) fn emit(sink: &Option<WatchSink>, e: WatchEvent) {
     if let Some(s) = sink {
         s(e);
@@ -183,23 +175,6 @@ mod tests {
             stats: CallStats::default(),
             elapsed_ms: 0.0,
         })
-    }
-
-    #[test]
-    fn only_a_token_that_cannot_be_refreshed_ends_the_watch() {
-        let unauthorized = Error::new(ErrorCode::Unauthorized, "expired");
-        let table = [(&unauthorized, false, true), (&unauthorized, true, false)];
-        for (e, can_refresh, want) in table {
-            assert_eq!(ends_watch(e, can_refresh), want, "{can_refresh}");
-        }
-        for code in [
-            ErrorCode::Upstream,
-            ErrorCode::RateLimited,
-            ErrorCode::Network,
-            ErrorCode::Forbidden,
-        ] {
-            assert!(!ends_watch(&Error::new(code, "x"), false), "{code:?}");
-        }
     }
 
     #[test]

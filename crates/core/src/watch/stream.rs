@@ -135,7 +135,7 @@ pub async fn run(
             }
             Err(e) if e.code == ErrorCode::Aborted => return,
             Err(e) => {
-                let dead_token = super::settle::ends_watch(&e, t.auth().can_refresh());
+                let dead_token = super::policy::ends_watch(&e, t.auth().can_refresh());
                 if (first && is_fatal(&e)) || dead_token {
                     let _ = tx.send(Feed::Fatal(e)).await;
                     return;
