@@ -106,7 +106,9 @@ async function runOnce(label, lib, n) {
     })
     const out = JSON.parse((r.stdout || '{}').trim().split('\n').pop() || '{}')
     if (r.status !== 0 || out.error) throw new Error(`${label}: ${out.error || r.stderr}`)
-    const log = await emu.requests()
+    // The admin connection sat idle through the run; the emulator may have
+    // closed it, and a fetch on a closed keep-alive socket fails once.
+    const log = await emu.requests().catch(() => emu.requests())
     const gaps = []
     const lastGet = new Map()
     for (const e of log) {
