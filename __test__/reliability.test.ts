@@ -45,8 +45,13 @@ describe('retries that respect Genesys', () => {
   test.each([500, 502, 503, 504])('%i is retried', async (status) => {
     const id = await newConversation(emu)
     await emu.script([{ method: 'PATCH', path: MESSAGES, times: 2, respond: { status } }])
+    await emu.clearRequests()
     const r = await closeConversation(id, tokenOpts())
-    expect(r).toMatchObject({ outcome: 'closed', retries: 2, requests: 4 })
+    // Each retry's pause is followed by a fresh read: a PATCH never goes out
+    // on a read older than one round trip (README "How idle is decided").
+    expect(r).toMatchObject({ outcome: 'closed', retries: 2, requests: 6 })
+    const log = (await emu.requests()).filter((x) => x.path.endsWith(id))
+    expect(log.map((x) => `${x.method} ${x.status}`)).toEqual(['GET 200', `PATCH ${status}`, 'GET 200', `PATCH ${status}`, 'GET 200', 'PATCH 200'])
   })
 
   test.each([400, 404, 409, 501])('%i is never retried', async (status) => {
