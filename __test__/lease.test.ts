@@ -443,6 +443,35 @@ describe('watch({ lease })', () => {
     }
   }, 30_000)
 
+  test('a term that starts clears the reason an earlier failed try left', async () => {
+    const org = await emu.org()
+    let tries = 0
+    // The store is down for the first try, then answers.
+    const flaky: Lease = {
+      ttlMs: 1500,
+      acquire: async () => {
+        if (++tries === 1) throw new Error('store down')
+        return true
+      },
+      renew: async () => true,
+      release: async () => undefined,
+    }
+    const controller = new AbortController()
+    const done = client(org).watch({ idleMs: 60_000, reconcileEveryMs: 3_600_000, lease: flaky, signal: controller.signal })
+    try {
+      const connected = async () => (await org.notifications()).channels.filter((c) => c.connected).length
+      for (let i = 0; i < 100 && (await connected()) === 0; i++) await new Promise((res) => setTimeout(res, 50))
+      expect(tries).toBe(2)
+      controller.abort()
+      const report = await done
+      expect(report.lease).toMatchObject({ name: WATCH_NAME, held: true, terms: 1, lost: 0 })
+      expect(report.lease.reason).toBeUndefined()
+    } finally {
+      controller.abort()
+      await org.stop()
+    }
+  })
+
   test('a watcher whose lease is taken stops writing and waits; a stop while waiting resolves at once', async () => {
     const org = await emu.org()
     const r = await redis()
@@ -450,7 +479,7 @@ describe('watch({ lease })', () => {
     const controller = new AbortController()
     const done = client(org).watch({ idleMs: 60_000, reconcileEveryMs: 3_600_000, lease, signal: controller.signal })
     try {
-      for (let i = 0; i < 100 && (await r.get(WATCH_NAME)) !== lease.holder; i++) await new Promise((res) => setTimeout(res, 20))
+      for (let i = 0; i < 100 && !((await r.get(WATCH_NAME)) ?? '').startsWith(`${lease.holder}:`); i++) await new Promise((res) => setTimeout(res, 20))
       await r.set(WATCH_NAME, 'another-replica', 'PX', 30_000)
       // Lost at the next renewal: its channel's socket closes.
       const connected = async () => (await org.notifications()).channels.filter((c) => c.connected).length
