@@ -5,7 +5,8 @@
 # once-per-client lookup, the write fence of a leased sweep, watch mode's
 # reconciliation and guard, and issue 12's hardening: the body cap, callback
 # isolation, event delivery, network causes, truthful aborts, results
-# converted while a run goes on) in a scratch
+# converted while a run goes on; issue 24's read-to-write window, one
+# writer per lease, callbacks contained whatever they throw) in a scratch
 # worktree, rebuilds the addon, runs the tests that guard it, and requires
 # them to FAIL. Run by hand (it takes a few minutes):
 #   bash scripts/mutation-check.sh            # every mutant
@@ -38,11 +39,11 @@ MUTANTS=(
   "idle: sweep decides from analytics alone@crates/core/src/client.rs@s/opts.close.idle_for = Some(find.idle_for);/opts.close.idle_for = None;/@spares every live one@bulk"
   "idle: message times ignored@crates/core/src/activity.rs@s/if let Some((t, s)) = \&p.messages.newest {/if let Some((t, s)) = p.messages.newest.as_ref().filter(|_| false) {/@spares every live one@bulk"
   "hostile: no body cap@crates/core/src/transport.rs@s/read_bounded(resp, self.max_response_bytes)/read_bounded(resp, usize::MAX)/@larger than maxResponseBytes@close"
-  "hostile: async callback rejections not caught@index.js@s/r.then(undefined, report)/void r/@callback that throws or rejects@bulk"
+  "hostile: async callback rejections not caught@lib/callbacks.js@s/then.call(returned, undefined, report)/void returned/@callback that throws or rejects@bulk"
   "hostile: writes abandoned on abort@crates/core/src/transport.rs@s/let outcome = if req.method == Method::GET {/let outcome = if true {/@abort is truthful@bulk"
   "hostile: no body cap (hostile server)@crates/core/src/transport.rs@s/read_bounded(resp, self.max_response_bytes)/read_bounded(resp, usize::MAX)/@300 MB answer@hostile"
-  "hostile: sync callback throws not caught@index.js@s/^  return (value) => {$/  return fn; return (value) => {/@callback that throws or rejects@bulk"
-  "hostile: async listener rejections not caught@index.js@s/r.then(undefined, report)/void r/@async onEvent that rejects@hostile"
+  "hostile: sync callback throws not caught@lib/callbacks.js@s/^  return (value) => {$/  return fn; return (value) => {/@callback that throws or rejects@bulk"
+  "hostile: async listener rejections not caught@lib/callbacks.js@s/then.call(returned, undefined, report)/void returned/@async onEvent that rejects@hostile"
   "hostile: event buffer unbounded@crates/core/src/event_buffer.rs@s/if s.items.len() < EVENT_CAPACITY {/if true {/@dropped event@hostile"
   "hostile: network causes not kept@crates/core/src/net_error.rs@s/error.network_cause = Some(f.cause);/error.network_cause = None;/@networkCause@hostile"
   "hostile: Retry-After unbounded@crates/core/src/transport.rs@s/secs.min(RETRY_AFTER_CAP_SECS)/secs/@absurd Retry-After@hostile"
@@ -53,14 +54,19 @@ MUTANTS=(
   "hostile: result stream kept after the run@lib/results.js@s/^\( *\)this.stream.close()$/\1void 0/@stays in memory@hostile"
   "hostile: a sweep's conversations found not passed on@crates/core/src/verdicts.rs@s/Judged::Idle(idle) => self.next.found(index, idle),/Judged::Idle(_) => {}/@report adds up in candidate order@hostile"
   "hostile: credentials in baseUrl not refused@crates/core/src/region.rs@s/    if without_userinfo(input) != input.trim() {/    if false {/@password in baseUrl@hostile"
-  "watch: gaps not swept@crates/core/src/watch/driver.rs@s/gap_from = Some(gap_from.map_or(from, |g| g.min(from)));/let _ = from;/@dropped socket@watch"
-  "watch: no periodic sweep after the first@crates/core/src/watch/driver.rs@s/} else if now >= next_periodic {/} else if now >= next_periodic \&\& report.periodic_sweeps == 0 {/@bot-flow@watch"
+  "watch: gaps not swept@crates/core/src/watch/driver.rs@s/^                    self.gaps_pending += 1;$/                    let _ = 1;/@dropped socket@watch"
+  "watch: no periodic sweep after the first@crates/core/src/watch/driver.rs@s/self.next_periodic = now + self.opts.reconcile_every;/self.next_periodic = now + std::time::Duration::from_secs(31_536_000);/@bot-flow@watch"
   "watch: closes without the idle guard@crates/core/src/watch/driver.rs@s/idle_for: Some(opts.idle),/idle_for: None,/@did not deliver@watch"
   "chaos without retries@crates/core/src/transport.rs@s/let allowed = attempt < self.policy.max_retries/let allowed = false \&\& attempt < self.policy.max_retries/@chaos@reliability"
-  "division: refusal unexplained@crates/core/src/close.rs@s/Err(explain_division(t, id, \&conv, e, call).await)/Err(e)/@naming both divisions@divisions"
+  "division: refusal unexplained@crates/core/src/close/end.rs@s/Err(explain_division(t, id, \&conv, e, call).await)/Err(e)/@naming both divisions@divisions"
   "lease: no native write fence@crates/core/src/transport.rs@s/self.fence.check(req.action)?;/let _ = self.fence.check(req.action);/@stalled past the TTL@lease"
   "lease: a lost lease does not stop the bulk run@crates/core/src/bulk.rs@s/ErrorCode::Unauthorized | ErrorCode::LeaseLost/ErrorCode::Unauthorized/@stalled past the TTL@lease"
-  "division: grants looked up on every refusal@crates/core/src/close.rs@s/let memo = t.holdings_memo();/let memo = \&tokio::sync::OnceCell::new();/@looks the grants up once@divisions"
+  "division: grants looked up on every refusal@crates/core/src/close/refusal.rs@s/let memo = t.holdings_memo();/let memo = \&tokio::sync::OnceCell::new();/@looks the grants up once@divisions"
+  "read-to-write: the PATCH waits for the budget after its read@crates/core/src/close/requests.rs@s/Send::Plain => t.send(req, call, parse).await.map(Some),/Send::Plain | Send::Decided { .. } => t.send(req, call, parse).await.map(Some),\n        #[allow(unreachable_patterns)]/@nothing waits between the read@read-to-write"
+  "read-to-write: a retried PATCH not read again@crates/core/src/transport/decided.rs@s/^        stale(tries)$/        let _ = stale(tries); Err(Error::aborted())/@waited out, then the conversation is read@read-to-write"
+  "read-to-write: activity after the read not reported@crates/core/src/close/end.rs@s/after.consider(summary.activity_times());/let _ = summary;/;s/after.consider(c.activity_times());/let _ = \&c;/@activityAfterRead@read-to-write"
+  "lease: one lease object lets two jobs write@lib/lease.js@s/if (!claim(lease, name)) {/if (!claim(lease, name) \&\& false) {/@lease object@lease"
+  "callbacks: a thrown value described with a template literal@lib/callbacks.js@s/(\${describeThrown(e)})/(\${e})/@whatever a callback throws@bulk"
 )
 
 survived=0
