@@ -1,8 +1,7 @@
 // Bulk close, pacing, idle discovery and sweep, over HTTP against the emulator.
-import { spawnSync } from 'node:child_process'
 import * as path from 'node:path'
 import { CleanupClient, BulkProgress, ClientEvent } from '../index'
-import { emulatorPerFile, many, newConversation, randomUUID, SEED } from './helpers'
+import { emulatorPerFile, many, newConversation, randomUUID, runScript, SEED } from './helpers'
 
 const emu = emulatorPerFile()
 
@@ -146,12 +145,10 @@ describe('closeConversations: nothing lost', () => {
     // Slow answers, one at a time: several progress calls reach the JS thread.
     return many(emu, 40).then(async (ids) => {
       await emu.configure({ latencyMs: 5 })
-      const r = spawnSync(process.execPath, ['--unhandled-rejections=strict', '-e', script], { env: { ...process.env, URL: emu.url, IDS: JSON.stringify(ids) }, encoding: 'utf8', timeout: 60_000 })
-      expect(r.status).toBe(0)
-      const out = JSON.parse(r.stdout.trim().split('\n').pop()!)
+      const { status, last: out, warnings } = runScript(script, { URL: emu.url, IDS: JSON.stringify(ids) })
+      expect(status).toBe(0)
       expect(out.closed).toBe(40)
       expect(out.calls).toBeGreaterThan(2)
-      const warnings = r.stderr.split('\n').filter((l) => l.includes('genesys-cleanup: the'))
       expect(warnings).toHaveLength(2)
       expect(warnings.some((w) => w.includes('the onProgress callback failed (sync boom)'))).toBe(true)
       expect(warnings.some((w) => w.includes('the onEvent callback failed (event boom)'))).toBe(true)
@@ -174,13 +171,11 @@ describe('closeConversations: nothing lost', () => {
     `
     return many(emu, 12).then(async (ids) => {
       await emu.configure({ latencyMs: 5 })
-      const r = spawnSync(process.execPath, ['--unhandled-rejections=strict', '-e', script], { env: { ...process.env, URL: emu.url, IDS: JSON.stringify(ids) }, encoding: 'utf8', timeout: 60_000 })
-      expect(r.stderr).not.toMatch(/TypeError|Uncaught|unhandled/i)
-      expect(r.status).toBe(0)
-      const out = JSON.parse(r.stdout.trim().split('\n').pop()!)
+      const { status, stderr, last: out, warnings } = runScript(script, { URL: emu.url, IDS: JSON.stringify(ids) })
+      expect(stderr).not.toMatch(/TypeError|Uncaught|unhandled/i)
+      expect(status).toBe(0)
       expect(out.closed).toBe(12)
       expect(out.calls).toBeGreaterThan(3)
-      const warnings = r.stderr.split('\n').filter((l) => l.includes('genesys-cleanup: the'))
       // Once per callback, whatever it threw.
       expect(warnings).toHaveLength(3)
       expect(warnings.some((w) => w.includes('the onEvent callback failed (a Symbol (Symbol(event)))'))).toBe(true)

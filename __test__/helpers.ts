@@ -1,4 +1,5 @@
 // Shared test plumbing: a real emulator process per test file, over loopback.
+import { spawnSync } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { startEmulator, Emulator, RequestLogEntry } from '../testing'
 import type { ScopeReport } from '../index'
@@ -119,4 +120,27 @@ export function contradictions(r: ScopeReport): string[] {
   if (all.includes('can end') !== r.canClose) out.push('"can end" disagrees with canClose')
   if (all.split('conversation:webmessaging:write').length - 1 > (r.canClose ? 0 : 1)) out.push('the circulating answer twice, or when it passes')
   return out
+}
+
+/** What a script run in a child Node printed: its exit status, its last stdout line as JSON, and the genesys-cleanup callback warnings on its stderr. */
+export interface ChildRun {
+  status: number | null
+  stderr: string
+  last: Record<string, unknown>
+  warnings: string[]
+}
+
+/**
+ * Runs `script` in a child Node process, where an unhandled rejection ends the
+ * process (so a callback failure that escapes shows as a non-zero exit).
+ */
+export function runScript(script: string, env: Record<string, string>, timeoutMs = 60_000): ChildRun {
+  const r = spawnSync(process.execPath, ['--unhandled-rejections=strict', '-e', script], { env: { ...process.env, ...env }, encoding: 'utf8', timeout: timeoutMs })
+  let last: Record<string, unknown> = {}
+  try {
+    last = JSON.parse(r.stdout.trim().split('\n').pop() || '{}')
+  } catch {
+    // Left empty: the assertions on it say what was missing.
+  }
+  return { status: r.status, stderr: r.stderr, last, warnings: r.stderr.split('\n').filter((l) => l.includes('genesys-cleanup: the')) }
 }

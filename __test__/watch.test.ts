@@ -1,9 +1,8 @@
 // Watch mode against the emulator binary: real channels, a real WebSocket,
 // real analytics sweeps and real closes over loopback.
-import { spawnSync } from 'node:child_process'
 import * as path from 'node:path'
 import { CleanupClient, WatchEvent, WatchOptions, WatchReport, checkScopes, isCleanupError } from '../index'
-import { emulatorPerFile, rejectionOf, SEED } from './helpers'
+import { emulatorPerFile, rejectionOf, runScript, SEED } from './helpers'
 
 const emu = emulatorPerFile()
 
@@ -270,12 +269,10 @@ test('bad options are typed errors that say what to do; a throwing onEvent is su
       return Promise.reject(new Error('async boom'))
     } }).then((r) => console.log(JSON.stringify({ closed: r.closed, calls })))
   `
-  const r = spawnSync(process.execPath, ['--unhandled-rejections=strict', '-e', script], { env: { ...process.env, URL: emu.url }, encoding: 'utf8', timeout: 30_000 })
-  expect(r.status).toBe(0)
-  const out = JSON.parse(r.stdout.trim().split('\n').pop()!)
+  const { status, last: out, warnings } = runScript(script, { URL: emu.url }, 30_000)
+  expect(status).toBe(0)
   expect(out.closed).toBe(1)
   expect(out.calls).toBeGreaterThan(2)
-  const warnings = r.stderr.split('\n').filter((l) => l.includes('genesys-cleanup: the'))
   expect(warnings).toHaveLength(1)
   expect(warnings[0]).toMatch(/the onEvent callback failed \((sync|async) boom\)/)
   expect((await emu.conversation(c.id)).state).toBe('ended')
