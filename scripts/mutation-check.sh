@@ -62,7 +62,7 @@ MUTANTS=(
   "lease: no native write fence@crates/core/src/fence.rs@s/        if self.allows(Instant::now()) {/        if true || self.allows(Instant::now()) {/@stalled past the TTL@lease"
   "lease: a lost lease does not stop the bulk run@crates/core/src/bulk.rs@s/ErrorCode::Unauthorized | ErrorCode::LeaseLost/ErrorCode::Unauthorized/@stalled past the TTL@lease"
   "division: grants looked up on every refusal@crates/core/src/close/refusal.rs@s/let memo = t.holdings_memo();/let memo = \&tokio::sync::OnceCell::new();/@looks the grants up once@divisions"
-  "read-to-write: the PATCH waits for the budget after its read@crates/core/src/close/requests.rs@s/Send::Plain => t.send(req, call, parse).await.map(Some),/Send::Plain | Send::Decided { .. } => t.send(req, call, parse).await.map(Some),\n        #[allow(unreachable_patterns)]/@nothing waits between the read@read-to-write"
+  "read-to-write: the PATCH waits for the budget after its read@crates/core/src/close/end.rs@s/Some(slot) => Send::Decided { slot, tries },/Some(slot) => { drop(slot); let _ = tries; Send::Plain }/@nothing waits between the read@read-to-write"
   "read-to-write: a retried PATCH not read again@crates/core/src/transport/decided.rs@s/^        stale(tries)$/        let _ = stale(tries); Err(Error::aborted())/@waited out, then the conversation is read@read-to-write"
   "read-to-write: activity after the read not reported@crates/core/src/close/end.rs@s/after.consider(summary.activity_times());/let _ = summary;/;s/after.consider(c.activity_times());/let _ = \&c;/@activityAfterRead@read-to-write"
   "lease: one lease object lets two jobs write@lib/lease.js@s/if (!claim(lease, name)) {/if (!claim(lease, name) \&\& false) {/@lease object@lease"
@@ -80,7 +80,8 @@ for m in "${MUTANTS[@]}"; do
     echo "!! mutant '$name' did not apply (sed matched nothing): fix this script"; survived=$((survived + 1)); continue
   fi
   (cd "$WORK" && npx napi build --platform --profile dev-opt --js binding.js --dts binding.d.ts >/dev/null 2>&1) || { echo "!! mutant '$name' does not build"; survived=$((survived + 1)); continue; }
-  if (cd "$WORK" && npx jest --ci "__test__/$suite.test.ts" -t "$pattern" >"$WORK/mutant.log" 2>&1); then
+  # --forceExit: a mutant may leave work running past a failed test.
+  if (cd "$WORK" && timeout 600 npx jest --ci --forceExit "__test__/$suite.test.ts" -t "$pattern" >"$WORK/mutant.log" 2>&1); then
     echo "SURVIVED: $name (tests matching '$pattern' still pass)"; survived=$((survived + 1))
   else
     echo "killed:   $name ($(grep -E '^Tests:' "$WORK/mutant.log" | tail -1))"
