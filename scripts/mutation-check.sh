@@ -35,7 +35,7 @@ MUTANTS=(
   "401 replay off@crates/core/src/transport/mod.rs@s/\&\& !replayed_401 =>/\&\& false =>/@refreshes once and replays@reliability"
   "no refresh before expiry@crates/core/src/auth.rs@s/if now < c.refresh_at {/if now < c.expires_at {/@refreshed before it expires@reliability"
   "no single flight@crates/core/src/auth.rs@s/if Instant::now() < c.refresh_at {/if false \&\& Instant::now() < c.refresh_at {/@cause one token request@reliability"
-  "pacing off@crates/core/src/transport/wait.rs@s/PairDecision::Wait { until, reason } => (until, reason),/PairDecision::Wait { .. } => return Ok((Slot { transport: self, ticket: None }, None)),/@under 1% answered 429@bulk"
+  "pacing off@crates/core/src/transport/wait.rs@s/let (until, reason) = match decision {/let (until, reason): (Instant, WaitReason) = match decision {/;s/PairDecision::Wait { until, reason } => (until, reason),/PairDecision::Wait { .. } => return Ok((Slot { transport: self, ticket: None }, None)),/@under 1% answered 429@bulk"
   "idle: sweep decides from analytics alone@crates/core/src/client.rs@s/opts.close.idle_for = Some(find.idle_for);/opts.close.idle_for = None;/@spares every live one@bulk"
   "idle: message times ignored@crates/core/src/activity.rs@s/if let Some((t, s)) = \&p.messages.newest {/if let Some((t, s)) = p.messages.newest.as_ref().filter(|_| false) {/@spares every live one@bulk"
   "hostile: no body cap@crates/core/src/transport/attempt.rs@s/read_bounded(resp, self.max_response_bytes)/read_bounded(resp, usize::MAX)/@larger than maxResponseBytes@close"
