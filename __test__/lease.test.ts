@@ -237,10 +237,14 @@ test('two overlapping sweeps on one lease object: one writes, the other is refus
     const ids = await idleConversations(org, 20)
     const lease = redisLease(await redis(), { ttlMs: 3000 })
     const c = client(org)
-    const first = c.sweep({ idleForMs: 60_000, lease, concurrency: 2 })
-    // The second starts once the first holds the lease (its key is set).
+    // The replicas of an earlier test may have left their key behind (they
+    // die holding it); this test starts from a free lease.
     const conn = await redis()
-    while ((await conn.get(NAME)) === null) await new Promise((r) => setTimeout(r, 5))
+    await conn.del(NAME)
+    const first = c.sweep({ idleForMs: 60_000, lease, concurrency: 2 })
+    // The second starts once the first holds the lease: the key carries this
+    // lease object's holder token.
+    while (!((await conn.get(NAME)) ?? '').startsWith(`${lease.holder}:`)) await new Promise((r) => setTimeout(r, 5))
     const second = await c.sweep({ idleForMs: 60_000, lease, concurrency: 2 })
     expect(second.lease).toMatchObject({ name: NAME, held: false, lost: false })
     expect(second.lease.reason).toMatch(/still running in this process/)
