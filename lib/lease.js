@@ -20,6 +20,7 @@
 
 const { callNative, invalidArgument } = require('./errors.js')
 const { describeThrown } = require('./callbacks.js')
+const { checkSignal } = require('./signal.js')
 
 const HELD_ELSEWHERE = 'another replica holds it'
 
@@ -40,12 +41,6 @@ function checkLease(lease) {
     )
   }
   return lease
-}
-
-function checkSignal(signal) {
-  if (signal !== undefined && (signal === null || typeof signal !== 'object' || typeof signal.addEventListener !== 'function' || typeof signal.aborted !== 'boolean')) {
-    throw invalidArgument('signal must be an AbortSignal (for example AbortSignal.timeout(5000) or controller.signal).')
-  }
 }
 
 /** A store call (a user's method: it may throw, reject, or never answer),
