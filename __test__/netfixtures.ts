@@ -2,7 +2,7 @@
 // a TLS terminator in front of the emulator (an https Genesys stand-in), and a
 // loopback CONNECT proxy that records everything it is sent.
 import { execFileSync, spawn } from 'node:child_process'
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import * as http from 'node:http'
 import * as net from 'node:net'
 import * as os from 'node:os'
@@ -142,12 +142,17 @@ export function runNode(script: string, env: Record<string, string | undefined>,
 
 export const ROOT = path.resolve(__dirname, '..')
 
-/** The js block after `<!-- snippet: NAME -->` in README.md, runnable from this checkout. */
+/**
+ * The js block after `<!-- snippet: NAME -->` in README.md or a page of docs/
+ * (the reference pages the README links), runnable from this checkout.
+ */
 export function readmeSnippet(name: string): string {
-  const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8')
-  const at = readme.indexOf(`<!-- snippet: ${name} -->`)
-  if (at < 0) throw new Error(`README.md has no snippet ${name}`)
-  const block = readme.slice(at).match(/```js\n([\s\S]*?)```/)
+  const marker = `<!-- snippet: ${name} -->`
+  const pages = ['README.md', ...readdirSync(path.join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).sort().map((f) => `docs/${f}`)]
+  const holders = pages.filter((p) => readFileSync(path.join(ROOT, p), 'utf8').includes(marker))
+  if (holders.length !== 1) throw new Error(`snippet ${name} must be in exactly one of README.md and docs/*.md, found in [${holders.join(', ')}]`)
+  const text = readFileSync(path.join(ROOT, holders[0]), 'utf8')
+  const block = text.slice(text.indexOf(marker)).match(/```js\n([\s\S]*?)```/)
   if (!block) throw new Error(`snippet ${name} has no js block`)
   return block[1].replace(/require\('genesys-cleanup(\/[a-z]+)?'\)/g, (_m, sub) => `require(${JSON.stringify(ROOT + (sub ?? ''))})`)
 }
