@@ -236,7 +236,10 @@ describe('where to connect, credentials and errors', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gc-noaddon-'))
     try {
       const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { files: string[] }
-      for (const f of ['package.json', ...pkg.files]) fs.cpSync(path.join(ROOT, f), path.join(dir, f), { recursive: true })
+      for (const f of ['package.json', ...pkg.files].flatMap(packageFiles)) {
+        fs.mkdirSync(path.dirname(path.join(dir, f)), { recursive: true })
+        fs.cpSync(path.join(ROOT, f), path.join(dir, f), { recursive: true })
+      }
       fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'junction')
       const script = path.join(dir, 'bin', 'genesys-cleanup.js')
       expect((await run(['--help'], { script })).code).toBe(0)
@@ -255,6 +258,14 @@ describe('where to connect, credentials and errors', () => {
     }
   })
 })
+
+/** What an entry of package.json `files` names: itself, or for a `dir/*.md` pattern the files of dir it matches. */
+function packageFiles(entry: string): string[] {
+  if (!entry.includes('*')) return [entry]
+  const name = new RegExp(`^${path.basename(entry).replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*')}$`)
+  const dir = path.dirname(entry)
+  return fs.readdirSync(path.join(ROOT, dir)).filter((f) => name.test(f)).map((f) => path.join(dir, f))
+}
 
 describe('check', () => {
   test('read-only client: exit 1, the JSON says canClose false and names the permission', async () => {
