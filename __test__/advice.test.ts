@@ -2,7 +2,7 @@
 // checks are the ones the core's table tests (crates/core/src/diagnose/tests.rs)
 // build by hand, and no advice sentence contradicts a check.
 import { checkScopes } from '../index'
-import { contradictions, emulatorPerFile, SEED } from './helpers'
+import { clientOptions, contradictions, emulatorPerFile, SEED } from './helpers'
 
 const emu = emulatorPerFile()
 
@@ -23,7 +23,7 @@ const cases: [string, Record<string, string>, (rd: boolean) => string][] = [
 describe.each([false, true])('roleDivisions in tokens/me: %s', (rd) => {
   test.each(cases)('%s: the checks of the core table tests, and advice that never contradicts them', async (_name, credentials, checks) => {
     await emu.configure({ tokenInfoRoleDivisions: rd })
-    const r = await checkScopes({ baseUrl: emu.url, ...credentials })
+    const r = await checkScopes(clientOptions(emu, credentials))
     expect(r.checks.map((c) => `${c.name}${c.ok ? '+' : '-'}`).join(' ')).toBe(checks(rd))
     expect(contradictions(r)).toEqual([])
   })
@@ -31,14 +31,14 @@ describe.each([false, true])('roleDivisions in tokens/me: %s', (rd) => {
 
 test('without scope enforcement, user-noscope-token can close and advice still agrees with the checks', async () => {
   await emu.configure({ enforceScopes: false })
-  const r = await checkScopes({ baseUrl: emu.url, accessToken: SEED.userNoScopeToken })
+  const r = await checkScopes(clientOptions(emu, { accessToken: SEED.userNoScopeToken }))
   expect(r.checks.map((c) => `${c.name}${c.ok ? '+' : '-'}`).join(' ')).toBe('tokenInfo+ userPermissions+ userGrants+ readConversation+ endConversation+ listQueues+')
   expect(contradictions(r)).toEqual([])
 })
 
 test('the circulating answer only where a role permission is missing, never for a missing scope', async () => {
-  const scope = await checkScopes({ baseUrl: emu.url, accessToken: SEED.userNoScopeToken })
+  const scope = await checkScopes(clientOptions(emu, { accessToken: SEED.userNoScopeToken }))
   expect(scope.advice.join(' ')).not.toContain('conversation:webmessaging:write')
-  const permission = await checkScopes({ baseUrl: emu.url, accessToken: SEED.userReadonlyToken })
+  const permission = await checkScopes(clientOptions(emu, { accessToken: SEED.userReadonlyToken }))
   expect(permission.advice.filter((a) => a.includes('conversation:webmessaging:write'))).toHaveLength(1)
 })

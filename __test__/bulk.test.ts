@@ -1,11 +1,9 @@
 // Bulk close, pacing, idle discovery and sweep, over HTTP against the emulator.
 import * as path from 'node:path'
-import { CleanupClient, BulkProgress, ClientEvent } from '../index'
-import { emulatorPerFile, many, newConversation, randomUUID, runScript, SEED } from './helpers'
+import { BulkProgress, ClientEvent } from '../index'
+import { emulatorPerFile, many, newConversation, randomUUID, runScript, SEED, clientFor, requestsTo, pathContaining, TOKEN_PATH } from './helpers'
 
 const emu = emulatorPerFile()
-
-const client = (extra: Record<string, unknown> = {}) => new CleanupClient({ baseUrl: emu.url, ...SEED.cleanupClient, ...extra })
 
 describe('closeConversations: nothing lost', () => {
   test('every input gets exactly one result, in input order', async () => {
@@ -14,7 +12,7 @@ describe('closeConversations: nothing lost', () => {
     const whatsapp = await newConversation(emu, { type: 'whatsapp' })
     const unknown = randomUUID()
     const input: unknown[] = [open[0], 'abc', open[1], ended, 42, open[0], unknown, open[2], whatsapp, open[3].toUpperCase(), null, open[4], open[1]]
-    const report = await client().closeConversations(input as string[])
+    const report = await clientFor(emu, SEED.cleanupClient).closeConversations(input as string[])
     expect(report.results).toHaveLength(input.length)
     expect(report.results.map((r) => r.outcome)).toEqual([
       'closed', 'failed', 'closed', 'alreadyClosed', 'failed', 'duplicate', 'notFound', 'closed', 'skipped', 'closed', 'failed', 'closed', 'duplicate',
@@ -26,7 +24,7 @@ describe('closeConversations: nothing lost', () => {
     const sum = report.closed + report.alreadyClosed + report.notFound + report.skipped + report.wouldClose + report.duplicate + report.failed + report.aborted
     expect(sum).toBe(report.total)
     // Each open conversation was ended by exactly one PATCH.
-    const patches = (await emu.requests()).filter((l) => l.method === 'PATCH')
+    const patches = await requestsTo(emu, { method: 'PATCH' })
     expect(patches).toHaveLength(5)
     expect(new Set(patches.map((p) => p.path)).size).toBe(5)
     expect(report.requests).toBe(1 + 5 * 2 + 3) // token + 5 open (GET+PATCH) + ended, unknown, whatsapp (GET)
@@ -36,7 +34,7 @@ describe('closeConversations: nothing lost', () => {
     const ids = await many(emu, 120)
     await emu.configure({ latencyMs: 15 })
     const controller = new AbortController()
-    const c = client()
+    const c = clientFor(emu, SEED.cleanupClient)
     const seen: BulkProgress[] = []
     const run = c.closeConversations(ids, {
       concurrency: 4,
@@ -73,7 +71,7 @@ describe('closeConversations: nothing lost', () => {
     const onEvent = (e: ClientEvent) => {
       if (e.kind === 'request' && e.method === 'PATCH' && ++patches === 10) controller.abort()
     }
-    const report = await client({ accessToken: SEED.cleanupToken, clientId: undefined, clientSecret: undefined, onEvent }).closeConversations(ids, {
+    const report = await clientFor(emu, { onEvent }).closeConversations(ids, {
       concurrency: 64,
       signal: controller.signal,
     })
@@ -100,7 +98,7 @@ describe('closeConversations: nothing lost', () => {
   test('progress is monotonic, bounded in rate, and ends at the total', async () => {
     const ids = await many(emu, 60)
     const seen: BulkProgress[] = []
-    const report = await client().closeConversations(ids, { concurrency: 8, onProgress: (p) => seen.push(p), progressIntervalMs: 1000 })
+    const report = await clientFor(emu, SEED.cleanupClient).closeConversations(ids, { concurrency: 8, onProgress: (p) => seen.push(p), progressIntervalMs: 1000 })
     await new Promise((r) => setImmediate(r))
     expect(report.closed).toBe(60)
     const last = seen[seen.length - 1]
@@ -116,7 +114,7 @@ describe('closeConversations: nothing lost', () => {
       const seen: BulkProgress[] = []
       let settled = false
       let late = 0
-      const report = await client().closeConversations(ids, {
+      const report = await clientFor(emu, SEED.cleanupClient).closeConversations(ids, {
         concurrency,
         progressIntervalMs: 0,
         onProgress: (p) => {
@@ -186,7 +184,7 @@ describe('closeConversations: nothing lost', () => {
 
   test('fast mode: one request per conversation', async () => {
     const ids = await many(emu, 30)
-    const report = await client({ accessToken: SEED.cleanupToken, clientId: undefined, clientSecret: undefined }).closeConversations(ids, { fast: true })
+    const report = await clientFor(emu).closeConversations(ids, { fast: true })
     expect(report.closed).toBe(30)
     expect(report.requests).toBe(30)
     expect(report.results.every((r) => 'requests' in r && r.requests === 1)).toBe(true)
@@ -198,7 +196,7 @@ describe('closeConversations: nothing lost', () => {
     // eslint-disable-next-line no-sparse-arrays
     const inputs: unknown[] = [good, undefined, Number.NaN, Infinity, Symbol('s'), () => 1, {}, null, 42, true, 10n, huge, , 'not-a-uuid']
     await emu.clearRequests()
-    const report = await client().closeConversations(inputs as string[])
+    const report = await clientFor(emu, SEED.cleanupClient).closeConversations(inputs as string[])
     expect(report.results).toHaveLength(inputs.length)
     expect(report.results[0]).toMatchObject({ conversationId: good, outcome: 'closed' })
     const shown = report.results.slice(1).map((r) => r.conversationId)
@@ -209,16 +207,16 @@ describe('closeConversations: nothing lost', () => {
     }
     expect(report).toMatchObject({ total: inputs.length, closed: 1, failed: inputs.length - 1 })
     // Only the good id cost requests.
-    expect((await emu.requests()).filter((l) => l.path.includes('/conversations/'))).toHaveLength(2)
+    expect(await requestsTo(emu, { path: pathContaining('/conversations/') })).toHaveLength(2)
   })
 
   test('rejected credentials fail every id with one token request, not one per id', async () => {
     const ids = await many(emu, 40)
     await emu.clearRequests()
-    const report = await client({ clientSecret: 'wrong-secret' }).closeConversations(ids, { concurrency: 8 })
+    const report = await clientFor(emu, { ...SEED.cleanupClient, clientSecret: 'wrong-secret' }).closeConversations(ids, { concurrency: 8 })
     expect(report.failed).toBe(40)
     expect(report.results.every((r) => r.outcome === 'failed' && r.error.code === 'ERR_UNAUTHORIZED')).toBe(true)
-    const tokenRequests = (await emu.requests()).filter((l) => l.path === '/oauth/token')
+    const tokenRequests = await requestsTo(emu, { path: TOKEN_PATH })
     expect(tokenRequests).toHaveLength(1)
     expect(report.requests).toBe(1)
     // Those that started before the refusal shared the one token request; the
@@ -232,7 +230,7 @@ describe('closeConversations: nothing lost', () => {
 
   test('a scope refusal keeps its scopes in the bulk result', async () => {
     const [id] = await many(emu, 1)
-    const report = await client({ accessToken: SEED.userNoScopeToken, clientId: undefined, clientSecret: undefined }).closeConversations([id])
+    const report = await clientFor(emu, { accessToken: SEED.userNoScopeToken }).closeConversations([id])
     const r = report.results[0]
     expect(r.outcome).toBe('failed')
     if (r.outcome === 'failed') {
@@ -242,10 +240,10 @@ describe('closeConversations: nothing lost', () => {
   })
 
   test('bad bulk arguments reject with ERR_INVALID_ARGUMENT', async () => {
-    await expect(client().closeConversations('nope' as never)).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' })
-    await expect(client().closeConversations([], { concurrency: 0 })).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' })
-    await expect(client().closeConversations([], { concurrency: 1.5 })).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' })
-    const empty = await client().closeConversations([])
+    await expect(clientFor(emu, SEED.cleanupClient).closeConversations('nope' as never)).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' })
+    await expect(clientFor(emu, SEED.cleanupClient).closeConversations([], { concurrency: 0 })).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' })
+    await expect(clientFor(emu, SEED.cleanupClient).closeConversations([], { concurrency: 1.5 })).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' })
+    const empty = await clientFor(emu, SEED.cleanupClient).closeConversations([])
     expect(empty).toMatchObject({ total: 0, results: [] })
   })
 })
@@ -263,7 +261,7 @@ describe('pacing under the rate limit', () => {
     const perWindow = 300
     await emu.configure({ rateLimitPerMinute: perWindow, rateWindowMs: windowMs })
     await emu.clearRequests()
-    const c = client({ accessToken: SEED.cleanupToken, clientId: undefined, clientSecret: undefined })
+    const c = clientFor(emu)
     const report = await c.closeConversations(ids, { concurrency: 8 })
     expect(report.closed).toBe(1000)
     const requests = report.requests
@@ -319,7 +317,7 @@ describe('idle discovery and sweep', () => {
   test('findIdleConversations pages to the end, re-reads each candidate, and returns exactly the idle ones', async () => {
     const { idle } = await scene()
     await emu.clearRequests()
-    const found = await client().findIdleConversations({ idleForMs: THIRTY_MIN, pageSize: 7 })
+    const found = await clientFor(emu, SEED.cleanupClient).findIdleConversations({ idleForMs: THIRTY_MIN, pageSize: 7 })
     expect(found.map((f) => f.conversationId).sort()).toEqual([...idle].sort())
     const log = await emu.requests()
     const queries = log.filter((l) => l.path === '/api/v2/analytics/conversations/details/query')
@@ -339,7 +337,7 @@ describe('idle discovery and sweep', () => {
   test('findIdleConversations marks a candidate it could not re-read as unconfirmed', async () => {
     const [id] = await many(emu, 1, { startedAt: ago(3 * 3600_000), lastActivityAt: ago(2 * 3600_000) })
     await emu.script([{ method: 'GET', path: `/api/v2/conversations/messages/${id}`, times: 1, respond: { status: 403, code: 'not.authorized' } }])
-    const found = await client().findIdleConversations({ idleForMs: THIRTY_MIN })
+    const found = await clientFor(emu, SEED.cleanupClient).findIdleConversations({ idleForMs: THIRTY_MIN })
     expect(found).toHaveLength(1)
     expect(found[0]).toMatchObject({ conversationId: id, confirmed: false })
     expect(found[0].lastActivityAt).toBeUndefined()
@@ -347,13 +345,13 @@ describe('idle discovery and sweep', () => {
   })
 
   test('findIdleConversations requires idleForMs', async () => {
-    await expect(client().findIdleConversations({} as never)).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' })
+    await expect(clientFor(emu, SEED.cleanupClient).findIdleConversations({} as never)).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' })
   })
 
   test('a dry run writes nothing and reports the live chats as spared', async () => {
     const { idle, chatting } = await scene()
     await emu.clearRequests()
-    const report = await client().sweep({ idleForMs: THIRTY_MIN, dryRun: true })
+    const report = await clientFor(emu, SEED.cleanupClient).sweep({ idleForMs: THIRTY_MIN, dryRun: true })
     expect(report.dryRun).toBe(true)
     expect(report.found).toHaveLength(idle.length)
     expect(report).toMatchObject({ candidates: idle.length + chatting.length, sparedActive: chatting.length })
@@ -365,7 +363,7 @@ describe('idle discovery and sweep', () => {
 
   test('sweep ends every chat whose last message is older than the threshold and spares every live one', async () => {
     const { idle, chatting, young, ended, whatsapp } = await scene()
-    const c = client()
+    const c = clientFor(emu, SEED.cleanupClient)
     const report = await c.sweep({ idleForMs: THIRTY_MIN, concurrency: 8 })
     expect(report.close.closed).toBe(idle.length)
     expect(report.close.total).toBe(idle.length + chatting.length)
@@ -391,10 +389,10 @@ describe('idle discovery and sweep', () => {
   test('a customer message after discovery but before the re-read saves the chat', async () => {
     const [id] = await many(emu, 1, { startedAt: ago(3 * 3600_000), lastActivityAt: ago(2 * 3600_000) })
     // Analytics nominates it; the customer writes; then the sweep re-reads it.
-    const found = await client().findIdleConversations({ idleForMs: THIRTY_MIN })
+    const found = await clientFor(emu, SEED.cleanupClient).findIdleConversations({ idleForMs: THIRTY_MIN })
     expect(found.map((f) => f.conversationId)).toEqual([id])
     await emu.postMessage(id, { from: 'customer' })
-    const report = await client().sweep({ idleForMs: THIRTY_MIN })
+    const report = await clientFor(emu, SEED.cleanupClient).sweep({ idleForMs: THIRTY_MIN })
     expect(report).toMatchObject({ candidates: 1, sparedActive: 1, found: [] })
     expect(await isOpen(id)).toBe(true)
   })
@@ -403,7 +401,7 @@ describe('idle discovery and sweep', () => {
     const old = { startedAt: ago(3 * 3600_000), lastActivityAt: ago(2 * 3600_000) }
     const [explicit] = await many(emu, 1, { ...old, inactivityTimeout: new Date(Date.now() + 600_000).toISOString() })
     const [passed] = await many(emu, 1, { ...old, inactivityTimeout: ago(60_000) })
-    const report = await client().sweep({ idleForMs: THIRTY_MIN })
+    const report = await clientFor(emu, SEED.cleanupClient).sweep({ idleForMs: THIRTY_MIN })
     expect(report.sparedActive).toBe(1)
     const byId = new Map(report.close.results.map((r) => [r.conversationId, r]))
     expect(byId.get(explicit)).toMatchObject({ outcome: 'skipped', skipReason: 'active' })
@@ -412,7 +410,7 @@ describe('idle discovery and sweep', () => {
     // A queue inactivity timeout (3 h here) resets on each message: 2 h after the last one it still runs.
     const [queued] = await many(emu, 1, old)
     await emu.configure({ queueInactivityTimeoutMs: 3 * 3600_000 })
-    const again = await client().sweep({ idleForMs: THIRTY_MIN })
+    const again = await clientFor(emu, SEED.cleanupClient).sweep({ idleForMs: THIRTY_MIN })
     expect(again.close.results.find((r) => r.conversationId === queued)).toMatchObject({ skipReason: 'active' })
     expect(await isOpen(queued)).toBe(true)
   })
@@ -442,7 +440,7 @@ describe('idle discovery and sweep', () => {
         respond: { status: 200, body: { id: blank, participants: [{ id: randomUUID(), purpose: 'customer', state: 'connected', type: 'webmessaging' }] } },
       },
     ])
-    const report = await client().sweep({ idleForMs: THIRTY_MIN })
+    const report = await clientFor(emu, SEED.cleanupClient).sweep({ idleForMs: THIRTY_MIN })
     const byId = new Map(report.close.results.map((r) => [r.conversationId, r]))
     expect(byId.get(noMessages)).toMatchObject({ outcome: 'closed', activitySource: 'participantTimes' })
     expect(byId.get(agentJoined)).toMatchObject({ outcome: 'skipped', skipReason: 'active', activitySource: 'participantTimes' })
@@ -454,14 +452,14 @@ describe('idle discovery and sweep', () => {
   test('analytics lag: the re-read spares conversations that already ended', async () => {
     const { idle } = await scene()
     await emu.configure({ analyticsLagMs: 600_000 })
-    const c = client()
+    const c = clientFor(emu, SEED.cleanupClient)
     await c.closeConversations(idle.slice(0, 20))
     await emu.clearRequests()
     const report = await c.sweep({ idleForMs: THIRTY_MIN })
     expect(report.found).toHaveLength(idle.length - 20)
     expect(report.close.alreadyClosed).toBe(20)
     expect(report.close.closed).toBe(idle.length - 20)
-    const patches = (await emu.requests()).filter((l) => l.method === 'PATCH')
+    const patches = await requestsTo(emu, { method: 'PATCH' })
     expect(patches).toHaveLength(idle.length - 20)
   })
 })

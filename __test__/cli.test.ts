@@ -6,7 +6,7 @@ import * as os from 'node:os'
 import * as path from 'node:path'
 import * as ts from 'typescript'
 import type { BulkReport, ScopeReport, SweepReport } from '../index'
-import { emulatorPerFile, many, newConversation, randomUUID, SEED, LoggedRequest } from './helpers'
+import { emulatorPerFile, many, newConversation, randomUUID, requestsTo, SEED, LoggedRequest, TOKEN_PATH } from './helpers'
 
 const ROOT = path.join(__dirname, '..')
 const CLI = path.join(ROOT, 'bin', 'genesys-cleanup.js')
@@ -171,7 +171,7 @@ describe('usage', () => {
     expect(report.total).toBe(400)
     expect(report.failed).toBe(400)
     expect(report.requests).toBe(1)
-    expect((await emu.requests()).filter((l) => l.path === '/oauth/token')).toHaveLength(1)
+    expect(await requestsTo(emu, { path: TOKEN_PATH })).toHaveLength(1)
   })
 })
 

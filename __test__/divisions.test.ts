@@ -2,8 +2,8 @@
 // nil-id probes but not a conversation in another division. The close error,
 // the bulk result and checkScopes (with and without conversationId) must say
 // which divisions, and how to fix it.
-import { checkScopes, closeConversation, CleanupClient, ScopeReport } from '../index'
-import { contradictions, emulatorPerFile, newConversation, rejectionOf } from './helpers'
+import { checkScopes, closeConversation, ScopeReport } from '../index'
+import { clientFor, clientOptions, contradictions, emulatorPerFile, newConversation, pathContaining, rejectionOf, requestsTo } from './helpers'
 import type { EmulatorConfig } from '../testing'
 
 const DENIED_BODIES: Array<EmulatorConfig['divisionDeniedBody']> = ['missing.permissions', 'missing.any.permissions', 'not.authorized', 'empty']
@@ -25,7 +25,6 @@ beforeEach(async () => {
   await emu.createClient({ id: HOME_ONLY.clientId, secret: HOME_ONLY.clientSecret, roleIds: [ROLE_CLEANUP, ROLE_INSPECTOR] })
 })
 
-const conn = (extra: Record<string, unknown> = HOME_ONLY) => ({ baseUrl: emu.url, ...extra })
 /** A conversation routed through the Sales queue: it belongs to Sales. */
 const salesConversation = () => newConversation(emu, { queueId: SALES_QUEUE })
 const state = async (id: string) => ((await emu.conversation(id)) as { state: string }).state
@@ -84,7 +83,7 @@ describe('the emulator', () => {
 describe('closing', () => {
   test('a client holding the permission only in Home gets a typed 403 naming both divisions and the fix', async () => {
     const sales = await salesConversation()
-    const e = await rejectionOf(closeConversation(sales, conn()))
+    const e = await rejectionOf(closeConversation(sales, clientOptions(emu, HOME_ONLY)))
     expect(e).toMatchObject({
       name: 'CleanupError',
       code: 'ERR_FORBIDDEN',
@@ -101,14 +100,14 @@ describe('closing', () => {
     expect(await state(sales)).toBe('active')
     // The same client ends a Home conversation.
     const home = await newConversation(emu)
-    await expect(closeConversation(home, conn())).resolves.toMatchObject({ outcome: 'closed' })
+    await expect(closeConversation(home, clientOptions(emu, HOME_ONLY))).resolves.toMatchObject({ outcome: 'closed' })
   })
 
   test('the four 403 bodies are handled alike', async () => {
     const seen: Array<{ code: string; genesysCode?: string; fields: unknown; advice: string }> = []
     for (const body of DENIED_BODIES) {
       await emu.configure({ divisionDeniedBody: body })
-      const e = await rejectionOf(closeConversation(await salesConversation(), conn()))
+      const e = await rejectionOf(closeConversation(await salesConversation(), clientOptions(emu, HOME_ONLY)))
       seen.push({
         code: e.code,
         genesysCode: e.genesysCode,
@@ -130,7 +129,7 @@ describe('closing', () => {
     const sales = [await salesConversation(), await salesConversation(), await newConversation(emu, { divisions: [SALES] })]
     const home = await newConversation(emu)
     await emu.clearRequests()
-    const client = new CleanupClient(conn())
+    const client = clientFor(emu, HOME_ONLY)
     const report = await client.closeConversations([...sales, home], { concurrency: 4 })
     expect(report.results.map((r) => r.outcome)).toEqual(['failed', 'failed', 'failed', 'closed'])
     for (const r of report.results.slice(0, 3)) {
@@ -145,14 +144,14 @@ describe('closing', () => {
     expect(count(`/api/v2/authorization/roles/${ROLE_CLEANUP}`)).toBe(1)
     // A second run on the same client reuses what the first one learnt.
     await client.closeConversations([await salesConversation()])
-    expect((await emu.requests()).filter((r) => r.path === '/api/v2/tokens/me')).toHaveLength(1)
+    expect(await requestsTo(emu, { path: '/api/v2/tokens/me' })).toHaveLength(1)
   })
 
   test("a user's grants name their divisions", async () => {
     const token = await userToken([{ roleId: ROLE_CLEANUP, divisionId: HOME }])
     const id = await salesConversation()
     await emu.clearRequests()
-    const e = await rejectionOf(closeConversation(id, conn({ accessToken: token })))
+    const e = await rejectionOf(closeConversation(id, clientOptions(emu, { accessToken: token })))
     // Only where the grants are is read: subjects/me, not the flat users/me list.
     const paths = (await emu.requests()).map((r) => r.path)
     expect(paths.filter((p) => p === '/api/v2/authorization/subjects/me')).toHaveLength(1)
@@ -167,7 +166,7 @@ describe('checkScopes', () => {
   const named = (r: ScopeReport, permission: string) => r.permissionDivisions?.find((h) => h.permission === permission)
 
   test('lists the divisions each end permission is held in, and where it can close', async () => {
-    const r = await checkScopes(conn())
+    const r = await checkScopes(clientOptions(emu, HOME_ONLY))
     expect(r.canClose).toBe(true)
     // Held in Home only: the nil-id probe passes all the same.
     expect(r.checks.find((c) => c.name === 'endConversation')).toMatchObject({ ok: true, status: 404 })
@@ -184,20 +183,20 @@ describe('checkScopes', () => {
 
   test('the one-conversation diagnosis is right for a Home conversation, without writing', async () => {
     const id = await newConversation(emu)
-    const r = await checkScopes(conn({ ...HOME_ONLY, conversationId: id }))
+    const r = await checkScopes(clientOptions(emu, { ...HOME_ONLY, conversationId: id }))
     expect(r.canClose).toBe(true)
     expect(r.conversation).toEqual({ conversationId: id, access: 'inReach', divisions: [{ id: HOME, name: 'Home' }], messageTypes: ['webmessaging'], canClose: true })
     expect(r.advice[0]).toContain('closeConversation can end it')
     expect(r.advice[0]).toContain('the PATCH that would end it was not tried')
     expect(contradictions(r)).toEqual([])
     expect(await state(id)).toBe('active')
-    const writes = (await emu.requests()).filter((q) => q.method !== 'GET' && q.path.includes(id))
+    const writes = await requestsTo(emu, { notMethod: 'GET', path: pathContaining(id) })
     expect(writes).toEqual([])
   })
 
   test('the one-conversation diagnosis is right for a conversation in another division', async () => {
     const id = await salesConversation()
-    const client = new CleanupClient(conn())
+    const client = clientFor(emu, HOME_ONLY)
     const r = await client.checkScopes({ conversationId: id.toUpperCase() })
     expect(r.canClose).toBe(false)
     expect(r.conversation).toEqual({ conversationId: id, access: 'outOfReach', divisions: [{ id: SALES, name: 'Sales' }], messageTypes: ['webmessaging'], canClose: false })
@@ -209,19 +208,19 @@ describe('checkScopes', () => {
     expect(r.checks.find((c) => c.name === 'conversation')).toMatchObject({ ok: true, status: 200 })
     expect(contradictions(r)).toEqual([])
     expect(await state(id)).toBe('active')
-    const writes = (await emu.requests()).filter((q) => q.method !== 'GET' && q.path.includes(id))
+    const writes = await requestsTo(emu, { notMethod: 'GET', path: pathContaining(id) })
     expect(writes).toEqual([])
     // What the diagnosis foretold is what a close meets.
     await expect(client.closeConversation(id)).rejects.toMatchObject({ status: 403, conversationDivisions: [{ id: SALES, name: 'Sales' }] })
   })
 
   test('a conversation that does not exist, and an invalid id', async () => {
-    const r = await checkScopes(conn({ ...HOME_ONLY, conversationId: '3fa85f64-5717-4562-b3fc-2c963f66afa6' }))
+    const r = await checkScopes(clientOptions(emu, { ...HOME_ONLY, conversationId: '3fa85f64-5717-4562-b3fc-2c963f66afa6' }))
     expect(r.conversation).toMatchObject({ access: 'notFound', divisions: [], canClose: false })
     expect(r.canClose).toBe(false)
     expect(contradictions(r)).toEqual([])
     await emu.clearRequests()
-    const e = await rejectionOf(checkScopes(conn({ ...HOME_ONLY, conversationId: 'not-a-uuid' })))
+    const e = await rejectionOf(checkScopes(clientOptions(emu, { ...HOME_ONLY, conversationId: 'not-a-uuid' })))
     expect(e.code).toBe('ERR_INVALID_CONVERSATION_ID')
     expect(await emu.requests()).toEqual([])
   })
@@ -229,7 +228,7 @@ describe('checkScopes', () => {
   test('a user token with a grant in all divisions passes, and closes a conversation anywhere', async () => {
     const token = await userToken([{ roleId: ROLE_CLEANUP, divisionId: '*' }])
     const id = await salesConversation()
-    const r = await checkScopes(conn({ accessToken: token, conversationId: id }))
+    const r = await checkScopes(clientOptions(emu, { accessToken: token, conversationId: id }))
     expect(r.canClose).toBe(true)
     expect(r.grantType).toBe('user')
     expect(r.checks.find((c) => c.name === 'userGrants')).toMatchObject({ ok: true })
@@ -242,12 +241,12 @@ describe('checkScopes', () => {
     expect(r.conversation).toMatchObject({ access: 'inReach', canClose: true })
     expect(r.advice.join(' ')).not.toContain('only:')
     expect(contradictions(r)).toEqual([])
-    await expect(closeConversation(id, conn({ accessToken: token }))).resolves.toMatchObject({ outcome: 'closed' })
+    await expect(closeConversation(id, clientOptions(emu, { accessToken: token }))).resolves.toMatchObject({ outcome: 'closed' })
   })
 
   test('a user holding the permission only in Sales still passes the nil-id probes', async () => {
     const token = await userToken([{ roleId: ROLE_CLEANUP, divisionId: SALES }])
-    const r = await checkScopes(conn({ accessToken: token, conversationId: await newConversation(emu) }))
+    const r = await checkScopes(clientOptions(emu, { accessToken: token, conversationId: await newConversation(emu) }))
     expect(r.checks.find((c) => c.name === 'endConversation')).toMatchObject({ ok: true })
     expect(r.closeDivisions).toEqual([{ id: SALES, name: 'Sales' }])
     expect(r.conversation).toMatchObject({ access: 'outOfReach', divisions: [{ id: HOME, name: 'Home' }] })

@@ -4,9 +4,9 @@
 import { spawn, spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
-import { closeConversation, CleanupClient } from '../index'
+import { closeConversation } from '../index'
 import { startEmulator, Emulator, EmulatorOrg } from '../testing'
-import { SEED } from './helpers'
+import { clientOptions, SEED } from './helpers'
 
 const TESTING_DTS = fs.readFileSync(path.join(__dirname, '..', 'testing.d.ts'), 'utf8')
 
@@ -53,10 +53,10 @@ describe('isolated orgs on one emulator', () => {
     // A script in A (every GET answers 429) is never consumed by B's requests.
     await a.script({ method: 'GET', path: '/api/v2/**', times: 50, respond: { status: 429, retryAfter: 1 } })
     const [inB] = await open(b, 1)
-    const rB = await closeConversation(inB, { baseUrl: b.url, accessToken: SEED.cleanupToken })
+    const rB = await closeConversation(inB, clientOptions(b))
     expect(rB.outcome).toBe('closed')
     // A's conversation does not exist in B, nor in the emulator that holds the orgs.
-    const missing = await closeConversation(conv.id, { baseUrl: b.url, accessToken: SEED.cleanupToken })
+    const missing = await closeConversation(conv.id, clientOptions(b))
     expect(missing.outcome).toBe('notFound')
     expect((await emu.admin<{ ids: string[] }>('GET', 'conversations')).ids).not.toContain(conv.id)
 
@@ -104,10 +104,10 @@ describe('scripts scoped to a token or a client', () => {
     const o = await org()
     const [mine, theirs] = await open(o, 2)
     await o.script({ path: '/api/v2/**', token: SEED.userToken, times: 5, respond: { status: 503 } })
-    const r = await closeConversation(mine, { baseUrl: o.url, accessToken: SEED.cleanupToken })
+    const r = await closeConversation(mine, clientOptions(o, { accessToken: SEED.cleanupToken }))
     expect(r.outcome).toBe('closed')
     expect(r.retries).toBe(0)
-    const e = await closeConversation(theirs, { baseUrl: o.url, accessToken: SEED.userToken, maxRetries: 0 }).catch((x) => x)
+    const e = await closeConversation(theirs, clientOptions(o, { accessToken: SEED.userToken, maxRetries: 0 })).catch((x) => x)
     expect(e).toMatchObject({ code: 'ERR_UPSTREAM', status: 503 })
   })
 
@@ -115,7 +115,7 @@ describe('scripts scoped to a token or a client', () => {
     const o = await org()
     await o.script({ path: '/oauth/token', clientId: 'someone-else', respond: { status: 500 } })
     const [id] = await open(o, 1)
-    const r = await closeConversation(id, { baseUrl: o.url, ...SEED.cleanupClient })
+    const r = await closeConversation(id, clientOptions(o, SEED.cleanupClient))
     expect(r.outcome).toBe('closed')
     expect(await o.admin<unknown[]>('GET', 'script')).toHaveLength(1)
   })
@@ -129,7 +129,7 @@ describe('testing.d.ts describes the admin API as served', () => {
 
   test('EmulatorStats and RequestLogEntry declare exactly the fields served', async () => {
     const o = await org()
-    await closeConversation((await open(o, 1))[0], { baseUrl: o.url, accessToken: SEED.cleanupToken })
+    await closeConversation((await open(o, 1))[0], clientOptions(o))
     expect(declaredKeys('EmulatorStats')).toEqual(Object.keys(await o.stats()).sort())
     const [entry] = await o.requests()
     expect(declaredKeys('RequestLogEntry')).toEqual(Object.keys(entry).sort())

@@ -2,7 +2,8 @@
 import { spawnSync } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { startEmulator, Emulator, RequestLogEntry } from '../testing'
-import type { ScopeReport } from '../index'
+import { CleanupClient } from '../index'
+import type { ClientOptions, ScopeReport } from '../index'
 
 export { randomUUID }
 
@@ -48,6 +49,69 @@ export async function many(emu: Emulator, n: number, spec: Record<string, unknow
 export async function newConversation(emu: Emulator, spec: Record<string, unknown> = {}): Promise<string> {
   const c = (await emu.createConversation(spec)) as { id: string }
   return c.id
+}
+
+/** Anything that keeps a request log: the emulator, or one org of it. */
+export interface RequestLog {
+  requests(): Promise<LoggedRequest[]>
+}
+
+/**
+ * What a logged request must be; every field given must hold. `path` is the
+ * exact path, or a RegExp it matches (see `pathEnding`, `pathContaining`).
+ */
+export interface RequestMatch {
+  method?: string
+  /** Any method but this one (`'GET'`: every request that is not a read). */
+  notMethod?: string
+  path?: string | RegExp
+  /** The answer's status; null for a connection reset before an answer. */
+  status?: number | null
+}
+
+/** The entries of `log` that match, in log order. */
+export function matching(log: LoggedRequest[], match: RequestMatch): LoggedRequest[] {
+  return log.filter(
+    (r) =>
+      (match.method === undefined || r.method === match.method) &&
+      (match.notMethod === undefined || r.method !== match.notMethod) &&
+      (match.path === undefined || (typeof match.path === 'string' ? r.path === match.path : match.path.test(r.path))) &&
+      (match.status === undefined || r.status === match.status),
+  )
+}
+
+/** The requests the emulator (or an org of it) has logged that match, in log order. */
+export async function requestsTo(source: RequestLog, match: RequestMatch): Promise<LoggedRequest[]> {
+  return matching(await source.requests(), match)
+}
+
+const escaped = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+
+/** A path that ends with `text` (a conversation id, say). */
+export const pathEnding = (text: string) => new RegExp(`${escaped(text)}$`)
+
+/** A path that contains `text`. */
+export const pathContaining = (text: string) => new RegExp(escaped(text))
+
+/** The path of every token request. */
+export const TOKEN_PATH = '/oauth/token'
+
+/** Where a client connects: the emulator, an org of it, a test server (each with a `url`), or a URL. */
+export type Target = string | { url: string }
+
+/**
+ * Options for a client of `target`: its URL as `baseUrl` and the seeded
+ * cleanup token, unless `extra` brings its own credentials (`accessToken` or
+ * `clientId`); `extra` is spread last, so it overrides either.
+ */
+export function clientOptions(target: Target, extra: Record<string, unknown> = {}): ClientOptions {
+  const credentials = 'accessToken' in extra || 'clientId' in extra ? {} : { accessToken: SEED.cleanupToken }
+  return { baseUrl: typeof target === 'string' ? target : target.url, ...credentials, ...extra }
+}
+
+/** A client of `target` built from `clientOptions(target, extra)`. */
+export function clientFor(target: Target, extra: Record<string, unknown> = {}): CleanupClient {
+  return new CleanupClient(clientOptions(target, extra))
 }
 
 /** Paths an answer that circulates online invents; we must never call them. */

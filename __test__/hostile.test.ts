@@ -11,7 +11,7 @@ import { inspect } from 'node:util'
 import { spawnSync } from 'node:child_process'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { closeConversation, CleanupClient, type ClientEvent, type BulkProgress } from '../index'
-import { emulatorPerFile, randomUUID, rejectionOf, SEED } from './helpers'
+import { clientFor, emulatorPerFile, randomUUID, rejectionOf, SEED } from './helpers'
 
 const emu = emulatorPerFile()
 const ID = '3fa85f64-5717-4562-b3fc-2c963f66afa6'
@@ -220,7 +220,7 @@ describe('row 3: every bulk element gets its own result', () => {
 
   test('strings crossing joined or one by one give the same results (a newline in an id cannot split it)', async () => {
     const [a, b] = (await emu.seed({ count: 2, mix: { webmessaging: 1 }, endedFraction: 0 })).ids
-    const client = new CleanupClient({ baseUrl: emu.url, accessToken: SEED.cleanupToken })
+    const client = clientFor(emu)
     const withNewline = await client.closeConversations([a, `${b}\n${a}`, b.toUpperCase()])
     expect(withNewline.results.map((r) => r.outcome)).toEqual(['closed', 'failed', 'closed'])
     const joined = await client.closeConversations([a, b, a, ''])
@@ -254,7 +254,7 @@ describe('row 5: callbacks that throw or reject', () => {
     process.on('unhandledRejection', onUnhandled)
     try {
       const ids = (await emu.seed({ count: 20, mix: { webmessaging: 1 }, endedFraction: 0 })).ids
-      const report = await new CleanupClient({ baseUrl: emu.url, accessToken: SEED.cleanupToken, onEvent: async () => { calls++; throw new Error('listener down') } }).closeConversations(ids)
+      const report = await clientFor(emu, { onEvent: async () => { calls++; throw new Error('listener down') } }).closeConversations(ids)
       expect(report.closed).toBe(20)
       await new Promise((r) => setTimeout(r, 50))
     } finally {
@@ -278,9 +278,7 @@ describe('row 6: event delivery', () => {
       const until = process.hrtime.bigint() + BigInt(Math.round(ms * 1e6))
       while (process.hrtime.bigint() < until);
     }
-    const client = new CleanupClient({
-      baseUrl: emu.url,
-      accessToken: SEED.cleanupToken,
+    const client = clientFor(emu, {
       onEvent: (e: ClientEvent) => {
         if (settled) late++
         events.push(e)
@@ -311,7 +309,7 @@ describe('row 6: event delivery', () => {
   test('a listener far behind loses the excess, counted in one dropped event, and the run is not held up', async () => {
     const ids = (await emu.seed({ count: 4000, mix: { webmessaging: 1 }, endedFraction: 0 })).ids
     const events: ClientEvent[] = []
-    const client = new CleanupClient({ baseUrl: emu.url, accessToken: SEED.cleanupToken, onEvent: (e: ClientEvent) => events.push(e) })
+    const client = clientFor(emu, { onEvent: (e: ClientEvent) => events.push(e) })
     const served = () => {
       // Asked from a child process: this thread stays blocked meanwhile.
       const r = spawnSync(process.execPath, ['-e', `fetch(${JSON.stringify(`${emu.url}/__emulator/stats`)}).then((r) => r.json()).then((j) => process.stdout.write(String(j.requests)))`], { encoding: 'utf8' })
@@ -366,7 +364,7 @@ describe('row 8: abort in time that does not grow with the run', () => {
     const ids = real.concat(Array.from({ length: 98_000 }, () => randomUUID()))
     const ac = new AbortController()
     const delay = monitorEventLoopDelay({ resolution: 5 })
-    const run = new CleanupClient({ baseUrl: emu.url, accessToken: SEED.cleanupToken }).closeConversations(ids, { concurrency: 32, signal: ac.signal })
+    const run = clientFor(emu).closeConversations(ids, { concurrency: 32, signal: ac.signal })
     await new Promise((r) => setTimeout(r, 300))
     delay.enable()
     const t0 = Date.now()
@@ -392,7 +390,7 @@ describe('row 8: abort in time that does not grow with the run', () => {
     const real = (await emu.seed({ count: 2000, mix: { webmessaging: 1 }, endedFraction: 0 })).ids
     const ids = real.concat(Array.from({ length: 98_000 }, () => randomUUID()))
     const ac = new AbortController()
-    const run = new CleanupClient({ baseUrl: emu.url, accessToken: SEED.cleanupToken }).closeConversations(ids, { concurrency: 32, signal: ac.signal })
+    const run = clientFor(emu).closeConversations(ids, { concurrency: 32, signal: ac.signal })
     await new Promise((r) => setTimeout(r, 300))
     const parse = JSON.parse
     let parsedAfterAbort = 0
@@ -467,7 +465,7 @@ describe('row 8: abort in time that does not grow with the run', () => {
     }
     let report
     try {
-      report = await new CleanupClient({ baseUrl: emu.url, accessToken: SEED.cleanupToken }).sweep({ idleForMs: 60_000, concurrency: 64, signal: ac.signal, onProgress })
+      report = await clientFor(emu).sweep({ idleForMs: 60_000, concurrency: 64, signal: ac.signal, onProgress })
     } finally {
       JSON.parse = parse
     }

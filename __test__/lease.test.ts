@@ -7,11 +7,11 @@ import { spawn, spawnSync, ChildProcess } from 'node:child_process'
 import path from 'node:path'
 import readline from 'node:readline'
 import Redis from 'ioredis'
-import { CleanupClient, isCleanupError, type Lease } from '../index'
+import { isCleanupError, type Lease } from '../index'
 import { redisLease } from '../redis'
 import { startEmulator, Emulator, EmulatorOrg, RequestLogEntry } from '../testing'
 import { startRedis, RedisServer } from './redis-server'
-import { SEED } from './helpers'
+import { clientFor, matching, SEED } from './helpers'
 
 const ORG_ID = '6f1f6b2e-0000-4000-8000-00000000000a'
 const NAME = `genesys-cleanup:${ORG_ID}:sweep`
@@ -48,19 +48,16 @@ async function idleConversations(org: EmulatorOrg, n: number): Promise<string[]>
   return ids
 }
 
-const patches = (log: RequestLogEntry[]) => log.filter((r) => r.method === 'PATCH' && r.status === 200)
-const analytics = (log: RequestLogEntry[]) => log.filter((r) => r.path.startsWith('/api/v2/analytics/'))
-
-function client(org: EmulatorOrg): CleanupClient {
-  return new CleanupClient({ baseUrl: org.url, accessToken: SEED.cleanupToken })
-}
+/** The PATCHes that closed something (answered 200). */
+const patches = (log: RequestLogEntry[]) => matching(log, { method: 'PATCH', status: 200 })
+const analytics = (log: RequestLogEntry[]) => matching(log, { path: /^\/api\/v2\/analytics\// })
 
 test('of three replicas sweeping at once, exactly one holds the lease and sweeps', async () => {
   const org = await emu.org()
   try {
     const ids = await idleConversations(org, 12)
     const leases = await Promise.all([0, 1, 2].map(async () => redisLease(await redis(), { ttlMs: 3000 })))
-    const reports = await Promise.all(leases.map((lease) => client(org).sweep({ idleForMs: 60_000, lease })))
+    const reports = await Promise.all(leases.map((lease) => clientFor(org).sweep({ idleForMs: 60_000, lease })))
     const holders = reports.filter((r) => r.lease.held)
     expect(holders).toHaveLength(1)
     expect(holders[0].lease).toMatchObject({ name: NAME, lost: false })
@@ -82,7 +79,7 @@ test('a holder whose lease is taken stops writing at the next renewal', async ()
   try {
     const ids = await idleConversations(org, 40)
     const lease = redisLease(r, { ttlMs: 1200 })
-    const run = client(org).sweep({ idleForMs: 60_000, concurrency: 1, lease })
+    const run = clientFor(org).sweep({ idleForMs: 60_000, concurrency: 1, lease })
     await new Promise((res) => setTimeout(res, 700))
     const stolenAt = Date.now()
     await r.set(NAME, 'another-replica', 'PX', 30_000)
@@ -110,7 +107,7 @@ test('with the event loop stalled past the TTL, the native side stops writing on
   try {
     await idleConversations(org, 150)
     const lease = redisLease(await redis(), { ttlMs: 1000 })
-    const run = client(org).sweep({ idleForMs: 60_000, concurrency: 2, lease })
+    const run = clientFor(org).sweep({ idleForMs: 60_000, concurrency: 2, lease })
     // Let it start writing, then block this thread: no renewal can run.
     for (let i = 0; i < 200 && patches(await org.requests()).length < 3; i++) await new Promise((res) => setTimeout(res, 20))
     const blockedAt = Date.now()
@@ -141,7 +138,7 @@ test('Redis gone: the holder stops and reports; Redis back: the next pass finish
     const ids = await idleConversations(org, 40)
     const r = await redis()
     const lease = redisLease(r, { ttlMs: 1500, timeoutMs: 300 })
-    const c = client(org)
+    const c = clientFor(org)
     const run = c.sweep({ idleForMs: 60_000, concurrency: 1, lease })
     await new Promise((res) => setTimeout(res, 300))
     await redisServer.kill()
@@ -236,7 +233,7 @@ test('two overlapping sweeps on one lease object: one writes, the other is refus
   try {
     const ids = await idleConversations(org, 20)
     const lease = redisLease(await redis(), { ttlMs: 3000 })
-    const c = client(org)
+    const c = clientFor(org)
     // The replicas of an earlier test may have left their key behind (they
     // die holding it); this test starts from a free lease.
     const conn = await redis()
@@ -271,7 +268,7 @@ test('a custom store that lets its holder take a lease twice still gets one writ
     let holders = 0
     // Re-entrant: acquire always answers true, as a naive store would.
     const naive: Lease = { ttlMs: 3000, acquire: async () => (holders++, true), renew: async () => true, release: async () => undefined }
-    const c = client(org)
+    const c = clientFor(org)
     const [a, b] = await Promise.all([c.sweep({ idleForMs: 60_000, lease: naive }), c.sweep({ idleForMs: 60_000, lease: naive })])
     expect([a.lease.held, b.lease.held].sort()).toEqual([false, true])
     expect(holders).toBe(1)
@@ -286,7 +283,7 @@ test('a custom store that lets its holder take a lease twice still gets one writ
 test('a lease that is not a lease is a typed error; a throwing or hung lease is not held', async () => {
   const org = await emu.org()
   try {
-    const c = client(org)
+    const c = clientFor(org)
     for (const bad of [{}, { ttlMs: 500, acquire() {}, renew() {}, release() {} }, 'redis://x']) {
       const e = await c.sweep({ idleForMs: 60_000, lease: bad as unknown as Lease }).catch((x: unknown) => x)
       expect(isCleanupError(e) && e.code).toBe('ERR_INVALID_ARGUMENT')
@@ -398,7 +395,7 @@ describe('watch({ lease })', () => {
       [0, 1].map(async () => {
         const lease = redisLease(await redis(), { ttlMs })
         const controller = new AbortController()
-        const done = client(org).watch({ idleMs: 1500, reconcileEveryMs: 3_600_000, lease, signal: controller.signal })
+        const done = clientFor(org).watch({ idleMs: 1500, reconcileEveryMs: 3_600_000, lease, signal: controller.signal })
         return { lease, controller, done }
       }),
     )
@@ -461,7 +458,7 @@ describe('watch({ lease })', () => {
       release: async () => undefined,
     }
     const controller = new AbortController()
-    const done = client(org).watch({ idleMs: 60_000, reconcileEveryMs: 3_600_000, lease: flaky, signal: controller.signal })
+    const done = clientFor(org).watch({ idleMs: 60_000, reconcileEveryMs: 3_600_000, lease: flaky, signal: controller.signal })
     try {
       const connected = async () => (await org.notifications()).channels.filter((c) => c.connected).length
       for (let i = 0; i < 100 && (await connected()) === 0; i++) await new Promise((res) => setTimeout(res, 50))
@@ -481,7 +478,7 @@ describe('watch({ lease })', () => {
     const r = await redis()
     const lease = redisLease(await redis(), { ttlMs: 1200 })
     const controller = new AbortController()
-    const done = client(org).watch({ idleMs: 60_000, reconcileEveryMs: 3_600_000, lease, signal: controller.signal })
+    const done = clientFor(org).watch({ idleMs: 60_000, reconcileEveryMs: 3_600_000, lease, signal: controller.signal })
     try {
       for (let i = 0; i < 100 && !((await r.get(WATCH_NAME)) ?? '').startsWith(`${lease.holder}:`); i++) await new Promise((res) => setTimeout(res, 20))
       await r.set(WATCH_NAME, 'another-replica', 'PX', 30_000)

@@ -8,7 +8,7 @@ import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, Readabl
 import { MeterProvider, MetricReader, DataPoint, Histogram } from '@opentelemetry/sdk-metrics'
 import { closeConversation, checkScopes, CleanupClient, ClientEvent } from '../index'
 import { createTelemetry } from '../otel'
-import { emulatorPerFile, newConversation, many, rejectionOf, SEED } from './helpers'
+import { clientFor, clientOptions, emulatorPerFile, newConversation, many, rejectionOf, SEED } from './helpers'
 import { runNode, readmeSnippet, ROOT } from './netfixtures'
 
 const emu = emulatorPerFile()
@@ -40,7 +40,7 @@ describe('logger', () => {
     const log = pinoLines()
     const ids = await many(emu, 2)
     await emu.script([{ method: 'GET', path: MESSAGES, times: 1, respond: { status: 429, retryAfter: 0 } }])
-    const client = new CleanupClient({ baseUrl: emu.url, ...SEED.cleanupClient, logger: log.logger })
+    const client = clientFor(emu, { ...SEED.cleanupClient, logger: log.logger })
     await client.closeConversations(ids)
     const lines = log.lines
     const byEvent = (e: string) => lines.filter((l) => l.event === e)
@@ -57,7 +57,7 @@ describe('logger', () => {
 
   test('a failure is an error line: the give-up and the failed call, with code and status', async () => {
     const log = pinoLines()
-    const e = await rejectionOf(closeConversation(await newConversation(emu), { baseUrl: emu.url, accessToken: SEED.readonlyToken, logger: log.logger }))
+    const e = await rejectionOf(closeConversation(await newConversation(emu), clientOptions(emu, { accessToken: SEED.readonlyToken, logger: log.logger })))
     expect(e.code).toBe('ERR_MISSING_PERMISSION')
     // A request's give-up is a warning (the close may still fall back to another
     // request); the failed call is the error.
@@ -84,7 +84,7 @@ describe('logger', () => {
         }),
       ],
     })
-    const r = await closeConversation(await newConversation(emu), { baseUrl: emu.url, accessToken: SEED.cleanupToken, logger })
+    const r = await closeConversation(await newConversation(emu), clientOptions(emu, { logger }))
     expect(r.outcome).toBe('closed')
     const end = seen.find((i) => i.event === 'operationEnd')
     expect(end).toMatchObject({ level: 'info', outcome: 'closed', message: expect.stringMatching(/^genesys-cleanup: closeConversation done: closed/) })
@@ -154,7 +154,7 @@ describe('genesys-cleanup/otel', () => {
   test('a close: one span, a child span per HTTP answer with the semantic-convention attributes, metrics', async () => {
     const o = otel()
     const id = await newConversation(emu)
-    const r = await closeConversation(id, { baseUrl: emu.url, accessToken: SEED.cleanupToken, onEvent: o.telemetry.onEvent })
+    const r = await closeConversation(id, clientOptions(emu, { onEvent: o.telemetry.onEvent }))
     expect(r.outcome).toBe('closed')
     const spans = o.exporter.getFinishedSpans()
     const op = spans.find((s) => s.name === 'genesys-cleanup closeConversation')!
@@ -174,7 +174,7 @@ describe('genesys-cleanup/otel', () => {
     const o = otel()
     const id = await newConversation(emu)
     await emu.script([{ method: 'GET', path: MESSAGES, times: 1, respond: { status: 429, retryAfter: 0 } }])
-    const r = await closeConversation(id, { baseUrl: emu.url, accessToken: SEED.cleanupToken, onEvent: o.telemetry.onEvent })
+    const r = await closeConversation(id, clientOptions(emu, { onEvent: o.telemetry.onEvent }))
     expect(r).toMatchObject({ outcome: 'closed', retries: 1 })
     const spans = o.exporter.getFinishedSpans()
     const op = spans.find((s) => s.name === 'genesys-cleanup closeConversation')!
@@ -193,7 +193,7 @@ describe('genesys-cleanup/otel', () => {
   test('a bulk run: one span for the run, every request its child, outcomes counted; a failure is an error span', async () => {
     const o = otel()
     const ids = await many(emu, 5)
-    const client = new CleanupClient({ baseUrl: emu.url, ...SEED.cleanupClient, onEvent: o.telemetry.onEvent })
+    const client = clientFor(emu, { ...SEED.cleanupClient, onEvent: o.telemetry.onEvent })
     const report = await client.closeConversations([...ids, ids[0]], { concurrency: 3 })
     expect(report.closed).toBe(5)
     const spans = o.exporter.getFinishedSpans()
@@ -206,7 +206,7 @@ describe('genesys-cleanup/otel', () => {
     expect(o.sum(m['genesys_cleanup.outcomes'], { 'genesys_cleanup.outcome': 'closed' })).toBe(5)
     expect(o.sum(m['genesys_cleanup.outcomes'], { 'genesys_cleanup.outcome': 'duplicate' })).toBe(1)
 
-    const e = await rejectionOf(checkScopes({ baseUrl: emu.url, accessToken: 'no-such-token', onEvent: o.telemetry.onEvent }))
+    const e = await rejectionOf(checkScopes(clientOptions(emu, { accessToken: 'no-such-token', onEvent: o.telemetry.onEvent })))
     expect(e.code).toBe('ERR_UNAUTHORIZED')
     const failed = o.exporter.getFinishedSpans().find((s) => s.name === 'genesys-cleanup checkScopes')!
     expect(failed.status.code).toBe(2)
@@ -219,7 +219,7 @@ describe('genesys-cleanup/otel', () => {
     // 5 requests per 1 s window: 8 single-request closes wait for one window turn.
     await emu.configure({ rateLimitPerMinute: 5, rateWindowMs: 1000, rateLimitMode: 'fixed' })
     const ids = await many(emu, 8)
-    const client = new CleanupClient({ baseUrl: emu.url, accessToken: SEED.cleanupToken, onEvent: o.telemetry.onEvent })
+    const client = clientFor(emu, { onEvent: o.telemetry.onEvent })
     const report = await client.closeConversations(ids, { fast: true, concurrency: 4 })
     expect(report.closed).toBe(8)
     const m = await o.metrics()

@@ -3,19 +3,10 @@
 // clamped, a boundary 429 teaching the rounding of `reset`, two clients
 // sharing one token. Timings are generous bounds, never performance claims.
 import { CleanupClient, ClientEvent } from '../index'
-import { emulatorPerFile, randomUUID, rejectionOf, SEED } from './helpers'
+import { clientFor, emulatorPerFile, randomUUID, rejectionOf, requestsTo } from './helpers'
 
 const emu = emulatorPerFile()
 const MESSAGES = '/api/v2/conversations/messages/*'
-
-function client(extra: Record<string, unknown> = {}, events?: ClientEvent[]): CleanupClient {
-  return new CleanupClient({
-    baseUrl: emu.url,
-    accessToken: SEED.cleanupToken,
-    ...extra,
-    ...(events ? { onEvent: (e: ClientEvent) => events.push(e) } : {}),
-  })
-}
 
 /** A first read answered 404 with these rate-limit headers: the client learns them. */
 async function teach(c: CleanupClient, headers: Record<string, string>) {
@@ -27,7 +18,7 @@ const spent = (reset: string) => ({ 'inin-ratelimit-allowed': '1', 'inin-ratelim
 
 describe('every wait is bounded by the caller', () => {
   test('the one-hour header fails fast with ERR_RATE_LIMITED and retryAfterMs, nothing sent', async () => {
-    const c = client()
+    const c = clientFor(emu)
     await teach(c, spent('3600'))
     const before = (await emu.requests()).length
     const t0 = Date.now()
@@ -41,7 +32,7 @@ describe('every wait is bounded by the caller', () => {
   })
 
   test('allowed: 1, reset: 60 waits a window only if maxRetryAfterMs allows it', async () => {
-    const c = client({ maxRetryAfterMs: 1000 })
+    const c = clientFor(emu, { maxRetryAfterMs: 1000 })
     await teach(c, spent('60'))
     const e = await rejectionOf(c.closeConversation(randomUUID()))
     expect(e).toMatchObject({ code: 'ERR_RATE_LIMITED' })
@@ -50,7 +41,7 @@ describe('every wait is bounded by the caller', () => {
   })
 
   test('deadlineMs cuts a budget wait', async () => {
-    const c = client({ deadlineMs: 500 })
+    const c = clientFor(emu, { deadlineMs: 500 })
     await teach(c, spent('20'))
     const t0 = Date.now()
     const e = await rejectionOf(c.closeConversation(randomUUID()))
@@ -60,7 +51,7 @@ describe('every wait is bounded by the caller', () => {
   })
 
   test('the signal cuts a budget wait', async () => {
-    const c = client()
+    const c = clientFor(emu)
     await teach(c, spent('20'))
     const controller = new AbortController()
     setTimeout(() => controller.abort(), 200)
@@ -72,7 +63,7 @@ describe('every wait is bounded by the caller', () => {
 
   test('a wait within bounds is waited, announced with its reason', async () => {
     const events: ClientEvent[] = []
-    const c = client({}, events)
+    const c = clientFor(emu, { onEvent: (e: ClientEvent) => events.push(e) })
     await teach(c, spent('1'))
     const r = await c.closeConversation(randomUUID())
     expect(r.outcome).toBe('notFound')
@@ -95,7 +86,7 @@ describe('absurd rate-limit headers are ignored or clamped', () => {
     ['negative reset', { 'inin-ratelimit-allowed': '300', 'inin-ratelimit-count': '1', 'inin-ratelimit-reset': '-4' }],
   ])('%s: the next request goes at once', async (_name, headers) => {
     const events: ClientEvent[] = []
-    const c = client({ maxRetryAfterMs: 1000 }, events)
+    const c = clientFor(emu, { maxRetryAfterMs: 1000, onEvent: (e: ClientEvent) => events.push(e) })
     await teach(c, headers)
     const t0 = Date.now()
     expect(await c.closeConversation(randomUUID())).toMatchObject({ outcome: 'notFound' })
@@ -104,7 +95,7 @@ describe('absurd rate-limit headers are ignored or clamped', () => {
   })
 
   test('a reset beyond a day is clamped to a day', async () => {
-    const c = client()
+    const c = clientFor(emu)
     await teach(c, spent('1e30'))
     const e = await rejectionOf(c.closeConversation(randomUUID()))
     expect(e).toMatchObject({ code: 'ERR_RATE_LIMITED' })
@@ -113,7 +104,7 @@ describe('absurd rate-limit headers are ignored or clamped', () => {
   })
 
   test('an unknown pacing is refused', () => {
-    expect(() => client({ pacing: 'turbo' })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }))
+    expect(() => clientFor(emu, { pacing: 'turbo' })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }))
   })
 })
 
@@ -122,7 +113,7 @@ describe('spending the budget, then waiting for the window to turn', () => {
     // 5 requests per 2 s window: 25 single-request closes need 5 windows.
     await emu.configure({ rateLimitPerMinute: 5, rateWindowMs: 2000, rateLimitMode: 'fixed', rateResetRounding: rounding })
     const { ids } = await emu.seed({ count: 25, mix: { webmessaging: 1 }, endedFraction: 0 })
-    const report = await client({}, events).closeConversations(ids, { fast: true, concurrency: 4 })
+    const report = await clientFor(emu, { onEvent: (e: ClientEvent) => events.push(e) }).closeConversations(ids, { fast: true, concurrency: 4 })
     const stats = await emu.stats()
     return { report, stats }
   }
@@ -142,7 +133,7 @@ describe('spending the budget, then waiting for the window to turn', () => {
     const { report, stats } = await run('down', events)
     expect(report.closed).toBe(25)
     expect(stats.rateLimited).toBe(1)
-    const limited = (await emu.requests()).filter((r) => r.status === 429)
+    const limited = await requestsTo(emu, { status: 429 })
     const first = (await emu.requests()).find((r) => r.method === 'PATCH')!
     // The one 429 is at the end of the first window.
     expect(limited).toHaveLength(1)
@@ -156,7 +147,7 @@ describe('the token shared, and smooth pacing', () => {
   test('two clients on one token (aligned windows): every id closed, few 429s', async () => {
     await emu.configure({ rateLimitPerMinute: 20, rateWindowMs: 2000, rateLimitMode: 'aligned' })
     const { ids } = await emu.seed({ count: 60, mix: { webmessaging: 1 }, endedFraction: 0 })
-    const [a, b] = [client(), client()]
+    const [a, b] = [clientFor(emu), clientFor(emu)]
     const reports = await Promise.all([
       a.closeConversations(ids.slice(0, 30), { fast: true, concurrency: 8 }),
       b.closeConversations(ids.slice(30), { fast: true, concurrency: 8 }),
@@ -170,7 +161,7 @@ describe('the token shared, and smooth pacing', () => {
     await emu.configure({ rateLimitPerMinute: 20, rateWindowMs: 2000 })
     const { ids } = await emu.seed({ count: 16, mix: { webmessaging: 1 }, endedFraction: 0 })
     const events: ClientEvent[] = []
-    const report = await client({ pacing: 'smooth' }, events).closeConversations(ids, { fast: true, concurrency: 4 })
+    const report = await clientFor(emu, { pacing: 'smooth', onEvent: (e: ClientEvent) => events.push(e) }).closeConversations(ids, { fast: true, concurrency: 4 })
     expect(report.closed).toBe(16)
     expect((await emu.stats()).rateLimited).toBe(0)
     const waits = events.filter((e) => e.kind === 'rateLimitWait')

@@ -2,15 +2,11 @@
 // Genesys has no conditional close, so the window between the two cannot be
 // removed; it is kept to one round trip (no rate-limit wait, retry pause or
 // token fetch between them), and what slips through is reported.
-import { CleanupClient, type ClientEvent } from '../index'
-import { emulatorPerFile, many, SEED } from './helpers'
+import type { ClientEvent } from '../index'
+import { clientFor, emulatorPerFile, many, pathEnding, requestsTo } from './helpers'
 
 const emu = emulatorPerFile()
 const HOUR = 3600_000
-
-function client(onEvent?: (e: ClientEvent) => void): CleanupClient {
-  return new CleanupClient({ baseUrl: emu.url, accessToken: SEED.cleanupToken, onEvent })
-}
 
 /** Idle web messaging conversations (last activity two hours ago). */
 function idle(n: number): Promise<string[]> {
@@ -35,7 +31,7 @@ test('at a saturated rate budget, nothing waits between the read that decided an
   await emu.configure({ rateLimitPerMinute: 20, rateWindowMs: 1000, rateLimitMode: 'fixed' })
   const ids = await idle(30)
   const events: ClientEvent[] = []
-  const c = client((e) => events.push(e))
+  const c = clientFor(emu, { onEvent: (e: ClientEvent) => events.push(e) })
   // Each call is its own operation, so its events can be told apart.
   const results = await Promise.all(ids.map((id) => c.closeConversation(id, { idleForMs: 60_000 })))
   expect(results.every((r) => r.outcome === 'closed')).toBe(true)
@@ -56,17 +52,16 @@ test('at a saturated rate budget, nothing waits between the read that decided an
   // The budget was saturated: the waiting happened, before the reads.
   expect(waitedBeforeRead).toBeGreaterThan(0)
   // And no PATCH was ever refused with 429 (nothing sent blind).
-  const log = await emu.requests()
-  expect(log.filter((r) => r.method === 'PATCH' && r.status === 429)).toHaveLength(0)
+  expect(await requestsTo(emu, { method: 'PATCH', status: 429 })).toHaveLength(0)
 })
 
 test('a 429 on the PATCH is waited out, then the conversation is read and decided again', async () => {
   const [id] = await idle(1)
   await emu.script({ method: 'PATCH', path: '/api/v2/conversations/messages/*', times: 1, respond: { status: 429, retryAfter: 1 } })
   const events: ClientEvent[] = []
-  const r = await client((e) => events.push(e)).closeConversation(id, { idleForMs: 60_000 })
+  const r = await clientFor(emu, { onEvent: (e: ClientEvent) => events.push(e) }).closeConversation(id, { idleForMs: 60_000 })
   expect(r.outcome).toBe('closed')
-  const log = (await emu.requests()).filter((x) => x.path.endsWith(id))
+  const log = await requestsTo(emu, { path: pathEnding(id) })
   // read, PATCH (429), the pause, read again, PATCH.
   expect(log.map((x) => `${x.method} ${x.status}`)).toEqual(['GET 200', 'PATCH 429', 'GET 200', 'PATCH 200'])
   expect(r.retries).toBe(1)
@@ -76,7 +71,7 @@ test('a 429 on the PATCH is waited out, then the conversation is read and decide
 test('a customer message between the read and the PATCH is reported as activityAfterRead', async () => {
   const ids = await idle(3)
   await emu.configure({ messageAfterRead: true })
-  const c = client()
+  const c = clientFor(emu)
   const one = await c.closeConversation(ids[0], { idleForMs: 60_000 })
   expect(one.outcome).toBe('closed')
   expect(one.activityAfterRead).toBeDefined()

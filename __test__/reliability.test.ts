@@ -3,7 +3,7 @@
 import { inspect } from 'node:util'
 import { closeConversation, checkScopes, CleanupClient, ClientEvent } from '../index'
 import { startEmulator, FaultKind } from '../testing'
-import { emulatorPerFile, newConversation, rejectionOf, randomUUID, SEED } from './helpers'
+import { emulatorPerFile, newConversation, rejectionOf, randomUUID, SEED, clientFor, clientOptions, requestsTo, pathEnding, TOKEN_PATH } from './helpers'
 
 const emu = emulatorPerFile()
 const errors: unknown[] = []
@@ -11,8 +11,6 @@ const SECRETS = [SEED.cleanupToken, SEED.cleanupClient.clientSecret, SEED.readon
 
 
 const MESSAGES = '/api/v2/conversations/messages/*'
-const tokenOpts = (extra: Record<string, unknown> = {}) => ({ baseUrl: emu.url, accessToken: SEED.cleanupToken, ...extra })
-const ccOpts = (extra: Record<string, unknown> = {}) => ({ baseUrl: emu.url, ...SEED.cleanupClient, ...extra })
 
 async function failure(p: Promise<unknown>): Promise<any> {
   const e = await rejectionOf(p)
@@ -25,7 +23,7 @@ describe('retries that respect Genesys', () => {
     const id = await newConversation(emu)
     await emu.script([{ method: 'GET', path: MESSAGES, times: 2, respond: { status: 429, retryAfter: 1 } }])
     const t0 = Date.now()
-    const r = await closeConversation(id, tokenOpts())
+    const r = await closeConversation(id, clientOptions(emu))
     const took = Date.now() - t0
     expect(r).toMatchObject({ outcome: 'closed', retries: 2, requests: 4 })
     expect(took).toBeGreaterThanOrEqual(1900)
@@ -36,7 +34,7 @@ describe('retries that respect Genesys', () => {
     const id = await newConversation(emu)
     await emu.script([{ method: 'GET', path: MESSAGES, times: 1, respond: { status: 429, retryAfter: 600 } }])
     const t0 = Date.now()
-    const e = await failure(closeConversation(id, tokenOpts()))
+    const e = await failure(closeConversation(id, clientOptions(emu)))
     expect(Date.now() - t0).toBeLessThan(2000)
     expect(e).toMatchObject({ code: 'ERR_RATE_LIMITED', status: 429, retryAfterMs: 600_000, genesysCode: 'too.many.requests.retry.after' })
     expect(e.message).toContain('maxRetryAfterMs')
@@ -46,36 +44,36 @@ describe('retries that respect Genesys', () => {
     const id = await newConversation(emu)
     await emu.script([{ method: 'PATCH', path: MESSAGES, times: 2, respond: { status } }])
     await emu.clearRequests()
-    const r = await closeConversation(id, tokenOpts())
+    const r = await closeConversation(id, clientOptions(emu))
     // Each retry's pause is followed by a fresh read: a PATCH never goes out
     // on a read older than one round trip (README "How idle is decided").
     expect(r).toMatchObject({ outcome: 'closed', retries: 2, requests: 6 })
-    const log = (await emu.requests()).filter((x) => x.path.endsWith(id))
+    const log = await requestsTo(emu, { path: pathEnding(id) })
     expect(log.map((x) => `${x.method} ${x.status}`)).toEqual(['GET 200', `PATCH ${status}`, 'GET 200', `PATCH ${status}`, 'GET 200', 'PATCH 200'])
   })
 
   test.each([400, 404, 409, 501])('%i is never retried', async (status) => {
     const id = await newConversation(emu)
     await emu.script([{ method: 'PATCH', path: MESSAGES, times: 3, respond: { status } }])
-    const r = closeConversation(id, tokenOpts())
+    const r = closeConversation(id, clientOptions(emu))
     if (status === 404) {
       expect(await r).toMatchObject({ outcome: 'notFound', retries: 0, requests: 2 })
     } else if (status === 409 || status === 400) {
       // A state conflict is verified by a re-read, not retried: still open -> the error stands.
       const e = await failure(r)
       expect(e.status).toBe(status)
-      expect((await emu.requests()).filter((l) => l.method === 'PATCH')).toHaveLength(1)
+      expect(await requestsTo(emu, { method: 'PATCH' })).toHaveLength(1)
     } else {
       const e = await failure(r)
       expect(e).toMatchObject({ code: 'ERR_UPSTREAM', status: 501 })
-      expect((await emu.requests()).filter((l) => l.method === 'PATCH')).toHaveLength(1)
+      expect(await requestsTo(emu, { method: 'PATCH' })).toHaveLength(1)
     }
   })
 
   test('maxRetries: 0 gives up at once', async () => {
     const id = await newConversation(emu)
     await emu.script([{ method: 'GET', path: MESSAGES, times: 1, respond: { status: 503 } }])
-    const e = await failure(closeConversation(id, tokenOpts({ maxRetries: 0 })))
+    const e = await failure(closeConversation(id, clientOptions(emu, { maxRetries: 0 })))
     expect(e).toMatchObject({ code: 'ERR_UPSTREAM', status: 503, genesysCode: 'service.unavailable' })
     expect(e.correlationId).toBeTruthy()
   })
@@ -91,7 +89,7 @@ describe('retries that respect Genesys', () => {
       { method: 'GET', path: MESSAGES, times: 1, respond: { fault } },
       { method: 'PATCH', path: MESSAGES, times: 1, respond: { fault } },
     ])
-    const r = await closeConversation(id, tokenOpts())
+    const r = await closeConversation(id, clientOptions(emu))
     expect(r).toMatchObject({ outcome: 'closed', retries })
     const stored = await emu.conversation(id)
     expect(stored.participants.every((p: { state: string }) => p.state === 'disconnected')).toBe(true)
@@ -101,10 +99,10 @@ describe('retries that respect Genesys', () => {
     const id = await newConversation(emu)
     await emu.configure({ slowBodyMs: 3000 })
     await emu.script([{ method: 'GET', path: MESSAGES, times: 1, respond: { fault: 'slow' } }])
-    const r = await closeConversation(id, tokenOpts({ timeoutMs: 400 }))
+    const r = await closeConversation(id, clientOptions(emu, { timeoutMs: 400 }))
     expect(r).toMatchObject({ outcome: 'closed', retries: 1 })
     await emu.script([{ method: 'GET', path: MESSAGES, times: 5, respond: { fault: 'slow' } }])
-    const e = await failure(closeConversation(await newConversation(emu), tokenOpts({ timeoutMs: 300, maxRetries: 1 })))
+    const e = await failure(closeConversation(await newConversation(emu), clientOptions(emu, { timeoutMs: 300, maxRetries: 1 })))
     expect(e.code).toBe('ERR_TIMEOUT')
     expect(e.message).toContain('timeoutMs')
   })
@@ -113,7 +111,7 @@ describe('retries that respect Genesys', () => {
     const id = await newConversation(emu)
     await emu.script([{ method: 'GET', path: MESSAGES, times: 5, respond: { status: 429, retryAfter: 2 } }])
     const t0 = Date.now()
-    const e = await failure(closeConversation(id, tokenOpts({ deadlineMs: 800 })))
+    const e = await failure(closeConversation(id, clientOptions(emu, { deadlineMs: 800 })))
     expect(Date.now() - t0).toBeLessThan(1500)
     expect(e.code).toBe('ERR_RATE_LIMITED')
   })
@@ -130,21 +128,21 @@ describe('retries that respect Genesys', () => {
 describe('token lifecycle', () => {
   test('an expired token is refreshed before use', async () => {
     await emu.configure({ tokenTtlSec: 1 })
-    const c = new CleanupClient(ccOpts())
+    const c = clientFor(emu, SEED.cleanupClient)
     expect((await c.closeConversation(await newConversation(emu))).outcome).toBe('closed')
     await new Promise((r) => setTimeout(r, 1200))
     const r = await c.closeConversation(await newConversation(emu))
     expect(r.outcome).toBe('closed')
     expect(c.tokenRequests).toBe(2)
     // Refreshed before expiry: Genesys never had to answer 401.
-    expect((await emu.requests()).filter((l) => l.status === 401)).toEqual([])
+    expect(await requestsTo(emu, { status: 401 })).toEqual([])
   })
 
   test('a token is refreshed before it expires, not when it is already due', async () => {
     // 2 s tokens are refreshed a tenth early: at 1.85 s the client must not
     // send the old token, which would expire in flight on a slow network.
     await emu.configure({ tokenTtlSec: 2 })
-    const c = new CleanupClient(ccOpts())
+    const c = clientFor(emu, SEED.cleanupClient)
     expect((await c.closeConversation(await newConversation(emu))).outcome).toBe('closed')
     await new Promise((r) => setTimeout(r, 1850))
     expect((await c.closeConversation(await newConversation(emu))).outcome).toBe('closed')
@@ -155,28 +153,30 @@ describe('token lifecycle', () => {
     // The first token the client gets is one Genesys does not know (revoked
     // early): every call made with it is answered 401.
     await emu.script([{ method: 'POST', path: '/oauth/token', times: 1, respond: { status: 200, body: { access_token: 'revoked-token', token_type: 'bearer', expires_in: 86400 } } }])
-    const c = new CleanupClient(ccOpts())
+    const c = clientFor(emu, SEED.cleanupClient)
     const ids = await Promise.all(Array.from({ length: 10 }, () => newConversation(emu)))
     const results = await Promise.all(ids.map((id) => c.closeConversation(id)))
     expect(results.every((r) => r.outcome === 'closed')).toBe(true)
-    expect((await emu.requests()).filter((l) => l.status === 401).length).toBeGreaterThan(0)
+    expect((await requestsTo(emu, { status: 401 })).length).toBeGreaterThan(0)
     // One token at the start, ONE more for all the 401s.
     expect(c.tokenRequests).toBe(2)
-    expect((await emu.requests()).filter((l) => l.path === '/oauth/token')).toHaveLength(2)
+    expect(await requestsTo(emu, { path: TOKEN_PATH })).toHaveLength(2)
   })
 
   test('fifty concurrent first calls cause one token request', async () => {
-    const c = new CleanupClient(ccOpts())
+    const c = clientFor(emu, SEED.cleanupClient)
     const ids = await Promise.all(Array.from({ length: 50 }, () => newConversation(emu)))
     const results = await Promise.all(ids.map((id) => c.closeConversation(id)))
     expect(results.every((r) => r.outcome === 'closed')).toBe(true)
     expect(c.tokenRequests).toBe(1)
+    // The emulator saw exactly one.
+    expect(await requestsTo(emu, { path: TOKEN_PATH })).toHaveLength(1)
   })
 
   test('a static token that gets a 401 fails with ERR_UNAUTHORIZED and no replay', async () => {
     const id = await newConversation(emu)
     await emu.script([{ method: 'GET', path: MESSAGES, times: 1, respond: { status: 401, code: 'credentials.expired' } }])
-    const e = await failure(closeConversation(id, tokenOpts()))
+    const e = await failure(closeConversation(id, clientOptions(emu)))
     expect(e).toMatchObject({ code: 'ERR_UNAUTHORIZED', status: 401, genesysCode: 'credentials.expired' })
     expect(e.message).toMatch(/expired|revoked/)
     expect(await emu.requests()).toHaveLength(1)
@@ -184,7 +184,7 @@ describe('token lifecycle', () => {
 
   test("the token endpoint's rate limit (a 400) is retried", async () => {
     await emu.script([{ method: 'POST', path: '/oauth/token', times: 1, respond: { status: 400, body: { error: 'invalid_request', description: 'rate limit exceeded', error_description: 'rate limit exceeded' } } }])
-    const r = await closeConversation(await newConversation(emu), ccOpts())
+    const r = await closeConversation(await newConversation(emu), clientOptions(emu, SEED.cleanupClient))
     expect(r).toMatchObject({ outcome: 'closed', requests: 4, retries: 1 })
   })
 })
@@ -194,7 +194,7 @@ describe('cancellation', () => {
     await emu.configure({ latencyMs: 3000 })
     const id = await newConversation(emu)
     const t0 = Date.now()
-    const e = await failure(closeConversation(id, tokenOpts({ signal: AbortSignal.timeout(150) })))
+    const e = await failure(closeConversation(id, clientOptions(emu, { signal: AbortSignal.timeout(150) })))
     expect(e.code).toBe('ERR_ABORTED')
     expect(Date.now() - t0).toBeLessThan(1000)
   })
@@ -203,7 +203,7 @@ describe('cancellation', () => {
     const id = await newConversation(emu)
     await emu.script([{ method: 'GET', path: MESSAGES, times: 1, respond: { status: 429, retryAfter: 30 } }])
     const controller = new AbortController()
-    const c = new CleanupClient(tokenOpts())
+    const c = clientFor(emu)
     const p = c.closeConversation(id, { signal: controller.signal })
     setTimeout(() => controller.abort(), 200)
     const t0 = Date.now()
@@ -215,7 +215,7 @@ describe('cancellation', () => {
 
   test('checkScopes can be aborted too', async () => {
     await emu.configure({ latencyMs: 2000 })
-    const e = await failure(checkScopes({ ...tokenOpts(), signal: AbortSignal.timeout(100) }))
+    const e = await failure(checkScopes(clientOptions(emu, { signal: AbortSignal.timeout(100) })))
     expect(e.code).toBe('ERR_ABORTED')
   })
 })
@@ -226,7 +226,7 @@ describe('where the token may go', () => {
     try {
       const id = await newConversation(emu)
       await emu.script([{ method: 'GET', path: MESSAGES, times: 1, respond: { status: 302, headers: { location: `${evil.url}/api/v2/conversations/messages/${id}` } } }])
-      const e = await failure(closeConversation(id, tokenOpts()))
+      const e = await failure(closeConversation(id, clientOptions(emu)))
       expect(e).toMatchObject({ code: 'ERR_UPSTREAM', status: 302 })
       expect(e.message).toMatch(/redirect/)
       expect(await evil.requests()).toEqual([])
@@ -265,7 +265,7 @@ describe('where the token may go', () => {
 describe('observability', () => {
   test('onEvent sees requests, responses and retries with path templates and no secrets', async () => {
     const events: ClientEvent[] = []
-    const c = new CleanupClient(ccOpts({ onEvent: (e: ClientEvent) => events.push(e) }))
+    const c = clientFor(emu, { ...SEED.cleanupClient, onEvent: (e: ClientEvent) => events.push(e) })
     const id = await newConversation(emu)
     await emu.script([{ method: 'PATCH', path: MESSAGES, times: 1, respond: { status: 503 } }])
     await c.closeConversation(id)
@@ -283,8 +283,8 @@ describe('one-off calls take onEvent too', () => {
   test('closeConversation and checkScopes report their requests', async () => {
     const events: ClientEvent[] = []
     const id = await newConversation(emu)
-    await closeConversation(id, tokenOpts({ onEvent: (e: ClientEvent) => events.push(e) }))
-    await checkScopes({ ...tokenOpts(), onEvent: (e: ClientEvent) => events.push(e) })
+    await closeConversation(id, clientOptions(emu, { onEvent: (e: ClientEvent) => events.push(e) }))
+    await checkScopes(clientOptions(emu, { onEvent: (e: ClientEvent) => events.push(e) }))
     await new Promise((r) => setTimeout(r, 50))
     const routes = events.filter((e) => e.kind === 'response').map((e) => `${e.method} ${e.route}`)
     expect(routes).toEqual(expect.arrayContaining(['GET /api/v2/conversations/messages/{conversationId}', 'PATCH /api/v2/conversations/messages/{conversationId}', 'GET /api/v2/tokens/me']))
@@ -313,7 +313,7 @@ describe('chaos: 1000 conversations with 20% injected faults', () => {
   test('every conversation ends closed or with a typed error; none lost, none double-counted', async () => {
     const { ids } = await emu.seed({ count: 1000, mix: { webmessaging: 1 }, endedFraction: 0, rngSeed: 42 })
     await emu.configure({ faultRate: 0.2, slowBodyMs: 1500, rngSeed: 1234 })
-    const c = new CleanupClient(ccOpts({ timeoutMs: 500 }))
+    const c = clientFor(emu, { ...SEED.cleanupClient, timeoutMs: 500 })
     const report = await c.closeConversations(ids, { concurrency: 16 })
     const stats = await emu.stats()
     await emu.configure({ faultRate: 0 })

@@ -1,10 +1,10 @@
 // checkScopes against the emulator: the verdict rests on what the API answers.
-import { checkScopes, CleanupClient, ScopeReport } from '../index'
-import { emulatorPerFile, rejectionOf, SEED } from './helpers'
+import { checkScopes, ScopeReport } from '../index'
+import { clientFor, clientOptions, emulatorPerFile, rejectionOf, SEED } from './helpers'
 
 const emu = emulatorPerFile()
 
-const check = (extra: Record<string, unknown>) => checkScopes({ baseUrl: emu.url, ...extra })
+const check = (extra: Record<string, unknown>) => checkScopes(clientOptions(emu, extra))
 const checkNamed = (r: ScopeReport, name: string) => r.checks.find((c) => c.name === name)
 
 describe('client credentials', () => {
@@ -99,7 +99,7 @@ test('an invalid token rejects with ERR_UNAUTHORIZED', async () => {
 test('probes have no side effects and use only real endpoints', async () => {
   const id = (await emu.createConversation({})).id
   await emu.clearRequests()
-  await new CleanupClient({ baseUrl: emu.url, accessToken: SEED.cleanupToken }).checkScopes()
+  await clientFor(emu).checkScopes()
   const log = await emu.requests()
   expect(log.some((l) => l.path === '/api/v2/tokens/me')).toBe(true)
   for (const l of log) {
@@ -116,7 +116,7 @@ describe('one conversation (issue 24)', () => {
     expect(r.conversation).toMatchObject({ conversationId: c.id, access: 'outOfReach', canClose: false })
     expect(r.advice[0]).toMatch(/holds no permission that ends conversations in any division .* would refuse to end it with 403/)
     // What the diagnosis foretold is what a close meets.
-    await expect(new CleanupClient({ baseUrl: emu.url, ...SEED.readonlyClient }).closeConversation(c.id)).rejects.toMatchObject({ status: 403 })
+    await expect(clientFor(emu, SEED.readonlyClient).closeConversation(c.id)).rejects.toMatchObject({ status: 403 })
   })
 
   test('a WhatsApp conversation in reach is reported as skipped by type, as a close would skip it', async () => {
@@ -126,7 +126,7 @@ describe('one conversation (issue 24)', () => {
     expect(r.canClose).toBe(false)
     expect(r.advice[0]).toMatch(/It is a whatsapp conversation, so closeConversation skips it \(skipReason 'messageType'\) unless messageTypes includes 'whatsapp'/)
     expect(r.advice.join(' ')).not.toContain('closeConversation can end it')
-    const client = new CleanupClient({ baseUrl: emu.url, ...SEED.cleanupClient })
+    const client = clientFor(emu, SEED.cleanupClient)
     await expect(client.closeConversation(c.id)).resolves.toMatchObject({ outcome: 'skipped', skipReason: 'messageType' })
     // A web messaging one carries no skipReason.
     const web = await emu.createConversation({})

@@ -4,7 +4,7 @@
 import * as path from 'node:path'
 import { closeConversation, CleanupClient } from '../index'
 import type { Emulator } from '../testing'
-import { withEmulator, newConversation, rejectionOf, SEED } from './helpers'
+import { clientFor, clientOptions, withEmulator, newConversation, rejectionOf, SEED } from './helpers'
 import { makePki, tlsFront, connectProxy, runNode, readmeSnippet, Pki, Listening, Proxy, ROOT } from './netfixtures'
 
 let emu: Emulator
@@ -44,7 +44,7 @@ const closeScript = (id: string, extra = '') => `
 describe('trusting a private CA', () => {
   test('without it, the https endpoint is refused (ERR_NETWORK) and nothing is written', async () => {
     const id = await newConversation(emu)
-    const e = await rejectionOf(closeConversation(id, { baseUrl: front.url, accessToken: SEED.cleanupToken, maxRetries: 0 }))
+    const e = await rejectionOf(closeConversation(id, clientOptions(front, { maxRetries: 0 })))
     expect(e.code).toBe('ERR_NETWORK')
     expect(e.message).not.toContain(SEED.cleanupToken)
     expect((await emu.conversation(id)).participants.every((p: { state: string }) => p.state !== 'disconnected')).toBe(true)
@@ -53,10 +53,10 @@ describe('trusting a private CA', () => {
   test('the ca option as a PEM string, a Buffer and an array', async () => {
     for (const ca of [pki.caPem, Buffer.from(pki.caPem), [pki.caPem], [Buffer.from(pki.caPem), pki.caPem]]) {
       const id = await newConversation(emu)
-      const r = await closeConversation(id, { baseUrl: front.url, accessToken: SEED.cleanupToken, ca })
+      const r = await closeConversation(id, clientOptions(front, { ca }))
       expect(r.outcome).toBe('closed')
     }
-    const client = new CleanupClient({ baseUrl: front.url, ...SEED.cleanupClient, ca: pki.caPem })
+    const client = clientFor(front, { ...SEED.cleanupClient, ca: pki.caPem })
     const r = await client.closeConversations([await newConversation(emu), await newConversation(emu)])
     expect(r.closed).toBe(2)
   })
@@ -94,7 +94,7 @@ describe('trusting a private CA', () => {
 describe('proxies', () => {
   test('the proxy option: the proxy sees one CONNECT to the API host and never the token', async () => {
     const ids = [await newConversation(emu), await newConversation(emu)]
-    const client = new CleanupClient({ baseUrl: front.url, ...SEED.cleanupClient, ca: pki.caPem, proxy: proxy.url })
+    const client = clientFor(front, { ...SEED.cleanupClient, ca: pki.caPem, proxy: proxy.url })
     const r = await client.closeConversations(ids)
     expect(r.closed).toBe(2)
     expect(proxy.requestLines.length).toBeGreaterThan(0)
@@ -133,12 +133,12 @@ describe('proxies', () => {
 
   test('the proxy option with a plain-http baseUrl is ERR_INVALID_ARGUMENT saying why, not silently ignored', async () => {
     const id = await newConversation(emu)
-    const e = await rejectionOf(closeConversation(id, { baseUrl: emu.url, accessToken: SEED.cleanupToken, proxy: proxy.url }))
+    const e = await rejectionOf(closeConversation(id, clientOptions(emu, { proxy: proxy.url })))
     expect(e.code).toBe('ERR_INVALID_ARGUMENT')
     expect(e.message).toMatch(/^proxy cannot be used with the plain-http baseUrl http:\/\/127\.0\.0\.1:\d+: plain http is allowed only to loopback/)
     expect(() => new CleanupClient({ baseUrl: emu.url, ...SEED.cleanupClient, proxy: proxy.url })).toThrow(/plain-http baseUrl/)
     // proxy: false says the same as leaving it out.
-    expect((await closeConversation(id, { baseUrl: emu.url, accessToken: SEED.cleanupToken, proxy: false })).outcome).toBe('closed')
+    expect((await closeConversation(id, clientOptions(emu, { proxy: false }))).outcome).toBe('closed')
     expect(proxy.requestLines).toEqual([])
   })
 

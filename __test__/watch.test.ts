@@ -2,7 +2,7 @@
 // real analytics sweeps and real closes over loopback.
 import * as path from 'node:path'
 import { CleanupClient, WatchEvent, WatchOptions, WatchReport, checkScopes, isCleanupError } from '../index'
-import { emulatorPerFile, rejectionOf, runScript, SEED } from './helpers'
+import { clientFor, emulatorPerFile, pathEnding, rejectionOf, requestsTo, runScript, SEED } from './helpers'
 
 const emu = emulatorPerFile()
 
@@ -25,7 +25,7 @@ afterEach(() => {
 })
 
 function startWatch(options: Partial<WatchOptions>, credentials: Record<string, string> = SEED.cleanupClient): Running {
-  const client = new CleanupClient({ baseUrl: emu.url, ...credentials })
+  const client = clientFor(emu, credentials)
   const controller = new AbortController()
   controllers.push(controller)
   const events: WatchEvent[] = []
@@ -102,7 +102,7 @@ test('idle conversations are ended within idleMs + 1 s; one with fresh activity 
   expect(report.topics).toBe(3)
   expect(w.events.find((e) => e.kind === 'closed')?.conversationId).toBe(idle.id)
   // The stream kept the lively chat's deadline moving: it was never even re-read.
-  const reads = (await emu.requests()).filter((r) => r.method === 'GET' && r.path.endsWith(lively.id))
+  const reads = await requestsTo(emu, { method: 'GET', path: pathEnding(lively.id) })
   expect(reads).toEqual([])
   await expectNothingClosedTwice()
 })
@@ -242,7 +242,7 @@ test('a dry run reports what it would close and writes nothing', async () => {
 })
 
 test('bad options are typed errors that say what to do; a throwing onEvent is survived', async () => {
-  const client = new CleanupClient({ baseUrl: emu.url, ...SEED.cleanupClient })
+  const client = clientFor(emu, SEED.cleanupClient)
   const missing = await rejectionOf(client.watch({} as WatchOptions))
   expect(missing.code).toBe('ERR_INVALID_ARGUMENT')
   expect(missing.message).toMatch(/idleMs/)
@@ -300,7 +300,7 @@ test('a connectUri off the API host is refused before anything connects; 429s on
   await ended(c.id)
   const report = await w.stop()
   expect(report.closed).toBe(1)
-  const throttled = (await emu.requests()).filter((r) => r.status === 429)
+  const throttled = await requestsTo(emu, { status: 429 })
   expect(throttled).toHaveLength(2)
 })
 
@@ -317,7 +317,7 @@ test('a token that expires is refreshed for the REST calls; the socket needs non
   const report = await w.stop()
   expect(report.closed).toBe(1)
   expect(w.client.tokenRequests).toBeGreaterThanOrEqual(2)
-  expect((await emu.requests()).filter((r) => r.status === 401)).toEqual([])
+  expect(await requestsTo(emu, { status: 401 })).toEqual([])
 })
 
 test('more than 1000 queues take a second channel', async () => {
@@ -400,7 +400,7 @@ describe('a static token that expires ends the watch with ERR_UNAUTHORIZED', () 
     await emu.notificationFault('expire')
     const e = await rejectsWithin(w, 5000)
     expect(e.code).toBe('ERR_UNAUTHORIZED')
-    const refused = (await emu.requests()).filter((r) => r.status === 401)
+    const refused = await requestsTo(emu, { status: 401 })
     expect(refused.map((r) => `${r.method} ${r.path}`)).toEqual(['POST /api/v2/notifications/channels'])
   })
 })
