@@ -2,11 +2,12 @@
 //! `{"error": "..."}` bodies on bad input.
 
 use crate::app::App;
-use crate::clock::{format_iso, now_ms};
+use crate::ground::clock::{format_iso, now_ms};
+use crate::ground::ids::{rand_uuid, random_token, HOME_DIVISION_ID};
+use crate::model::{role_ids, Client, Division, Grant, Queue, Role, Token, User, ALL_DIVISIONS};
 use crate::orgs::OrgSpec;
 use crate::render;
-use crate::seed::{self, rand_uuid, ConversationSpec, PostMessageSpec, SeedSpec};
-use crate::state::{self as state, Client, Division, Grant, Role, Token, User, ALL_DIVISIONS};
+use crate::seed::{self, ConversationSpec, PostMessageSpec, SeedSpec};
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -14,7 +15,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
+use rand::SeedableRng;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -185,9 +186,7 @@ async fn post_queue(State(app): State<App>, body: Bytes) -> AdminResult {
         return Err(bad("name must not be empty"));
     }
     let mut st = app.lock();
-    let division = b
-        .division_id
-        .unwrap_or_else(|| seed::HOME_DIVISION_ID.into());
+    let division = b.division_id.unwrap_or_else(|| HOME_DIVISION_ID.into());
     if !st.store.divisions.contains_key(&division) {
         return Err(bad(format!("unknown division {division}")));
     }
@@ -196,7 +195,7 @@ async fn post_queue(State(app): State<App>, body: Bytes) -> AdminResult {
         return Err(bad("id must not be empty or contain '.' or '/'"));
     }
     let out = json!({ "id": id, "name": b.name, "divisionId": division });
-    let queue = crate::state::Queue {
+    let queue = Queue {
         id: id.clone(),
         name: b.name,
         division_id: division,
@@ -216,7 +215,7 @@ struct GrantBody {
 /// `roleIds` are granted in Home (as the Genesys admin UI does by
 /// default); `roleDivisions` name the division of each grant.
 fn grants(
-    st: &state::State,
+    st: &crate::app::State,
     role_ids: Option<Vec<String>>,
     role_divisions: Option<Vec<GrantBody>>,
 ) -> Result<Vec<Grant>, AdminError> {
@@ -277,7 +276,7 @@ async fn post_client(State(app): State<App>, body: Bytes) -> AdminResult {
     };
     let out = json!({
         "id": client.id, "name": client.name, "secret": client.secret,
-        "grantType": client.grant_type, "roleIds": state::role_ids(&client.grants),
+        "grantType": client.grant_type, "roleIds": role_ids(&client.grants),
         "roleDivisions": grants_json(&client.grants), "scopes": client.scopes,
     });
     st.store.clients.insert(client.id.clone(), client);
@@ -303,7 +302,7 @@ async fn post_user(State(app): State<App>, body: Bytes) -> AdminResult {
         grants,
     };
     let out = json!({
-        "id": user.id, "name": user.name, "roleIds": state::role_ids(&user.grants),
+        "id": user.id, "name": user.name, "roleIds": role_ids(&user.grants),
         "roleDivisions": grants_json(&user.grants),
     });
     st.store.users.insert(user.id.clone(), user);
@@ -347,7 +346,7 @@ async fn post_token(State(app): State<App>, body: Bytes) -> AdminResult {
     let token = b
         .token
         .filter(|t| !t.is_empty())
-        .unwrap_or_else(|| base64_token(&mut rand::rng()));
+        .unwrap_or_else(|| random_token(&mut rand::rng()));
     st.store.tokens.insert(
         token.clone(),
         Token {
@@ -358,11 +357,6 @@ async fn post_token(State(app): State<App>, body: Bytes) -> AdminResult {
         },
     );
     ok(json!({ "accessToken": token, "expiresAt": format_iso(expires_at) }))
-}
-
-fn base64_token(rng: &mut impl Rng) -> String {
-    use base64::Engine;
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rng.random::<[u8; 32]>())
 }
 
 async fn delete_token(State(app): State<App>, Path(token): Path<String>) -> AdminResult {

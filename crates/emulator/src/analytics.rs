@@ -5,9 +5,9 @@
 //! conversation has the same media, so a segment filter that matches one
 //! segment matches the conversation.
 
-use crate::clock::{format_iso, parse_iso};
 use crate::errors::ApiError;
-use crate::state::{Conversation, Store};
+use crate::ground::clock::{format_iso, parse_iso};
+use crate::model::{Conversation, Store};
 use serde_json::{json, Map, Value};
 
 pub const MAX_PAGE_SIZE: usize = 100;

@@ -5,11 +5,11 @@
 use crate::analytics;
 use crate::app::App;
 use crate::auth::{Ctx, TokenKind};
-use crate::clock::now_ms;
 use crate::config::PatchEnded;
 use crate::errors::ApiError;
+use crate::ground::clock::now_ms;
+use crate::model::Disconnect;
 use crate::render;
-use crate::state::Disconnect;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -213,9 +213,9 @@ pub async fn get_message_conversation(
 }
 
 /// The `messageAfterRead` test knob: the customer speaks right after the read.
-fn message_after_read(st: &mut crate::state::State, id: &str) {
+fn message_after_read(st: &mut crate::app::State, id: &str) {
     let now = now_ms();
-    let message_id = crate::seed::rand_uuid(&mut st.rng);
+    let message_id = crate::ground::ids::rand_uuid(&mut st.rng);
     if let Some(conv) = st.store.conversation_mut(id) {
         // A millisecond on: strictly newer than anything the read showed.
         if conv.post_message("customer", now + 1, message_id).is_ok() {

@@ -1,13 +1,15 @@
 //! The shared application handle and the router.
 
 use crate::config::Config;
+use crate::ground::clock;
 use crate::log::RequestLog;
+use crate::model::Store;
+use crate::notify::Notifications;
 use crate::orgs::Orgs;
 use crate::ratelimit::Windows;
 use crate::script::Scripts;
 use crate::seed::{self, SeedSpec};
-use crate::state::State;
-use crate::{admin, api, channels, clock, gate, oauth, ws};
+use crate::{admin, api, channels, gate, oauth, ws};
 use axum::middleware::from_fn_with_state;
 use axum::routing::{get, patch, post, put};
 use axum::Router;
@@ -66,6 +68,38 @@ impl Options {
             ));
         }
         self.config().validate()
+    }
+}
+
+/// Everything behind the one lock: settings, the org's data, the RNG, the
+/// rate-limit windows, scripts, the request log and notification channels.
+/// Every operation is a few hash lookups, so one lock is simpler and faster
+/// than finer-grained locking at the request rates we need.
+pub struct State {
+    pub config: Config,
+    pub store: Store,
+    /// Seedable, so faults, jitter and generated data repeat with `rngSeed`.
+    pub rng: StdRng,
+    /// `/api/v2` windows, keyed by token.
+    pub api_limiter: Windows,
+    /// `/oauth/token` windows, keyed by client id.
+    pub token_limiter: Windows,
+    pub scripts: Scripts,
+    pub log: RequestLog,
+    /// Notification channels and their sockets.
+    pub notify: Notifications,
+}
+
+impl State {
+    /// Tells the subscribed channels that conversation `id` changed.
+    pub fn publish(&mut self, id: &str, now: i64) {
+        let (timeout, delay) = (
+            self.config.queue_inactivity_timeout_ms,
+            self.config.notification_delay_ms,
+        );
+        if let Some(c) = self.store.conversation(id) {
+            self.notify.publish(c, timeout, delay, now);
+        }
     }
 }
 

@@ -3,7 +3,7 @@
 
 use crate::config::DivisionDenied;
 use crate::errors::ApiError;
-use crate::state::{Grant, Store, ALL_DIVISIONS};
+use crate::model::{Grant, Store, ALL_DIVISIONS};
 use base64::Engine;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -254,7 +254,7 @@ mod tests {
 
     #[test]
     fn division_checks_honour_the_grant_division() {
-        use crate::seed::HOME_DIVISION_ID;
+        use crate::ground::ids::HOME_DIVISION_ID;
         let sales = "d-sales".to_string();
         let held_in = |ctx: &mut Ctx, division: &str| {
             ctx.caller.held = vec![(

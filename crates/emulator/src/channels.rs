@@ -6,10 +6,10 @@
 
 use crate::app::App;
 use crate::auth::{has_any_permission, Ctx};
-use crate::clock::{format_iso, now_ms};
 use crate::errors::ApiError;
+use crate::ground::clock::{format_iso, now_ms};
+use crate::ground::ids::rand_uuid;
 use crate::notify::{queue_of_topic, Channel, MAX_TOPICS, MAX_TOPIC_LEN};
-use crate::seed::rand_uuid;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -106,7 +106,7 @@ pub async fn remove_all(
 /// The verdict on one topic.
 fn judge(
     topic: &str,
-    queues: &HashMap<String, crate::state::Queue>,
+    queues: &HashMap<String, crate::model::Queue>,
     ctx: &Ctx,
     needed: &[String],
 ) -> Value {
@@ -242,7 +242,7 @@ pub async fn routing_queues(
         return Err(ApiError::invalid_value("pageSize must be at most 500."));
     }
     let st = app.lock();
-    let mut queues: Vec<&crate::state::Queue> = st
+    let mut queues: Vec<&crate::model::Queue> = st
         .store
         .queues
         .values()

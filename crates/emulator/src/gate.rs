@@ -4,14 +4,14 @@
 //! adds the Genesys headers, applies transit faults and logs the request.
 
 use crate::app::App;
+use crate::app::State;
 use crate::auth::{self, Ctx};
-use crate::clock::now_ms;
 use crate::errors::ApiError;
 use crate::faults::{self, Fault, PendingFault, ResetConnection};
+use crate::ground::clock::now_ms;
 use crate::log::LogEntry;
 use crate::ratelimit::Verdict;
 use crate::script::{Caller, Respond};
-use crate::state::State;
 use axum::body::Body;
 use axum::extract::{Request, State as AxState};
 use axum::http::{header, HeaderValue};

@@ -1,7 +1,7 @@
 //! The request log (a bounded ring buffer) and the counters behind
 //! `/__emulator/stats`. Admin calls are never recorded.
 
-use crate::clock::format_iso;
+use crate::ground::clock::format_iso;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, VecDeque};
 

@@ -12,9 +12,9 @@
 //! the status of a batch refused without `ignoreErrors` (400), the close
 //! code at expiry, the heartbeat interval.
 
-use crate::clock::format_iso;
+use crate::ground::clock::format_iso;
+use crate::model::Conversation;
 use crate::render;
-use crate::state::Conversation;
 use serde_json::{json, Value};
 use std::collections::{BTreeSet, HashMap};
 use tokio::sync::mpsc::UnboundedSender;
@@ -253,36 +253,13 @@ impl Notifications {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::state::{Media, Participant};
+    use crate::model::conversation::sample;
     use tokio::sync::mpsc::unbounded_channel;
 
     fn conv(queue: Option<&str>) -> Conversation {
-        Conversation {
-            id: "c1".into(),
-            media: Media::WebMessaging,
-            started_at: 0,
-            inactivity_timeout: None,
-            ended_at: None,
-            stuck: false,
-            division_ids: vec![crate::seed::HOME_DIVISION_ID.into()],
-            participants: vec![Participant {
-                id: "p".into(),
-                purpose: "agent".into(),
-                name: None,
-                state: "connected".into(),
-                start_time: 0,
-                connected_time: Some(0),
-                end_time: None,
-                disconnect_type: None,
-                wrapup_required: false,
-                wrapup: None,
-                wrapup_skipped: false,
-                user_id: None,
-                queue_id: queue.map(Into::into),
-                communication_id: "k".into(),
-                messages: vec![],
-            }],
-        }
+        let mut c = sample("c1", &["agent"]);
+        c.participants[0].queue_id = queue.map(Into::into);
+        c
     }
 
     #[test]

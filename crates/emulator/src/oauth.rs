@@ -3,17 +3,16 @@
 
 use crate::app::App;
 use crate::auth::basic_credentials;
-use crate::clock::now_ms;
 use crate::faults::PendingFault;
+use crate::ground::clock::now_ms;
+use crate::ground::ids::random_token;
+use crate::model::Token;
 use crate::script::{Caller, Respond};
-use crate::state::Token;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use base64::Engine;
-use rand::Rng;
 use serde_json::json;
 
 /// Minted tokens beyond this many trigger a sweep of expired ones.
@@ -130,8 +129,7 @@ pub async fn token(State(app): State<App>, headers: HeaderMap, body: Bytes) -> R
         )
     } else {
         let ttl = st.config.token_ttl_sec;
-        let token = base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .encode(rand::rng().random::<[u8; 32]>());
+        let token = random_token(&mut rand::rng());
         if st.store.tokens.len() >= TOKEN_SWEEP_AT {
             st.store
                 .tokens

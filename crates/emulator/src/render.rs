@@ -1,9 +1,9 @@
 //! JSON shapes of the API answers (and of the admin view of a conversation).
 //! Optional fields are omitted rather than null, as Genesys does.
 
-use crate::clock::format_iso;
-use crate::seed::{ORG_ID, ORG_NAME};
-use crate::state::{
+use crate::ground::clock::format_iso;
+use crate::ground::ids::{ORG_ID, ORG_NAME};
+use crate::model::{
     role_ids, Client, Conversation, Grant, Participant, Role, Store, User, ALL_DIVISIONS,
 };
 use serde_json::{json, Map, Value};
@@ -416,7 +416,7 @@ pub fn queue_message_event(c: &Conversation, queue_timeout_ms: u64) -> Value {
 }
 
 /// `Queue`, trimmed to what a listing needs, with its division.
-pub fn queue(q: &crate::state::Queue, store: &Store) -> Value {
+pub fn queue(q: &crate::model::Queue, store: &Store) -> Value {
     let division = store.divisions.get(&q.division_id).map(|d| d.name.as_str());
     json!({
         "id": q.id,

@@ -5,7 +5,7 @@
 //! channel's expiry.
 
 use crate::app::App;
-use crate::clock::now_ms;
+use crate::ground::clock::now_ms;
 use crate::notify::{self, Out};
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, State};

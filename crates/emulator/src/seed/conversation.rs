@@ -1,9 +1,11 @@
 //! One conversation: generated from a `Shape` (a customer, an agent, a
 //! chat between them), or built from an admin `ConversationSpec`.
 
-use super::{rand_uuid, HOME_DIVISION_ID, QUEUE_ID, USER_SMITH};
-use crate::clock::parse_iso;
-use crate::state::{is_ended_state, Conversation, Media, Message, Participant, Store};
+use super::org::{QUEUE_ID, USER_SMITH};
+use crate::ground::clock::parse_iso;
+use crate::ground::ids::{rand_uuid, HOME_DIVISION_ID};
+use crate::model::conversation::is_ended_state;
+use crate::model::{Conversation, Media, Message, Participant, Store};
 use rand::Rng;
 use serde::Deserialize;
 use serde_json::Value;

@@ -2,8 +2,9 @@
 //! `--seed-conversations`. With `rngSeed` the ids and shapes repeat.
 
 use super::conversation::{build, Shape};
-use super::{rand_uuid, QUEUE_ID};
-use crate::state::{Media, Store};
+use super::org::QUEUE_ID;
+use crate::ground::ids::rand_uuid;
+use crate::model::{Media, Store};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde::Deserialize;

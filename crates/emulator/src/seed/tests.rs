@@ -1,7 +1,9 @@
 //! The seeded organisation, the banner, and generated conversations.
 
+use super::org::{ROLE_READONLY, USER_JONES};
 use super::*;
-use crate::state::{Media, Store};
+use crate::ground::ids::HOME_DIVISION_ID;
+use crate::model::{role_ids, Media, Store};
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 
@@ -15,10 +17,7 @@ fn seeded_org_matches_readme() {
         s.tokens["user-noscope-token"].scopes,
         ["conversations:readonly"]
     );
-    assert_eq!(
-        crate::state::role_ids(&s.users[USER_JONES].grants),
-        [ROLE_READONLY]
-    );
+    assert_eq!(role_ids(&s.users[USER_JONES].grants), [ROLE_READONLY]);
     assert_eq!(s.divisions[HOME_DIVISION_ID].name, "Home");
 }
 

@@ -1,119 +1,7 @@
-//! The data model and the conversation state machine.
-//!
-//! Everything lives in one [`State`] behind one mutex (see `app.rs`): every
-//! operation is a few hash lookups, so a single lock is simpler and faster
-//! than finer-grained locking at the request rates we need.
+//! A conversation and its state machine: media, participants, messages,
+//! the disconnects and the teardown.
 
-use crate::config::Config;
-use crate::log::RequestLog;
-use crate::notify::Notifications;
-use crate::ratelimit::Windows;
-use crate::script::Scripts;
-use rand::rngs::StdRng;
 use serde_json::Value;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
-
-pub struct State {
-    pub config: Config,
-    pub store: Store,
-    /// Seedable, so faults, jitter and generated data repeat with `rngSeed`.
-    pub rng: StdRng,
-    /// `/api/v2` windows, keyed by token.
-    pub api_limiter: Windows,
-    /// `/oauth/token` windows, keyed by client id.
-    pub token_limiter: Windows,
-    pub scripts: Scripts,
-    pub log: RequestLog,
-    /// Notification channels and their sockets.
-    pub notify: Notifications,
-}
-
-impl State {
-    /// Tells the subscribed channels that conversation `id` changed.
-    pub fn publish(&mut self, id: &str, now: i64) {
-        let (timeout, delay) = (
-            self.config.queue_inactivity_timeout_ms,
-            self.config.notification_delay_ms,
-        );
-        if let Some(c) = self.store.conversations.get(id) {
-            self.notify.publish(c, timeout, delay, now);
-        }
-    }
-}
-
-/// A routing queue (`GET /api/v2/routing/queues`).
-#[derive(Clone, Debug)]
-pub struct Queue {
-    pub id: String,
-    pub name: String,
-    /// The division the queue is in (Home unless created in another).
-    pub division_id: String,
-}
-
-#[derive(Clone, Debug)]
-pub struct Role {
-    pub id: String,
-    pub name: String,
-    pub permissions: Vec<String>,
-}
-
-/// A division: conversations, queues and role grants live in one.
-#[derive(Clone, Debug)]
-pub struct Division {
-    pub id: String,
-    pub name: String,
-}
-
-/// A role granted in one division (`roleDivisions` entry); the division
-/// [`ALL_DIVISIONS`] grants it everywhere.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Grant {
-    pub role_id: String,
-    pub division_id: String,
-}
-
-/// The division id of a grant in every division, present and future
-/// (Genesys's `*`).
-pub const ALL_DIVISIONS: &str = "*";
-
-#[derive(Clone, Debug)]
-pub struct Client {
-    pub id: String,
-    pub name: String,
-    /// `None`: the client cannot authenticate at the token endpoint.
-    pub secret: Option<String>,
-    pub grant_type: String,
-    pub grants: Vec<Grant>,
-    pub scopes: Vec<String>,
-}
-
-#[derive(Clone, Debug)]
-pub struct User {
-    pub id: String,
-    pub name: String,
-    pub grants: Vec<Grant>,
-}
-
-/// Role ids of a grant list, each once, in order.
-pub fn role_ids(grants: &[Grant]) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for g in grants {
-        if !out.contains(&g.role_id) {
-            out.push(g.role_id.clone());
-        }
-    }
-    out
-}
-
-#[derive(Clone, Debug)]
-pub struct Token {
-    pub client_id: String,
-    /// Set for user tokens (grant CODE etc.); `None` for client credentials.
-    pub user_id: Option<String>,
-    pub scopes: Vec<String>,
-    /// Epoch ms; `None` never expires.
-    pub expires_at: Option<i64>,
-}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Media {
@@ -199,6 +87,34 @@ pub struct Message {
 }
 
 impl Participant {
+    /// A participant connected since `at`, with nothing else set: no name,
+    /// user, queue, wrap-up or messages.
+    pub fn new(
+        id: String,
+        purpose: &str,
+        state: &str,
+        at: i64,
+        communication_id: String,
+    ) -> Participant {
+        Participant {
+            id,
+            purpose: purpose.into(),
+            name: None,
+            state: state.into(),
+            start_time: at,
+            connected_time: Some(at),
+            end_time: None,
+            disconnect_type: None,
+            wrapup_required: false,
+            wrapup: None,
+            wrapup_skipped: false,
+            user_id: None,
+            queue_id: None,
+            communication_id,
+            messages: vec![],
+        }
+    }
+
     pub fn is_ended(&self) -> bool {
         is_ended_state(&self.state)
     }
@@ -350,21 +266,8 @@ impl Conversation {
         }
         let (id, communication_id) = ids;
         self.participants.push(Participant {
-            id,
-            purpose: "acd".into(),
-            name: None,
-            state: "connected".into(),
-            start_time: at,
-            connected_time: Some(at),
-            end_time: None,
-            disconnect_type: None,
-            wrapup_required: false,
-            wrapup: None,
-            wrapup_skipped: false,
-            user_id: None,
             queue_id: Some(queue_id.to_string()),
-            communication_id,
-            messages: vec![],
+            ..Participant::new(id, "acd", "connected", at, communication_id)
         });
         Ok(())
     }
@@ -414,127 +317,28 @@ impl Conversation {
     }
 }
 
-/// Organisation data, tokens and conversations.
-#[derive(Default)]
-pub struct Store {
-    /// By id, in id order (the Home division is seeded).
-    pub divisions: BTreeMap<String, Division>,
-    pub roles: HashMap<String, Role>,
-    pub clients: HashMap<String, Client>,
-    pub users: HashMap<String, User>,
-    pub tokens: HashMap<String, Token>,
-    /// By id; listed sorted by name.
-    pub queues: HashMap<String, Queue>,
-    conversations: HashMap<String, Conversation>,
-    /// Conversations ordered by start time: analytics walks an interval of
-    /// this without sorting.
-    by_start: BTreeSet<(i64, String)>,
-}
-
-impl Store {
-    pub fn conversation(&self, id: &str) -> Option<&Conversation> {
-        self.conversations.get(id)
-    }
-
-    pub fn conversation_mut(&mut self, id: &str) -> Option<&mut Conversation> {
-        self.conversations.get_mut(id)
-    }
-
-    /// Only message conversations: the `/conversations/messages` family 404s for voice.
-    pub fn message_conversation_mut(&mut self, id: &str) -> Option<&mut Conversation> {
-        self.conversations
-            .get_mut(id)
-            .filter(|c| c.media.is_message())
-    }
-
-    /// Inserts or replaces (by id).
-    pub fn insert_conversation(&mut self, mut conv: Conversation) {
-        conv.refresh_end();
-        if let Some(old) = self.conversations.remove(&conv.id) {
-            self.by_start.remove(&(old.started_at, old.id));
-        }
-        self.by_start.insert((conv.started_at, conv.id.clone()));
-        self.conversations.insert(conv.id.clone(), conv);
-    }
-
-    pub fn conversation_count(&self) -> usize {
-        self.conversations.len()
-    }
-
-    /// Conversations in start order (ties by id), optionally reversed,
-    /// that started in `[from, to)`.
-    pub fn conversations_started_in(
-        &self,
-        from: i64,
-        to: i64,
-        descending: bool,
-    ) -> Box<dyn Iterator<Item = &Conversation> + '_> {
-        use std::ops::Bound::{Excluded, Included};
-        let range = self.by_start.range((
-            Included((from, String::new())),
-            Excluded((to, String::new())),
-        ));
-        let lookup = move |(_, id): &(i64, String)| &self.conversations[id];
-        if descending {
-            Box::new(range.rev().map(lookup))
-        } else {
-            Box::new(range.map(lookup))
-        }
-    }
-
-    pub fn all_conversations(&self) -> impl Iterator<Item = &Conversation> + '_ {
-        self.by_start.iter().map(|(_, id)| &self.conversations[id])
-    }
-
-    /// Each permission of these grants with the division it is held in
-    /// (unknown roles are skipped; a permission held in several divisions
-    /// appears once per division).
-    pub fn permission_grants(&self, grants: &[Grant]) -> Vec<(String, String)> {
-        let mut out: Vec<(String, String)> = Vec::new();
-        for g in grants {
-            let Some(role) = self.roles.get(&g.role_id) else {
-                continue;
-            };
-            for p in &role.permissions {
-                let pair = (p.clone(), g.division_id.clone());
-                if !out.contains(&pair) {
-                    out.push(pair);
-                }
-            }
-        }
-        out
-    }
-
-    /// The divisions of a new conversation when its spec names none: those
-    /// of the queues its participants were routed through, else Home.
-    pub fn divisions_of_queues(&self, conv: &Conversation) -> Vec<String> {
-        let mut out: Vec<String> = Vec::new();
-        for q in conv.participants.iter().filter_map(|p| p.queue_id.as_ref()) {
-            if let Some(d) = self.queues.get(q).map(|q| &q.division_id) {
-                if !out.contains(d) {
-                    out.push(d.clone());
-                }
-            }
-        }
-        if out.is_empty() {
-            out.push(crate::seed::HOME_DIVISION_ID.to_string());
-        }
-        out
-    }
-
-    /// Union of the permissions of these roles (unknown role ids are skipped).
-    pub fn permissions_of(&self, role_ids: &[String]) -> Vec<String> {
-        let mut out: Vec<String> = Vec::new();
-        for p in role_ids
-            .iter()
-            .filter_map(|r| self.roles.get(r))
-            .flat_map(|r| r.permissions.iter())
-        {
-            if !out.contains(p) {
-                out.push(p.clone());
-            }
-        }
-        out
+/// A test conversation: open web messaging since 0, in no division, with
+/// one connected participant per purpose (ids `p1`, `p2`, ...).
+#[cfg(test)]
+pub fn sample(id: &str, purposes: &[&str]) -> Conversation {
+    let participants = purposes
+        .iter()
+        .enumerate()
+        .map(|(i, purpose)| {
+            let pid = format!("p{}", i + 1);
+            let comm = format!("{pid}-comm");
+            Participant::new(pid, purpose, "connected", 0, comm)
+        })
+        .collect();
+    Conversation {
+        id: id.into(),
+        media: Media::WebMessaging,
+        started_at: 0,
+        inactivity_timeout: None,
+        ended_at: None,
+        stuck: false,
+        participants,
+        division_ids: vec![],
     }
 }
 
@@ -542,39 +346,10 @@ impl Store {
 mod tests {
     use super::*;
 
-    fn participant(id: &str, state: &str) -> Participant {
-        Participant {
-            id: id.into(),
-            purpose: "customer".into(),
-            name: None,
-            state: state.into(),
-            start_time: 0,
-            connected_time: Some(0),
-            end_time: None,
-            disconnect_type: None,
-            wrapup_required: false,
-            wrapup: None,
-            wrapup_skipped: false,
-            user_id: None,
-            queue_id: None,
-            communication_id: format!("{id}-comm"),
-            messages: vec![],
-        }
-    }
-
     fn conv(stuck: bool) -> Conversation {
         Conversation {
-            id: "c".into(),
-            media: Media::WebMessaging,
-            started_at: 0,
-            inactivity_timeout: None,
-            ended_at: None,
             stuck,
-            division_ids: vec![],
-            participants: vec![
-                participant("p1", "connected"),
-                participant("p2", "connected"),
-            ],
+            ..sample("c", &["customer", "customer"])
         }
     }
 
@@ -626,33 +401,5 @@ mod tests {
         c.teardown(150);
         assert!(c.is_ended());
         assert_eq!(c.participants[1].disconnect_type.as_deref(), Some("system"));
-    }
-
-    #[test]
-    fn index_orders_by_start() {
-        let mut s = Store::default();
-        for (id, t) in [("b", 5), ("a", 5), ("c", 1), ("d", 9)] {
-            let mut c = conv(false);
-            c.id = id.into();
-            c.started_at = t;
-            s.insert_conversation(c);
-        }
-        let ids: Vec<_> = s
-            .conversations_started_in(1, 9, false)
-            .map(|c| c.id.as_str())
-            .collect();
-        assert_eq!(ids, ["c", "a", "b"]);
-        let ids: Vec<_> = s
-            .conversations_started_in(0, 100, true)
-            .map(|c| c.id.as_str())
-            .collect();
-        assert_eq!(ids, ["d", "b", "a", "c"]);
-        // Replacing keeps one index entry.
-        let mut c = conv(false);
-        c.id = "d".into();
-        c.started_at = 0;
-        s.insert_conversation(c);
-        assert_eq!(s.all_conversations().count(), 4);
-        assert_eq!(s.all_conversations().next().unwrap().id, "d");
     }
 }
