@@ -2,11 +2,11 @@
 //! `{"error": "..."}` bodies on bad input.
 
 use crate::app::App;
+use crate::genesys::render;
 use crate::ground::clock::{format_iso, now_ms};
 use crate::ground::ids::{rand_uuid, random_token, HOME_DIVISION_ID};
 use crate::model::{role_ids, Client, Division, Grant, Queue, Role, Token, User, ALL_DIVISIONS};
 use crate::orgs::OrgSpec;
-use crate::render;
 use crate::seed::{self, ConversationSpec, PostMessageSpec, SeedSpec};
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -557,10 +557,9 @@ fn fault_body(body: &[u8]) -> Result<ChannelFault, AdminError> {
 /// Ends the socket(s) without a close frame, as a network failure would.
 async fn drop_socket(State(app): State<App>, body: Bytes) -> AdminResult {
     let f = fault_body(&body)?;
-    let n = app
-        .lock()
-        .notify
-        .each_socket(f.channel_id.as_deref(), |_| crate::notify::Out::Drop);
+    let n = app.lock().notify.each_socket(f.channel_id.as_deref(), |_| {
+        crate::genesys::notify::Out::Drop
+    });
     ok(json!({ "sockets": n }))
 }
 
@@ -570,12 +569,12 @@ async fn socket_closing(State(app): State<App>, body: Bytes) -> AdminResult {
     let f = fault_body(&body)?;
     let mut st = app.lock();
     let grace_ms = f.grace_ms.unwrap_or(st.config.socket_closing_grace_ms);
-    let n = st
-        .notify
-        .each_socket(f.channel_id.as_deref(), |ch| crate::notify::Out::Closing {
-            json: crate::notify::socket_closing(&ch.id),
+    let n = st.notify.each_socket(f.channel_id.as_deref(), |ch| {
+        crate::genesys::notify::Out::Closing {
+            json: crate::genesys::notify::socket_closing(&ch.id),
             grace_ms,
-        });
+        }
+    });
     ok(json!({ "sockets": n }))
 }
 

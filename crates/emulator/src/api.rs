@@ -2,14 +2,14 @@
 //! rate limit, scripts and random faults; each handler then checks, in the
 //! README's order: scope -> permission -> body -> existence -> state.
 
-use crate::analytics;
 use crate::app::App;
-use crate::auth::{Ctx, TokenKind};
-use crate::config::PatchEnded;
-use crate::errors::ApiError;
+use crate::control::config::PatchEnded;
+use crate::genesys::analytics;
+use crate::genesys::auth::{Ctx, TokenKind};
+use crate::genesys::errors::ApiError;
+use crate::genesys::render;
 use crate::ground::clock::now_ms;
 use crate::model::Disconnect;
-use crate::render;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;

@@ -1,13 +1,13 @@
 //! The shared application handle and the router.
 
-use crate::config::Config;
+use crate::control::config::Config;
+use crate::control::log::RequestLog;
+use crate::control::ratelimit::Windows;
+use crate::control::script::Scripts;
+use crate::genesys::notify::Notifications;
 use crate::ground::clock;
-use crate::log::RequestLog;
 use crate::model::Store;
-use crate::notify::Notifications;
 use crate::orgs::Orgs;
-use crate::ratelimit::Windows;
-use crate::script::Scripts;
 use crate::seed::{self, SeedSpec};
 use crate::{admin, api, channels, gate, oauth, ws};
 use axum::middleware::from_fn_with_state;

@@ -5,11 +5,11 @@
 //! only readable at runtime).
 
 use crate::app::App;
-use crate::auth::{has_any_permission, Ctx};
-use crate::errors::ApiError;
+use crate::genesys::auth::{has_any_permission, Ctx};
+use crate::genesys::errors::ApiError;
+use crate::genesys::notify::{queue_of_topic, Channel, MAX_TOPICS, MAX_TOPIC_LEN};
 use crate::ground::clock::{format_iso, now_ms};
 use crate::ground::ids::rand_uuid;
-use crate::notify::{queue_of_topic, Channel, MAX_TOPICS, MAX_TOPIC_LEN};
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -256,7 +256,7 @@ pub async fn routing_queues(
         .iter()
         .skip(start)
         .take(page_size as usize)
-        .map(|x| crate::render::queue(x, &st.store))
+        .map(|x| crate::genesys::render::queue(x, &st.store))
         .collect();
     let uri = |n: u64| format!("/api/v2/routing/queues?pageSize={page_size}&pageNumber={n}");
     let mut out = json!({

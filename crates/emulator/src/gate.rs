@@ -5,13 +5,13 @@
 
 use crate::app::App;
 use crate::app::State;
-use crate::auth::{self, Ctx};
-use crate::errors::ApiError;
-use crate::faults::{self, Fault, PendingFault, ResetConnection};
+use crate::control::faults::{self, Fault, PendingFault, ResetConnection};
+use crate::control::log::LogEntry;
+use crate::control::ratelimit::Verdict;
+use crate::control::script::{Caller, Respond};
+use crate::genesys::auth::{self, Ctx};
+use crate::genesys::errors::ApiError;
 use crate::ground::clock::now_ms;
-use crate::log::LogEntry;
-use crate::ratelimit::Verdict;
-use crate::script::{Caller, Respond};
 use axum::body::Body;
 use axum::extract::{Request, State as AxState};
 use axum::http::{header, HeaderValue};

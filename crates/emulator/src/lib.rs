@@ -2,25 +2,17 @@
 //! benchmarks. The behaviour is specified in the crate's README.md.
 
 mod admin;
-mod analytics;
 mod api;
 mod app;
-mod auth;
 mod channels;
-mod config;
-mod errors;
-mod faults;
+mod control;
 mod gate;
+mod genesys;
 mod ground;
-mod log;
 mod model;
-mod notify;
 mod oauth;
 mod orgs;
-mod ratelimit;
-mod render;
 mod replay;
-mod script;
 mod seed;
 mod server;
 mod ws;

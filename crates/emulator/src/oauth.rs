@@ -2,12 +2,12 @@
 //! authentication, answering with OAuth-style (not Genesys) error bodies.
 
 use crate::app::App;
-use crate::auth::basic_credentials;
-use crate::faults::PendingFault;
+use crate::control::faults::PendingFault;
+use crate::control::script::{Caller, Respond};
+use crate::genesys::auth::basic_credentials;
 use crate::ground::clock::now_ms;
 use crate::ground::ids::random_token;
 use crate::model::Token;
-use crate::script::{Caller, Respond};
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};

@@ -7,7 +7,7 @@
 //! HTTP/1 server drops the connection without answering.
 
 use crate::app::App;
-use crate::faults::ResetConnection;
+use crate::control::faults::ResetConnection;
 use axum::body::Body;
 use axum::Router;
 use hyper::body::Incoming;

@@ -5,8 +5,8 @@
 //! channel's expiry.
 
 use crate::app::App;
+use crate::genesys::notify::{self, Out};
 use crate::ground::clock::now_ms;
-use crate::notify::{self, Out};
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;

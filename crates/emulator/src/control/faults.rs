@@ -7,7 +7,7 @@
 //! which is the harder case for a client (e.g. a PATCH that worked but whose
 //! answer never arrived).
 
-use crate::errors::ApiError;
+use crate::genesys::errors::ApiError;
 use axum::body::{Body, Bytes};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::Response;
@@ -176,7 +176,7 @@ mod tests {
         for _ in 0..50 {
             assert_eq!(roll(&mut rng, 1.0, &only_reset), Some(Fault::Reset));
         }
-        let all: BTreeMap<String, f64> = crate::config::Config::default().faults;
+        let all: BTreeMap<String, f64> = crate::control::config::Config::default().faults;
         let hits = (0..1000)
             .filter(|_| roll(&mut rng, 0.3, &all).is_some())
             .count();

@@ -4,10 +4,26 @@
 //! id; the gate middleware renders the body with `contextId` equal to the
 //! `ININ-Correlation-Id` header it adds, so the two always agree.
 
-use crate::config::DivisionDenied;
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
 use serde_json::json;
+
+/// The 403 answered when a permission is held, but in none of the
+/// conversation's divisions. UNCONFIRMED: which body Genesys sends then, so
+/// each candidate can be chosen.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DivisionDenied {
+    #[serde(rename = "missing.permissions")]
+    MissingPermissions,
+    #[serde(rename = "missing.any.permissions")]
+    MissingAnyPermissions,
+    #[serde(rename = "not.authorized")]
+    NotAuthorized,
+    /// A 403 with an empty body.
+    #[serde(rename = "empty")]
+    Empty,
+}
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ApiError {

@@ -2,8 +2,8 @@
 //! that matches a request and still has `times > 0` answers it (after the
 //! auth check) and counts down.
 
-use crate::errors::ApiError;
-use crate::faults::Fault;
+use crate::control::faults::Fault;
+use crate::genesys::errors::ApiError;
 use axum::http::{header, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;

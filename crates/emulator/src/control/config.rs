@@ -1,7 +1,8 @@
 //! Runtime configuration: what `GET/PATCH /__emulator/config` shows and merges.
 //! CLI flags only set the defaults that `POST /__emulator/reset` returns to.
 
-use crate::ratelimit::{Mode, Policy, Rounding};
+use crate::control::ratelimit::{Mode, Policy, Rounding};
+use crate::genesys::errors::DivisionDenied;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -24,22 +25,6 @@ pub enum PatchEnded {
     Ok,
     /// 409 `conversation.already.ended`.
     Conflict,
-}
-
-/// The 403 answered when a permission is held, but in none of the
-/// conversation's divisions. UNCONFIRMED: which body Genesys sends then, so
-/// each candidate can be chosen.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum DivisionDenied {
-    #[serde(rename = "missing.permissions")]
-    MissingPermissions,
-    #[serde(rename = "missing.any.permissions")]
-    MissingAnyPermissions,
-    #[serde(rename = "not.authorized")]
-    NotAuthorized,
-    /// A 403 with an empty body.
-    #[serde(rename = "empty")]
-    Empty,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]

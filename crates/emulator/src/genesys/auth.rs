@@ -1,8 +1,7 @@
 //! Who is calling and what they may do: bearer tokens, Basic client
 //! credentials, permissions (with `*` wildcards) and scopes.
 
-use crate::config::DivisionDenied;
-use crate::errors::ApiError;
+use crate::genesys::errors::{ApiError, DivisionDenied};
 use crate::model::{Grant, Store, ALL_DIVISIONS};
 use base64::Engine;
 

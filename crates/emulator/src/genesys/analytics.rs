@@ -5,7 +5,7 @@
 //! conversation has the same media, so a segment filter that matches one
 //! segment matches the conversation.
 
-use crate::errors::ApiError;
+use crate::genesys::errors::ApiError;
 use crate::ground::clock::{format_iso, parse_iso};
 use crate::model::{Conversation, Store};
 use serde_json::{json, Map, Value};

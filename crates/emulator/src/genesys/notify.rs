@@ -12,9 +12,9 @@
 //! the status of a batch refused without `ignoreErrors` (400), the close
 //! code at expiry, the heartbeat interval.
 
+use crate::genesys::render;
 use crate::ground::clock::format_iso;
 use crate::model::Conversation;
-use crate::render;
 use serde_json::{json, Value};
 use std::collections::{BTreeSet, HashMap};
 use tokio::sync::mpsc::UnboundedSender;
