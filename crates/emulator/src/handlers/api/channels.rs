@@ -4,21 +4,22 @@
 //! `queueTopicPermissions` (UNCONFIRMED: Genesys's per-topic permissions are
 //! only readable at runtime).
 
+use super::answer::ApiResult;
+use super::require::{NO_PERMISSIONS, NO_SCOPES};
 use crate::app::App;
 use crate::genesys::auth::{has_any_permission, Ctx};
 use crate::genesys::errors::ApiError;
 use crate::genesys::notify::{queue_of_topic, Channel, MAX_TOPICS, MAX_TOPIC_LEN};
 use crate::ground::clock::{format_iso, now_ms};
 use crate::ground::ids::rand_uuid;
+use crate::model::Queue;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::{header, HeaderMap, Method, StatusCode};
+use axum::response::IntoResponse;
 use axum::{Extension, Json};
 use serde_json::{json, Value};
 use std::collections::{BTreeSet, HashMap};
-
-type ApiResult = Result<Response, ApiError>;
 
 fn channel_json(c: &Channel, host: &str) -> Value {
     json!({
@@ -39,7 +40,7 @@ pub async fn create(
     Extension(ctx): Extension<Ctx>,
     headers: HeaderMap,
 ) -> ApiResult {
-    ctx.require(&[], &[])?;
+    ctx.require(NO_SCOPES, NO_PERMISSIONS)?;
     let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
@@ -104,12 +105,7 @@ pub async fn remove_all(
 }
 
 /// The verdict on one topic.
-fn judge(
-    topic: &str,
-    queues: &HashMap<String, crate::model::Queue>,
-    ctx: &Ctx,
-    needed: &[String],
-) -> Value {
+fn judge(topic: &str, queues: &HashMap<String, Queue>, ctx: &Ctx, needed: &[String]) -> Value {
     let reject = |reason: &str, missing: &[&str]| json!({"id": topic, "state": "Rejected", "rejectionReason": reason, "missingPermissions": missing});
     if topic.len() > MAX_TOPIC_LEN {
         return reject("The topic name is longer than 200 characters.", &[]);
@@ -138,13 +134,14 @@ fn judge(
 /// fails the whole batch (SC `doc/notifications.md`; the status, 400 here,
 /// is UNCONFIRMED).
 pub async fn subscribe(
-    app: App,
-    ctx: Ctx,
-    id: String,
-    query: HashMap<String, String>,
+    State(app): State<App>,
+    Extension(ctx): Extension<Ctx>,
+    method: Method,
+    Path(id): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
     body: Bytes,
-    replace: bool,
 ) -> ApiResult {
+    let replace = method == Method::PUT;
     let ignore_errors = query.get("ignoreErrors").is_some_and(|v| v == "true");
     let requested: Vec<Value> = serde_json::from_slice(&body).map_err(|_| {
         ApiError::bad_request("The request body must be an array of {\"id\": topic}.")
@@ -196,84 +193,4 @@ pub async fn subscribe(
     }
     ch.topics = next;
     Ok(Json(json!({ "entities": verdicts })).into_response())
-}
-
-pub async fn put_subscriptions(
-    State(app): State<App>,
-    Extension(ctx): Extension<Ctx>,
-    Path(id): Path<String>,
-    Query(q): Query<HashMap<String, String>>,
-    body: Bytes,
-) -> ApiResult {
-    subscribe(app, ctx, id, q, body, true).await
-}
-
-pub async fn post_subscriptions(
-    State(app): State<App>,
-    Extension(ctx): Extension<Ctx>,
-    Path(id): Path<String>,
-    Query(q): Query<HashMap<String, String>>,
-    body: Bytes,
-) -> ApiResult {
-    subscribe(app, ctx, id, q, body, false).await
-}
-
-/// `GET /api/v2/routing/queues` (`routing:queue:view`, RoutingApi.md of the
-/// Python SDK): a `QueueEntityListing` sorted by name; `pageSize` (default
-/// 25; above 500 is 400, UNCONFIRMED), `pageNumber` (default 1), `name`
-/// (exact match here; Genesys also matches prefixes with `*`, not served).
-pub async fn routing_queues(
-    State(app): State<App>,
-    Extension(ctx): Extension<Ctx>,
-    Query(q): Query<HashMap<String, String>>,
-) -> ApiResult {
-    ctx.require(&[], &["routing:queue:view"])?;
-    let num = |key: &str, default: u64| -> Result<u64, ApiError> {
-        match q.get(key) {
-            None => Ok(default),
-            Some(v) => v.parse::<u64>().ok().filter(|n| *n >= 1).ok_or_else(|| {
-                ApiError::invalid_value(format!("{key} must be a whole number from 1."))
-            }),
-        }
-    };
-    let page_size = num("pageSize", 25)?;
-    let page_number = num("pageNumber", 1)?;
-    if page_size > 500 {
-        return Err(ApiError::invalid_value("pageSize must be at most 500."));
-    }
-    let st = app.lock();
-    let mut queues: Vec<&crate::model::Queue> = st
-        .store
-        .queues
-        .values()
-        .filter(|x| q.get("name").is_none_or(|n| &x.name == n))
-        .collect();
-    queues.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id)));
-    let total = queues.len() as u64;
-    let page_count = total.div_ceil(page_size);
-    let start = ((page_number - 1).saturating_mul(page_size)).min(total) as usize;
-    let entities: Vec<Value> = queues
-        .iter()
-        .skip(start)
-        .take(page_size as usize)
-        .map(|x| crate::genesys::render::queue(x, &st.store))
-        .collect();
-    let uri = |n: u64| format!("/api/v2/routing/queues?pageSize={page_size}&pageNumber={n}");
-    let mut out = json!({
-        "entities": entities,
-        "pageSize": page_size,
-        "pageNumber": page_number,
-        "total": total,
-        "pageCount": page_count,
-        "firstUri": uri(1),
-        "selfUri": uri(page_number),
-        "lastUri": uri(page_count.max(1)),
-    });
-    if page_number < page_count {
-        out["nextUri"] = json!(uri(page_number + 1));
-    }
-    if page_number > 1 {
-        out["previousUri"] = json!(uri(page_number - 1));
-    }
-    Ok(Json(out).into_response())
 }

@@ -7,16 +7,13 @@
 //! its URL, so one file's scripted 429 or seeded data is never another's.
 //! A port per org, rather than a tenant key on every request, keeps every
 //! handler unaware of orgs and cannot leak state between them by mistake.
+//!
+//! This is the registry of the live ones; the admin handler starts them.
 
-use crate::app::{App, Options};
-use crate::server::{self, Running};
+use crate::net::Background;
 use parking_lot::Mutex;
-use rand::rngs::StdRng;
-use rand::SeedableRng;
-use serde::Deserialize;
 use serde_json::{json, Value};
 use std::collections::HashMap;
-use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Live orgs at most: each holds a listener and its data; a test suite that
@@ -26,52 +23,26 @@ pub const MAX_ORGS: usize = 256;
 #[derive(Default)]
 pub struct Orgs {
     next: AtomicU64,
-    live: Mutex<HashMap<String, Running>>,
-}
-
-/// `POST /__emulator/orgs` body: how the new org starts.
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct OrgSpec {
-    /// Open conversations seeded at creation (and after its reset). Default 0.
-    #[serde(default)]
-    pub seed_conversations: usize,
-    /// Settings merged over the defaults, as `PATCH /__emulator/config`.
-    #[serde(default)]
-    pub config: Option<Value>,
+    live: Mutex<HashMap<String, Background>>,
 }
 
 impl Orgs {
-    /// Starts an org like `parent` (its start-up options), seeded as asked.
-    pub async fn create(&self, parent: &Options, spec: OrgSpec) -> Result<Value, String> {
+    /// Whether another org may start.
+    pub fn has_room(&self) -> Result<(), String> {
         if self.live.lock().len() >= MAX_ORGS {
             return Err(format!(
                 "{MAX_ORGS} orgs are live: delete some (DELETE /__emulator/orgs/{{id}}) first"
             ));
         }
-        let options = Options {
-            seed_conversations: spec.seed_conversations,
-            ..parent.clone()
-        };
-        options.validate()?;
-        let app = App::new(options);
-        if let Some(patch) = &spec.config {
-            let mut st = app.lock();
-            st.config = st.config.merged(patch)?;
-            let limit = st.config.log_limit;
-            st.log.set_limit(limit);
-            if let Some(seed) = st.config.rng_seed {
-                st.rng = StdRng::seed_from_u64(seed);
-            }
-        }
-        // Loopback only, whatever the parent listens on: an org is for tests.
-        let running = server::spawn(app, SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
-            .await
-            .map_err(|e| format!("could not bind a loopback port for the org: {e}"))?;
+        Ok(())
+    }
+
+    /// Registers a started org under a new id -> `{id, url}`.
+    pub fn insert(&self, org: Background) -> Value {
         let id = format!("org-{}", self.next.fetch_add(1, Ordering::Relaxed) + 1);
-        let url = running.base_url();
-        self.live.lock().insert(id.clone(), running);
-        Ok(json!({ "id": id, "url": url }))
+        let url = org.base_url();
+        self.live.lock().insert(id.clone(), org);
+        json!({ "id": id, "url": url })
     }
 
     pub fn list(&self) -> Value {

@@ -1,5 +1,8 @@
-//! The shared application handle and the router.
+//! The app state: [`State`], everything behind the one lock; [`App`], the
+//! handle every handler gets (the lock, reset, the start-up options, the
+//! orgs); [`Options`], the start-up settings.
 
+use super::orgs::Orgs;
 use crate::control::config::Config;
 use crate::control::log::RequestLog;
 use crate::control::ratelimit::Windows;
@@ -7,12 +10,7 @@ use crate::control::script::Scripts;
 use crate::genesys::notify::Notifications;
 use crate::ground::clock;
 use crate::model::Store;
-use crate::orgs::Orgs;
 use crate::seed::{self, SeedSpec};
-use crate::{admin, api, channels, gate, oauth, ws};
-use axum::middleware::from_fn_with_state;
-use axum::routing::{get, patch, post, put};
-use axum::Router;
 use parking_lot::{Mutex, MutexGuard};
 use rand::rngs::StdRng;
 use rand::SeedableRng;
@@ -168,52 +166,5 @@ impl App {
         let mut st = self.lock();
         let fresh = fresh_state(&self.0.options, st.log.next_seq());
         *st = fresh;
-    }
-
-    pub fn router(&self) -> Router {
-        let api = Router::new()
-            .route("/oauth/token", post(oauth::token))
-            .route("/api/v2/tokens/me", get(api::tokens_me))
-            .route("/api/v2/users/me", get(api::users_me))
-            .route("/api/v2/oauth/clients/{id}", get(api::oauth_client))
-            .route("/api/v2/authorization/roles/{id}", get(api::role))
-            .route("/api/v2/authorization/subjects/me", get(api::subjects_me))
-            .route(
-                "/api/v2/conversations/messages/{id}",
-                get(api::get_message_conversation).patch(api::patch_message_conversation),
-            )
-            .route(
-                "/api/v2/conversations/messages/{id}/participants/{pid}",
-                patch(api::patch_participant),
-            )
-            .route(
-                "/api/v2/conversations/messages/{id}/participants/{pid}/communications/{comm}/wrapup",
-                post(api::post_wrapup),
-            )
-            .route(
-                "/api/v2/conversations/{id}",
-                get(api::get_conversation).delete(api::delete_conversation),
-            )
-            .route("/api/v2/conversations/{id}/disconnect", post(api::post_disconnect))
-            .route("/api/v2/analytics/conversations/details/query", post(api::analytics_query))
-            .route("/api/v2/routing/queues", get(channels::routing_queues))
-            .route("/api/v2/notifications/channels", post(channels::create))
-            .route(
-                "/api/v2/notifications/channels/{id}/subscriptions",
-                put(channels::put_subscriptions)
-                    .post(channels::post_subscriptions)
-                    .get(channels::list)
-                    .delete(channels::remove_all),
-            )
-            // Genesys answers 404 (not 405) for a method it doesn't serve.
-            .fallback(api::not_found)
-            .method_not_allowed_fallback(api::not_found)
-            .layer(from_fn_with_state(self.clone(), gate::gate))
-            .with_state(self.clone());
-        Router::new()
-            .nest("/__emulator", admin::router().with_state(self.clone()))
-            // A channel's connectUri: no auth (the channel id is the key), not logged.
-            .route("/channels/{id}", get(ws::connect).with_state(self.clone()))
-            .fallback_service(api)
     }
 }
