@@ -11,9 +11,9 @@
 //! wrapper takes what is left (`take`) before it settles a run's promise.
 
 use crate::js_value::Js;
-use genesys_cleanup_core::bulk::Counts;
 use genesys_cleanup_core::event_buffer::EventBuffer;
 use genesys_cleanup_core::events::Event;
+use genesys_cleanup_core::stats::Counts;
 use napi::bindgen_prelude::*;
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use std::sync::{Arc, Mutex};

@@ -11,7 +11,7 @@ mod js_value;
 mod results;
 
 use futures::FutureExt;
-use genesys_cleanup_core::bulk::{BulkOptions, BulkSettings, Counts};
+use genesys_cleanup_core::bulk::{BulkOptions, BulkSettings};
 use genesys_cleanup_core::client::Client;
 use genesys_cleanup_core::close::CloseOptions;
 use genesys_cleanup_core::config::ConnectionOptions;
@@ -20,6 +20,7 @@ use genesys_cleanup_core::discover::FindOptions;
 use genesys_cleanup_core::event_buffer::EventBuffer;
 use genesys_cleanup_core::events::Event;
 use genesys_cleanup_core::ids::IdInput;
+use genesys_cleanup_core::stats::Counts;
 use genesys_cleanup_core::watch::{WatchEvent, WatchOptions, WatchSink};
 use genesys_cleanup_core::{CancellationToken, Error as CoreError};
 use js_value::{id_input, read_options, Js};

@@ -12,6 +12,7 @@
 //! at all nothing can be confirmed, and nothing is closed.
 
 use crate::model::MessageConversation;
+use crate::time::parse_time;
 use serde::Serialize;
 use std::time::{Duration, SystemTime};
 
@@ -142,11 +143,6 @@ pub fn idleness(a: &Activity, now: SystemTime, threshold: Duration) -> Idleness 
     } else {
         Idleness::Active { idle }
     }
-}
-
-/// RFC 3339 as Genesys writes it (`2026-11-26T00:00:00.000Z`).
-pub fn parse_time(s: &str) -> Option<SystemTime> {
-    humantime::parse_rfc3339_weak(s.trim_end_matches('Z')).ok()
 }
 
 #[cfg(test)]

@@ -2,49 +2,8 @@
 //! into our typed errors with a message that says what to do.
 
 use crate::error::{Error, ErrorCode};
+use crate::text::{bound_text, bound_token, MAX_TEXT};
 use serde::Deserialize;
-
-/// The longest server text we keep (a Genesys message is a sentence or two).
-pub const MAX_TEXT: usize = 1024;
-/// The longest server token we keep (codes, correlation ids: a UUID is 36).
-pub const MAX_TOKEN: usize = 128;
-
-/// `s` cut to `max` bytes (at a character boundary), with `…` when cut, and
-/// control characters replaced: kept server text stays small and printable.
-pub fn bound_text(s: &str, max: usize) -> String {
-    let mut out: String = s
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .scan(0usize, |len, c| {
-            *len += c.len_utf8();
-            (*len <= max).then_some(c)
-        })
-        .collect();
-    if out.len() < s.len() && s.len() > max {
-        out.push('…');
-    }
-    out
-}
-
-/// A message that ends a sentence: a full stop added unless it already ends
-/// with one (or `?`/`!`), so that a sentence can follow it.
-pub fn full_stop(message: &str) -> std::borrow::Cow<'_, str> {
-    let trimmed = message.trim_end();
-    if trimmed.ends_with(['.', '?', '!']) {
-        trimmed.into()
-    } else {
-        format!("{trimmed}.").into()
-    }
-}
-
-/// A server identifier (error code, correlation id) kept only as far as it
-/// looks like one: letters, digits and `-._:`, at most `MAX_TOKEN` long.
-pub fn bound_token(s: &str) -> String {
-    s.chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || "-._:".contains(*c))
-        .take(MAX_TOKEN)
-        .collect()
-}
 
 /// The fields of Genesys's `ErrorBody` that we use. Unknown fields are ignored,
 /// and every field is optional: a proxy or a gateway may answer with anything.
@@ -301,6 +260,7 @@ fn forbidden(parsed: &ErrorBody, text: Option<&str>, ctx: &Context<'_>, said: &s
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::text::MAX_TOKEN;
 
     #[test]
     fn hostile_bodies_are_read_and_bounded() {
@@ -320,8 +280,6 @@ mod tests {
         assert!(b.message.as_ref().unwrap().len() <= MAX_TEXT + 3);
         assert_eq!(b.code.as_ref().unwrap().len(), MAX_TOKEN);
         assert_eq!(b.context_id.as_deref(), Some("abc-123"));
-        assert_eq!(bound_text("a\u{0007}b", 10), "a b");
-        assert_eq!(bound_text("ééé", 4), "éé…");
     }
 
     fn ctx() -> Context<'static> {

@@ -8,8 +8,8 @@ use crate::discover::IdleConversation;
 use crate::error::{Error, ErrorCode};
 use crate::ids::{self, IdInput};
 use crate::options::{self, Validated};
-use crate::stats::Totals;
-use crate::transport::{CallStats, Transport};
+use crate::stats::{CallStats, Counts, Totals};
+use crate::transport::Transport;
 use futures::StreamExt;
 use serde::{Deserialize, Serialize};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -50,44 +50,26 @@ impl BulkEntry {
     }
 }
 
-/// Counts by outcome; they add up to `total`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Counts {
-    pub total: u32,
-    pub done: u32,
-    pub closed: u32,
-    pub already_closed: u32,
-    pub not_found: u32,
-    pub skipped: u32,
-    pub would_close: u32,
-    pub duplicate: u32,
-    pub failed: u32,
-    pub aborted: u32,
-    /// Not part of the sum: closes that met activity newer than the read
-    /// they were decided on (`CloseResult::activity_after_read`).
-    pub activity_after_read: u32,
-}
-
-impl Counts {
-    fn add(&mut self, e: &BulkEntry) {
-        self.done += 1;
-        if let BulkEntry::Done(r) = e {
-            if r.activity_after_read.is_some() {
-                self.activity_after_read += 1;
+impl BulkEntry {
+    /// Counts this entry in `c`.
+    fn count_in(&self, c: &mut Counts) {
+        c.done += 1;
+        match self {
+            BulkEntry::Done(r) => {
+                if r.activity_after_read.is_some() {
+                    c.activity_after_read += 1;
+                }
+                match r.outcome {
+                    Outcome::Closed => c.closed += 1,
+                    Outcome::AlreadyClosed => c.already_closed += 1,
+                    Outcome::NotFound => c.not_found += 1,
+                    Outcome::Skipped => c.skipped += 1,
+                    Outcome::WouldClose => c.would_close += 1,
+                }
             }
-        }
-        match e {
-            BulkEntry::Done(r) => match r.outcome {
-                Outcome::Closed => self.closed += 1,
-                Outcome::AlreadyClosed => self.already_closed += 1,
-                Outcome::NotFound => self.not_found += 1,
-                Outcome::Skipped => self.skipped += 1,
-                Outcome::WouldClose => self.would_close += 1,
-            },
-            BulkEntry::Failed { .. } => self.failed += 1,
-            BulkEntry::Duplicate { .. } => self.duplicate += 1,
-            BulkEntry::Aborted { .. } => self.aborted += 1,
+            BulkEntry::Failed { .. } => c.failed += 1,
+            BulkEntry::Duplicate { .. } => c.duplicate += 1,
+            BulkEntry::Aborted { .. } => c.aborted += 1,
         }
     }
 }
@@ -235,7 +217,7 @@ impl Progress {
 
     fn record(&self, entry: &BulkEntry) {
         let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        st.0.add(entry);
+        entry.count_in(&mut st.0);
         let Some(sink) = &self.sink else { return };
         let now = Instant::now();
         if st

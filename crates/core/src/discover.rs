@@ -5,13 +5,14 @@
 //! segments follow participant state changes, not messages, so they cannot
 //! tell a live chat from an abandoned one.
 
-use crate::activity::{parse_time, Activity, ActivitySource};
+use crate::activity::{Activity, ActivitySource};
 use crate::bulk::{self, BulkEntry, BulkOptions};
 use crate::close::{CloseOptions, Outcome, SkipReason};
 use crate::error::Error;
 use crate::ids::IdInput;
 use crate::options::{self, Validated};
 use crate::stats::Totals;
+use crate::time::{self, parse_time};
 use crate::transport::{Parsed, Request, Transport};
 use bytes::Bytes;
 use reqwest::Method;
@@ -181,7 +182,7 @@ pub fn query_body(now: SystemTime, opts: &FindOptions, page: u32) -> serde_json:
     let from = now
         .checked_sub(opts.lookback)
         .unwrap_or(SystemTime::UNIX_EPOCH);
-    let interval = format!("{}/{}", fmt_time(from), fmt_time(now));
+    let interval = format!("{}/{}", time::format_millis(from), time::format_millis(now));
     let type_predicates: Vec<serde_json::Value> = opts
         .message_types
         .iter()
@@ -201,10 +202,6 @@ pub fn query_body(now: SystemTime, opts: &FindOptions, page: u32) -> serde_json:
         ]}],
         "segmentFilters": segment_filters,
     })
-}
-
-fn fmt_time(t: SystemTime) -> String {
-    humantime::format_rfc3339_millis(t).to_string()
 }
 
 /// The analytics pass: open conversations that started at least `idle_for`

@@ -5,56 +5,13 @@
 //! division. Pure: what the token holds where, whether that reaches a
 //! conversation, and the words for it.
 
-use crate::api_error::{bound_text, bound_token};
+use crate::error::division::ALL_DIVISIONS;
+use crate::error::Division;
 use crate::model::permission_covers;
 use serde::Serialize;
 
-/// The division id of a grant in every division, present and future.
-pub const ALL_DIVISIONS: &str = "*";
-/// The longest division name kept (a hostile answer cannot fill each result).
-const MAX_NAME: usize = 200;
 /// The most divisions kept from one list.
 pub const MAX_DIVISIONS: usize = 200;
-
-/// A division: `{id, name?}` (the name when the API gave it).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Division {
-    /// The division id; `*` for every division.
-    pub id: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-}
-
-impl Division {
-    /// Bounded: the id keeps identifier characters only, the name is cut.
-    pub fn new(id: &str, name: Option<&str>) -> Division {
-        Division {
-            id: if id == ALL_DIVISIONS {
-                ALL_DIVISIONS.into()
-            } else {
-                bound_token(id)
-            },
-            name: name
-                .map(|n| bound_text(n, MAX_NAME))
-                .filter(|n| !n.trim().is_empty()),
-        }
-    }
-
-    pub fn is_all(&self) -> bool {
-        self.id == ALL_DIVISIONS
-    }
-
-    /// `Sales (id)`, the id alone when no name is known, `all divisions` for `*`.
-    pub fn label(&self) -> String {
-        if self.is_all() {
-            return "all divisions".into();
-        }
-        match &self.name {
-            Some(n) if *n != self.id => format!("{n} ({})", self.id),
-            _ => self.id.clone(),
-        }
-    }
-}
 
 /// `division Sales (id)` or `divisions A (id), B (id)`.
 pub fn describe(divisions: &[Division]) -> String {
@@ -284,13 +241,5 @@ mod tests {
         assert!(m.contains("Admin > Integrations > OAuth"), "{m}");
         let two = [d("s1", Some("Sales")), d("s2", None)];
         assert!(out_of_reach("c", &two, &r).contains("divisions Sales (s1), s2"));
-    }
-
-    #[test]
-    fn hostile_names_and_ids_are_bounded() {
-        let x = Division::new("a/../b\u{0}", Some(&"n".repeat(10_000)));
-        assert_eq!(x.id, "a");
-        assert!(x.name.unwrap().len() <= MAX_NAME + 3);
-        assert_eq!(Division::new("x", Some("  ")).name, None);
     }
 }

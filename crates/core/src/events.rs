@@ -3,9 +3,9 @@
 //! never an id, a token or a secret. Request events carry the id of the
 //! operation they belong to (see `operation`), so a listener can group them.
 
-use crate::bulk::Counts;
 use crate::error::ErrorCode;
-use crate::net_error::NetCause;
+use crate::error::NetCause;
+use crate::stats::Counts;
 use serde::Serialize;
 use std::sync::Arc;
 

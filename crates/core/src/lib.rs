@@ -42,6 +42,8 @@ pub mod pacing;
 pub mod region;
 pub mod retry;
 pub mod stats;
+pub mod text;
+pub mod time;
 mod token_fetch;
 pub mod transport;
 pub mod verdicts;

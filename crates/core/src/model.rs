@@ -2,7 +2,7 @@
 //! these keeps responses cheap to read. Every field is lenient (optional or
 //! defaulted) because Genesys omits empty fields.
 
-use crate::activity::parse_time;
+use crate::time::parse_time;
 use serde::de::{self, Deserializer};
 use serde::Deserialize;
 use std::borrow::Cow;
@@ -49,10 +49,10 @@ impl MessageConversation {
     }
 
     /// Its divisions, bounded (ids and names from the server are hostile).
-    pub fn division_list(&self) -> Vec<crate::divisions::Division> {
-        let mut out: Vec<crate::divisions::Division> = Vec::new();
+    pub fn division_list(&self) -> Vec<crate::error::Division> {
+        let mut out: Vec<crate::error::Division> = Vec::new();
         for d in self.divisions.iter().filter_map(|m| m.division.as_ref()) {
-            let d = crate::divisions::Division::new(&d.id, d.name.as_deref());
+            let d = crate::error::Division::new(&d.id, d.name.as_deref());
             if !d.id.is_empty()
                 && !out.iter().any(|o| o.id == d.id)
                 && out.len() < crate::divisions::MAX_DIVISIONS

@@ -6,7 +6,7 @@
 //! except the JS-only members listed here.
 
 use genesys_cleanup_core::activity::{Activity, ActivitySource};
-use genesys_cleanup_core::bulk::{BulkEntry, BulkReport, BulkSettings, Counts};
+use genesys_cleanup_core::bulk::{BulkEntry, BulkReport, BulkSettings};
 use genesys_cleanup_core::client::SweepReport;
 use genesys_cleanup_core::close::{CloseMethod, CloseOptions, CloseResult, Outcome, SkipReason};
 use genesys_cleanup_core::config::ConnectionOptions;
@@ -15,10 +15,10 @@ use genesys_cleanup_core::diagnose::{
     ScopeReport,
 };
 use genesys_cleanup_core::discover::{FindOptions, IdleConversation};
-use genesys_cleanup_core::divisions::{Division, HeldPermission};
+use genesys_cleanup_core::divisions::HeldPermission;
+use genesys_cleanup_core::error::Division;
 use genesys_cleanup_core::events::{Event, EventKind};
-use genesys_cleanup_core::stats::Totals;
-use genesys_cleanup_core::transport::CallStats;
+use genesys_cleanup_core::stats::{CallStats, Counts, Totals};
 use genesys_cleanup_core::{Error, ErrorCode};
 use serde_aux::serde_introspection::serde_introspect;
 use std::collections::BTreeMap;
@@ -166,7 +166,7 @@ fn error(full: bool) -> Error {
         e.not_attempted = true;
         e.conversation_divisions = vec![Division::new("s", Some("Sales"))];
         e.permission_divisions = vec![Division::new("h", None)];
-        e.network_cause = Some(genesys_cleanup_core::net_error::NetCause::Dns);
+        e.network_cause = Some(genesys_cleanup_core::error::NetCause::Dns);
         e.network_detail = Some("d".into());
     }
     e
@@ -249,7 +249,7 @@ fn results_match_index_d_ts() {
     full.wait_ms = Some(1.0);
     full.correlation_id = Some("x".into());
     full.reason = Some("transient".into());
-    full.network_cause = Some(genesys_cleanup_core::net_error::NetCause::Reset);
+    full.network_cause = Some(genesys_cleanup_core::error::NetCause::Reset);
     full.count = Some(3);
     full.operation = Some(1);
     full.name = Some("closeConversation");
@@ -404,7 +404,7 @@ fn every_value_the_runtime_can_produce_is_in_its_union() {
         .map(|m| m.as_str().to_string())
         .collect();
     assert_eq!(member_union("CloseResult", "method"), methods);
-    let causes: Vec<String> = genesys_cleanup_core::net_error::NetCause::ALL
+    let causes: Vec<String> = genesys_cleanup_core::error::NetCause::ALL
         .iter()
         .map(|c| c.as_str().to_string())
         .collect();
@@ -518,7 +518,7 @@ fn as_str_values(source: &str, ty: &str) -> Vec<String> {
 #[test]
 fn the_all_lists_hold_every_value_as_str_can_return() {
     let close = include_str!("../src/close/types.rs");
-    let error = include_str!("../src/error.rs");
+    let error = include_str!("../src/error/mod.rs");
     let events = include_str!("../src/events.rs");
     let activity = include_str!("../src/activity.rs");
     let names = |v: Vec<&str>| v.into_iter().map(String::from).collect::<Vec<_>>();

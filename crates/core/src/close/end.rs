@@ -101,7 +101,7 @@ impl AfterRead<'_> {
         let newer = self
             .newest
             .as_deref()
-            .is_none_or(|old| activity::parse_time(&found) > activity::parse_time(old));
+            .is_none_or(|old| crate::time::parse_time(&found) > crate::time::parse_time(old));
         if newer {
             self.newest = Some(found);
         }

@@ -12,7 +12,8 @@
 
 use crate::error::{Error, ErrorCode};
 use crate::ids::{self, IdInput};
-use crate::transport::{CallStats, Transport};
+use crate::stats::CallStats;
+use crate::transport::Transport;
 use tokio_util::sync::CancellationToken;
 
 mod decide;

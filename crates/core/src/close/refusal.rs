@@ -2,8 +2,8 @@
 //! permission elsewhere, or as both refusals when neither PATCH is allowed.
 
 use crate::diagnose::END_PERMISSIONS;
-use crate::divisions::{self, Division, Holdings};
-use crate::error::{Error, ErrorCode};
+use crate::divisions::{self, Holdings};
+use crate::error::{Division, Error, ErrorCode};
 use crate::model::MessageConversation;
 use crate::transport::{Call, Transport};
 

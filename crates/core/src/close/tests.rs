@@ -3,7 +3,8 @@
 use super::decide::{decide, Decision};
 use super::refusal::division_refusal;
 use super::types::{CloseOptions, SkipReason};
-use crate::divisions::{Division, Holdings};
+use crate::divisions::Holdings;
+use crate::error::Division;
 use crate::error::{Error, ErrorCode};
 use crate::model::MessageConversation;
 use crate::options::Validated;

@@ -4,7 +4,7 @@ use crate::activity::Activity;
 use crate::error::Error;
 use crate::ids;
 use crate::options::{self, Validated};
-use crate::transport::CallStats;
+use crate::stats::CallStats;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 

@@ -2,8 +2,8 @@
 //! decided from these, and the report's checks are worded from them.
 
 use super::{any_of, AccessCheck, GrantType, INVENTED_SCOPE};
-use crate::divisions::{describe, Division, Holdings};
-use crate::error::{Error, ErrorCode};
+use crate::divisions::{describe, Holdings};
+use crate::error::{Division, Error, ErrorCode};
 use crate::model::{OAuthClientInfo, TokenInfo};
 
 /// Everything a diagnosis learned from the API. Built by [`super::gather`], or

@@ -3,8 +3,8 @@
 
 use super::evidence::{ConversationRead, Evidence, Lookup, LookupKind, Probe, ProbeKind, Refusal};
 use super::{GrantType, NIL_UUID};
-use crate::divisions::{Division, HeldGrant, Holdings};
-use crate::error::{Error, ErrorCode};
+use crate::divisions::{HeldGrant, Holdings};
+use crate::error::{Division, Error, ErrorCode};
 use crate::model::{
     AuthzSubject, MessageConversation, OAuthClientDetails, OAuthClientInfo, Role, RoleDivision,
     TokenInfo, UserMe,
@@ -147,7 +147,7 @@ fn participant_types(c: &MessageConversation) -> Vec<String> {
         .filter_map(|p| p.message_type.as_deref())
     {
         if out.len() < 8 && !out.iter().any(|o| o == t) {
-            out.push(crate::api_error::bound_token(t));
+            out.push(crate::text::bound_token(t));
         }
     }
     out

@@ -25,8 +25,8 @@ pub use evidence::{
 pub use gather::{gather, holdings};
 pub use verdict::{verdict, ConversationAccess, EndAccess, ReadAccess, Verdict, Way};
 
-use crate::divisions::{Division, HeldPermission};
-use crate::error::Error;
+use crate::divisions::HeldPermission;
+use crate::error::{Division, Error};
 use crate::options::Validated;
 use crate::transport::Transport;
 use serde::{Deserialize, Serialize};

@@ -165,7 +165,7 @@ fn in_home(roles: &[&[&str]], name: Option<&str>) -> crate::divisions::Holdings 
         grants: roles
             .iter()
             .map(|r| crate::divisions::HeldGrant {
-                division: crate::divisions::Division::new(HOME_DIVISION, name),
+                division: crate::error::Division::new(HOME_DIVISION, name),
                 permissions: strings(r),
             })
             .collect(),
@@ -698,7 +698,8 @@ mod divisions {
     //! its divisions and the grants (never by writing), and the advice held
     //! to its checks.
     use super::*;
-    use crate::divisions::{Division, HeldGrant, Holdings};
+    use crate::divisions::{HeldGrant, Holdings};
+    use crate::error::Division;
 
     const HOME: &str = "d0000000-0000-4000-8000-000000000001";
     const SALES: &str = "d5a1e500-0000-4000-8000-000000000002";

@@ -260,7 +260,7 @@ impl Transport {
     ) -> Option<String> {
         let status = raw.status;
         let correlation_id = header_str(&raw.headers, "inin-correlation-id")
-            .map(|id| api_error::bound_token(&id))
+            .map(|id| crate::text::bound_token(&id))
             .filter(|id| !id.is_empty());
         if let Some(id) = &correlation_id {
             call.stats.correlation_ids.push(id.clone());

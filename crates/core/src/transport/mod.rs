@@ -24,6 +24,7 @@ use crate::events::{Event, EventKind, EventSink};
 use crate::fence::Fence;
 use crate::pacing::RateBudget;
 use crate::retry::{RetryBudget, RetryPolicy};
+use crate::stats::CallStats;
 use crate::token_fetch::TokenFetcher;
 use bytes::Bytes;
 use reqwest::header::{HeaderMap, HeaderValue};
@@ -72,19 +73,6 @@ pub enum Parsed<T> {
     /// The status was fine but the body was unreadable (truncated, not JSON):
     /// retried like a transient failure, since every request we send is safe to repeat.
     Unreadable,
-}
-
-/// Counters of one operation, reported to the caller.
-#[derive(Debug, Default, Clone, serde::Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct CallStats {
-    pub requests: u32,
-    /// API writes sent (PATCH, POST, DELETE): an abort after one is not "aborted".
-    #[serde(skip)]
-    pub writes: u32,
-    pub retries: u32,
-    pub rate_limited: u32,
-    pub correlation_ids: Vec<String>,
 }
 
 /// One operation's context: its counters, its cancellation and its deadline.

@@ -8,7 +8,6 @@ use super::{header_str, request_event, Call, Request, Transport};
 use crate::api_error::{self, ErrorBody};
 use crate::error::Error;
 use crate::events::EventKind;
-use crate::net_error;
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 use std::time::{Duration, SystemTime};
 use tokio::time::Instant;
@@ -48,7 +47,7 @@ impl Transport {
                 let mut error = error;
                 error.message = format!(
                     "{} Genesys asked to wait {} s, more than maxRetryAfterMs ({} ms), so this fails fast instead of blocking.",
-                    api_error::full_stop(&error.message),
+                    crate::text::full_stop(&error.message),
                     ra.as_secs(),
                     self.policy.max_retry_after.as_millis()
                 );
@@ -84,7 +83,7 @@ impl Transport {
         &self,
         req: &Request<'_>,
         attempt: u32,
-        (status, network_cause): (Option<u16>, Option<net_error::NetCause>),
+        (status, network_cause): (Option<u16>, Option<crate::error::NetCause>),
         wait: Option<Duration>,
         reason: &str,
         call: &mut Call<'_>,

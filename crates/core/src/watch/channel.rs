@@ -5,9 +5,9 @@
 //! and every id from it validated before it goes into a path or a topic;
 //! the channel's `connectUri` is checked before anything connects to it.
 
-use crate::api_error::{bound_text, bound_token, MAX_TEXT};
 use crate::error::{Error, ErrorCode};
 use crate::region::{self, is_loopback};
+use crate::text::{bound_text, bound_token, MAX_TEXT};
 use crate::transport::{Parsed, Request, Transport};
 use bytes::Bytes;
 use reqwest::Method;
@@ -226,7 +226,7 @@ pub async fn create_channel(
     let expires_ms = a
         .expires
         .as_deref()
-        .and_then(crate::activity::parse_time)
+        .and_then(crate::time::parse_time)
         .map(epoch_ms)
         .filter(|e| *e > now)
         .unwrap_or(now + 86_400_000);

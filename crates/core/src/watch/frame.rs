@@ -86,7 +86,7 @@ pub fn parse(text: &str, message_types: &[String]) -> Frame {
     if topic.starts_with("v2.system.no_longer_subscribed")
         || topic.starts_with("v2.system.token_revoked")
     {
-        return Frame::ChannelLost(crate::api_error::bound_token(topic));
+        return Frame::ChannelLost(crate::text::bound_token(topic));
     }
     if !is_queue_topic(topic) {
         return Frame::Other;

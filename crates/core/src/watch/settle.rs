@@ -148,7 +148,7 @@ mod tests {
     use super::*;
     use crate::activity::{Activity, ActivitySource};
     use crate::close::CloseMethod;
-    use crate::transport::CallStats;
+    use crate::stats::CallStats;
     use std::time::{Duration, SystemTime};
 
     fn result(

@@ -89,7 +89,7 @@ pub async fn connect(url: &Url, timeout: Duration) -> Result<Socket, Error> {
             .map_err(|e| {
                 network(format!(
                     "The notification socket handshake failed: {}",
-                    crate::api_error::bound_text(&e.to_string(), 200)
+                    crate::text::bound_text(&e.to_string(), 200)
                 ))
             })?;
         Ok(ws)

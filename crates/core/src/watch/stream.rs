@@ -218,7 +218,7 @@ async fn read(
                 let text = match m {
                     None => return ended("the notification socket closed", last_frame_ms),
                     Some(Err(e)) => {
-                        let why = format!("the notification socket failed: {}", crate::api_error::bound_text(&e.to_string(), 200));
+                        let why = format!("the notification socket failed: {}", crate::text::bound_text(&e.to_string(), 200));
                         return ended(&why, last_frame_ms);
                     }
                     Some(Ok(Message::Close(_))) => return ended("the server closed the notification socket", last_frame_ms),

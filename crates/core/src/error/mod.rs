@@ -1,8 +1,16 @@
 //! The error taxonomy seen by callers. Codes are stable strings shared with JS
 //! (`ERR_*`): extend the list, never rename an entry.
+//!
+//! The parts: this file (`ErrorCode`, `Error`), and what an error carries:
+//! `cause` (the class of a network failure) and `division` (a division, for
+//! a close refused in one).
 
-use crate::divisions::Division;
-use crate::net_error::NetCause;
+pub mod cause;
+pub mod division;
+
+pub use cause::NetCause;
+pub use division::Division;
+
 use serde::Serialize;
 use std::fmt;
 
