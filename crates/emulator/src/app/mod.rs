@@ -10,4 +10,4 @@
 pub mod orgs;
 pub mod state;
 
-pub use state::{App, Options, State};
+pub use state::{App, Intercept, Options, State};

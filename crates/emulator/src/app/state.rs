@@ -4,13 +4,15 @@
 
 use super::orgs::Orgs;
 use crate::control::config::Config;
+use crate::control::faults::{self, Fault};
 use crate::control::log::RequestLog;
 use crate::control::ratelimit::Windows;
-use crate::control::script::Scripts;
+use crate::control::script::{Caller, Respond, Scripts};
 use crate::genesys::notify::Notifications;
 use crate::ground::clock;
 use crate::model::Store;
 use crate::seed::{self, SeedSpec};
+use axum::response::{IntoResponse, Response};
 use parking_lot::{Mutex, MutexGuard};
 use rand::rngs::StdRng;
 use rand::SeedableRng;
@@ -88,6 +90,16 @@ pub struct State {
     pub notify: Notifications,
 }
 
+/// What the gate does instead of the handler, or to its answer: a script
+/// rule or a random fault.
+pub enum Intercept {
+    /// Answer this instead (a scripted answer, or a status fault): the
+    /// request has no effect.
+    Answer(Response),
+    /// Let the handler answer, then damage the answer in transit.
+    Transit(Fault),
+}
+
 impl State {
     /// Tells the subscribed channels that conversation `id` changed.
     pub fn publish(&mut self, id: &str, now: i64) {
@@ -97,6 +109,31 @@ impl State {
         );
         if let Some(c) = self.store.conversation(id) {
             self.notify.publish(c, timeout, delay, now);
+        }
+    }
+
+    /// The first script rule that matches the request, counted down and in
+    /// the stats.
+    pub fn take_script(&mut self, method: &str, path: &str, caller: Caller) -> Option<Intercept> {
+        let respond = self.scripts.take(method, path, caller)?;
+        self.log.stats.scripted += 1;
+        Some(match respond {
+            Respond::Answer(a) => Intercept::Answer(a.into_response()),
+            Respond::Fault(f) => self.inject(f),
+        })
+    }
+
+    /// A random fault, with probability `faultRate` (counted in the stats).
+    pub fn roll_fault(&mut self) -> Option<Intercept> {
+        let f = faults::roll(&mut self.rng, self.config.fault_rate, &self.config.faults)?;
+        Some(self.inject(f))
+    }
+
+    fn inject(&mut self, f: Fault) -> Intercept {
+        self.log.stats.faults_injected += 1;
+        match f.error() {
+            Some(e) => Intercept::Answer(e.into_response()),
+            None => Intercept::Transit(f),
         }
     }
 }

@@ -3,15 +3,15 @@
 //! fault -> handler; then it renders error bodies with the correlation id,
 //! adds the Genesys headers, applies transit faults and logs the request.
 
-use crate::app::App;
-use crate::app::State;
+use crate::app::{App, Intercept, State};
 use crate::control::faults::{self, Fault, PendingFault, ResetConnection};
 use crate::control::log::LogEntry;
 use crate::control::ratelimit::Verdict;
-use crate::control::script::{Caller, Respond};
+use crate::control::script::Caller;
 use crate::genesys::auth::{self, Ctx};
 use crate::genesys::errors::ApiError;
 use crate::ground::clock::now_ms;
+use crate::ground::ids::rand_uuid;
 use axum::body::Body;
 use axum::extract::{Request, State as AxState};
 use axum::http::{header, HeaderValue};
@@ -57,14 +57,8 @@ struct Pre {
     token_kind: Option<&'static str>,
 }
 
-fn correlation_id() -> String {
-    // The thread RNG, not the seeded one: ids need not repeat, and drawing
-    // them must not shift a seeded fault sequence.
-    uuid::Builder::from_random_bytes(rand::rng().random())
-        .into_uuid()
-        .to_string()
-}
-
+/// Before the handler, under the lock: the delay, then for `/api/v2` the
+/// caller, scripts, the rate limit and a random fault.
 fn pre_check(
     st: &mut State,
     class: Class,
@@ -73,63 +67,59 @@ fn pre_check(
     auth_header: Option<&str>,
     now: i64,
 ) -> Pre {
-    let cfg = &st.config;
-    let delay_ms = match class {
-        Class::Other => 0,
-        _ if cfg.jitter_ms > 0 => cfg.latency_ms + st.rng.random_range(0..=cfg.jitter_ms),
-        _ => cfg.latency_ms,
-    };
     let mut pre = Pre {
-        delay_ms,
+        delay_ms: delay_ms(st, class),
         outcome: Outcome::Proceed(None),
         rate: None,
         fault: None,
-        slow_ms: cfg.slow_body_ms,
+        slow_ms: st.config.slow_body_ms,
         token_kind: None,
     };
-    if class != Class::Api {
-        return pre;
+    if class == Class::Api {
+        check_api(st, &mut pre, method, path, auth_header, now);
     }
-    let rate = cfg.api_rate();
-    let caller =
-        match auth::bearer_token(auth_header).and_then(|t| auth::resolve(&st.store, t, now)) {
-            Ok(c) => c,
-            Err(e) => {
-                pre.rate = Some(st.api_limiter.peek("", &rate, now));
-                pre.outcome = Outcome::Answer(e.into_response());
-                return pre;
-            }
-        };
-    pre.token_kind = Some(caller.kind.as_str());
-    let ctx = Ctx {
-        enforce_scopes: cfg.enforce_scopes,
-        scope_error_code: cfg.scope_error_code.clone(),
-        division_denied: cfg.division_denied_body,
-        caller,
+    pre
+}
+
+/// `latencyMs` plus a random jitter (drawn from the seeded RNG).
+fn delay_ms(st: &mut State, class: Class) -> u64 {
+    let cfg = &st.config;
+    match class {
+        Class::Other => 0,
+        _ if cfg.jitter_ms > 0 => cfg.latency_ms + st.rng.random_range(0..=cfg.jitter_ms),
+        _ => cfg.latency_ms,
+    }
+}
+
+/// Who is calling (401), a script rule, the rate limit (429), a random fault.
+fn check_api(
+    st: &mut State,
+    pre: &mut Pre,
+    method: &str,
+    path: &str,
+    auth_header: Option<&str>,
+    now: i64,
+) {
+    let rate = st.config.api_rate();
+    let ctx = match caller(st, auth_header, now) {
+        Ok(ctx) => ctx,
+        Err(e) => {
+            pre.rate = Some(st.api_limiter.peek("", &rate, now));
+            pre.outcome = Outcome::Answer(e.into_response());
+            return;
+        }
     };
+    pre.token_kind = Some(ctx.caller.kind.as_str());
     let token = ctx.caller.token.as_str();
     // Scripted answers are neither counted nor limited by the rate limiter.
-    let caller = Caller {
+    let script_caller = Caller {
         token: Some(token),
         client_id: None,
     };
-    if let Some(r) = st.scripts.take(method, path, caller) {
-        st.log.stats.scripted += 1;
+    if let Some(i) = st.take_script(method, path, script_caller) {
         pre.rate = Some(st.api_limiter.peek(token, &rate, now));
-        match r {
-            Respond::Answer(a) => pre.outcome = Outcome::Answer(a.into_response()),
-            Respond::Fault(f) => {
-                st.log.stats.faults_injected += 1;
-                match f.error() {
-                    Some(e) => pre.outcome = Outcome::Answer(e.into_response()),
-                    None => {
-                        pre.fault = Some(f);
-                        pre.outcome = Outcome::Proceed(Some(ctx));
-                    }
-                }
-            }
-        }
-        return pre;
+        pre.intercept(i, ctx);
+        return;
     }
     let verdict = st.api_limiter.hit(token, &rate, now);
     pre.rate = Some(verdict);
@@ -137,18 +127,35 @@ fn pre_check(
         st.log.stats.rate_limited += 1;
         pre.outcome =
             Outcome::Answer(ApiError::too_many_requests(verdict.reset_secs.max(1)).into_response());
-        return pre;
+        return;
     }
-    if let Some(f) = faults::roll(&mut st.rng, st.config.fault_rate, &st.config.faults) {
-        st.log.stats.faults_injected += 1;
-        if let Some(e) = f.error() {
-            pre.outcome = Outcome::Answer(e.into_response());
-            return pre;
-        }
-        pre.fault = Some(f);
+    match st.roll_fault() {
+        Some(i) => pre.intercept(i, ctx),
+        None => pre.outcome = Outcome::Proceed(Some(ctx)),
     }
-    pre.outcome = Outcome::Proceed(Some(ctx));
-    pre
+}
+
+/// The caller of a bearer token, with the config bits its checks need.
+fn caller(st: &State, auth_header: Option<&str>, now: i64) -> Result<Ctx, ApiError> {
+    let caller = auth::bearer_token(auth_header).and_then(|t| auth::resolve(&st.store, t, now))?;
+    Ok(Ctx {
+        enforce_scopes: st.config.enforce_scopes,
+        scope_error_code: st.config.scope_error_code.clone(),
+        division_denied: st.config.division_denied_body,
+        caller,
+    })
+}
+
+impl Pre {
+    fn intercept(&mut self, i: Intercept, ctx: Ctx) {
+        self.outcome = match i {
+            Intercept::Answer(r) => Outcome::Answer(r),
+            Intercept::Transit(f) => {
+                self.fault = Some(f);
+                Outcome::Proceed(Some(ctx))
+            }
+        };
+    }
 }
 
 fn with_error_body(resp: Response, err: &ApiError, cid: &str) -> Response {
@@ -166,7 +173,9 @@ fn with_error_body(resp: Response, err: &ApiError, cid: &str) -> Response {
 }
 
 pub async fn gate(AxState(app): AxState<App>, mut req: Request, next: Next) -> Response {
-    let cid = correlation_id();
+    // The thread RNG, not the seeded one: ids need not repeat, and drawing
+    // them must not shift a seeded fault sequence.
+    let cid = rand_uuid(&mut rand::rng());
     let at = now_ms();
     let method = req.method().as_str().to_owned();
     let path = req.uri().path().to_owned();
@@ -201,24 +210,7 @@ pub async fn gate(AxState(app): AxState<App>, mut req: Request, next: Next) -> R
     if let Some(err) = resp.extensions_mut().remove::<ApiError>() {
         resp = with_error_body(resp, &err, &cid);
     }
-    let h = resp.headers_mut();
-    // axum's method-not-allowed fallback adds `Allow`; Genesys just 404s.
-    h.remove(header::ALLOW);
-    if let Ok(v) = HeaderValue::from_str(&cid) {
-        h.insert("inin-correlation-id", v);
-    }
-    if let Some(r) = pre.rate {
-        // A scripted answer's own rate-limit headers win (tests send absurd ones).
-        for (name, v) in [
-            ("inin-ratelimit-count", u64::from(r.count)),
-            ("inin-ratelimit-allowed", u64::from(r.allowed)),
-            ("inin-ratelimit-reset", r.reset_secs),
-        ] {
-            if !h.contains_key(name) {
-                h.insert(name, HeaderValue::from(v));
-            }
-        }
-    }
+    stamp_headers(&mut resp, &cid, pre.rate);
     let fault = pre
         .fault
         .or_else(|| resp.extensions().get::<PendingFault>().map(|p| p.0));
@@ -242,4 +234,26 @@ pub async fn gate(AxState(app): AxState<App>, mut req: Request, next: Next) -> R
         fault: fault.map(Fault::as_str),
     });
     resp
+}
+
+/// The Genesys headers: the correlation id, and the rate-limit ones unless
+/// a scripted answer set its own (tests send absurd ones).
+fn stamp_headers(resp: &mut Response, cid: &str, rate: Option<Verdict>) {
+    let h = resp.headers_mut();
+    // axum's method-not-allowed fallback adds `Allow`; Genesys just 404s.
+    h.remove(header::ALLOW);
+    if let Ok(v) = HeaderValue::from_str(cid) {
+        h.insert("inin-correlation-id", v);
+    }
+    if let Some(r) = rate {
+        for (name, v) in [
+            ("inin-ratelimit-count", u64::from(r.count)),
+            ("inin-ratelimit-allowed", u64::from(r.allowed)),
+            ("inin-ratelimit-reset", r.reset_secs),
+        ] {
+            if !h.contains_key(name) {
+                h.insert(name, HeaderValue::from(v));
+            }
+        }
+    }
 }

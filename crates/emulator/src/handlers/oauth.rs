@@ -1,13 +1,13 @@
 //! `POST /oauth/token`: the client-credentials grant with HTTP Basic client
 //! authentication, answering with OAuth-style (not Genesys) error bodies.
 
-use crate::app::App;
+use crate::app::{App, Intercept, State as AppState};
 use crate::control::faults::PendingFault;
-use crate::control::script::{Caller, Respond};
+use crate::control::script::Caller;
 use crate::genesys::auth::basic_credentials;
 use crate::ground::clock::now_ms;
 use crate::ground::ids::random_token;
-use crate::model::Token;
+use crate::model::{Client, Token};
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
@@ -70,44 +70,22 @@ pub async fn token(State(app): State<App>, headers: HeaderMap, body: Bytes) -> R
     let grant = form_value(&body, "grant_type");
     let now = now_ms();
     let mut st = app.lock();
-    let Some((id, secret)) = creds else {
-        return oauth_error(
-            StatusCode::UNAUTHORIZED,
-            "invalid_client",
-            "client authentication is required",
-        );
-    };
-    let client = match st.store.clients.get(&id) {
-        Some(c) if c.secret.as_deref() == Some(secret.as_str()) => c.clone(),
-        _ => {
-            return oauth_error(
-                StatusCode::UNAUTHORIZED,
-                "invalid_client",
-                "invalid client credentials",
-            )
-        }
+    let client = match authenticate(&st, creds) {
+        Ok(c) => c,
+        Err(why) => return oauth_error(StatusCode::UNAUTHORIZED, "invalid_client", why),
     };
     // Scripts answer after the (client) auth check, as on /api/v2.
-    let mut pending = None;
     let caller = Caller {
         token: None,
-        client_id: Some(&id),
+        client_id: Some(&client.id),
     };
-    if let Some(r) = st.scripts.take("POST", "/oauth/token", caller) {
-        st.log.stats.scripted += 1;
-        match r {
-            Respond::Answer(a) => return a.into_response(),
-            Respond::Fault(f) => {
-                st.log.stats.faults_injected += 1;
-                match f.error() {
-                    Some(e) => return e.into_response(),
-                    None => pending = Some(f),
-                }
-            }
-        }
-    }
+    let pending = match st.take_script("POST", "/oauth/token", caller) {
+        Some(Intercept::Answer(r)) => return r,
+        Some(Intercept::Transit(f)) => Some(f),
+        None => None,
+    };
     let rate = st.config.token_rate();
-    if rate.limit > 0 && pending.is_none() && st.token_limiter.hit(&id, &rate, now).limited {
+    if rate.limit > 0 && pending.is_none() && st.token_limiter.hit(&client.id, &rate, now).limited {
         st.log.stats.rate_limited += 1;
         return oauth_error(
             StatusCode::BAD_REQUEST,
@@ -115,42 +93,59 @@ pub async fn token(State(app): State<App>, headers: HeaderMap, body: Bytes) -> R
             "rate limit exceeded",
         );
     }
-    let mut resp = if grant.as_deref() != Some("client_credentials") {
-        oauth_error(
-            StatusCode::BAD_REQUEST,
-            "unsupported_grant_type",
-            "grant type is not supported",
-        )
-    } else if client.grant_type != "CLIENT-CREDENTIALS" {
-        oauth_error(
-            StatusCode::BAD_REQUEST,
-            "unauthorized_client",
-            "client is not authorized to use this grant type",
-        )
-    } else {
-        let ttl = st.config.token_ttl_sec;
-        let token = random_token(&mut rand::rng());
-        if st.store.tokens.len() >= TOKEN_SWEEP_AT {
-            st.store
-                .tokens
-                .retain(|_, t| t.expires_at.is_none_or(|e| e > now));
-        }
-        st.store.tokens.insert(
-            token.clone(),
-            Token {
-                client_id: client.id.clone(),
-                user_id: None,
-                scopes: Vec::new(),
-                expires_at: Some(now.saturating_add((ttl as i64).saturating_mul(1000))),
-            },
-        );
-        Json(json!({ "access_token": token, "token_type": "bearer", "expires_in": ttl }))
-            .into_response()
-    };
+    let mut resp = grant_token(&mut st, &client, grant.as_deref(), now);
     if let Some(f) = pending {
         resp.extensions_mut().insert(PendingFault(f));
     }
     resp
+}
+
+/// The client of these Basic credentials, if its secret matches; else why
+/// not (a 401 `invalid_client`).
+fn authenticate(st: &AppState, creds: Option<(String, String)>) -> Result<Client, &'static str> {
+    let Some((id, secret)) = creds else {
+        return Err("client authentication is required");
+    };
+    match st.store.clients.get(&id) {
+        Some(c) if c.secret.as_deref() == Some(secret.as_str()) => Ok(c.clone()),
+        _ => Err("invalid client credentials"),
+    }
+}
+
+/// A new token for a client-credentials client, or the grant's refusal.
+fn grant_token(st: &mut AppState, client: &Client, grant: Option<&str>, now: i64) -> Response {
+    if grant != Some("client_credentials") {
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "unsupported_grant_type",
+            "grant type is not supported",
+        );
+    }
+    if client.grant_type != "CLIENT-CREDENTIALS" {
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "unauthorized_client",
+            "client is not authorized to use this grant type",
+        );
+    }
+    let ttl = st.config.token_ttl_sec;
+    let token = random_token(&mut rand::rng());
+    if st.store.tokens.len() >= TOKEN_SWEEP_AT {
+        st.store
+            .tokens
+            .retain(|_, t| t.expires_at.is_none_or(|e| e > now));
+    }
+    st.store.tokens.insert(
+        token.clone(),
+        Token {
+            client_id: client.id.clone(),
+            user_id: None,
+            scopes: Vec::new(),
+            expires_at: Some(now.saturating_add((ttl as i64).saturating_mul(1000))),
+        },
+    );
+    Json(json!({ "access_token": token, "token_type": "bearer", "expires_in": ttl }))
+        .into_response()
 }
 
 #[cfg(test)]

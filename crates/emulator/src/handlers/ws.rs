@@ -12,8 +12,8 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use std::time::Duration;
-use tokio::sync::mpsc::unbounded_channel;
-use tokio::time::{sleep, Instant};
+use tokio::sync::mpsc::{unbounded_channel, UnboundedSender};
+use tokio::time::{sleep, sleep_until, Instant};
 
 /// Frames from a client larger than this close the socket (a client sends
 /// only pings).
@@ -45,22 +45,43 @@ fn ms_from_now(at_ms: i64) -> Instant {
     Instant::now() + Duration::from_millis(at_ms.saturating_sub(now_ms()).max(0) as u64)
 }
 
+/// Never, in practice: a year on.
+fn far_off() -> Instant {
+    Instant::now() + Duration::from_secs(86_400 * 365)
+}
+
+/// Attaches the socket to its channel -> its connection number, the
+/// heartbeat interval and the channel's expiry (`None`: the channel is gone).
+fn attach(app: &App, id: &str, tx: UnboundedSender<Out>) -> Option<(u64, Duration, i64)> {
+    let mut st = app.lock();
+    let heartbeat = Duration::from_millis(st.config.heartbeat_ms);
+    let conn = st.notify.attach(id, tx, now_ms())?;
+    let expires_at = st.notify.channels.get(id).map_or(0, |c| c.expires_at);
+    Some((conn, heartbeat, expires_at))
+}
+
+/// At the expiry timer: removes the channel and queues our Close (then the
+/// timer never fires again), or the channel was renewed: its new expiry.
+fn next_expiry(app: &App, id: &str) -> Instant {
+    let mut st = app.lock();
+    let now = now_ms();
+    st.notify.expire(now);
+    match st.notify.channels.get(id) {
+        Some(c) => ms_from_now(c.expires_at.max(now + 1)),
+        None => far_off(),
+    }
+}
+
 async fn run(app: App, id: String, mut socket: WebSocket) {
     let (tx, mut rx) = unbounded_channel();
-    let (conn, heartbeat, expires_at) = {
-        let mut st = app.lock();
-        let heartbeat = Duration::from_millis(st.config.heartbeat_ms);
-        let Some(conn) = st.notify.attach(&id, tx, now_ms()) else {
-            return;
-        };
-        let expires_at = st.notify.channels.get(&id).map_or(0, |c| c.expires_at);
-        (conn, heartbeat, expires_at)
+    let Some((conn, heartbeat, expires_at)) = attach(&app, &id, tx) else {
+        return;
     };
     let mut beat = tokio::time::interval_at(Instant::now() + heartbeat, heartbeat);
     let expiry = sleep(Duration::ZERO);
     tokio::pin!(expiry);
     expiry.as_mut().reset(ms_from_now(expires_at));
-    let closing = sleep(Duration::from_secs(86_400 * 365));
+    let closing = sleep_until(far_off());
     tokio::pin!(closing);
     let mut closing_armed = false;
     loop {
@@ -73,12 +94,8 @@ async fn run(app: App, id: String, mut socket: WebSocket) {
         };
         let sent = match step {
             Step::Client(None | Some(Err(_)) | Some(Ok(Message::Close(_)))) => break,
-            Step::Client(Some(Ok(Message::Text(t)))) => {
-                if is_ping(t.as_str()) {
-                    socket.send(Message::Text(notify::pong().into())).await
-                } else {
-                    Ok(())
-                }
+            Step::Client(Some(Ok(Message::Text(t)))) if is_ping(t.as_str()) => {
+                socket.send(Message::Text(notify::pong().into())).await
             }
             Step::Client(Some(Ok(_))) => Ok(()),
             Step::Queued(None) => break,
@@ -103,19 +120,7 @@ async fn run(app: App, id: String, mut socket: WebSocket) {
             Step::Queued(Some(Out::Drop)) => break,
             Step::Heartbeat => socket.send(Message::Text(notify::heartbeat().into())).await,
             Step::Expiry => {
-                // Removes the channel and queues our Close (or the channel
-                // was renewed: wait for its new expiry).
-                let mut st = app.lock();
-                let now = now_ms();
-                st.notify.expire(now);
-                match st.notify.channels.get(&id) {
-                    Some(c) => expiry
-                        .as_mut()
-                        .reset(ms_from_now(c.expires_at.max(now + 1))),
-                    None => expiry
-                        .as_mut()
-                        .reset(Instant::now() + Duration::from_secs(86_400 * 365)),
-                }
+                expiry.as_mut().reset(next_expiry(&app, &id));
                 Ok(())
             }
             Step::ClosingDone => {
