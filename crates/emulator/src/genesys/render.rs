@@ -72,6 +72,22 @@ pub fn message_conversation(store: &Store, c: &Conversation, queue_timeout_ms: u
         .iter()
         .map(|p| message_participant(c, p))
         .collect();
+    let mut m = message_conversation_head(c, participants, queue_timeout_ms);
+    m.insert("divisions".into(), conversation_divisions(store, c));
+    m.insert(
+        "selfUri".into(),
+        json!(format!("/api/v2/conversations/messages/{}", c.id)),
+    );
+    Value::Object(m)
+}
+
+/// `id`, `participants` and, while one applies, `inactivityTimeout`: how a
+/// `MessageConversation` and a queue event body begin.
+fn message_conversation_head(
+    c: &Conversation,
+    participants: Vec<Value>,
+    queue_timeout_ms: u64,
+) -> Map<String, Value> {
     let mut m = Map::new();
     m.insert("id".into(), json!(c.id));
     m.insert("participants".into(), Value::Array(participants));
@@ -80,12 +96,7 @@ pub fn message_conversation(store: &Store, c: &Conversation, queue_timeout_ms: u
         "inactivityTimeout",
         iso(c.inactivity_timeout(queue_timeout_ms)),
     );
-    m.insert("divisions".into(), conversation_divisions(store, c));
-    m.insert(
-        "selfUri".into(),
-        json!(format!("/api/v2/conversations/messages/{}", c.id)),
-    );
-    Value::Object(m)
+    m
 }
 
 /// `MessageDetails` of one participant.
@@ -404,15 +415,7 @@ pub fn queue_message_event(c: &Conversation, queue_timeout_ms: u64) -> Value {
             Value::Object(m)
         })
         .collect();
-    let mut m = Map::new();
-    m.insert("id".into(), json!(c.id));
-    m.insert("participants".into(), Value::Array(participants));
-    put(
-        &mut m,
-        "inactivityTimeout",
-        iso(c.inactivity_timeout(queue_timeout_ms)),
-    );
-    Value::Object(m)
+    Value::Object(message_conversation_head(c, participants, queue_timeout_ms))
 }
 
 /// `Queue`, trimmed to what a listing needs, with its division.

@@ -9,7 +9,7 @@ use super::require::{NO_PERMISSIONS, NO_SCOPES};
 use crate::app::App;
 use crate::genesys::auth::{has_any_permission, Ctx};
 use crate::genesys::errors::ApiError;
-use crate::genesys::notify::{queue_of_topic, Channel, MAX_TOPICS, MAX_TOPIC_LEN};
+use crate::genesys::notify::{queue_of_topic, Channel, Notifications, MAX_TOPICS, MAX_TOPIC_LEN};
 use crate::ground::clock::{format_iso, now_ms};
 use crate::ground::ids::rand_uuid;
 use crate::model::Queue;
@@ -58,13 +58,17 @@ pub async fn create(
     Ok(Json(channel_json(ch, &host)).into_response())
 }
 
-/// A channel of this caller (another client's channel is not found: UNCONFIRMED).
+/// A live channel of this caller: expired ones are gone first, and another
+/// client's channel is not found (UNCONFIRMED).
 fn own<'a>(
-    channels: &'a mut HashMap<String, Channel>,
+    notify: &'a mut Notifications,
     id: &str,
     ctx: &Ctx,
+    now: i64,
 ) -> Result<&'a mut Channel, ApiError> {
-    channels
+    notify.expire(now);
+    notify
+        .channels
         .get_mut(id)
         .filter(|c| c.client_id == ctx.caller.client_id)
         .ok_or_else(|| channel_not_found(id))
@@ -84,10 +88,8 @@ pub async fn list(
     Extension(ctx): Extension<Ctx>,
     Path(id): Path<String>,
 ) -> ApiResult {
-    let now = now_ms();
     let mut st = app.lock();
-    st.notify.expire(now);
-    let ch = own(&mut st.notify.channels, &id, &ctx)?;
+    let ch = own(&mut st.notify, &id, &ctx, now_ms())?;
     Ok(Json(topics_json(&ch.topics)).into_response())
 }
 
@@ -97,10 +99,8 @@ pub async fn remove_all(
     Extension(ctx): Extension<Ctx>,
     Path(id): Path<String>,
 ) -> ApiResult {
-    let now = now_ms();
     let mut st = app.lock();
-    st.notify.expire(now);
-    own(&mut st.notify.channels, &id, &ctx)?.topics.clear();
+    own(&mut st.notify, &id, &ctx, now_ms())?.topics.clear();
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -174,7 +174,7 @@ pub async fn subscribe(
             first["rejectionReason"].as_str().unwrap_or_default()
         )));
     }
-    let ch = own(&mut st.notify.channels, &id, &ctx)?;
+    let ch = own(&mut st.notify, &id, &ctx, now)?;
     let mut next = if replace {
         BTreeSet::new()
     } else {
