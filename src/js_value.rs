@@ -2,7 +2,7 @@
 //! deserializer into the core's typed options), values out (`Js`, napi's
 //! serializer from the core's types). One declaration per field: the core's.
 
-use genesys_cleanup_core::ids::IdInput;
+use genesys_cleanup_core::genesys::ids::IdInput;
 use genesys_cleanup_core::options::{self, Validated};
 use genesys_cleanup_core::Error as CoreError;
 use napi::bindgen_prelude::*;

@@ -19,7 +19,7 @@ use genesys_cleanup_core::diagnose::ScopeOptions;
 use genesys_cleanup_core::discover::FindOptions;
 use genesys_cleanup_core::event_buffer::EventBuffer;
 use genesys_cleanup_core::events::Event;
-use genesys_cleanup_core::ids::IdInput;
+use genesys_cleanup_core::genesys::ids::IdInput;
 use genesys_cleanup_core::stats::Counts;
 use genesys_cleanup_core::watch::{WatchEvent, WatchOptions, WatchSink};
 use genesys_cleanup_core::{CancellationToken, Error as CoreError};
@@ -166,7 +166,7 @@ fn bulk_options(
 /// Every Genesys Cloud region the library knows (name, domain, hosts).
 #[napi(ts_return_type = "Region[]")]
 pub fn regions(env: &Env) -> Result<Unknown<'_>> {
-    env.to_js_value(&genesys_cleanup_core::region::list())
+    env.to_js_value(&genesys_cleanup_core::genesys::region::list())
 }
 
 /// Every error code the core produces, in the order of `ErrorCode::ALL`

@@ -14,7 +14,7 @@
 use crate::js_value::Js;
 use genesys_cleanup_core::bulk::{BulkEntry, ResultSink};
 use genesys_cleanup_core::discover::IdleConversation;
-use genesys_cleanup_core::ids::IdInput;
+use genesys_cleanup_core::genesys::ids::IdInput;
 use genesys_cleanup_core::Uuid;
 use napi::bindgen_prelude::*;
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};

@@ -3,7 +3,7 @@
 //! stay bounded-ish and name the code we chose.
 #![no_main]
 
-use genesys_cleanup_core::api_error::{bracketed_list, from_response, retry_seconds_from_message, Context, ErrorBody, Principal};
+use genesys_cleanup_core::genesys::api_error::{bracketed_list, from_response, retry_seconds_from_message, Context, ErrorBody, Principal};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

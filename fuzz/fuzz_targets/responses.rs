@@ -3,11 +3,11 @@
 //! able to change a request path.
 #![no_main]
 
-use genesys_cleanup_core::activity;
+use genesys_cleanup_core::genesys::activity;
 use genesys_cleanup_core::close::{decide, CloseOptions, Decision};
 use genesys_cleanup_core::discover::{candidates_in_page, parse_page};
-use genesys_cleanup_core::ids;
-use genesys_cleanup_core::model::{MessageConversation, Role, TokenInfo, UserMe};
+use genesys_cleanup_core::genesys::ids;
+use genesys_cleanup_core::genesys::model::{MessageConversation, Role, TokenInfo, UserMe};
 use genesys_cleanup_core::watch::channel::check_connect_uri;
 use genesys_cleanup_core::watch::frame::{self, Frame};
 use libfuzzer_sys::fuzz_target;

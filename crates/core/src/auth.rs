@@ -2,8 +2,8 @@
 //! that is refreshed before it expires, by one request however many callers
 //! wait for it (single flight), and once more after a 401.
 
-use crate::api_error::Principal;
 use crate::error::Error;
+use crate::genesys::api_error::Principal;
 use base64::Engine;
 use reqwest::header::HeaderValue;
 use secrecy::{ExposeSecret, SecretString};

@@ -6,7 +6,7 @@
 use crate::close::{self, CloseOptions, CloseResult, Outcome};
 use crate::discover::IdleConversation;
 use crate::error::{Error, ErrorCode};
-use crate::ids::{self, IdInput};
+use crate::genesys::ids::{self, IdInput};
 use crate::options::{self, Validated};
 use crate::stats::{CallStats, Counts, Totals};
 use crate::transport::Transport;

@@ -8,8 +8,9 @@ use crate::diagnose::{self, ScopeOptions, ScopeReport};
 use crate::discover::{self, Candidate, FindOptions, FindReport, IdleConversation};
 use crate::error::{Error, ErrorCode};
 use crate::events::EventSink;
-use crate::ids::IdInput;
-use crate::model::TokenInfo;
+use crate::genesys::ids::IdInput;
+use crate::genesys::model::TokenInfo;
+use crate::genesys::routes;
 use crate::operation;
 use crate::stats::Totals;
 use crate::transport::{Parsed, Request, Transport};
@@ -209,8 +210,8 @@ impl Client {
 async fn read_organization_id(t: &Transport, cancel: &CancellationToken) -> Result<String, Error> {
     let req = Request {
         method: Method::GET,
-        path: "/api/v2/tokens/me".into(),
-        route: "/api/v2/tokens/me",
+        path: routes::TOKENS_ME.into(),
+        route: routes::TOKENS_ME,
         body: None,
         action: "reading the token's organization (tokens/me)",
     };

@@ -4,10 +4,10 @@
 
 use crate::auth::Credentials;
 use crate::error::Error;
+use crate::genesys::region::{self, Endpoints};
 use crate::http_client::{HttpSettings, ProxyChoice, Roots};
 use crate::options::{millis, opt_millis, whole};
 use crate::pacing::Pacing;
-use crate::region::{self, Endpoints};
 use crate::retry::RetryPolicy;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;

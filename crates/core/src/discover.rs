@@ -5,11 +5,13 @@
 //! segments follow participant state changes, not messages, so they cannot
 //! tell a live chat from an abandoned one.
 
-use crate::activity::{Activity, ActivitySource};
 use crate::bulk::{self, BulkEntry, BulkOptions};
 use crate::close::{CloseOptions, Outcome, SkipReason};
 use crate::error::Error;
-use crate::ids::IdInput;
+use crate::genesys::activity::{Activity, ActivitySource};
+use crate::genesys::ids::IdInput;
+use crate::genesys::message_types::{check_message_types, default_message_types};
+use crate::genesys::routes;
 use crate::options::{self, Validated};
 use crate::stats::Totals;
 use crate::time::{self, parse_time};
@@ -65,10 +67,6 @@ fn default_page_size() -> u32 {
     MAX_PAGE_SIZE
 }
 
-fn default_message_types() -> Vec<String> {
-    vec!["webmessaging".into()]
-}
-
 impl Default for FindOptions {
     fn default() -> Self {
         FindOptions {
@@ -84,12 +82,7 @@ impl Default for FindOptions {
 
 impl Validated for FindOptions {
     fn validated(self) -> Result<Self, Error> {
-        if self.message_types.is_empty() {
-            return Err(Error::invalid_argument(
-                "messageTypes must name at least one message type.",
-            ));
-        }
-        options::check_message_types(&self.message_types, self.allow_unknown_message_types)?;
+        check_message_types(&self.message_types, self.allow_unknown_message_types)?;
         Ok(self)
     }
 }
@@ -220,8 +213,8 @@ pub async fn find_candidates(
         let action = format!("querying analytics for open conversations (page {page})");
         let req = Request {
             method: Method::POST,
-            path: "/api/v2/analytics/conversations/details/query".into(),
-            route: "/api/v2/analytics/conversations/details/query",
+            path: routes::ANALYTICS_QUERY.into(),
+            route: routes::ANALYTICS_QUERY,
             body: Some(Bytes::from(body.to_string())),
             action: &action,
         };
@@ -374,7 +367,7 @@ pub fn candidates_in_page(
     let mut open = 0;
     let mut out = Vec::new();
     for c in &page.conversations {
-        if c.conversation_end.is_some() || !crate::ids::is_uuid(&c.conversation_id) {
+        if c.conversation_end.is_some() || !crate::genesys::ids::is_uuid(&c.conversation_id) {
             continue;
         }
         open += 1;

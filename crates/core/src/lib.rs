@@ -18,8 +18,6 @@ macro_rules! serialize_as_str {
     )*};
 }
 
-pub mod activity;
-pub mod api_error;
 pub mod auth;
 pub mod bulk;
 pub mod client;
@@ -27,19 +25,16 @@ pub mod close;
 pub mod config;
 pub mod diagnose;
 pub mod discover;
-pub mod divisions;
 pub mod error;
 pub mod event_buffer;
 pub mod events;
 pub mod fence;
+pub mod genesys;
 pub mod http_client;
-pub mod ids;
-pub mod model;
 pub mod net_error;
 pub mod operation;
 pub mod options;
 pub mod pacing;
-pub mod region;
 pub mod retry;
 pub mod stats;
 pub mod text;

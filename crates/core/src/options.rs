@@ -94,31 +94,6 @@ pub fn opt_millis<'de, D: Deserializer<'de>, const MIN: u64, const MAX: u64>(
     millis::<D, MIN, MAX>(d).map(Some)
 }
 
-/// `messageTypes` holds only Genesys's message types ([`MESSAGE_TYPES`]),
-/// unless the caller opted in to unknown ones (`allowUnknownMessageTypes`, for
-/// a type Genesys added after this release). A refusal names the entry's
-/// index and the choices, never the value (it could be a secret in the wrong
-/// field).
-///
-/// [`MESSAGE_TYPES`]: crate::model::MESSAGE_TYPES
-pub fn check_message_types(types: &[String], allow_unknown: bool) -> Result<(), Error> {
-    if allow_unknown {
-        return Ok(());
-    }
-    let known = crate::model::MESSAGE_TYPES;
-    match types.iter().position(|t| !known.contains(&t.as_str())) {
-        None => Ok(()),
-        Some(i) => Err(Error::invalid_argument(format!(
-            "messageTypes[{i}] is not a Genesys message type: expected one of {}. For a type Genesys added after this version of genesys-cleanup, also pass allowUnknownMessageTypes: true.",
-            known
-                .iter()
-                .map(|t| format!("'{t}'"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ))),
-    }
-}
-
 /// A whole number within `MIN..=MAX` (JS numbers are f64: 1.5 is refused).
 pub fn whole<'de, D: Deserializer<'de>, const MIN: u64, const MAX: u64>(
     d: D,
@@ -233,7 +208,7 @@ mod tests {
         let readers: [&dyn Fn(serde_json::Value) -> Result<(), Error>; 3] = [&close, &find, &watch];
         for read in readers {
             read(json!({"messageTypes": ["webmessaging", "open", "whatsapp"]})).unwrap();
-            read(json!({"messageTypes": crate::model::MESSAGE_TYPES})).unwrap();
+            read(json!({"messageTypes": crate::genesys::message_types::MESSAGE_TYPES})).unwrap();
             let e = read(json!({"messageTypes": ["webmessaging", "webmesaging"]})).unwrap_err();
             assert_eq!(e.code, ErrorCode::InvalidArgument);
             assert!(

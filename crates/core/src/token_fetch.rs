@@ -6,11 +6,12 @@
 use crate::auth::TokenResponse;
 use crate::error::{Error, ErrorCode};
 use crate::events::{Event, EventKind};
+use crate::genesys::routes;
 use crate::transport::{Call, Judged, Parsed, Request, Target, Transport};
 use bytes::Bytes;
 use reqwest::Method;
 
-const ROUTE: &str = "/oauth/token";
+const ROUTE: &str = routes::OAUTH_TOKEN;
 
 pub struct TokenFetcher {
     url: String,

@@ -6,7 +6,7 @@
 
 use crate::bulk::{BulkEntry, ResultSink};
 use crate::discover::{judge_candidate, Candidate, IdleConversation, Judged};
-use crate::ids::IdInput;
+use crate::genesys::ids::IdInput;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::SystemTime;

@@ -5,7 +5,6 @@
 //! `?` exactly when the field can be absent, and nothing else may be there
 //! except the JS-only members listed here.
 
-use genesys_cleanup_core::activity::{Activity, ActivitySource};
 use genesys_cleanup_core::bulk::{BulkEntry, BulkReport, BulkSettings};
 use genesys_cleanup_core::client::SweepReport;
 use genesys_cleanup_core::close::{CloseMethod, CloseOptions, CloseResult, Outcome, SkipReason};
@@ -15,9 +14,10 @@ use genesys_cleanup_core::diagnose::{
     ScopeReport,
 };
 use genesys_cleanup_core::discover::{FindOptions, IdleConversation};
-use genesys_cleanup_core::divisions::HeldPermission;
 use genesys_cleanup_core::error::Division;
 use genesys_cleanup_core::events::{Event, EventKind};
+use genesys_cleanup_core::genesys::activity::{Activity, ActivitySource};
+use genesys_cleanup_core::genesys::divisions::HeldPermission;
 use genesys_cleanup_core::stats::{CallStats, Counts, Totals};
 use genesys_cleanup_core::{Error, ErrorCode};
 use serde_aux::serde_introspection::serde_introspect;
@@ -279,7 +279,7 @@ fn the_error_class_declares_every_error_field() {
 
 #[test]
 fn regions_match_index_d_ts() {
-    let list = genesys_cleanup_core::region::list();
+    let list = genesys_cleanup_core::genesys::region::list();
     check_result("Region", json(&list[0]), json(&list[0]), &[]);
     let start = DTS.find("export type RegionName =").unwrap();
     let union = &DTS[start..start + DTS[start..].find("\n\n").unwrap()];
@@ -374,7 +374,7 @@ fn every_value_the_runtime_can_produce_is_in_its_union() {
         "ErrorCode in index.d.ts vs the core"
     );
     // Genesys's message types, and every messageTypes option typed with them.
-    let message_types: Vec<String> = genesys_cleanup_core::model::MESSAGE_TYPES
+    let message_types: Vec<String> = genesys_cleanup_core::genesys::message_types::MESSAGE_TYPES
         .iter()
         .map(|t| t.to_string())
         .collect();
@@ -520,7 +520,7 @@ fn the_all_lists_hold_every_value_as_str_can_return() {
     let close = include_str!("../src/close/types.rs");
     let error = include_str!("../src/error/mod.rs");
     let events = include_str!("../src/events.rs");
-    let activity = include_str!("../src/activity.rs");
+    let activity = include_str!("../src/genesys/activity.rs");
     let names = |v: Vec<&str>| v.into_iter().map(String::from).collect::<Vec<_>>();
     let cases: Vec<(&str, Vec<String>, Vec<String>)> = vec![
         (

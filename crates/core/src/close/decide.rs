@@ -2,8 +2,8 @@
 //! the options at a given time, tested without HTTP.
 
 use super::types::{CloseOptions, SkipReason};
-use crate::activity::{self, Idleness};
-use crate::model::{MessageConversation, MessageParticipant};
+use crate::genesys::activity::{self, Idleness};
+use crate::genesys::model::{MessageConversation, MessageParticipant};
 use std::time::{Duration, SystemTime};
 
 /// What the state read says to do.

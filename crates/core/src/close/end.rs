@@ -17,9 +17,9 @@ use super::refusal::{combine_refusals, explain_division, is_refusal};
 use super::requests::{self, PatchAnswer, Read, Send};
 use super::step::Step;
 use super::types::{CloseMethod, CloseOptions, Outcome};
-use crate::activity::{self, Activity};
 use crate::error::{Error, ErrorCode};
-use crate::model::{ConversationSummary, MessageParticipant};
+use crate::genesys::activity::{self, Activity};
+use crate::genesys::model::{ConversationSummary, MessageParticipant};
 use crate::transport::{Call, Transport, WriteAttempts, WriteSlot};
 use std::time::{Duration, SystemTime};
 
@@ -114,7 +114,7 @@ impl AfterRead<'_> {
 async fn end_from_state(
     t: &Transport,
     id: &str,
-    conv: &crate::model::MessageConversation,
+    conv: &crate::genesys::model::MessageConversation,
     seen: &Activity,
     opts: &CloseOptions,
     call: &mut Call<'_>,

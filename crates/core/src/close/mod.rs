@@ -11,7 +11,7 @@
 //! explained), `step` (what one close did). This file is the entry point.
 
 use crate::error::{Error, ErrorCode};
-use crate::ids::{self, IdInput};
+use crate::genesys::ids::{self, IdInput};
 use crate::stats::CallStats;
 use crate::transport::Transport;
 use tokio_util::sync::CancellationToken;
@@ -24,8 +24,6 @@ mod step;
 mod types;
 
 pub use decide::{decide, Decision};
-pub use requests::DISCONNECT_BODY;
-pub(crate) use requests::ROUTE_MESSAGE_CONVERSATION;
 pub use types::{CloseMethod, CloseOptions, CloseResult, Outcome, SkipReason};
 
 /// Ends a conversation. The id is validated before anything is sent.

@@ -1,10 +1,10 @@
 //! A 403 on a close, explained: by divisions when the token holds the
 //! permission elsewhere, or as both refusals when neither PATCH is allowed.
 
-use crate::diagnose::END_PERMISSIONS;
-use crate::divisions::{self, Holdings};
 use crate::error::{Division, Error, ErrorCode};
-use crate::model::MessageConversation;
+use crate::genesys::divisions::{self, Holdings};
+use crate::genesys::model::MessageConversation;
+use crate::genesys::permissions::END_PERMISSIONS;
 use crate::transport::{Call, Transport};
 
 /// A 403 although the token holds a permission that ends conversations

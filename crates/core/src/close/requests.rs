@@ -7,21 +7,15 @@
 //! again).
 
 use crate::error::Error;
-use crate::ids;
-use crate::model::{ConversationSummary, MessageConversation};
+use crate::genesys::ids;
+use crate::genesys::model::{ConversationSummary, MessageConversation};
+use crate::genesys::routes::{self, DISCONNECT_BODY};
 use crate::transport::{
     Call, Decided, Parsed, Reply, Request, Transport, WriteAttempts, WriteSlot,
 };
 use bytes::Bytes;
 use reqwest::Method;
 use std::time::SystemTime;
-
-pub const DISCONNECT_BODY: &[u8] = br#"{"state":"disconnected"}"#;
-pub(crate) const ROUTE_MESSAGE_CONVERSATION: &str =
-    "/api/v2/conversations/messages/{conversationId}";
-const ROUTE_PARTICIPANT: &str =
-    "/api/v2/conversations/messages/{conversationId}/participants/{participantId}";
-const ROUTE_TEARDOWN: &str = "/api/v2/conversations/{conversationId}/disconnect";
 
 pub(super) enum Read {
     Found(MessageConversation),
@@ -63,8 +57,8 @@ async fn write<T>(
 fn read_request<'a>(id: &str, action: &'a str) -> Request<'a> {
     Request {
         method: Method::GET,
-        path: format!("/api/v2/conversations/messages/{id}"),
-        route: ROUTE_MESSAGE_CONVERSATION,
+        path: routes::fill(routes::MESSAGE_CONVERSATION, &[id]),
+        route: routes::MESSAGE_CONVERSATION,
         body: None,
         action,
     }
@@ -127,8 +121,8 @@ pub(super) async fn patch_conversation(
     let action = format!("ending message conversation {id}");
     let req = Request {
         method: Method::PATCH,
-        path: format!("/api/v2/conversations/messages/{id}"),
-        route: ROUTE_MESSAGE_CONVERSATION,
+        path: routes::fill(routes::MESSAGE_CONVERSATION, &[id]),
+        route: routes::MESSAGE_CONVERSATION,
         body: Some(Bytes::from_static(DISCONNECT_BODY)),
         action: &action,
     };
@@ -167,8 +161,8 @@ pub(super) async fn patch_participant(
     let action = format!("disconnecting participant {pid} of conversation {id}");
     let req = Request {
         method: Method::PATCH,
-        path: format!("/api/v2/conversations/messages/{id}/participants/{pid}"),
-        route: ROUTE_PARTICIPANT,
+        path: routes::fill(routes::MESSAGE_PARTICIPANT, &[id, pid]),
+        route: routes::MESSAGE_PARTICIPANT,
         body: Some(Bytes::from(body)),
         action: &action,
     };
@@ -188,8 +182,8 @@ pub(super) async fn teardown(t: &Transport, id: &str, call: &mut Call<'_>) -> Re
     let action = format!("tearing down stuck conversation {id}");
     let req = Request {
         method: Method::POST,
-        path: format!("/api/v2/conversations/{id}/disconnect"),
-        route: ROUTE_TEARDOWN,
+        path: routes::fill(routes::TEARDOWN, &[id]),
+        route: routes::TEARDOWN,
         body: None,
         action: &action,
     };

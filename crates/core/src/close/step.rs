@@ -1,7 +1,7 @@
 //! What one close did, before the timing and counters are added.
 
 use super::types::{CloseMethod, Outcome, SkipReason};
-use crate::activity::Activity;
+use crate::genesys::activity::Activity;
 
 /// What one close did (before the timing and counters are added).
 #[derive(Debug)]

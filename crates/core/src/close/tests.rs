@@ -3,10 +3,10 @@
 use super::decide::{decide, Decision};
 use super::refusal::division_refusal;
 use super::types::{CloseOptions, SkipReason};
-use crate::divisions::Holdings;
 use crate::error::Division;
 use crate::error::{Error, ErrorCode};
-use crate::model::MessageConversation;
+use crate::genesys::divisions::Holdings;
+use crate::genesys::model::MessageConversation;
 use crate::options::Validated;
 use std::time::{Duration, SystemTime};
 
@@ -159,7 +159,7 @@ fn wrapup_code_must_be_a_uuid() {
 
 #[test]
 fn a_refusal_is_explained_by_divisions_only_when_they_explain_it() {
-    use crate::divisions::HeldGrant;
+    use crate::genesys::divisions::HeldGrant;
     let home = Division::new("home-id", Some("Home"));
     let sales = Division::new("sales-id", Some("Sales"));
     let held = |d: &str, p: &str| HeldGrant {

@@ -1,8 +1,9 @@
 //! What a close takes and gives: its options, its result and their words.
 
-use crate::activity::Activity;
 use crate::error::Error;
-use crate::ids;
+use crate::genesys::activity::Activity;
+use crate::genesys::ids;
+use crate::genesys::message_types::{check_message_types, default_message_types};
 use crate::options::{self, Validated};
 use crate::stats::CallStats;
 use serde::{Deserialize, Serialize};
@@ -144,7 +145,7 @@ impl Default for CloseOptions {
             verify_timeout: Duration::from_secs(10),
             teardown_stuck: false,
             fast: false,
-            message_types: vec!["webmessaging".to_string()],
+            message_types: default_message_types(),
             allow_unknown_message_types: false,
             dry_run: false,
             idle_for: None,
@@ -163,12 +164,7 @@ impl Validated for CloseOptions {
                 )));
             }
         }
-        if self.message_types.is_empty() {
-            return Err(Error::invalid_argument(
-                "messageTypes must name at least one message type, e.g. ['webmessaging'].",
-            ));
-        }
-        options::check_message_types(&self.message_types, self.allow_unknown_message_types)?;
+        check_message_types(&self.message_types, self.allow_unknown_message_types)?;
         Ok(self)
     }
 }

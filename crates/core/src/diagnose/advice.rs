@@ -4,9 +4,11 @@
 
 use super::evidence::{failure, ConversationRead, Evidence, LookupKind, Probe, ProbeKind, Reason};
 use super::verdict::{ConversationAccess, EndAccess, ReadAccess, Verdict, Way};
-use super::{any_of, GrantType, INVENTED_SCOPE, PARTICIPANT_PERMISSIONS, REQUIRED_PERMISSIONS};
-use crate::divisions::{out_of_reach, Reach, GRANT_IN_DIVISION};
-use crate::model::permission_covers;
+use super::{any_of, GrantType, INVENTED_SCOPE};
+use crate::genesys::divisions::{out_of_reach, Reach, GRANT_IN_DIVISION};
+use crate::genesys::permissions::{
+    permission_covers, PARTICIPANT_PERMISSIONS, REQUIRED_PERMISSIONS,
+};
 
 pub fn advice(e: &Evidence, v: &Verdict) -> Vec<String> {
     // The token in general; the one conversation (if asked) is said first.

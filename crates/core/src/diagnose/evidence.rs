@@ -2,9 +2,9 @@
 //! decided from these, and the report's checks are worded from them.
 
 use super::{any_of, AccessCheck, GrantType, INVENTED_SCOPE};
-use crate::divisions::{describe, Holdings};
 use crate::error::{Division, Error, ErrorCode};
-use crate::model::{OAuthClientInfo, TokenInfo};
+use crate::genesys::divisions::{describe, Holdings};
+use crate::genesys::model::{OAuthClientInfo, TokenInfo};
 
 /// Everything a diagnosis learned from the API. Built by [`super::gather`], or
 /// by hand in tests.

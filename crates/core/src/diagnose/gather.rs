@@ -3,12 +3,13 @@
 
 use super::evidence::{ConversationRead, Evidence, Lookup, LookupKind, Probe, ProbeKind, Refusal};
 use super::{GrantType, NIL_UUID};
-use crate::divisions::{HeldGrant, Holdings};
 use crate::error::{Division, Error, ErrorCode};
-use crate::model::{
+use crate::genesys::divisions::{HeldGrant, Holdings};
+use crate::genesys::model::{
     AuthzSubject, MessageConversation, OAuthClientDetails, OAuthClientInfo, Role, RoleDivision,
     TokenInfo, UserMe,
 };
+use crate::genesys::routes;
 use crate::transport::{Call, Parsed, Request, Transport};
 use bytes::Bytes;
 use reqwest::Method;
@@ -28,8 +29,7 @@ pub async fn gather(
 ) -> Result<Evidence, Error> {
     let call = &mut t.call(cancel);
     let mut lookups = Vec::new();
-    let token =
-        get::<TokenInfo>(t, call, LookupKind::TokenInfo, "/api/v2/tokens/me".into()).await?;
+    let token = get::<TokenInfo>(t, call, LookupKind::TokenInfo, routes::TOKENS_ME.into()).await?;
     let token = kept(&mut lookups, LookupKind::TokenInfo, token, |_| 0).unwrap_or_default();
     let (granted, holdings) = access(t, call, &mut lookups, &token).await?;
     let read = probe(t, call, ProbeKind::Read).await?;
@@ -86,7 +86,7 @@ async fn access(
 /// failed (a refused close is explained without divisions then).
 pub async fn holdings(t: &Transport, call: &mut Call<'_>) -> Option<Holdings> {
     let lookups = &mut Vec::new();
-    let token = get::<TokenInfo>(t, call, LookupKind::TokenInfo, "/api/v2/tokens/me".into())
+    let token = get::<TokenInfo>(t, call, LookupKind::TokenInfo, routes::TOKENS_ME.into())
         .await
         .ok()?
         .ok()?;
@@ -108,8 +108,8 @@ async fn read_conversation(
 ) -> Result<ConversationRead, Error> {
     let req = Request {
         method: Method::GET,
-        path: format!("/api/v2/conversations/messages/{id}"),
-        route: crate::close::ROUTE_MESSAGE_CONVERSATION,
+        path: routes::fill(routes::MESSAGE_CONVERSATION, &[id]),
+        route: routes::MESSAGE_CONVERSATION,
         body: None,
         action: "reading the conversation to diagnose",
     };
@@ -178,7 +178,7 @@ async fn user_permissions(
     call: &mut Call<'_>,
     lookups: &mut Vec<Lookup>,
 ) -> Result<Option<Vec<String>>, Error> {
-    let path = "/api/v2/users/me?expand=authorization".to_string();
+    let path = format!("{}?expand=authorization", routes::USERS_ME);
     let me = get::<UserMe>(t, call, LookupKind::UserPermissions, path).await?;
     let perms = me.map(|me| me.authorization.map(|a| a.permissions).unwrap_or_default());
     Ok(kept(lookups, LookupKind::UserPermissions, perms, Vec::len))
@@ -191,7 +191,7 @@ async fn user_grants(
     call: &mut Call<'_>,
     lookups: &mut Vec<Lookup>,
 ) -> Result<Option<Holdings>, Error> {
-    let path = "/api/v2/authorization/subjects/me".to_string();
+    let path = routes::SUBJECTS_ME.to_string();
     let subject = get::<AuthzSubject>(t, call, LookupKind::UserGrants, path).await?;
     let holdings = subject.map(|s| Holdings {
         grants: s
@@ -224,7 +224,7 @@ async fn client_permissions(
         Some(rd) if !rd.is_empty() => rd.clone(),
         _ if !is_safe_segment(&client.id) => return Ok((None, None)),
         _ => {
-            let path = format!("/api/v2/oauth/clients/{}", client.id);
+            let path = routes::fill(routes::OAUTH_CLIENT, &[&client.id]);
             let d = get::<OAuthClientDetails>(t, call, LookupKind::ClientRoles, path).await?;
             match kept(lookups, LookupKind::ClientRoles, d, |d| {
                 d.role_divisions.len()
@@ -240,7 +240,7 @@ async fn client_permissions(
         if roles.iter().any(|(id, _)| *id == role_id) || !is_safe_segment(role_id) {
             continue;
         }
-        let path = format!("/api/v2/authorization/roles/{role_id}");
+        let path = routes::fill(routes::ROLE, &[role_id]);
         match get::<Role>(t, call, LookupKind::RolePermissions, path).await? {
             Ok(role) => roles.push((role_id, role.all_permissions())),
             Err(e) => {
@@ -323,12 +323,12 @@ async fn get<T: DeserializeOwned>(
 /// The path template of a lookup, for events.
 fn route(kind: LookupKind) -> &'static str {
     match kind {
-        LookupKind::TokenInfo => "/api/v2/tokens/me",
-        LookupKind::UserPermissions => "/api/v2/users/me",
-        LookupKind::ClientRoles => "/api/v2/oauth/clients/{clientId}",
-        LookupKind::RolePermissions => "/api/v2/authorization/roles/{roleId}",
-        LookupKind::UserGrants => "/api/v2/authorization/subjects/me",
-        LookupKind::Queues => "/api/v2/routing/queues",
+        LookupKind::TokenInfo => routes::TOKENS_ME,
+        LookupKind::UserPermissions => routes::USERS_ME,
+        LookupKind::ClientRoles => routes::OAUTH_CLIENT,
+        LookupKind::RolePermissions => routes::ROLE,
+        LookupKind::UserGrants => routes::SUBJECTS_ME,
+        LookupKind::Queues => routes::QUEUES,
     }
 }
 
@@ -352,7 +352,7 @@ struct QueueTotal {
 
 /// Can watch mode list the queues it subscribes to (`routing:queue:view`)?
 async fn queue_listing(t: &Transport, call: &mut Call<'_>) -> Result<Lookup, Error> {
-    let path = "/api/v2/routing/queues?pageSize=1&pageNumber=1".to_string();
+    let path = format!("{}?pageSize=1&pageNumber=1", routes::QUEUES);
     let found = get::<QueueTotal>(t, call, LookupKind::Queues, path)
         .await?
         .map(|q| q.total.unwrap_or(0).min(usize::MAX as u64) as usize);
@@ -363,14 +363,14 @@ async fn queue_listing(t: &Transport, call: &mut Call<'_>) -> Result<Lookup, Err
 }
 
 async fn probe(t: &Transport, call: &mut Call<'_>, kind: ProbeKind) -> Result<Probe, Error> {
-    let conversation = format!("/api/v2/conversations/messages/{NIL_UUID}");
-    let disconnect = Some(Bytes::from_static(crate::close::DISCONNECT_BODY));
+    let conversation = routes::fill(routes::MESSAGE_CONVERSATION, &[NIL_UUID]);
+    let disconnect = Some(Bytes::from_static(routes::DISCONNECT_BODY));
     let (method, path, body) = match kind {
         ProbeKind::Read => (Method::GET, conversation, None),
         ProbeKind::End => (Method::PATCH, conversation, disconnect),
         ProbeKind::Participant => (
             Method::PATCH,
-            format!("{conversation}/participants/{NIL_UUID}"),
+            routes::fill(routes::MESSAGE_PARTICIPANT, &[NIL_UUID, NIL_UUID]),
             disconnect,
         ),
     };

@@ -25,8 +25,10 @@ pub use evidence::{
 pub use gather::{gather, holdings};
 pub use verdict::{verdict, ConversationAccess, EndAccess, ReadAccess, Verdict, Way};
 
-use crate::divisions::HeldPermission;
 use crate::error::{Division, Error};
+use crate::genesys::divisions::HeldPermission;
+use crate::genesys::message_types::default_message_types;
+use crate::genesys::permissions::{END_PERMISSIONS, REQUIRED_PERMISSIONS, REQUIRED_SCOPES};
 use crate::options::Validated;
 use crate::transport::Transport;
 use serde::{Deserialize, Serialize};
@@ -46,7 +48,7 @@ impl Validated for ScopeOptions {
     fn validated(self) -> Result<Self, Error> {
         Ok(ScopeOptions {
             conversation_id: match self.conversation_id {
-                Some(raw) => Some(crate::ids::conversation_id(&raw)?),
+                Some(raw) => Some(crate::genesys::ids::conversation_id(&raw)?),
                 None => None,
             },
         })
@@ -54,26 +56,6 @@ impl Validated for ScopeOptions {
 }
 
 pub const NIL_UUID: &str = "00000000-0000-0000-0000-000000000000";
-/// Any one of these lets `PATCH /api/v2/conversations/messages/{id}` through.
-pub const REQUIRED_PERMISSIONS: [&str; 2] = [
-    "conversation:communication:disconnect",
-    "conversation:message:park",
-];
-/// Any one of these lets the per-participant fallback through.
-pub const PARTICIPANT_PERMISSIONS: [&str; 3] = [
-    "conversation:participant:wrapup",
-    "conversation:call:record",
-    "conversation:communication:disconnect",
-];
-/// Every permission that lets one of the two ways end a conversation.
-pub const END_PERMISSIONS: [&str; 4] = [
-    "conversation:communication:disconnect",
-    "conversation:message:park",
-    "conversation:participant:wrapup",
-    "conversation:call:record",
-];
-/// UNCONFIRMED in the API notes; the probes decide what is really enforced.
-pub const REQUIRED_SCOPES: [&str; 1] = ["conversations"];
 /// The scope an answer that circulates online invents (it exists neither as a
 /// scope nor as a permission).
 pub const INVENTED_SCOPE: &str = "conversation:webmessaging:write";
@@ -219,7 +201,7 @@ pub async fn check_scopes(
             t,
             cancel,
             opts.conversation_id.as_deref(),
-            &crate::close::CloseOptions::default().message_types,
+            &default_message_types(),
         )
         .await?,
     ))

@@ -6,7 +6,10 @@
 
 use super::*;
 use crate::error::ErrorCode;
-use crate::model::{permission_covers, NamedEntity, OAuthClientInfo, RoleDivision, TokenInfo};
+use crate::genesys::model::{NamedEntity, OAuthClientInfo, RoleDivision, TokenInfo};
+use crate::genesys::permissions::{
+    permission_covers, PARTICIPANT_PERMISSIONS, REQUIRED_PERMISSIONS,
+};
 
 const DISCONNECT: &str = "conversation:communication:disconnect";
 const PARK: &str = "conversation:message:park";
@@ -160,11 +163,11 @@ fn user(scopes: &[&str], roles: &[&[&str]], enforce: bool) -> Evidence {
 }
 
 /// The emulator's grants: every role in Home.
-fn in_home(roles: &[&[&str]], name: Option<&str>) -> crate::divisions::Holdings {
-    crate::divisions::Holdings {
+fn in_home(roles: &[&[&str]], name: Option<&str>) -> crate::genesys::divisions::Holdings {
+    crate::genesys::divisions::Holdings {
         grants: roles
             .iter()
-            .map(|r| crate::divisions::HeldGrant {
+            .map(|r| crate::genesys::divisions::HeldGrant {
                 division: crate::error::Division::new(HOME_DIVISION, name),
                 permissions: strings(r),
             })
@@ -698,8 +701,8 @@ mod divisions {
     //! its divisions and the grants (never by writing), and the advice held
     //! to its checks.
     use super::*;
-    use crate::divisions::{HeldGrant, Holdings};
     use crate::error::Division;
+    use crate::genesys::divisions::{HeldGrant, Holdings};
 
     const HOME: &str = "d0000000-0000-4000-8000-000000000001";
     const SALES: &str = "d5a1e500-0000-4000-8000-000000000002";

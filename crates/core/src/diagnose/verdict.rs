@@ -4,11 +4,12 @@
 //! hides the permission check).
 
 use super::evidence::{ConversationRead, Evidence, Probe, Reason, Refusal};
-use super::{
-    owned, END_PERMISSIONS, PARTICIPANT_PERMISSIONS, REQUIRED_PERMISSIONS, REQUIRED_SCOPES,
+use super::owned;
+use crate::genesys::divisions::Reach;
+use crate::genesys::permissions::{
+    permission_covers, END_PERMISSIONS, PARTICIPANT_PERMISSIONS, REQUIRED_PERMISSIONS,
+    REQUIRED_SCOPES,
 };
-use crate::divisions::Reach;
-use crate::model::permission_covers;
 
 /// Which request ends a conversation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

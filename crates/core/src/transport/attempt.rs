@@ -6,9 +6,9 @@
 use super::retry_wait::retry_after;
 use super::wait::Slot;
 use super::{header_str, request_event, Call, Parsed, Reply, Request, Target, Transport};
-use crate::api_error::{self, Context, ErrorBody};
 use crate::error::{Error, ErrorCode};
 use crate::events::EventKind;
+use crate::genesys::api_error::{self, Context, ErrorBody};
 use crate::net_error;
 use crate::pacing::RateLimitHeaders;
 use crate::retry::{classify_status, RetryBudget, RetryKind};

@@ -18,10 +18,10 @@
 
 use crate::auth::TokenSource;
 use crate::config::ClientConfig;
-use crate::divisions::Holdings;
 use crate::error::Error;
 use crate::events::{Event, EventKind, EventSink};
 use crate::fence::Fence;
+use crate::genesys::divisions::Holdings;
 use crate::pacing::RateBudget;
 use crate::retry::{RetryBudget, RetryPolicy};
 use crate::stats::CallStats;

@@ -5,9 +5,9 @@
 
 use super::attempt::Failure;
 use super::{header_str, request_event, Call, Request, Transport};
-use crate::api_error::{self, ErrorBody};
 use crate::error::Error;
 use crate::events::EventKind;
+use crate::genesys::api_error::{self, ErrorBody};
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 use std::time::{Duration, SystemTime};
 use tokio::time::Instant;

@@ -6,7 +6,8 @@
 //! the channel's `connectUri` is checked before anything connects to it.
 
 use crate::error::{Error, ErrorCode};
-use crate::region::{self, is_loopback};
+use crate::genesys::region::{self, is_loopback};
+use crate::genesys::routes;
 use crate::text::{bound_text, bound_token, MAX_TEXT};
 use crate::transport::{Parsed, Request, Transport};
 use bytes::Bytes;
@@ -53,8 +54,11 @@ pub async fn list_queues(t: &Transport, cancel: &CancellationToken) -> Result<Ve
         let action = format!("listing queues (page {page})");
         let req = Request {
             method: Method::GET,
-            path: format!("/api/v2/routing/queues?pageSize={QUEUE_PAGE_SIZE}&pageNumber={page}"),
-            route: "/api/v2/routing/queues",
+            path: format!(
+                "{}?pageSize={QUEUE_PAGE_SIZE}&pageNumber={page}",
+                routes::QUEUES
+            ),
+            route: routes::QUEUES,
             body: None,
             action: &action,
         };
@@ -68,7 +72,7 @@ pub async fn list_queues(t: &Transport, cancel: &CancellationToken) -> Result<Ve
             .value;
         let got = listing.entities.len();
         out.extend(listing.entities.into_iter().filter_map(|q| {
-            let id = q.id.filter(|id| crate::ids::is_uuid(id))?;
+            let id = q.id.filter(|id| crate::genesys::ids::is_uuid(id))?;
             Some(Queue {
                 id: id.to_ascii_lowercase(),
                 name: bound_text(q.name.as_deref().unwrap_or(""), MAX_TEXT),
@@ -102,7 +106,7 @@ pub fn resolve_queues(all: &[Queue], wanted: Option<&[String]>) -> Result<Vec<Qu
                 let known: Vec<&str> = all.iter().take(10).map(|q| q.name.as_str()).collect();
                 return Err(Error::invalid_argument(format!(
                     "queues: no queue has the id or name {}. Known queues{}: {}. Names are matched exactly.",
-                    crate::ids::describe(w),
+                    crate::genesys::ids::describe(w),
                     if all.len() > 10 { " (the first 10)" } else { "" },
                     if known.is_empty() { "none".to_string() } else { known.join(", ") }
                 )));
@@ -152,7 +156,7 @@ pub fn check_connect_uri(raw: &str, api_base: &str) -> Result<Url, Error> {
     let bad = |why: &str| {
         upstream(format!(
             "The notification channel's connectUri {} {why}; it was not connected to.",
-            crate::ids::describe(&bound_text(raw, 200))
+            crate::genesys::ids::describe(&bound_text(raw, 200))
         ))
     };
     let url = Url::parse(raw).map_err(|_| bad("is not a URL"))?;
@@ -204,8 +208,8 @@ pub async fn create_channel(
     let mut call = t.call(cancel);
     let req = Request {
         method: Method::POST,
-        path: "/api/v2/notifications/channels".into(),
-        route: "/api/v2/notifications/channels",
+        path: routes::CHANNELS.into(),
+        route: routes::CHANNELS,
         body: None,
         action: "creating a notification channel",
     };
@@ -288,10 +292,10 @@ pub async fn subscribe(
     let req = Request {
         method: Method::PUT,
         path: format!(
-            "/api/v2/notifications/channels/{}/subscriptions?ignoreErrors=true",
-            channel.id
+            "{}?ignoreErrors=true",
+            routes::fill(routes::SUBSCRIPTIONS, &[&channel.id])
         ),
-        route: "/api/v2/notifications/channels/{channelId}/subscriptions",
+        route: routes::SUBSCRIPTIONS,
         body: Some(Bytes::from(serde_json::Value::Array(topics).to_string())),
         action: "subscribing the queue topics",
     };

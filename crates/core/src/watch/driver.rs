@@ -108,7 +108,7 @@ async fn queues(
     match channel::list_queues(t, cancel).await {
         Ok(all) => channel::resolve_queues(&all, opts.queues.as_deref()),
         Err(e) if e.code == ErrorCode::MissingPermission => match &opts.queues {
-            Some(ids) if ids.iter().all(|q| crate::ids::is_uuid(q)) => Ok(ids
+            Some(ids) if ids.iter().all(|q| crate::genesys::ids::is_uuid(q)) => Ok(ids
                 .iter()
                 .map(|id| Queue {
                     id: id.to_ascii_lowercase(),

@@ -6,8 +6,8 @@
 //! it is read with the same model and the same activity rule). Pure; a
 //! frame that is not what we expect is `Other`, never an error.
 
-use crate::activity::{self};
-use crate::model::MessageConversation;
+use crate::genesys::activity::{self};
+use crate::genesys::model::MessageConversation;
 use serde::Deserialize;
 use std::time::UNIX_EPOCH;
 
@@ -105,7 +105,7 @@ pub fn conversation_event(
     conv: &MessageConversation,
     message_types: &[String],
 ) -> Option<ConversationEvent> {
-    if !crate::ids::is_uuid(&conv.id) {
+    if !crate::genesys::ids::is_uuid(&conv.id) {
         return None;
     }
     let a = activity::activity(conv);

@@ -37,6 +37,7 @@ pub use channel::RejectedTopic;
 pub use driver::watch;
 
 use crate::error::Error;
+use crate::genesys::message_types::{check_message_types, default_message_types};
 use crate::options::{self, Validated};
 use crate::stats::Totals;
 use serde::{Deserialize, Serialize};
@@ -96,9 +97,6 @@ pub struct WatchOptions {
     pub max_tracked: u32,
 }
 
-fn default_message_types() -> Vec<String> {
-    vec!["webmessaging".into()]
-}
 fn default_reconcile() -> Duration {
     Duration::from_secs(300)
 }
@@ -114,12 +112,7 @@ fn default_max_tracked() -> u32 {
 
 impl Validated for WatchOptions {
     fn validated(self) -> Result<Self, Error> {
-        if self.message_types.is_empty() {
-            return Err(Error::invalid_argument(
-                "messageTypes must name at least one message type, e.g. ['webmessaging'].",
-            ));
-        }
-        options::check_message_types(&self.message_types, self.allow_unknown_message_types)?;
+        check_message_types(&self.message_types, self.allow_unknown_message_types)?;
         if self.queues.as_ref().is_some_and(|q| q.is_empty()) {
             return Err(Error::invalid_argument(
                 "queues must name at least one queue (by id or name), or be left out to watch every queue.",

@@ -146,8 +146,8 @@ pub(crate) fn settle_close(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::activity::{Activity, ActivitySource};
     use crate::close::CloseMethod;
+    use crate::genesys::activity::{Activity, ActivitySource};
     use crate::stats::CallStats;
     use std::time::{Duration, SystemTime};
 

@@ -11,7 +11,7 @@
 //! resets on each message from either side) means active. With no timestamp
 //! at all nothing can be confirmed, and nothing is closed.
 
-use crate::model::MessageConversation;
+use crate::genesys::model::MessageConversation;
 use crate::time::parse_time;
 use serde::Serialize;
 use std::time::{Duration, SystemTime};

@@ -109,7 +109,7 @@ pub fn resolve_region(input: &str) -> Result<Endpoints, Error> {
             "Unknown Genesys Cloud region {}. Use a region name ({}), its domain \
              (e.g. mypurecloud.ie) or API host (e.g. api.mypurecloud.ie); for an \
              emulator or proxy pass baseUrl instead.",
-            crate::ids::describe(input),
+            crate::genesys::ids::describe(input),
             names.join(", ")
         ),
     ))
@@ -138,7 +138,7 @@ pub fn is_loopback(host: &Host<&str>) -> bool {
 pub fn resolve_base_url(input: &str) -> Result<Endpoints, Error> {
     // Credentials in the URL are refused before anything can echo them: every
     // message below shows the URL with its userinfo masked.
-    let shown = crate::ids::describe(&without_userinfo(input));
+    let shown = crate::genesys::ids::describe(&without_userinfo(input));
     if without_userinfo(input) != input.trim() {
         return Err(Error::invalid_argument(format!(
             "baseUrl {shown} must not contain credentials (user:password@): pass accessToken or clientId/clientSecret instead."

@@ -7,7 +7,7 @@
 
 use crate::error::division::ALL_DIVISIONS;
 use crate::error::Division;
-use crate::model::permission_covers;
+use crate::genesys::permissions::permission_covers;
 use serde::Serialize;
 
 /// The most divisions kept from one list.

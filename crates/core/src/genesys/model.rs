@@ -55,7 +55,7 @@ impl MessageConversation {
             let d = crate::error::Division::new(&d.id, d.name.as_deref());
             if !d.id.is_empty()
                 && !out.iter().any(|o| o.id == d.id)
-                && out.len() < crate::divisions::MAX_DIVISIONS
+                && out.len() < crate::genesys::divisions::MAX_DIVISIONS
             {
                 out.push(d);
             }
@@ -380,54 +380,9 @@ pub struct OAuthClientDetails {
     pub role_divisions: Vec<RoleDivision>,
 }
 
-/// True when a granted permission (possibly with `*` parts) covers `wanted`.
-pub fn permission_covers(granted: &str, wanted: &str) -> bool {
-    if granted == "*" {
-        return true;
-    }
-    let g: Vec<&str> = granted.split(':').collect();
-    let w: Vec<&str> = wanted.split(':').collect();
-    g.len() == w.len() && g.iter().zip(&w).all(|(g, w)| *g == "*" || g == w)
-}
-
-/// The message types Genesys names: the `type` of a `MessageMediaParticipant`
-/// (the platform a message conversation came from), also the analytics
-/// `messageType` dimension. From the official SDK models, less `unknown`
-/// (what Genesys reports for a platform it cannot name: never a filter).
-/// `index.d.ts`' `MessageType` union lists the same values (a test compares).
-pub const MESSAGE_TYPES: &[&str] = &[
-    "webmessaging",
-    "open",
-    "sms",
-    "whatsapp",
-    "facebook",
-    "instagram",
-    "twitter",
-    "line",
-    "telegram",
-    "kakao",
-];
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn wildcards() {
-        assert!(permission_covers(
-            "conversation:*:*",
-            "conversation:communication:disconnect"
-        ));
-        assert!(permission_covers(
-            "conversation:communication:*",
-            "conversation:communication:disconnect"
-        ));
-        assert!(!permission_covers(
-            "conversation:communication:view",
-            "conversation:communication:disconnect"
-        ));
-        assert!(permission_covers("*", "a:b:c"));
-    }
 
     #[test]
     fn newest_message_time() {

@@ -1,0 +1,28 @@
+//! The Genesys Cloud API as Genesys defines it, and our pure readings of it:
+//! no request is made here (that is `http`), and nothing here decides what a
+//! job does.
+//!
+//! The parts:
+//! - `routes`: every endpoint we call, one table of path templates;
+//! - `model`: the fields of Genesys payloads we read, and nothing more;
+//! - `ids`: conversation and participant ids, validated before they go
+//!   into a path (ours and the server's alike);
+//! - `region`: the regions, and the API and login hosts of each (or of a
+//!   `baseUrl`);
+//! - `api_error`: Genesys error bodies turned into our typed errors;
+//! - `permissions`: the permissions and scopes that end a conversation;
+//! - `divisions`: where the token holds them, and whether that reaches a
+//!   conversation's divisions;
+//! - `message_types`: the platforms a message conversation comes from, and
+//!   the `messageTypes` option;
+//! - `activity`: is a conversation idle? Read from the conversation itself.
+
+pub mod activity;
+pub mod api_error;
+pub mod divisions;
+pub mod ids;
+pub mod message_types;
+pub mod model;
+pub mod permissions;
+pub mod region;
+pub mod routes;
