@@ -11,8 +11,8 @@
 //! wrapper takes what is left (`take`) before it settles a run's promise.
 
 use crate::js_value::Js;
-use genesys_cleanup_core::event_buffer::EventBuffer;
-use genesys_cleanup_core::events::Event;
+use genesys_cleanup_core::observe::event_buffer::EventBuffer;
+use genesys_cleanup_core::observe::events::Event;
 use genesys_cleanup_core::stats::Counts;
 use napi::bindgen_prelude::*;
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
@@ -24,7 +24,10 @@ type Wake = ThreadsafeFunction<(), (), Js<Vec<Event>>, Status, false, true>;
 /// events), and the buffer the JS wrapper drains when a run settles.
 pub fn event_sink(
     listener: Function<'_, Js<Vec<Event>>, ()>,
-) -> Result<(genesys_cleanup_core::events::EventSink, Arc<EventBuffer>)> {
+) -> Result<(
+    genesys_cleanup_core::observe::events::EventSink,
+    Arc<EventBuffer>,
+)> {
     let buffer = Arc::new(EventBuffer::default());
     let taken = buffer.clone();
     // Weak: an observer alone must not keep Node alive (a run's own promise

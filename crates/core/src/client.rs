@@ -3,17 +3,17 @@
 
 use crate::bulk::{self, BulkOptions, BulkReport, ResultSink};
 use crate::close::{self, CloseOptions, CloseResult};
-use crate::config::ConnectionOptions;
 use crate::diagnose::{self, ScopeOptions, ScopeReport};
 use crate::discover::{self, Candidate, FindOptions, FindReport, IdleConversation};
 use crate::error::{Error, ErrorCode};
-use crate::events::EventSink;
 use crate::genesys::ids::IdInput;
 use crate::genesys::model::TokenInfo;
 use crate::genesys::routes;
-use crate::operation;
+use crate::http::config::ConnectionOptions;
+use crate::http::transport::{Parsed, Request, Transport};
+use crate::observe::events::EventSink;
+use crate::observe::operation;
 use crate::stats::Totals;
-use crate::transport::{Parsed, Request, Transport};
 use crate::verdicts::Verdicts;
 use reqwest::Method;
 use std::sync::Arc;

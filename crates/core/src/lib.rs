@@ -18,29 +18,19 @@ macro_rules! serialize_as_str {
     )*};
 }
 
-pub mod auth;
 pub mod bulk;
 pub mod client;
 pub mod close;
-pub mod config;
 pub mod diagnose;
 pub mod discover;
 pub mod error;
-pub mod event_buffer;
-pub mod events;
-pub mod fence;
 pub mod genesys;
-pub mod http_client;
-pub mod net_error;
-pub mod operation;
+pub mod http;
+pub mod observe;
 pub mod options;
-pub mod pacing;
-pub mod retry;
 pub mod stats;
 pub mod text;
 pub mod time;
-mod token_fetch;
-pub mod transport;
 pub mod verdicts;
 pub mod watch;
 

@@ -8,16 +8,16 @@
 use genesys_cleanup_core::bulk::{BulkEntry, BulkReport, BulkSettings};
 use genesys_cleanup_core::client::SweepReport;
 use genesys_cleanup_core::close::{CloseMethod, CloseOptions, CloseResult, Outcome, SkipReason};
-use genesys_cleanup_core::config::ConnectionOptions;
 use genesys_cleanup_core::diagnose::{
     AccessCheck, ConversationAccess, ConversationReport, Entity, GrantType, ScopeOptions,
     ScopeReport,
 };
 use genesys_cleanup_core::discover::{FindOptions, IdleConversation};
 use genesys_cleanup_core::error::Division;
-use genesys_cleanup_core::events::{Event, EventKind};
 use genesys_cleanup_core::genesys::activity::{Activity, ActivitySource};
 use genesys_cleanup_core::genesys::divisions::HeldPermission;
+use genesys_cleanup_core::http::config::ConnectionOptions;
+use genesys_cleanup_core::observe::events::{Event, EventKind};
 use genesys_cleanup_core::stats::{CallStats, Counts, Totals};
 use genesys_cleanup_core::{Error, ErrorCode};
 use serde_aux::serde_introspection::serde_introspect;
@@ -519,7 +519,7 @@ fn as_str_values(source: &str, ty: &str) -> Vec<String> {
 fn the_all_lists_hold_every_value_as_str_can_return() {
     let close = include_str!("../src/close/types.rs");
     let error = include_str!("../src/error/mod.rs");
-    let events = include_str!("../src/events.rs");
+    let events = include_str!("../src/observe/events.rs");
     let activity = include_str!("../src/genesys/activity.rs");
     let names = |v: Vec<&str>| v.into_iter().map(String::from).collect::<Vec<_>>();
     let cases: Vec<(&str, Vec<String>, Vec<String>)> = vec![

@@ -20,7 +20,7 @@ use super::types::{CloseMethod, CloseOptions, Outcome};
 use crate::error::{Error, ErrorCode};
 use crate::genesys::activity::{self, Activity};
 use crate::genesys::model::{ConversationSummary, MessageParticipant};
-use crate::transport::{Call, Transport, WriteAttempts, WriteSlot};
+use crate::http::transport::{Call, Transport, WriteAttempts, WriteSlot};
 use std::time::{Duration, SystemTime};
 
 /// Re-reads a close may make because its write could not follow its read

@@ -12,8 +12,8 @@
 
 use crate::error::{Error, ErrorCode};
 use crate::genesys::ids::{self, IdInput};
+use crate::http::transport::Transport;
 use crate::stats::CallStats;
-use crate::transport::Transport;
 use tokio_util::sync::CancellationToken;
 
 mod decide;

@@ -5,7 +5,7 @@ use crate::error::{Division, Error, ErrorCode};
 use crate::genesys::divisions::{self, Holdings};
 use crate::genesys::model::MessageConversation;
 use crate::genesys::permissions::END_PERMISSIONS;
-use crate::transport::{Call, Transport};
+use crate::http::transport::{Call, Transport};
 
 /// A 403 although the token holds a permission that ends conversations
 /// somewhere: when that somewhere is none of the conversation's divisions

@@ -10,7 +10,7 @@ use crate::error::Error;
 use crate::genesys::ids;
 use crate::genesys::model::{ConversationSummary, MessageConversation};
 use crate::genesys::routes::{self, DISCONNECT_BODY};
-use crate::transport::{
+use crate::http::transport::{
     Call, Decided, Parsed, Reply, Request, Transport, WriteAttempts, WriteSlot,
 };
 use bytes::Bytes;

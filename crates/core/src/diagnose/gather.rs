@@ -10,7 +10,7 @@ use crate::genesys::model::{
     TokenInfo, UserMe,
 };
 use crate::genesys::routes;
-use crate::transport::{Call, Parsed, Request, Transport};
+use crate::http::transport::{Call, Parsed, Request, Transport};
 use bytes::Bytes;
 use reqwest::Method;
 use serde::de::DeserializeOwned;

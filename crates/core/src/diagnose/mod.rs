@@ -29,8 +29,8 @@ use crate::error::{Division, Error};
 use crate::genesys::divisions::HeldPermission;
 use crate::genesys::message_types::default_message_types;
 use crate::genesys::permissions::{END_PERMISSIONS, REQUIRED_PERMISSIONS, REQUIRED_SCOPES};
+use crate::http::transport::Transport;
 use crate::options::Validated;
-use crate::transport::Transport;
 use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
 

@@ -8,8 +8,8 @@
 use crate::error::{Error, ErrorCode};
 use crate::genesys::region::{self, is_loopback};
 use crate::genesys::routes;
+use crate::http::transport::{Parsed, Request, Transport};
 use crate::text::{bound_text, bound_token, MAX_TEXT};
-use crate::transport::{Parsed, Request, Transport};
 use bytes::Bytes;
 use reqwest::Method;
 use serde::{Deserialize, Serialize};

@@ -11,7 +11,7 @@ use super::frame::{self, ConversationEvent, Frame};
 use super::policy::{self, Liveness};
 use super::socket::{self, Socket};
 use crate::error::{Error, ErrorCode};
-use crate::transport::Transport;
+use crate::http::transport::Transport;
 use futures::{SinkExt, StreamExt};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};

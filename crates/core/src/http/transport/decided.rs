@@ -17,7 +17,7 @@
 
 use super::{Call, Judged, Parsed, Reply, Request, Slot, Transport};
 use crate::error::Error;
-use crate::pacing::{Decision, Ticket};
+use crate::http::pacing::{Decision, Ticket};
 use tokio::time::Instant;
 
 /// The write's rate slot, reserved with the read that decides it. Unused

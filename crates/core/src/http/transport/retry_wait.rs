@@ -1,16 +1,44 @@
 //! Whether a failed attempt is retried, and how long to wait first: the
-//! kind comes from `crate::retry`'s classifier, the backoff and the budget
+//! kind comes from `crate::http::retry`'s classifier, the backoff and the budget
 //! from its policy; a 429's `Retry-After` pauses every request of the token
 //! and is honoured up to `maxRetryAfterMs`; the deadline bounds every wait.
 
-use super::attempt::Failure;
 use super::{header_str, request_event, Call, Request, Transport};
 use crate::error::Error;
-use crate::events::EventKind;
 use crate::genesys::api_error::{self, ErrorBody};
+use crate::http::retry::RetryKind;
+use crate::observe::events::EventKind;
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 use std::time::{Duration, SystemTime};
 use tokio::time::Instant;
+
+/// Why an attempt failed, and what retrying it would cost.
+pub(crate) struct Failure {
+    pub(super) kind: RetryKind,
+    pub(super) error: Error,
+    pub(super) retry_after: Option<Duration>,
+    pub(super) cost: i64,
+}
+
+impl Failure {
+    pub(super) fn transient(error: Error, cost: i64) -> Self {
+        Failure {
+            kind: RetryKind::Transient,
+            error,
+            retry_after: None,
+            cost,
+        }
+    }
+
+    pub(super) fn fatal(error: Error) -> Self {
+        Failure {
+            kind: RetryKind::Client,
+            error,
+            retry_after: None,
+            cost: 0,
+        }
+    }
+}
 
 impl Transport {
     /// A 429's Retry-After pauses every request of this token, not only the

@@ -6,7 +6,7 @@
 //! polled in the run's own task, all carry the run's id.
 
 use crate::error::Error;
-use crate::events::{Event, EventKind, EventSink};
+use crate::observe::events::{Event, EventKind, EventSink};
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;

@@ -1,10 +1,10 @@
 //! What authenticates an API request: the bearer (the cached token, or one
 //! fetch shared by every waiting caller), its refresh after a 401, and the
-//! `Target` an attempt is sent to. Fetching the token is `crate::token_fetch`.
+//! `Target` an attempt is sent to. Fetching the token is `token_fetch`.
 
 use super::{Call, Request, Target, Transport};
-use crate::auth::Bearer;
 use crate::error::Error;
+use crate::http::auth::Bearer;
 
 impl Transport {
     /// The bearer for an API request: the cached token, or one fetched now

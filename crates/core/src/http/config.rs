@@ -2,13 +2,13 @@
 //! resolved configuration. Every rule here produces `ERR_INVALID_ARGUMENT`
 //! (or `ERR_INSECURE_URL`) with a message naming the option and the fix.
 
-use crate::auth::Credentials;
 use crate::error::Error;
 use crate::genesys::region::{self, Endpoints};
-use crate::http_client::{HttpSettings, ProxyChoice, Roots};
+use crate::http::auth::Credentials;
+use crate::http::http_client::{HttpSettings, ProxyChoice, Roots};
+use crate::http::pacing::Pacing;
+use crate::http::retry::RetryPolicy;
 use crate::options::{millis, opt_millis, whole};
-use crate::pacing::Pacing;
-use crate::retry::RetryPolicy;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use std::time::Duration;
@@ -60,12 +60,12 @@ pub struct ConnectionOptions {
     /// Extra trusted root certificates, added to the platform's: PEM text (a
     /// string or a Buffer) with one or more `BEGIN CERTIFICATE` blocks, or an
     /// array of them. For a TLS-inspecting proxy's CA or a private gateway.
-    #[serde(deserialize_with = "crate::http_client::ca_option")]
+    #[serde(deserialize_with = "crate::http::http_client::ca_option")]
     pub ca: Roots,
     /// The proxy for https requests (`http://host:port`, credentials as
     /// `http://user:password@host:port`), or `false` for none. Default:
     /// `HTTPS_PROXY` when set. Hosts in `NO_PROXY` go direct.
-    #[serde(deserialize_with = "crate::http_client::proxy_option")]
+    #[serde(deserialize_with = "crate::http::http_client::proxy_option")]
     pub proxy: ProxyChoice,
 }
 

@@ -3,11 +3,11 @@
 //! one `attempt`. Apart from the API pipeline: no bearer, no rate budget (the
 //! token endpoint is not counted in the API's limit), no 401 replay.
 
-use crate::auth::TokenResponse;
+use super::{Call, Judged, Parsed, Request, Target, Transport};
 use crate::error::{Error, ErrorCode};
-use crate::events::{Event, EventKind};
 use crate::genesys::routes;
-use crate::transport::{Call, Judged, Parsed, Request, Target, Transport};
+use crate::http::auth::TokenResponse;
+use crate::observe::events::{Event, EventKind};
 use bytes::Bytes;
 use reqwest::Method;
 

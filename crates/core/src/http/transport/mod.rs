@@ -12,20 +12,22 @@
 //!   sleeping within the deadline;
 //! - `attempt`: one attempt on the wire and the verdict on its answer
 //!   (`send_once`, the bounded read, `judge`, `classify`);
-//! - `retry_wait`: whether a failure is retried and how long to wait first
-//!   (`Retry-After`, and the policy and budget of `crate::retry`);
-//! - `decided`: a write decided by a read, sent right after it or not at all.
+//! - `retry_wait`: why an attempt failed (`Failure`), whether it is retried
+//!   and how long to wait first (`Retry-After`, and the policy and budget of
+//!   `http::retry`);
+//! - `decided`: a write decided by a read, sent right after it or not at all;
+//! - `token_fetch`: fetching a client-credentials token, with its own small
+//!   retry loop over the same `attempt` (no bearer, no rate budget).
 
-use crate::auth::TokenSource;
-use crate::config::ClientConfig;
 use crate::error::Error;
-use crate::events::{Event, EventKind, EventSink};
-use crate::fence::Fence;
 use crate::genesys::divisions::Holdings;
-use crate::pacing::RateBudget;
-use crate::retry::{RetryBudget, RetryPolicy};
+use crate::http::auth::TokenSource;
+use crate::http::config::ClientConfig;
+use crate::http::fence::Fence;
+use crate::http::pacing::RateBudget;
+use crate::http::retry::{RetryBudget, RetryPolicy};
+use crate::observe::events::{Event, EventKind, EventSink};
 use crate::stats::CallStats;
-use crate::token_fetch::TokenFetcher;
 use bytes::Bytes;
 use reqwest::header::{HeaderMap, HeaderValue};
 use reqwest::Method;
@@ -38,9 +40,11 @@ mod attempt;
 mod decided;
 mod retry_wait;
 mod token;
+mod token_fetch;
 mod wait;
 pub(crate) use attempt::Judged;
 pub use decided::{Decided, WriteAttempts, WriteSlot};
+use token_fetch::TokenFetcher;
 use wait::Slot;
 
 /// What the caller wants sent.
@@ -126,8 +130,10 @@ pub struct Transport {
 
 impl Transport {
     pub fn new(config: ClientConfig, events: Option<EventSink>) -> Result<Self, Error> {
-        let http =
-            crate::http_client::build(&config.http, &crate::http_client::NetEnv::from_process())?;
+        let http = crate::http::http_client::build(
+            &config.http,
+            &crate::http::http_client::NetEnv::from_process(),
+        )?;
         Ok(Transport {
             http,
             tokens: TokenFetcher::new(&config.endpoints.login_base),
@@ -268,7 +274,7 @@ impl Transport {
     pub(crate) fn emit(&self, make: impl FnOnce() -> Event) {
         if let Some(sink) = &self.events {
             let mut event = make();
-            event.operation = crate::operation::current();
+            event.operation = crate::observe::operation::current();
             sink(event);
         }
     }

@@ -3,19 +3,18 @@
 //! within `maxResponseBytes`, what every answer tells (correlation id,
 //! rate-limit headers, the `response` event) and what it means (`classify`).
 
-use super::retry_wait::retry_after;
+use super::retry_wait::{retry_after, Failure};
 use super::wait::Slot;
 use super::{header_str, request_event, Call, Parsed, Reply, Request, Target, Transport};
 use crate::error::{Error, ErrorCode};
-use crate::events::EventKind;
 use crate::genesys::api_error::{self, Context, ErrorBody};
-use crate::net_error;
-use crate::pacing::RateLimitHeaders;
-use crate::retry::{classify_status, RetryBudget, RetryKind};
+use crate::http::net_error;
+use crate::http::pacing::RateLimitHeaders;
+use crate::http::retry::{classify_status, RetryBudget, RetryKind};
+use crate::observe::events::EventKind;
 use bytes::Bytes;
 use reqwest::header::{HeaderMap, AUTHORIZATION, CONTENT_TYPE};
 use reqwest::Method;
-use std::time::Duration;
 use tokio::time::Instant;
 
 /// Why an answer could not be read off the wire.
@@ -70,34 +69,6 @@ struct RawResponse {
     headers: HeaderMap,
     body: Bytes,
     sent_at: Instant,
-}
-
-/// Why an attempt failed, and what retrying it would cost.
-pub(crate) struct Failure {
-    pub(super) kind: RetryKind,
-    pub(super) error: Error,
-    pub(super) retry_after: Option<Duration>,
-    pub(super) cost: i64,
-}
-
-impl Failure {
-    fn transient(error: Error, cost: i64) -> Self {
-        Failure {
-            kind: RetryKind::Transient,
-            error,
-            retry_after: None,
-            cost,
-        }
-    }
-
-    fn fatal(error: Error) -> Self {
-        Failure {
-            kind: RetryKind::Client,
-            error,
-            retry_after: None,
-            cost: 0,
-        }
-    }
 }
 
 /// The verdict on one attempt.

@@ -2,7 +2,7 @@
 //! JS thread): bounded, in order, with one wake-up per batch and a count of
 //! what did not fit. Pure; the binding (`src/delivery.rs`) does the waking.
 
-use crate::events::Event;
+use crate::observe::events::Event;
 use std::collections::VecDeque;
 use std::sync::Mutex;
 
@@ -52,7 +52,7 @@ impl EventBuffer {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::events::EventKind;
+    use crate::observe::events::EventKind;
 
     fn event(attempt: u32) -> Event {
         Event::new(EventKind::Request, "GET", "/r", attempt)

@@ -322,7 +322,7 @@ mod tests {
     use super::*;
 
     /// A real self-signed CA certificate (generated with openssl for this test).
-    const CA: &str = include_str!("../tests/data/test-ca.pem");
+    const CA: &str = include_str!("../../tests/data/test-ca.pem");
 
     #[test]
     fn pem_is_validated() {

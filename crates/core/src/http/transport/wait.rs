@@ -5,9 +5,9 @@
 
 use super::{request_event, Call, Request, Transport};
 use crate::error::{Error, ErrorCode};
-use crate::events::EventKind;
-use crate::pacing::pair::PairDecision;
-use crate::pacing::{Decision, RateLimitHeaders, Ticket, WaitReason, ANSWER_POLL};
+use crate::http::pacing::pair::PairDecision;
+use crate::http::pacing::{Decision, RateLimitHeaders, Ticket, WaitReason, ANSWER_POLL};
+use crate::observe::events::EventKind;
 use std::time::Duration;
 use tokio::time::Instant;
 
