@@ -226,7 +226,7 @@ impl CleanupClient {
         let client = self.inner.clone();
         let token = token_of(cancel);
         let opts = bulk_options(env, &options, on_progress).map(|mut o| {
-            o.results = Some(results.sink(true));
+            o.results = Some(results.bulk_sink());
             o
         });
         // Strings joined by newlines (index.js does it when every element is a
@@ -292,7 +292,7 @@ impl CleanupClient {
         let token = token_of(cancel);
         let prepared = read_options::<FindOptions>(env, &options)
             .and_then(|find| Ok((find, bulk_options(env, &options, on_progress)?)));
-        let sink = results.sink(false);
+        let sink = results.sweep_sink();
         spawn(env, async move {
             let (find, bulk) = prepared?;
             // The results and the conversations found went to the stream.

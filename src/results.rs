@@ -15,6 +15,7 @@ use crate::js_value::Js;
 use genesys_cleanup_core::bulk::{BulkEntry, ResultSink};
 use genesys_cleanup_core::discover::IdleConversation;
 use genesys_cleanup_core::genesys::ids::IdInput;
+use genesys_cleanup_core::sweep::SweepSink;
 use genesys_cleanup_core::Uuid;
 use napi::bindgen_prelude::*;
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
@@ -130,17 +131,26 @@ impl ResultStream {
 }
 
 impl ResultStream {
-    /// The core's sink for this stream. `inputs_held`: the JS side holds the
-    /// run's inputs (a `closeConversations` list); otherwise they are sent
-    /// to it once, up front.
-    pub fn sink(&self, inputs_held: bool) -> Arc<dyn ResultSink> {
-        Arc::new(Sink {
+    /// The core's sink for a bulk run: the JS side holds its inputs (the
+    /// `closeConversations` list).
+    pub fn bulk_sink(&self) -> Arc<dyn ResultSink> {
+        Arc::new(self.sink(true))
+    }
+
+    /// The core's sink for a sweep: its inputs (the candidates) are sent to
+    /// the JS side once, up front.
+    pub fn sweep_sink(&self) -> Arc<dyn SweepSink> {
+        Arc::new(self.sink(false))
+    }
+
+    fn sink(&self, inputs_held: bool) -> Sink {
+        Sink {
             pending: self.pending.clone(),
             implicit: self.implicit.clone(),
             wake: lock(&self.wake).clone(),
             inputs_held,
             echo: AtomicBool::new(inputs_held),
-        })
+        }
     }
 }
 
@@ -215,7 +225,9 @@ impl ResultSink for Sink {
             self.put(index, input, entry);
         }
     }
+}
 
+impl SweepSink for Sink {
     // Comes just before its candidate's entry, so it rides in the same batch.
     fn found(&self, index: usize, idle: IdleConversation) {
         let mut p = lock(&self.pending);

@@ -4,11 +4,10 @@
 //! request, progress at a bounded rate, and an abort that loses nothing.
 
 use crate::close::{self, CloseOptions, CloseResult, Outcome};
-use crate::discover::IdleConversation;
 use crate::error::{Error, ErrorCode};
 use crate::genesys::ids::{self, IdInput};
-use crate::http::transport::Transport;
 use crate::options::{self, Validated};
+use crate::session::Session;
 use crate::stats::{CallStats, Counts, Totals};
 use futures::StreamExt;
 use serde::{Deserialize, Serialize};
@@ -139,10 +138,6 @@ pub trait ResultSink: Send + Sync {
     /// One decided entry, with the input it answers.
     fn put(&self, index: usize, input: &IdInput, entry: BulkEntry);
 
-    /// A sweep's candidate confirmed idle, by candidate index: a sink given
-    /// to a sweep takes these too (its report's `found` is then empty).
-    fn found(&self, index: usize, idle: IdleConversation);
-
     /// An id the run never started because it was aborted (`id`: the valid
     /// id, canonical). Called for every such id at the end of an aborted
     /// run, so a sink that can say it more cheaply than an entry should.
@@ -248,7 +243,7 @@ impl Progress {
 
 /// Closes every id. Never fails as a whole once started: each id gets a result.
 pub async fn close_many(
-    t: &Transport,
+    t: &Session,
     inputs: Vec<IdInput>,
     opts: &BulkOptions,
     cancel: &CancellationToken,
@@ -453,7 +448,7 @@ fn triage(inputs: &[IdInput], slots: &mut Slots, progress: &Progress) -> Vec<(us
 /// One id of a run. After credentials were rejected, the rest fail the same
 /// way without a request (`notAttempted`).
 async fn close_one(
-    t: &Transport,
+    t: &Session,
     id: String,
     opts: &CloseOptions,
     cancel: &CancellationToken,
@@ -515,8 +510,6 @@ mod tests {
             };
             self.0.lock().unwrap().push((index, id, entry.outcome()));
         }
-
-        fn found(&self, _index: usize, _idle: IdleConversation) {}
     }
 
     fn inputs() -> Vec<IdInput> {

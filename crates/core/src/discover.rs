@@ -14,6 +14,7 @@ use crate::genesys::message_types::{check_message_types, default_message_types};
 use crate::genesys::routes;
 use crate::http::transport::{Parsed, Request, Transport};
 use crate::options::{self, Validated};
+use crate::session::Session;
 use crate::stats::Totals;
 use crate::time::{self, parse_time};
 use bytes::Bytes;
@@ -253,7 +254,7 @@ pub async fn find_candidates(
 /// Candidates, each re-read and judged by the idle rule (a dry run of the
 /// guarded close: same read, same decision, no write).
 pub async fn find_idle(
-    t: &Transport,
+    t: &Session,
     opts: &FindOptions,
     cancel: &CancellationToken,
 ) -> Result<FindReport, Error> {

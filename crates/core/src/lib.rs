@@ -28,10 +28,11 @@ pub mod genesys;
 pub mod http;
 pub mod observe;
 pub mod options;
+pub mod session;
 pub mod stats;
+pub mod sweep;
 pub mod text;
 pub mod time;
-pub mod verdicts;
 pub mod watch;
 
 pub use error::{Error, ErrorCode};

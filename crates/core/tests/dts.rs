@@ -6,19 +6,19 @@
 //! except the JS-only members listed here.
 
 use genesys_cleanup_core::bulk::{BulkEntry, BulkReport, BulkSettings};
-use genesys_cleanup_core::client::SweepReport;
 use genesys_cleanup_core::close::{CloseMethod, CloseOptions, CloseResult, Outcome, SkipReason};
 use genesys_cleanup_core::diagnose::{
-    AccessCheck, ConversationAccess, ConversationReport, Entity, GrantType, ScopeOptions,
-    ScopeReport,
+    AccessCheck, ConversationAccess, ConversationReport, Entity, ScopeOptions, ScopeReport,
 };
 use genesys_cleanup_core::discover::{FindOptions, IdleConversation};
 use genesys_cleanup_core::error::Division;
 use genesys_cleanup_core::genesys::activity::{Activity, ActivitySource};
 use genesys_cleanup_core::genesys::divisions::HeldPermission;
+use genesys_cleanup_core::genesys::model::GrantType;
 use genesys_cleanup_core::http::config::ConnectionOptions;
 use genesys_cleanup_core::observe::events::{Event, EventKind};
 use genesys_cleanup_core::stats::{CallStats, Counts, Totals};
+use genesys_cleanup_core::sweep::SweepReport;
 use genesys_cleanup_core::{Error, ErrorCode};
 use serde_aux::serde_introspection::serde_introspect;
 use std::collections::BTreeMap;
@@ -562,10 +562,10 @@ fn the_all_lists_hold_every_value_as_str_can_return() {
 
 #[test]
 fn every_operation_name_is_in_the_union() {
-    // The names the client gives its calls (operation::observed), from its source.
+    // The names the client gives its calls (`observed`), from its source.
     let client = include_str!("../src/client.rs");
     let names: Vec<String> = client
-        .split("operation::observed(&self.events, \"")
+        .split("self.observed(\"")
         .skip(1)
         .map(|rest| rest.split('"').next().unwrap().to_string())
         .collect();

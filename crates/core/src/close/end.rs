@@ -21,6 +21,7 @@ use crate::error::{Error, ErrorCode};
 use crate::genesys::activity::{self, Activity};
 use crate::genesys::model::{ConversationSummary, MessageParticipant};
 use crate::http::transport::{Call, Transport, WriteAttempts, WriteSlot};
+use crate::session::Session;
 use std::time::{Duration, SystemTime};
 
 /// Re-reads a close may make because its write could not follow its read
@@ -29,7 +30,7 @@ const MAX_STALE_ROUNDS: u32 = 8;
 
 /// Read, decide, end; again from the read while the write would go stale.
 pub(super) async fn full_close(
-    t: &Transport,
+    t: &Session,
     id: &str,
     opts: &CloseOptions,
     call: &mut Call<'_>,
@@ -271,7 +272,7 @@ async fn verify_after_close(
 /// the conversation ended before we asked); 404 -> not found; a refusal or a
 /// state conflict falls back to the full path, which reads.
 pub(super) async fn fast_close(
-    t: &Transport,
+    t: &Session,
     id: &str,
     opts: &CloseOptions,
     call: &mut Call<'_>,

@@ -12,7 +12,7 @@
 
 use crate::error::{Error, ErrorCode};
 use crate::genesys::ids::{self, IdInput};
-use crate::http::transport::Transport;
+use crate::session::Session;
 use crate::stats::CallStats;
 use tokio_util::sync::CancellationToken;
 
@@ -28,7 +28,7 @@ pub use types::{CloseMethod, CloseOptions, CloseResult, Outcome, SkipReason};
 
 /// Ends a conversation. The id is validated before anything is sent.
 pub async fn close_conversation(
-    t: &Transport,
+    t: &Session,
     raw_id: &IdInput,
     opts: &CloseOptions,
     cancel: &CancellationToken,
@@ -40,7 +40,7 @@ pub async fn close_conversation(
 /// Ends a conversation whose id is already validated, and returns the
 /// request counters even when it fails (bulk reports count every request).
 pub async fn close_valid_id(
-    t: &Transport,
+    t: &Session,
     id: String,
     opts: &CloseOptions,
     cancel: &CancellationToken,

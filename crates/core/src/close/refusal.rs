@@ -5,14 +5,15 @@ use crate::error::{Division, Error, ErrorCode};
 use crate::genesys::divisions::{self, Holdings};
 use crate::genesys::model::MessageConversation;
 use crate::genesys::permissions::END_PERMISSIONS;
-use crate::http::transport::{Call, Transport};
+use crate::http::transport::Call;
+use crate::session::Session;
 
 /// A 403 although the token holds a permission that ends conversations
 /// somewhere: when that somewhere is none of the conversation's divisions
 /// (from the read we already made), say so and how to fix it. Where the
 /// token holds its permissions is looked up once per client and shared.
 pub(super) async fn explain_division(
-    t: &Transport,
+    t: &Session,
     id: &str,
     conv: &MessageConversation,
     e: Error,
@@ -22,17 +23,7 @@ pub(super) async fn explain_division(
     if divisions.is_empty() {
         return e;
     }
-    let memo = t.holdings_memo();
-    let held = memo
-        .get_or_try_init(|| async {
-            match crate::diagnose::holdings(t, call).await {
-                // An abort is no answer: leave the memo for the next close.
-                None if call.cancel.is_cancelled() => Err(()),
-                h => Ok(h),
-            }
-        })
-        .await;
-    let Ok(Some(holdings)) = held else {
+    let Some(holdings) = t.holdings(call).await else {
         return e;
     };
     match division_refusal(id, &divisions, holdings, e) {

@@ -2,13 +2,15 @@
 //! a request takes its outcome from [`Probe::outcome`] or from the failed
 //! lookup itself: the same answers the checks are built from.
 
-use super::evidence::{failure, ConversationRead, Evidence, LookupKind, Probe, ProbeKind, Reason};
+use super::evidence::{failure, ConversationRead, Evidence, Probe, ProbeKind, Reason};
 use super::verdict::{ConversationAccess, EndAccess, ReadAccess, Verdict, Way};
-use super::{any_of, GrantType, INVENTED_SCOPE};
+use super::{any_of, INVENTED_SCOPE};
 use crate::genesys::divisions::{out_of_reach, Reach, GRANT_IN_DIVISION};
+use crate::genesys::model::GrantType;
 use crate::genesys::permissions::{
     permission_covers, PARTICIPANT_PERMISSIONS, REQUIRED_PERMISSIONS,
 };
+use crate::session::grants::LookupKind;
 
 pub fn advice(e: &Evidence, v: &Verdict) -> Vec<String> {
     // The token in general; the one conversation (if asked) is said first.

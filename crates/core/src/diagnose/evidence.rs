@@ -1,10 +1,11 @@
 //! What the API answered, kept as typed facts: the verdict and the advice are
 //! decided from these, and the report's checks are worded from them.
 
-use super::{any_of, AccessCheck, GrantType, INVENTED_SCOPE};
+use super::{any_of, AccessCheck, INVENTED_SCOPE};
 use crate::error::{Division, Error, ErrorCode};
 use crate::genesys::divisions::{describe, Holdings};
-use crate::genesys::model::{OAuthClientInfo, TokenInfo};
+use crate::genesys::model::{GrantType, OAuthClientInfo, TokenInfo};
+use crate::session::grants::{Lookup, LookupKind};
 
 /// Everything a diagnosis learned from the API. Built by [`super::gather`], or
 /// by hand in tests.
@@ -35,20 +36,6 @@ pub struct Evidence {
     pub requests: u32,
 }
 
-/// A request that reads facts about the token.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LookupKind {
-    TokenInfo,
-    UserPermissions,
-    ClientRoles,
-    RolePermissions,
-    /// `GET /api/v2/authorization/subjects/me`: a user's grants per division.
-    UserGrants,
-    /// Watch mode lists queues (its own field of the evidence, not a lookup
-    /// for the permissions).
-    Queues,
-}
-
 /// The read of the conversation a diagnosis was asked about. Only read: the
 /// PATCH that would end it is a write, so it is never tried.
 #[derive(Debug, Clone)]
@@ -66,13 +53,6 @@ pub enum ConversationRead {
         id: String,
         error: Error,
     },
-}
-
-/// One lookup: how many things it found (roles or permissions), or its error.
-#[derive(Debug, Clone)]
-pub struct Lookup {
-    pub kind: LookupKind,
-    pub found: Result<usize, Error>,
 }
 
 /// A side-effect-free request on the nil conversation id.
@@ -112,66 +92,41 @@ pub enum Reason {
     Other,
 }
 
-impl LookupKind {
-    pub fn name(self) -> &'static str {
-        match self {
-            LookupKind::TokenInfo => "tokenInfo",
-            LookupKind::UserPermissions => "userPermissions",
-            LookupKind::ClientRoles => "clientRoles",
-            LookupKind::RolePermissions => "rolePermissions",
-            LookupKind::UserGrants => "userGrants",
-            LookupKind::Queues => "listQueues",
-        }
-    }
-
-    /// The request, as checks and advice name it.
-    pub fn request(self) -> &'static str {
-        match self {
-            LookupKind::TokenInfo => "GET /api/v2/tokens/me",
-            LookupKind::UserPermissions => "GET /api/v2/users/me?expand=authorization",
-            LookupKind::ClientRoles => "GET /api/v2/oauth/clients/{id}",
-            LookupKind::RolePermissions => "GET /api/v2/authorization/roles/{id}",
-            LookupKind::UserGrants => "GET /api/v2/authorization/subjects/me",
-            LookupKind::Queues => "GET /api/v2/routing/queues",
-        }
-    }
-
-    fn found(self, n: usize) -> String {
-        match self {
-            LookupKind::TokenInfo => "GET /api/v2/tokens/me answered.".to_string(),
-            LookupKind::UserPermissions => format!("The user has {n} permission(s) from roles."),
-            LookupKind::ClientRoles => format!("The OAuth client has {n} role(s)."),
-            LookupKind::RolePermissions => {
-                format!("The client's roles grant {n} permission(s).")
-            }
-            LookupKind::UserGrants => {
-                format!("The user has {n} role grant(s), each in a division.")
-            }
-            LookupKind::Queues => {
-                format!("Watch mode can list the queues to subscribe to ({n} queue(s)).")
-            }
-        }
+/// A lookup as one check of the report.
+fn lookup_check(lookup: &Lookup) -> AccessCheck {
+    let name = lookup.kind.name().to_string();
+    match &lookup.found {
+        Ok(n) => AccessCheck {
+            name,
+            ok: true,
+            status: Some(200),
+            genesys_code: None,
+            detail: found_words(lookup.kind, *n),
+        },
+        Err(e) => AccessCheck {
+            name,
+            ok: false,
+            status: e.status,
+            genesys_code: e.genesys_code.clone(),
+            detail: format!("{} failed: {}", lookup.kind.request(), failure(e)),
+        },
     }
 }
 
-impl Lookup {
-    fn check(&self) -> AccessCheck {
-        let name = self.kind.name().to_string();
-        match &self.found {
-            Ok(n) => AccessCheck {
-                name,
-                ok: true,
-                status: Some(200),
-                genesys_code: None,
-                detail: self.kind.found(*n),
-            },
-            Err(e) => AccessCheck {
-                name,
-                ok: false,
-                status: e.status,
-                genesys_code: e.genesys_code.clone(),
-                detail: format!("{} failed: {}", self.kind.request(), failure(e)),
-            },
+/// What a lookup that answered found, in a sentence.
+fn found_words(kind: LookupKind, n: usize) -> String {
+    match kind {
+        LookupKind::TokenInfo => "GET /api/v2/tokens/me answered.".to_string(),
+        LookupKind::UserPermissions => format!("The user has {n} permission(s) from roles."),
+        LookupKind::ClientRoles => format!("The OAuth client has {n} role(s)."),
+        LookupKind::RolePermissions => {
+            format!("The client's roles grant {n} permission(s).")
+        }
+        LookupKind::UserGrants => {
+            format!("The user has {n} role grant(s), each in a division.")
+        }
+        LookupKind::Queues => {
+            format!("Watch mode can list the queues to subscribe to ({n} queue(s)).")
         }
     }
 }
@@ -309,10 +264,7 @@ impl Evidence {
     }
 
     pub fn grant_type(&self) -> GrantType {
-        GrantType::from_genesys(
-            self.client()
-                .and_then(|c| c.authorized_grant_type.as_deref()),
-        )
+        self.token.grant_type()
     }
 
     /// The token's own scopes (`authorizedScope`).
@@ -356,11 +308,11 @@ impl Evidence {
     /// The report's checks: one per lookup, one per probe, then the
     /// conversation read.
     pub fn checks(&self) -> Vec<AccessCheck> {
-        let lookups = self.lookups.iter().map(Lookup::check);
+        let lookups = self.lookups.iter().map(lookup_check);
         lookups
             .chain(self.probes().map(|(kind, p)| p.check(kind)))
             .chain(self.conversation.as_ref().map(ConversationRead::check))
-            .chain(self.queues.iter().map(Lookup::check))
+            .chain(self.queues.iter().map(lookup_check))
             .collect()
     }
 }

@@ -1,19 +1,15 @@
 //! The requests of a diagnosis, and nothing else: each answer is kept as
 //! [`Evidence`] for the pure verdict and advice.
 
-use super::evidence::{ConversationRead, Evidence, Lookup, LookupKind, Probe, ProbeKind, Refusal};
-use super::{GrantType, NIL_UUID};
-use crate::error::{Division, Error, ErrorCode};
-use crate::genesys::divisions::{HeldGrant, Holdings};
-use crate::genesys::model::{
-    AuthzSubject, MessageConversation, OAuthClientDetails, OAuthClientInfo, Role, RoleDivision,
-    TokenInfo, UserMe,
-};
+use super::evidence::{ConversationRead, Evidence, Probe, ProbeKind, Refusal};
+use super::NIL_UUID;
+use crate::error::Error;
+use crate::genesys::model::{MessageConversation, TokenInfo};
 use crate::genesys::routes;
 use crate::http::transport::{Call, Parsed, Request, Transport};
+use crate::session::grants::{access, fatal, get, kept, Lookup, LookupKind};
 use bytes::Bytes;
 use reqwest::Method;
-use serde::de::DeserializeOwned;
 use tokio_util::sync::CancellationToken;
 
 /// Asks the API what it knows about the token, then probes the endpoints a
@@ -56,48 +52,6 @@ pub async fn gather(
         queues: Some(queues),
         requests: call.stats.requests,
     })
-}
-
-/// The permissions the token holds and where (each `None` when its lookups
-/// failed): a user's from `users/me` and `authorization/subjects/me`, a
-/// client's from its role/division pairs and each role.
-async fn access(
-    t: &Transport,
-    call: &mut Call<'_>,
-    lookups: &mut Vec<Lookup>,
-    token: &TokenInfo,
-) -> Result<(Option<Vec<String>>, Option<Holdings>), Error> {
-    Ok(
-        match (GrantType::from_genesys(grant(token)), &token.oauth_client) {
-            (GrantType::User, _) => (
-                user_permissions(t, call, lookups).await?,
-                user_grants(t, call, lookups).await?,
-            ),
-            (GrantType::ClientCredentials, Some(c)) => {
-                client_permissions(t, call, lookups, c).await?
-            }
-            _ => (None, None),
-        },
-    )
-}
-
-/// Where the token holds its permissions, for explaining a refused close:
-/// the same lookups as a diagnosis, without the probes. `None` when they
-/// failed (a refused close is explained without divisions then).
-pub async fn holdings(t: &Transport, call: &mut Call<'_>) -> Option<Holdings> {
-    let lookups = &mut Vec::new();
-    let token = get::<TokenInfo>(t, call, LookupKind::TokenInfo, routes::TOKENS_ME.into())
-        .await
-        .ok()?
-        .ok()?;
-    // Only where the permissions are held: a user's flat list is not needed.
-    match (GrantType::from_genesys(grant(&token)), &token.oauth_client) {
-        (GrantType::User, _) => user_grants(t, call, lookups).await.ok()?,
-        (GrantType::ClientCredentials, Some(c)) => {
-            client_permissions(t, call, lookups, c).await.ok()?.1
-        }
-        _ => None,
-    }
 }
 
 /// `GET /api/v2/conversations/messages/{id}`: its divisions, or why not.
@@ -153,196 +107,6 @@ fn participant_types(c: &MessageConversation) -> Vec<String> {
     out
 }
 
-fn grant(token: &TokenInfo) -> Option<&str> {
-    token
-        .oauth_client
-        .as_ref()
-        .and_then(|c| c.authorized_grant_type.as_deref())
-}
-
-/// Records a lookup's outcome (`count` says how many things it found) and
-/// hands back its value when it answered.
-fn kept<T>(
-    lookups: &mut Vec<Lookup>,
-    kind: LookupKind,
-    answer: Result<T, Error>,
-    count: impl Fn(&T) -> usize,
-) -> Option<T> {
-    let found = answer.as_ref().map(&count).map_err(Clone::clone);
-    lookups.push(Lookup { kind, found });
-    answer.ok()
-}
-
-async fn user_permissions(
-    t: &Transport,
-    call: &mut Call<'_>,
-    lookups: &mut Vec<Lookup>,
-) -> Result<Option<Vec<String>>, Error> {
-    let path = format!("{}?expand=authorization", routes::USERS_ME);
-    let me = get::<UserMe>(t, call, LookupKind::UserPermissions, path).await?;
-    let perms = me.map(|me| me.authorization.map(|a| a.permissions).unwrap_or_default());
-    Ok(kept(lookups, LookupKind::UserPermissions, perms, Vec::len))
-}
-
-/// `GET /api/v2/authorization/subjects/me` (documented "Requires NO
-/// permissions"): each grant's role policies in its division.
-async fn user_grants(
-    t: &Transport,
-    call: &mut Call<'_>,
-    lookups: &mut Vec<Lookup>,
-) -> Result<Option<Holdings>, Error> {
-    let path = routes::SUBJECTS_ME.to_string();
-    let subject = get::<AuthzSubject>(t, call, LookupKind::UserGrants, path).await?;
-    let holdings = subject.map(|s| Holdings {
-        grants: s
-            .grants
-            .iter()
-            .filter_map(|g| {
-                let division = g.division.as_ref()?;
-                Some(HeldGrant {
-                    division: Division::new(&division.id, division.name.as_deref()),
-                    permissions: g.role.as_ref()?.permissions(),
-                })
-            })
-            .collect(),
-    });
-    Ok(kept(lookups, LookupKind::UserGrants, holdings, |h| {
-        h.grants.len()
-    }))
-}
-
-/// The client's permissions (all of them) and where it holds each.
-async fn client_permissions(
-    t: &Transport,
-    call: &mut Call<'_>,
-    lookups: &mut Vec<Lookup>,
-    client: &OAuthClientInfo,
-) -> Result<(Option<Vec<String>>, Option<Holdings>), Error> {
-    // Whether tokens/me lists roleDivisions is UNCONFIRMED: use it when present,
-    // else ask for the client's details.
-    let pairs: Vec<RoleDivision> = match &client.role_divisions {
-        Some(rd) if !rd.is_empty() => rd.clone(),
-        _ if !is_safe_segment(&client.id) => return Ok((None, None)),
-        _ => {
-            let path = routes::fill(routes::OAUTH_CLIENT, &[&client.id]);
-            let d = get::<OAuthClientDetails>(t, call, LookupKind::ClientRoles, path).await?;
-            match kept(lookups, LookupKind::ClientRoles, d, |d| {
-                d.role_divisions.len()
-            }) {
-                Some(d) => d.role_divisions,
-                None => return Ok((None, None)),
-            }
-        }
-    };
-    let mut roles: Vec<(&str, Vec<String>)> = Vec::new();
-    for pair in &pairs {
-        let role_id = pair.role_id.as_str();
-        if roles.iter().any(|(id, _)| *id == role_id) || !is_safe_segment(role_id) {
-            continue;
-        }
-        let path = routes::fill(routes::ROLE, &[role_id]);
-        match get::<Role>(t, call, LookupKind::RolePermissions, path).await? {
-            Ok(role) => roles.push((role_id, role.all_permissions())),
-            Err(e) => {
-                let failed = kept(lookups, LookupKind::RolePermissions, Err(e), Vec::len);
-                return Ok((failed, None));
-            }
-        }
-    }
-    let mut perms: Vec<String> = roles.iter().flat_map(|(_, p)| p.clone()).collect();
-    perms.sort();
-    perms.dedup();
-    let holdings = role_holdings(&pairs, &roles);
-    Ok((
-        kept(lookups, LookupKind::RolePermissions, Ok(perms), Vec::len),
-        holdings,
-    ))
-}
-
-/// Each role/division pair with the role's permissions; `None` when a pair
-/// names no division (where it is held is then unknown).
-fn role_holdings(pairs: &[RoleDivision], roles: &[(&str, Vec<String>)]) -> Option<Holdings> {
-    let mut grants = Vec::new();
-    for pair in pairs {
-        let division = pair.division_id.as_deref()?;
-        if let Some((_, perms)) = roles.iter().find(|(id, _)| *id == pair.role_id) {
-            grants.push(HeldGrant {
-                division: Division::new(division, None),
-                permissions: perms.clone(),
-            });
-        }
-    }
-    Some(Holdings { grants })
-}
-
-/// Ids that come back from Genesys are put in paths only if they cannot change the path.
-fn is_safe_segment(s: &str) -> bool {
-    !s.is_empty()
-        && s.len() <= 128
-        && s != "."
-        && s != ".."
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
-}
-
-/// Fatal for a diagnosis: the token is rejected, or the caller gave up.
-fn fatal(e: &Error) -> bool {
-    e.code == ErrorCode::Unauthorized || e.code == ErrorCode::Aborted
-}
-
-/// One lookup: the outer error is fatal, the inner one is evidence.
-async fn get<T: DeserializeOwned>(
-    t: &Transport,
-    call: &mut Call<'_>,
-    kind: LookupKind,
-    path: String,
-) -> Result<Result<T, Error>, Error> {
-    let req = Request {
-        method: Method::GET,
-        path,
-        route: route(kind),
-        body: None,
-        action: action(kind),
-    };
-    let answer = t
-        .send(&req, call, |status, body| match status {
-            200 => match serde_json::from_slice::<T>(body) {
-                Ok(v) => Parsed::Accept(v),
-                Err(_) => Parsed::Unreadable,
-            },
-            _ => Parsed::Reject,
-        })
-        .await;
-    match answer {
-        Ok(reply) => Ok(Ok(reply.value)),
-        Err(e) if fatal(&e) => Err(e),
-        Err(e) => Ok(Err(e)),
-    }
-}
-
-/// The path template of a lookup, for events.
-fn route(kind: LookupKind) -> &'static str {
-    match kind {
-        LookupKind::TokenInfo => routes::TOKENS_ME,
-        LookupKind::UserPermissions => routes::USERS_ME,
-        LookupKind::ClientRoles => routes::OAUTH_CLIENT,
-        LookupKind::RolePermissions => routes::ROLE,
-        LookupKind::UserGrants => routes::SUBJECTS_ME,
-        LookupKind::Queues => routes::QUEUES,
-    }
-}
-
-fn action(kind: LookupKind) -> &'static str {
-    match kind {
-        LookupKind::TokenInfo => "reading the token's own details",
-        LookupKind::UserPermissions => "reading the user's permissions",
-        LookupKind::ClientRoles => "reading the OAuth client's roles",
-        LookupKind::RolePermissions => "reading a role's permissions",
-        LookupKind::UserGrants => "reading the user's role grants per division",
-        LookupKind::Queues => "listing queues (watch mode)",
-    }
-}
-
 /// `QueueEntityListing`, only its total.
 #[derive(serde::Deserialize)]
 struct QueueTotal {
@@ -392,20 +156,5 @@ async fn probe(t: &Transport, call: &mut Call<'_>, kind: ProbeKind) -> Result<Pr
         Err(e) if fatal(&e) => Err(e),
         Err(e) if e.status == Some(403) => Ok(Probe::Refused(Refusal::from_error(&e))),
         Err(e) => Ok(Probe::Inconclusive(format!("{}: {}", e.code, e.message))),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn safe_segments() {
-        assert!(is_safe_segment("cleanup-client"));
-        assert!(is_safe_segment("3fa85f64-5717-4562-b3fc-2c963f66afa6"));
-        assert!(!is_safe_segment(".."));
-        assert!(!is_safe_segment("a/b"));
-        assert!(!is_safe_segment("a?b"));
-        assert!(!is_safe_segment(""));
     }
 }

@@ -19,15 +19,14 @@ mod tests;
 mod verdict;
 
 pub use advice::advice;
-pub use evidence::{
-    ConversationRead, Evidence, Lookup, LookupKind, Probe, ProbeKind, Reason, Refusal,
-};
-pub use gather::{gather, holdings};
+pub use evidence::{ConversationRead, Evidence, Probe, ProbeKind, Reason, Refusal};
+pub use gather::gather;
 pub use verdict::{verdict, ConversationAccess, EndAccess, ReadAccess, Verdict, Way};
 
 use crate::error::{Division, Error};
 use crate::genesys::divisions::HeldPermission;
 use crate::genesys::message_types::default_message_types;
+use crate::genesys::model::GrantType;
 use crate::genesys::permissions::{END_PERMISSIONS, REQUIRED_PERMISSIONS, REQUIRED_SCOPES};
 use crate::http::transport::Transport;
 use crate::options::Validated;
@@ -59,48 +58,6 @@ pub const NIL_UUID: &str = "00000000-0000-0000-0000-000000000000";
 /// The scope an answer that circulates online invents (it exists neither as a
 /// scope nor as a permission).
 pub const INVENTED_SCOPE: &str = "conversation:webmessaging:write";
-
-/// `grantType` of the report.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum GrantType {
-    ClientCredentials,
-    User,
-    Unknown,
-}
-
-impl GrantType {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            GrantType::ClientCredentials => "client_credentials",
-            GrantType::User => "user",
-            GrantType::Unknown => "unknown",
-        }
-    }
-
-    fn from_genesys(g: Option<&str>) -> Self {
-        match g.map(|s| s.to_ascii_uppercase()) {
-            Some(g) if g == "CLIENT-CREDENTIALS" || g == "CLIENT_CREDENTIALS" => {
-                GrantType::ClientCredentials
-            }
-            Some(g)
-                if [
-                    "CODE",
-                    "TOKEN",
-                    "SAML2-BEARER",
-                    "PASSWORD",
-                    "IMPLICIT",
-                    "PKCE",
-                ]
-                .contains(&g.as_str()) =>
-            {
-                GrantType::User
-            }
-            _ => GrantType::Unknown,
-        }
-    }
-}
-
-serialize_as_str!(GrantType);
 
 /// One probe or lookup the diagnosis made, with what it returned.
 #[derive(Debug, Clone, PartialEq, Serialize)]

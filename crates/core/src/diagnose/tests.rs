@@ -10,6 +10,7 @@ use crate::genesys::model::{NamedEntity, OAuthClientInfo, RoleDivision, TokenInf
 use crate::genesys::permissions::{
     permission_covers, PARTICIPANT_PERMISSIONS, REQUIRED_PERMISSIONS,
 };
+use crate::session::grants::{Lookup, LookupKind};
 
 const DISCONNECT: &str = "conversation:communication:disconnect";
 const PARK: &str = "conversation:message:park";

@@ -245,6 +245,61 @@ pub struct TokenInfo {
     pub oauth_client: Option<OAuthClientInfo>,
 }
 
+impl TokenInfo {
+    /// How the token was granted (from its OAuth client's grant type).
+    pub fn grant_type(&self) -> GrantType {
+        GrantType::from_genesys(
+            self.oauth_client
+                .as_ref()
+                .and_then(|c| c.authorized_grant_type.as_deref()),
+        )
+    }
+}
+
+/// How a token was granted (`grantType` of a diagnosis): a client's own
+/// (client credentials), a user's, or unknown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GrantType {
+    ClientCredentials,
+    User,
+    Unknown,
+}
+
+impl GrantType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GrantType::ClientCredentials => "client_credentials",
+            GrantType::User => "user",
+            GrantType::Unknown => "unknown",
+        }
+    }
+
+    /// From Genesys's `authorizedGrantType`.
+    pub fn from_genesys(g: Option<&str>) -> Self {
+        match g.map(|s| s.to_ascii_uppercase()) {
+            Some(g) if g == "CLIENT-CREDENTIALS" || g == "CLIENT_CREDENTIALS" => {
+                GrantType::ClientCredentials
+            }
+            Some(g)
+                if [
+                    "CODE",
+                    "TOKEN",
+                    "SAML2-BEARER",
+                    "PASSWORD",
+                    "IMPLICIT",
+                    "PKCE",
+                ]
+                .contains(&g.as_str()) =>
+            {
+                GrantType::User
+            }
+            _ => GrantType::Unknown,
+        }
+    }
+}
+
+serialize_as_str!(GrantType);
+
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct NamedEntity {
     pub id: String,

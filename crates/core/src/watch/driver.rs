@@ -15,6 +15,7 @@ use crate::close::{self, CloseOptions, CloseResult};
 use crate::discover::{self, FindOptions};
 use crate::error::{Error, ErrorCode};
 use crate::http::transport::Transport;
+use crate::session::Session;
 use crate::stats::{CallStats, Totals};
 use crate::time::parse_time;
 use futures::stream::FuturesUnordered;
@@ -40,7 +41,7 @@ const GAP_SETTLE: Duration = Duration::from_secs(1);
 type Closing = (String, Result<CloseResult, Error>, CallStats);
 
 async fn close_one(
-    t: &Transport,
+    t: &Session,
     id: String,
     opts: &CloseOptions,
     cancel: &CancellationToken,
@@ -130,7 +131,7 @@ async fn queues(
 /// Runs until `cancel` fires; then returns what it did. Ends early with the
 /// error when the token is rejected and cannot be refreshed (see [`ends_watch`]).
 pub async fn watch(
-    t: Arc<Transport>,
+    t: Arc<Session>,
     opts: WatchOptions,
     sink: Option<WatchSink>,
     cancel: &CancellationToken,
@@ -187,7 +188,7 @@ struct Loop<'a> {
 
 #[allow(clippy::too_many_arguments)]
 async fn run(
-    t: &Transport,
+    t: &Session,
     opts: &WatchOptions,
     sink: &Option<WatchSink>,
     stop: &CancellationToken,

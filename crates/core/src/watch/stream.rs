@@ -12,6 +12,7 @@ use super::policy::{self, Liveness};
 use super::socket::{self, Socket};
 use crate::error::{Error, ErrorCode};
 use crate::http::transport::Transport;
+use crate::session::Session;
 use futures::{SinkExt, StreamExt};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -85,7 +86,7 @@ struct Ended {
 }
 
 pub async fn run(
-    t: Arc<Transport>,
+    t: Arc<Session>,
     spec: StreamSpec,
     tx: mpsc::Sender<Feed>,
     cancel: CancellationToken,

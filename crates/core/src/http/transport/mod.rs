@@ -20,7 +20,6 @@
 //!   retry loop over the same `attempt` (no bearer, no rate budget).
 
 use crate::error::Error;
-use crate::genesys::divisions::Holdings;
 use crate::http::auth::TokenSource;
 use crate::http::config::ClientConfig;
 use crate::http::fence::Fence;
@@ -121,11 +120,6 @@ pub struct Transport {
     events: Option<EventSink>,
     /// Writes of a leased job stop when its lease is not known valid.
     fence: Fence,
-    /// Where the token holds its permissions, fetched at most once per client
-    /// (on the first refused close) and shared by every close after it, so a
-    /// bulk run of 10k refusals costs those lookups once. `None` inside: the
-    /// lookups failed (not retried either).
-    holdings: tokio::sync::OnceCell<Option<Holdings>>,
 }
 
 impl Transport {
@@ -148,7 +142,6 @@ impl Transport {
             max_response_bytes: config.max_response_bytes,
             events,
             fence: Fence::default(),
-            holdings: tokio::sync::OnceCell::new(),
         })
     }
 
@@ -159,11 +152,6 @@ impl Transport {
     /// The write fence of a leased job on this client.
     pub fn fence(&self) -> &Fence {
         &self.fence
-    }
-
-    /// The once-per-client memo of where the token holds its permissions.
-    pub fn holdings_memo(&self) -> &tokio::sync::OnceCell<Option<Holdings>> {
-        &self.holdings
     }
 
     /// The API base (`https://api.{domain}` or the `baseUrl`), against which

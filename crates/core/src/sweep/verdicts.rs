@@ -4,8 +4,9 @@
 //! convert when the sweep ends, however many candidates it had), and the
 //! sweep still counts what it spared.
 
+use super::SweepSink;
 use crate::bulk::{BulkEntry, ResultSink};
-use crate::discover::{judge_candidate, Candidate, IdleConversation, Judged};
+use crate::discover::{judge_candidate, Candidate, Judged};
 use crate::genesys::ids::IdInput;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
@@ -15,11 +16,11 @@ use uuid::Uuid;
 pub struct Verdicts {
     candidates: Arc<[Candidate]>,
     spared_active: AtomicU32,
-    next: Arc<dyn ResultSink>,
+    next: Arc<dyn SweepSink>,
 }
 
 impl Verdicts {
-    pub fn new(candidates: Arc<[Candidate]>, next: Arc<dyn ResultSink>) -> Self {
+    pub fn new(candidates: Arc<[Candidate]>, next: Arc<dyn SweepSink>) -> Self {
         Verdicts {
             candidates,
             spared_active: AtomicU32::new(0),
@@ -59,16 +60,13 @@ impl ResultSink for Verdicts {
     fn aborted(&self, index: usize, input: &IdInput, id: &Uuid) {
         self.next.aborted(index, input, id)
     }
-
-    fn found(&self, index: usize, idle: IdleConversation) {
-        self.next.found(index, idle)
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::close::{CloseMethod, CloseResult, Outcome, SkipReason};
+    use crate::discover::IdleConversation;
     use std::sync::Mutex;
 
     /// What reaches the caller's sink, in order: ("put" | "found" | "aborted", index).
@@ -82,6 +80,9 @@ mod tests {
         fn aborted(&self, index: usize, _input: &IdInput, _id: &Uuid) {
             self.0.lock().unwrap().push(("aborted", index));
         }
+    }
+
+    impl SweepSink for Seen {
         fn found(&self, index: usize, _idle: IdleConversation) {
             self.0.lock().unwrap().push(("found", index));
         }
