@@ -1,6 +1,8 @@
+use super::state::SMOOTH_SHARE;
 use super::*;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
+use std::collections::VecDeque;
 
 fn h(allowed: u32, count: u32, reset: f64) -> RateLimitHeaders {
     RateLimitHeaders {
