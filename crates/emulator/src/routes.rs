@@ -3,9 +3,9 @@
 //! names the handlers; no handler names it back.
 
 use crate::app::App;
-use crate::handlers::admin::{control, conversations, notifications, org, orgs};
-use crate::handlers::api::{self, analytics, channels, identity, queues};
-use crate::handlers::{gate, oauth, ws};
+use crate::handlers::admin::{self, control, conversations, notifications, org, orgs};
+use crate::handlers::api::{self, analytics, channels, deployments, identity, queues};
+use crate::handlers::{gate, guest, oauth, ws};
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::middleware::from_fn_with_state;
@@ -26,6 +26,9 @@ pub fn router(app: &App) -> Router {
         .nest("/__emulator", admin().with_state(app.clone()))
         // A channel's connectUri: no auth (the channel id is the key), not logged.
         .route("/channels/{id}", get(ws::connect).with_state(app.clone()))
+        // The Guest API WebSocket: no auth (the guest token rides in each
+        // frame), not logged.
+        .route("/v1", get(guest::connect).with_state(app.clone()))
         .fallback_service(genesys(app))
 }
 
@@ -68,6 +71,26 @@ fn genesys(app: &App) -> Router {
             post(analytics::query),
         )
         .route("/api/v2/routing/queues", get(queues::list))
+        .route(
+            "/api/v2/routing/queues/{id}",
+            get(queues::get_one).put(queues::put_one),
+        )
+        .route(
+            "/api/v2/webdeployments/deployments/{id}",
+            get(deployments::get_deployment),
+        )
+        .route(
+            "/api/v2/webdeployments/deployments/{id}/configurations",
+            get(deployments::get_active_configuration),
+        )
+        .route(
+            "/api/v2/webdeployments/configurations/{cid}/versions/{version}",
+            get(deployments::get_version),
+        )
+        .route(
+            "/webdeployments/v1/deployments/{id}/config.json",
+            get(deployments::config_json),
+        )
         .route("/api/v2/notifications/channels", post(channels::create))
         .route(
             "/api/v2/notifications/channels/{id}/subscriptions",
@@ -106,6 +129,11 @@ fn admin() -> Router<App> {
         .route("/tokens", post(org::post_token))
         .route("/tokens/{token}", delete(org::delete_token))
         .route("/queues", post(org::post_queue))
+        .route("/queues/{id}", get(org::get_queue))
+        .route("/deployments", post(admin::guest::post_deployment))
+        .route("/guest/sessions", post(admin::guest::post_session))
+        .route("/guest/mute", post(admin::guest::post_mute))
+        .route("/guest/connections", get(admin::guest::get_connections))
         .route(
             "/conversations",
             post(conversations::post_conversation).get(conversations::list_conversations),

@@ -8,8 +8,11 @@ use crate::control::faults::{self, Fault};
 use crate::control::log::RequestLog;
 use crate::control::ratelimit::Windows;
 use crate::control::script::{Caller, Respond, Scripts};
+use crate::genesys::guest::Guests;
 use crate::genesys::notify::Notifications;
 use crate::ground::clock;
+use crate::ground::ids::rand_uuid;
+use crate::model::inactivity::{self, Timers};
 use crate::model::Store;
 use crate::seed::{self, SeedSpec};
 use axum::response::{IntoResponse, Response};
@@ -88,6 +91,8 @@ pub struct State {
     pub log: RequestLog,
     /// Notification channels and their sockets.
     pub notify: Notifications,
+    /// Guest API sockets (the sessions themselves are in the store).
+    pub guest: Guests,
 }
 
 /// What the gate does instead of the handler, or to its answer: a script
@@ -103,12 +108,31 @@ pub enum Intercept {
 impl State {
     /// Tells the subscribed channels that conversation `id` changed.
     pub fn publish(&mut self, id: &str, now: i64) {
-        let (timeout, delay) = (
-            self.config.queue_inactivity_timeout_ms,
-            self.config.notification_delay_ms,
-        );
+        let timers = self.timers();
+        let delay = self.config.notification_delay_ms;
         if let Some(c) = self.store.conversation(id) {
-            self.notify.publish(c, timeout, delay, now);
+            self.notify.publish(c, &timers, delay, now);
+        }
+    }
+
+    /// The queues' live inactivity timers under the current config.
+    pub fn timers(&self) -> Timers {
+        Timers::of(&self.store, self.config.inactivity_rules())
+    }
+
+    /// Genesys's own timers, due at `now`: ends what they end and publishes
+    /// it (at every request, and on a tick). Nothing to do, and no cost
+    /// beyond the queues, while no queue has a live timer.
+    pub fn reap(&mut self, now: i64) {
+        let timers = self.timers();
+        if !timers.any_live() {
+            return;
+        }
+        let rng = &mut self.rng;
+        let mut ids = || rand_uuid(rng);
+        let ended = inactivity::reap(&mut self.store, &timers, now, &mut ids);
+        for id in ended {
+            self.publish(&id, now);
         }
     }
 
@@ -137,6 +161,9 @@ impl State {
         }
     }
 }
+
+/// How often Genesys's own timers are checked without a request.
+const TICK_MS: u64 = 200;
 
 #[derive(Clone)]
 pub struct App(Arc<Inner>);
@@ -171,16 +198,37 @@ fn fresh_state(options: &Options, next_seq: u64) -> State {
         token_limiter: Windows::default(),
         scripts: Scripts::default(),
         notify: Default::default(),
+        guest: Default::default(),
     }
 }
 
 impl App {
     pub fn new(options: Options) -> App {
-        App(Arc::new(Inner {
+        let app = App(Arc::new(Inner {
             state: Mutex::new(fresh_state(&options, 0)),
             options,
             orgs: Orgs::default(),
-        }))
+        }));
+        app.start_tick();
+        app
+    }
+
+    /// Every 200 ms, Genesys's own timers act even when no request comes
+    /// (so their notifications go out on time). Only inside a Tokio
+    /// runtime; it ends with the last handle to the app.
+    fn start_tick(&self) {
+        let Ok(rt) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let weak = Arc::downgrade(&self.0);
+        rt.spawn(async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_millis(TICK_MS));
+            loop {
+                tick.tick().await;
+                let Some(inner) = weak.upgrade() else { break };
+                inner.state.lock().reap(clock::now_ms());
+            }
+        });
     }
 
     /// The start-up options (`reset` returns to them).

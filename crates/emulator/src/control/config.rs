@@ -3,6 +3,8 @@
 
 use crate::control::ratelimit::{Mode, Policy, Rounding};
 use crate::genesys::errors::DivisionDenied;
+use crate::model::inactivity::{Marks, Rules};
+use crate::model::queue::Switch;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -54,6 +56,28 @@ pub struct Config {
     /// A queue's inactivity timeout (`inactivityTimeoutSettings.timeoutSeconds`
     /// in ms) for every queue; 0 = off, Genesys's default.
     pub queue_inactivity_timeout_ms: u64,
+    /// Which switch makes a queue's web messaging timer run: `subtype`
+    /// (`subTypeSettings.webmessaging.enableInactivityTimeout`) or `either`
+    /// (that or the top-level one). UNCONFIRMED.
+    pub inactivity_switch: Switch,
+    /// The queue timer also runs before an agent connects. UNCONFIRMED.
+    pub queue_timer_before_agent: bool,
+    /// Which participants a timer's DISCONNECT marks `inactivity`. UNCONFIRMED.
+    pub inactivity_marks: Marks,
+    /// The queue listing carries `mediaSettings`. UNCONFIRMED.
+    pub queue_listing_media_settings: bool,
+    /// Test fault, no Genesys behaviour: dotted paths a queue PUT drops from
+    /// what it stores (`["acwSettings"]`).
+    pub queue_put_drop_fields: Vec<String>,
+    /// `config.json` carries `sessionDurationSeconds`. UNCONFIRMED.
+    pub config_json_session_duration: bool,
+    /// After a Clear, the server closes the guest sockets (1000). UNCONFIRMED.
+    pub guest_server_closes: bool,
+    /// Which connection a 4th one on a session closes. UNCONFIRMED.
+    pub guest_limit_closes: LimitCloses,
+    /// A guest session's expiry also ends its conversation
+    /// (`disconnectType: "session.expired"`). UNCONFIRMED.
+    pub guest_expiry_ends_conversation: bool,
     /// Lifetime of a notification channel: 24 h documented (B-ES, B-EB).
     pub channel_lifetime_ms: u64,
     /// `channel.metadata` heartbeat interval; 30 s only user-observed (UNCONFIRMED).
@@ -94,6 +118,15 @@ impl Default for Config {
             division_denied_body: DivisionDenied::NotAuthorized,
             analytics_lag_ms: 0,
             queue_inactivity_timeout_ms: 0,
+            inactivity_switch: Switch::Subtype,
+            queue_timer_before_agent: false,
+            inactivity_marks: Marks::All,
+            queue_listing_media_settings: true,
+            queue_put_drop_fields: vec![],
+            config_json_session_duration: false,
+            guest_server_closes: true,
+            guest_limit_closes: LimitCloses::Oldest,
+            guest_expiry_ends_conversation: false,
             channel_lifetime_ms: 86_400_000,
             heartbeat_ms: 30_000,
             notification_delay_ms: 0,
@@ -109,7 +142,25 @@ impl Default for Config {
     }
 }
 
+/// Which guest connection the 4th on one session closes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LimitCloses {
+    Oldest,
+    Newest,
+}
+
 impl Config {
+    /// The queue timer's UNCONFIRMED choices.
+    pub fn inactivity_rules(&self) -> Rules {
+        Rules {
+            switch: self.inactivity_switch,
+            before_agent: self.queue_timer_before_agent,
+            marks: self.inactivity_marks,
+            fallback_ms: self.queue_inactivity_timeout_ms,
+        }
+    }
+
     /// The `/api/v2` limiter, per token.
     pub fn api_rate(&self) -> Policy {
         Policy {

@@ -7,6 +7,7 @@
 
 use crate::genesys::errors::ApiError;
 use crate::ground::clock::{format_iso, parse_iso};
+use crate::model::inactivity::Timers;
 use crate::model::{Conversation, Store};
 use serde_json::{json, Map, Value};
 
@@ -191,7 +192,7 @@ fn parse_predicate(p: &Value, at: &str) -> Result<Filter, ApiError> {
 struct View<'a> {
     c: &'a Conversation,
     cutoff: i64,
-    queue_timeout_ms: u64,
+    timers: &'a Timers,
 }
 
 impl View<'_> {
@@ -270,7 +271,7 @@ impl View<'_> {
             m.insert("conversationEnd".into(), json!(format_iso(e)));
         }
         if self.end().is_none() {
-            if let Some(t) = self.c.inactivity_timeout(self.queue_timeout_ms) {
+            if let Some(t) = self.timers.timeout_of(self.c) {
                 m.insert("inactivityTimeout".into(), json!(format_iso(t)));
             }
         }
@@ -281,17 +282,13 @@ impl View<'_> {
 
 /// One pass over the conversations that started in the interval (already in
 /// order): counts every hit, renders only the requested page.
-pub fn run(q: &Query, store: &Store, now: i64, lag_ms: u64, queue_timeout_ms: u64) -> Value {
+pub fn run(q: &Query, store: &Store, now: i64, lag_ms: u64, timers: &Timers) -> Value {
     let cutoff = now.saturating_sub(lag_ms as i64);
     let skip = (q.page_number - 1).saturating_mul(q.page_size);
     let mut total = 0usize;
     let mut page = Vec::new();
     for c in store.conversations_started_in(q.from, q.to, q.descending) {
-        let view = View {
-            c,
-            cutoff,
-            queue_timeout_ms,
-        };
+        let view = View { c, cutoff, timers };
         if q.filters.iter().all(|f| view.matches(f)) {
             if total >= skip && page.len() < q.page_size {
                 page.push(view.render());
@@ -366,10 +363,10 @@ mod tests {
     #[test]
     fn cleanup_query_finds_open_web_messaging() {
         let s = store();
-        let out = run(&q(json!({})), &s, T0 + 10_000, 0, 0);
+        let out = run(&q(json!({})), &s, T0 + 10_000, 0, &Timers::none());
         assert_eq!(ids(&out), ["c0", "c4"]);
         assert_eq!(out["totalHits"], 2);
-        let out = run(&q(json!({"order":"desc"})), &s, T0 + 10_000, 0, 0);
+        let out = run(&q(json!({"order":"desc"})), &s, T0 + 10_000, 0, &Timers::none());
         assert_eq!(ids(&out), ["c4", "c0"]);
         let seg = &out["conversations"][0]["participants"][0]["sessions"][0];
         assert_eq!(seg["messageType"], "webmessaging");
@@ -386,12 +383,12 @@ mod tests {
         let all = json!({"conversationFilters": [], "segmentFilters": []});
         let mut body = all.clone();
         body["paging"] = json!({"pageSize": 2, "pageNumber": 3});
-        let out = run(&q(body), &s, T0 + 10_000, 0, 0);
+        let out = run(&q(body), &s, T0 + 10_000, 0, &Timers::none());
         assert_eq!(ids(&out), ["c4"]);
         assert_eq!(out["totalHits"], 5);
         let mut body = all;
         body["paging"] = json!({"pageSize": 2, "pageNumber": 4});
-        let out = run(&q(body), &s, T0 + 10_000, 0, 0);
+        let out = run(&q(body), &s, T0 + 10_000, 0, &Timers::none());
         assert!(out.get("conversations").is_none());
         assert_eq!(out["totalHits"], 5);
     }
@@ -401,10 +398,10 @@ mod tests {
         let mut s = store();
         s.conversation_mut("c0").unwrap().disconnect_all(T0 + 9_000);
         s.conversation_mut("c0").unwrap().refresh_end();
-        let out = run(&q(json!({})), &s, T0 + 10_000, 5_000, 0);
+        let out = run(&q(json!({})), &s, T0 + 10_000, 5_000, &Timers::none());
         assert_eq!(ids(&out), ["c0", "c4"]);
         assert!(out["conversations"][0].get("conversationEnd").is_none());
-        let out = run(&q(json!({})), &s, T0 + 10_000, 0, 0);
+        let out = run(&q(json!({})), &s, T0 + 10_000, 0, &Timers::none());
         assert_eq!(ids(&out), ["c4"]);
         let out = run(
             &q(
@@ -414,7 +411,7 @@ mod tests {
             &s,
             T0 + 10_000,
             0,
-            0,
+            &Timers::none(),
         );
         assert_eq!(ids(&out), ["c2", "c3"]);
     }

@@ -8,10 +8,13 @@
 //! - `render`: the JSON of every answer, and the admin view of a conversation;
 //! - `analytics`: the conversation details query: filters, interval, paging;
 //! - `notify`: notification channels, their topics and sockets, and the
-//!   fan-out of conversation events to them.
+//!   fan-out of conversation events to them;
+//! - `guest`: the Guest API sockets (connections, the mute switch, the
+//!   actions received) and their frames.
 
 pub mod analytics;
 pub mod auth;
 pub mod errors;
+pub mod guest;
 pub mod notify;
 pub mod render;

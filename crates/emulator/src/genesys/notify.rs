@@ -14,6 +14,7 @@
 
 use crate::genesys::render;
 use crate::ground::clock::format_iso;
+use crate::model::inactivity::Timers;
 use crate::model::Conversation;
 use serde_json::{json, Value};
 use std::collections::{BTreeSet, HashMap};
@@ -192,7 +193,7 @@ impl Notifications {
     /// Publishes a change of a message conversation to every channel
     /// subscribed to one of its queues (`v2.routing.queues.{id}.conversations.messages`).
     /// A conversation on no queue (a bot flow) is published nowhere.
-    pub fn publish(&mut self, conv: &Conversation, queue_timeout_ms: u64, delay_ms: u64, now: i64) {
+    pub fn publish(&mut self, conv: &Conversation, timers: &Timers, delay_ms: u64, now: i64) {
         if !conv.media.is_message() {
             return;
         }
@@ -219,8 +220,7 @@ impl Notifications {
                     ch.events_dropped += 1;
                     continue;
                 }
-                let b =
-                    body.get_or_insert_with(|| render::queue_message_event(conv, queue_timeout_ms));
+                let b = body.get_or_insert_with(|| render::queue_message_event(conv, timers));
                 let _ = s.tx.send(Out::Text {
                     json: envelope(&topic, b.clone()),
                     delay_ms,
@@ -291,20 +291,20 @@ mod tests {
         let (tb, mut rb) = unbounded_channel();
         n.attach("a", ta, 0).unwrap();
         n.attach("b", tb, 0).unwrap();
-        n.publish(&conv(Some("q1")), 0, 0, 1);
+        n.publish(&conv(Some("q1")), &Timers::none(), 0, 1);
         assert!(matches!(ra.try_recv(), Ok(Out::Text { .. })));
         assert!(rb.try_recv().is_err());
-        n.publish(&conv(None), 0, 0, 1);
+        n.publish(&conv(None), &Timers::none(), 0, 1);
         assert!(
             ra.try_recv().is_err(),
             "a bot-flow conversation is on no topic"
         );
         n.drop_next = 1;
-        n.publish(&conv(Some("q1")), 0, 0, 1);
+        n.publish(&conv(Some("q1")), &Timers::none(), 0, 1);
         assert!(ra.try_recv().is_err());
         assert_eq!(n.channels["a"].events_dropped, 1);
         // Expiry closes the socket and removes the channel.
-        n.publish(&conv(Some("q1")), 0, 0, 1000);
+        n.publish(&conv(Some("q1")), &Timers::none(), 0, 1000);
         assert!(matches!(ra.try_recv(), Ok(Out::Close { .. })));
         assert!(n.channels.is_empty());
     }

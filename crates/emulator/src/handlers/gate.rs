@@ -67,6 +67,8 @@ fn pre_check(
     auth_header: Option<&str>,
     now: i64,
 ) -> Pre {
+    // Genesys's own timers act before anyone looks.
+    st.reap(now);
     let mut pre = Pre {
         delay_ms: delay_ms(st, class),
         outcome: Outcome::Proceed(None),

@@ -7,10 +7,12 @@
 //! - `oauth`: `POST /oauth/token`, the client-credentials grant;
 //! - `api/`: the `/api/v2` calls, one file per family;
 //! - `ws`: the WebSocket at a notification channel's `connectUri`;
+//! - `guest/`: the Web Messaging Guest API WebSocket (`/v1?deploymentId=`);
 //! - `admin/`: `/__emulator`, the test-control API.
 
 pub mod admin;
 pub mod api;
 pub mod gate;
+pub mod guest;
 pub mod oauth;
 pub mod ws;

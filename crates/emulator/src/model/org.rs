@@ -1,14 +1,5 @@
-//! The org's entities: divisions, queues, roles and their grants, OAuth
+//! The org's entities: divisions, roles and their grants, OAuth
 //! clients, users and tokens.
-
-/// A routing queue (`GET /api/v2/routing/queues`).
-#[derive(Clone, Debug)]
-pub struct Queue {
-    pub id: String,
-    pub name: String,
-    /// The division the queue is in (Home unless created in another).
-    pub division_id: String,
-}
 
 #[derive(Clone, Debug)]
 pub struct Role {

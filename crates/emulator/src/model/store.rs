@@ -6,7 +6,9 @@
 //! faster than finer-grained locking at the request rates we need.
 
 use super::conversation::Conversation;
-use super::org::{Client, Division, Grant, Queue, Role, Token, User};
+use super::deployment::{Deployment, GuestSession};
+use super::org::{Client, Division, Grant, Role, Token, User};
+use super::queue::Queue;
 use crate::ground::ids::HOME_DIVISION_ID;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -21,6 +23,10 @@ pub struct Store {
     pub tokens: HashMap<String, Token>,
     /// By id; listed sorted by name.
     pub queues: HashMap<String, Queue>,
+    /// Messenger deployments, by id.
+    pub deployments: HashMap<String, Deployment>,
+    /// Guest sessions of the Web Messaging Guest API, by guest token.
+    pub guest_sessions: HashMap<String, GuestSession>,
     conversations: HashMap<String, Conversation>,
     /// Conversations ordered by start time: analytics walks an interval of
     /// this without sorting.

@@ -14,7 +14,7 @@ mod org;
 mod random;
 
 pub use conversation::{from_spec, ConversationSpec, PostMessageSpec, Stamp};
-pub use org::{base_store, credentials_summary, home_grants};
+pub use org::{base_store, credentials_summary, home_grants, queue_body};
 pub use random::{seed, SeedSpec, MAX_SEED};
 
 #[cfg(test)]

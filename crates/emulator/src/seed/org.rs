@@ -4,6 +4,7 @@
 
 use crate::ground::ids::{HOME_DIVISION_ID, HOME_DIVISION_NAME};
 use crate::model::{Client, Division, Grant, Queue, Role, Store, Token, User};
+use serde_json::{json, Map, Value};
 
 /// Queue of every generated agent participant (in Home, unless a spec names another).
 pub const QUEUE_ID: &str = "c0000000-0000-4000-8000-000000000001";
@@ -192,12 +193,57 @@ fn division((id, name): (&str, &str)) -> Division {
     }
 }
 
-/// A seeded queue, in Home.
+/// A seeded queue, in Home, with no inactivity timer (Genesys's default).
 fn queue((id, name): (&str, &str)) -> Queue {
-    Queue {
-        id: id.into(),
-        name: name.into(),
-        division_id: HOME_DIVISION_ID.into(),
+    Queue::new(
+        id.into(),
+        name.into(),
+        HOME_DIVISION_ID.into(),
+        queue_body(None),
+    )
+}
+
+/// The fields of a `Queue` besides id, name and division, as a real org
+/// carries them (`acwSettings`, `skillEvaluationMethod`, `bullseye`,
+/// `conditionalGroupRouting`, `memberCount`, ...: the SDK's `Queue` model),
+/// so a PUT that drops one shows. `media` replaces `mediaSettings.message`.
+pub fn queue_body(media: Option<Value>) -> Map<String, Value> {
+    let message = media.unwrap_or_else(|| {
+        json!({
+            "enableAutoAnswer": false,
+            "alertingTimeoutSeconds": 30,
+            "serviceLevel": {"percentage": 0.8, "durationMs": 20000},
+            "subTypeSettings": {},
+        })
+    });
+    let body = json!({
+        "description": "",
+        "dateCreated": "2025-01-15T09:00:00.000Z",
+        "dateModified": "2025-01-15T09:00:00.000Z",
+        "memberCount": 1,
+        "userMemberCount": 1,
+        "joinedMemberCount": 1,
+        "mediaSettings": {
+            "call": {"alertingTimeoutSeconds": 8, "serviceLevel": {"percentage": 0.8, "durationMs": 20000}},
+            "email": {"alertingTimeoutSeconds": 300, "serviceLevel": {"percentage": 0.8, "durationMs": 86400000}},
+            "message": message,
+        },
+        "routingRules": [],
+        "bullseye": {"rings": [{"expansionCriteria": [{"type": "TIMEOUT_SECONDS", "threshold": 15}]}]},
+        "conditionalGroupRouting": {"rules": []},
+        "acwSettings": {"wrapupPrompt": "MANDATORY_TIMEOUT", "timeoutMs": 30000},
+        "skillEvaluationMethod": "ALL",
+        "autoAnswerOnly": false,
+        "enableTranscription": false,
+        "enableAudioMonitoring": false,
+        "enableManualAssignment": false,
+        "suppressInQueueCallRecording": true,
+        "scoringMethod": "TimestampAndPriority",
+        "lastAgentRoutingMode": "QueueMembersOnly",
+    });
+    match body {
+        Value::Object(m) => m,
+        _ => Map::new(),
     }
 }
 

@@ -1,11 +1,23 @@
 //! JSON shapes of the API answers (and of the admin view of a conversation).
 //! Optional fields are omitted rather than null, as Genesys does.
+//!
+//! - this file: conversations (`MessageConversation`, `Conversation`, the
+//!   queue event body, the admin view);
+//! - `identity`: tokens, clients, roles, subjects, users;
+//! - `queues`: `Queue`;
+//! - `deployments`: deployments, configuration versions, `config.json`.
+
+mod deployments;
+mod identity;
+mod queues;
+
+pub use deployments::{config_json, configuration_version, deployment};
+pub use identity::{oauth_client, role, role_divisions, subject, token_info, user_me};
+pub use queues::queue;
 
 use crate::ground::clock::format_iso;
-use crate::ground::ids::{ORG_ID, ORG_NAME};
-use crate::model::{
-    role_ids, Client, Conversation, Grant, Participant, Role, Store, User, ALL_DIVISIONS,
-};
+use crate::model::inactivity::Timers;
+use crate::model::{Conversation, Participant, Store, ALL_DIVISIONS};
 use serde_json::{json, Map, Value};
 
 fn put(m: &mut Map<String, Value>, key: &str, v: Option<Value>) {
@@ -23,7 +35,7 @@ fn id_ref(id: &Option<String>) -> Option<Value> {
 }
 
 /// A division as a `DomainEntityRef` (`{id, name, selfUri}`).
-fn division_ref(store: &Store, id: &str) -> Value {
+pub(super) fn division_ref(store: &Store, id: &str) -> Value {
     let name = if id == ALL_DIVISIONS {
         // UNCONFIRMED: how Genesys names the all-divisions grant.
         Some("All divisions")
@@ -64,15 +76,15 @@ pub fn conversation_divisions(store: &Store, c: &Conversation) -> Value {
     )
 }
 
-/// `MessageConversation`. `inactivityTimeout` only while a queue
-/// inactivity timeout (`queue_timeout_ms`) or an explicit one applies.
-pub fn message_conversation(store: &Store, c: &Conversation, queue_timeout_ms: u64) -> Value {
+/// `MessageConversation`. `inactivityTimeout` only while a queue's timer
+/// (or an explicit one) applies.
+pub fn message_conversation(store: &Store, c: &Conversation, timers: &Timers) -> Value {
     let participants: Vec<Value> = c
         .participants
         .iter()
         .map(|p| message_participant(c, p))
         .collect();
-    let mut m = message_conversation_head(c, participants, queue_timeout_ms);
+    let mut m = message_conversation_head(c, participants, timers);
     m.insert("divisions".into(), conversation_divisions(store, c));
     m.insert(
         "selfUri".into(),
@@ -86,16 +98,12 @@ pub fn message_conversation(store: &Store, c: &Conversation, queue_timeout_ms: u
 fn message_conversation_head(
     c: &Conversation,
     participants: Vec<Value>,
-    queue_timeout_ms: u64,
+    timers: &Timers,
 ) -> Map<String, Value> {
     let mut m = Map::new();
     m.insert("id".into(), json!(c.id));
     m.insert("participants".into(), Value::Array(participants));
-    put(
-        &mut m,
-        "inactivityTimeout",
-        iso(c.inactivity_timeout(queue_timeout_ms)),
-    );
+    put(&mut m, "inactivityTimeout", iso(timers.timeout_of(c)));
     m
 }
 
@@ -248,144 +256,6 @@ pub fn admin_conversation(c: &Conversation) -> Value {
     })
 }
 
-fn org() -> Value {
-    json!({ "id": ORG_ID, "name": ORG_NAME, "selfUri": format!("/api/v2/organizations/{ORG_ID}") })
-}
-
-/// `roleDivisions`: one `{roleId, divisionId}` per grant (`*`: every division).
-pub fn role_divisions(grants: &[Grant]) -> Value {
-    Value::Array(
-        grants
-            .iter()
-            .map(|g| json!({ "roleId": g.role_id, "divisionId": g.division_id }))
-            .collect(),
-    )
-}
-
-/// `TokenInfo`. `roleDivisions` only with config `tokenInfoRoleDivisions`.
-pub fn token_info(
-    client: &Client,
-    authorized_scope: &[String],
-    with_role_divisions: bool,
-) -> Value {
-    let mut oc = Map::new();
-    oc.insert("id".into(), json!(client.id));
-    oc.insert("name".into(), json!(client.name));
-    oc.insert("authorizedGrantType".into(), json!(client.grant_type));
-    oc.insert("scope".into(), json!(client.scopes));
-    if with_role_divisions {
-        oc.insert("roleDivisions".into(), role_divisions(&client.grants));
-    }
-    json!({
-        "organization": org(),
-        "homeOrganization": org(),
-        "authorizedScope": authorized_scope,
-        "OAuthClient": Value::Object(oc),
-    })
-}
-
-/// `GET /api/v2/oauth/clients/{id}`.
-pub fn oauth_client(client: &Client) -> Value {
-    json!({
-        "id": client.id,
-        "name": client.name,
-        "authorizedGrantType": client.grant_type,
-        "scope": client.scopes,
-        "roleDivisions": role_divisions(&client.grants),
-        "selfUri": format!("/api/v2/oauth/clients/{}", client.id),
-    })
-}
-
-/// `GET /api/v2/authorization/subjects/me` (`AuthzSubject`): one
-/// `AuthzGrant` `{subjectId, division, role}` per grant, the role with its
-/// `policies` (`AuthzGrantPolicy`: `{domain, entityName, actions}`).
-pub fn subject(store: &Store, subject_id: &str, name: &str, grants: &[Grant]) -> Value {
-    let grants: Vec<Value> = grants
-        .iter()
-        .filter_map(|g| {
-            let role = store.roles.get(&g.role_id)?;
-            let policies: Vec<Value> = policies(role)
-                .into_iter()
-                .map(|(domain, entity, actions)| {
-                    json!({ "domain": domain, "entityName": entity, "actions": actions })
-                })
-                .collect();
-            Some(json!({
-                "subjectId": subject_id,
-                "division": division_ref(store, &g.division_id),
-                "role": { "id": role.id, "name": role.name, "policies": policies },
-            }))
-        })
-        .collect();
-    json!({
-        "id": subject_id,
-        "name": name,
-        "grants": grants,
-        "version": 1,
-        "selfUri": format!("/api/v2/authorization/subjects/{subject_id}"),
-    })
-}
-
-/// A role's permissions grouped as policies: one per `domain:entity`.
-fn policies(role: &Role) -> Vec<(String, String, Vec<String>)> {
-    let mut policies: Vec<(String, String, Vec<String>)> = Vec::new();
-    for p in &role.permissions {
-        let mut parts = p.splitn(3, ':');
-        let (domain, entity, action) = (
-            parts.next().unwrap_or_default(),
-            parts.next().unwrap_or("*"),
-            parts.next().unwrap_or("*"),
-        );
-        match policies
-            .iter_mut()
-            .find(|(d, e, _)| d == domain && e == entity)
-        {
-            Some((_, _, actions)) => actions.push(action.into()),
-            None => policies.push((domain.into(), entity.into(), vec![action.into()])),
-        }
-    }
-    policies
-}
-
-/// `GET /api/v2/authorization/roles/{id}`: permissions plus the same grouped
-/// as `permissionPolicies` (one per `domain:entity`).
-pub fn role(role: &Role) -> Value {
-    let policies: Vec<Value> = policies(role)
-        .into_iter()
-        .map(|(domain, entity, actions)| json!({ "domain": domain, "entityName": entity, "actionSet": actions }))
-        .collect();
-    json!({
-        "id": role.id,
-        "name": role.name,
-        "permissions": role.permissions,
-        "permissionPolicies": policies,
-        "selfUri": format!("/api/v2/authorization/roles/{}", role.id),
-    })
-}
-
-/// `GET /api/v2/users/me`, with `authorization` when expanded.
-pub fn user_me(store: &Store, user: &User, expand_authorization: bool) -> Value {
-    let mut m = Map::new();
-    m.insert("id".into(), json!(user.id));
-    m.insert("name".into(), json!(user.name));
-    if expand_authorization {
-        let roles: Vec<Value> = role_ids(&user.grants)
-            .iter()
-            .filter_map(|r| store.roles.get(r))
-            .map(|r| json!({ "id": r.id, "name": r.name }))
-            .collect();
-        m.insert(
-            "authorization".into(),
-            json!({ "roles": roles, "permissions": store.permissions_of(&role_ids(&user.grants)) }),
-        );
-    }
-    m.insert(
-        "selfUri".into(),
-        json!(format!("/api/v2/users/{}", user.id)),
-    );
-    Value::Object(m)
-}
-
 /// The event body of `v2.routing.queues.{id}.conversations.messages`
 /// (`QueueConversationMessageEventTopicMessageConversation`,
 /// shared/genesys-notifications.md section 4): no conversation state or end
@@ -393,7 +263,7 @@ pub fn user_me(store: &Store, user: &User, expand_authorization: bool) -> Value 
 /// whose entries carry `message {id}` (not `messageId`), `messageTime` and
 /// `messageStatus`. UNCONFIRMED: which participant lists a message (here,
 /// as in the REST answer, its sender) and whether the list is complete.
-pub fn queue_message_event(c: &Conversation, queue_timeout_ms: u64) -> Value {
+pub fn queue_message_event(c: &Conversation, timers: &Timers) -> Value {
     let participants: Vec<Value> = c
         .participants
         .iter()
@@ -415,16 +285,5 @@ pub fn queue_message_event(c: &Conversation, queue_timeout_ms: u64) -> Value {
             Value::Object(m)
         })
         .collect();
-    Value::Object(message_conversation_head(c, participants, queue_timeout_ms))
-}
-
-/// `Queue`, trimmed to what a listing needs, with its division.
-pub fn queue(q: &crate::model::Queue, store: &Store) -> Value {
-    let division = store.divisions.get(&q.division_id).map(|d| d.name.as_str());
-    json!({
-        "id": q.id,
-        "name": q.name,
-        "division": { "id": q.division_id, "name": division },
-        "selfUri": format!("/api/v2/routing/queues/{}", q.id),
-    })
+    Value::Object(message_conversation_head(c, participants, timers))
 }

@@ -6,11 +6,14 @@
 //! - `org`: divisions, roles, queues, OAuth clients, users, tokens;
 //! - `conversations`: one from a spec, messages, transfers, random seeding;
 //! - `notifications`: the channels' view and the socket and event faults;
-//! - `orgs`: isolated orgs, each a whole emulator on its own port.
+//! - `orgs`: isolated orgs, each a whole emulator on its own port;
+//! - `guest`: Messenger deployments, guest sessions, the Guest API's mute
+//!   switch and connection counts.
 
 pub mod answer;
 pub mod control;
 pub mod conversations;
+pub mod guest;
 pub mod notifications;
 pub mod org;
 pub mod orgs;

@@ -63,9 +63,12 @@ struct QueueBody {
     id: Option<String>,
     name: String,
     division_id: Option<String>,
+    /// Replaces the seeded `mediaSettings` whole.
+    media_settings: Option<Value>,
 }
 
-/// A routing queue in a division (default Home; same id replaces) -> `{id, name, divisionId}`.
+/// A routing queue in a division (default Home; same id replaces), with
+/// the extra fields of a real one -> `{id, name, divisionId}`.
 pub async fn post_queue(State(app): State<App>, body: Bytes) -> AdminResult {
     let b: QueueBody = parse(&body)?;
     if b.name.is_empty() {
@@ -80,14 +83,35 @@ pub async fn post_queue(State(app): State<App>, body: Bytes) -> AdminResult {
     if id.is_empty() || id.contains(['.', '/']) {
         return Err(bad("id must not be empty or contain '.' or '/'"));
     }
+    let mut body = seed::queue_body(None);
+    match b.media_settings {
+        Some(Value::Object(m)) => {
+            body.insert("mediaSettings".into(), Value::Object(m));
+        }
+        Some(_) => return Err(bad("mediaSettings must be an object")),
+        None => {}
+    }
     let out = json!({ "id": id, "name": b.name, "divisionId": division });
-    let queue = Queue {
-        id: id.clone(),
-        name: b.name,
-        division_id: division,
-    };
-    st.store.queues.insert(id, queue);
+    st.store
+        .queues
+        .insert(id.clone(), Queue::new(id, b.name, division, body));
     ok(out)
+}
+
+/// The stored queue as `GET /api/v2/routing/queues/{id}` renders it, how
+/// many PUTs it took and the last PUT's body as received.
+pub async fn get_queue(State(app): State<App>, Path(id): Path<String>) -> AdminResult {
+    let st = app.lock();
+    let q = st
+        .store
+        .queues
+        .get(&id)
+        .ok_or_else(|| not_found("unknown queue"))?;
+    ok(json!({
+        "queue": render::queue(q, &st.store, true),
+        "puts": q.puts,
+        "lastPut": q.last_put,
+    }))
 }
 
 /// `{roleId, divisionId}` as in `roleDivisions`; `divisionId` `*` is every division.

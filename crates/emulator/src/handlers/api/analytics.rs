@@ -20,11 +20,12 @@ pub async fn query(
     let query = analytics::parse(&body)?;
     let now = now_ms();
     let st = app.lock();
+    let timers = st.timers();
     ok(analytics::run(
         &query,
         &st.store,
         now,
         st.config.analytics_lag_ms,
-        st.config.queue_inactivity_timeout_ms,
+        &timers,
     ))
 }

@@ -67,14 +67,14 @@ pub async fn get_message_conversation(
 ) -> ApiResult {
     ctx.require(READ_SCOPES, NO_PERMISSIONS)?;
     let mut st = app.lock();
-    let queue_timeout = st.config.queue_inactivity_timeout_ms;
+    let timers = st.timers();
     let conv = st
         .store
         .conversation(&id)
         .filter(|c| c.media.is_message())
         .ok_or_else(|| conversation_not_found(&id))?;
     // No permission is listed for this read, so no division check either.
-    let answer = render::message_conversation(&st.store, conv, queue_timeout);
+    let answer = render::message_conversation(&st.store, conv, &timers);
     if st.config.message_after_read && !conv.is_ended() {
         message_after_read(&mut st, &id);
     }

@@ -7,13 +7,15 @@
 //! - `identity`: `tokens/me`, `users/me`, `subjects/me`, OAuth clients, roles;
 //! - `conversations`: reads, PATCHes, wrap-up, DELETE and disconnect;
 //! - `analytics`: the conversation details query;
-//! - `queues`: `GET /api/v2/routing/queues`;
+//! - `queues`: `GET /api/v2/routing/queues`, `GET`/`PUT` one queue;
+//! - `deployments`: Messenger deployments, configuration versions, `config.json`;
 //! - `channels`: notification channels and their subscriptions.
 
 pub mod analytics;
 pub mod answer;
 pub mod channels;
 pub mod conversations;
+pub mod deployments;
 pub mod identity;
 pub mod queues;
 pub mod require;

@@ -25,4 +25,7 @@ pub const ANALYTICS: &[&str] = &[
 pub const OAUTH_CLIENT_VIEW: &[&str] = &["oauth:client:view"];
 pub const ROLE_VIEW: &[&str] = &["authorization:role:view"];
 pub const QUEUE_VIEW: &[&str] = &["routing:queue:view"];
+pub const QUEUE_EDIT: &[&str] = &["routing:queue:edit"];
+pub const DEPLOYMENT_VIEW: &[&str] = &["webDeployments:deployment:view"];
+pub const CONFIGURATION_VIEW: &[&str] = &["webDeployments:configuration:view"];
 pub const NO_PERMISSIONS: &[&str] = &[];
