@@ -122,94 +122,39 @@ async fn end_from_state(
     slot: WriteSlot<'_>,
     round: &mut Round,
 ) -> Result<Option<Step>, Error> {
-    let (wrapup, open) = match decide(conv, opts, SystemTime::now()) {
-        // Our earlier write's answer was lost, and now it has ended: that
-        // write did it, as far as anyone can tell.
-        Decision::AlreadyClosed if round.tries.unanswered => return Ok(Some(Step {
-            reason: Some(
-                "the answer to our disconnect was lost; the re-read shows the conversation ended"
-                    .into(),
-            ),
-            ..Step::closed(CloseMethod::Conversation, 0)
-        })),
-        Decision::AlreadyClosed => return Ok(Some(Step::no_write(Outcome::AlreadyClosed))),
-        Decision::Skip(why, reason) => return Ok(Some(Step::skipped(why, reason))),
-        Decision::End { .. } if opts.dry_run => {
-            return Ok(Some(Step::no_write(Outcome::WouldClose)))
-        }
-        Decision::End { wrapup, open } => (wrapup, open),
+    let (wrapup, open) = match planned(conv, opts, round) {
+        Ok(plan) => plan,
+        Err(step) => return Ok(Some(step)),
     };
-    let mut slot = Some(slot);
+    let mut pass = Pass {
+        slot: Some(slot),
+        round,
+        disconnected: 0,
+        method: CloseMethod::Participants,
+    };
     let mut after = AfterRead {
         seen: Some(seen),
         newest: None,
     };
-    let mut disconnected = 0u32;
-    let mut method = CloseMethod::Participants;
-    for pid in &wrapup {
-        let how = next_send(&mut slot, &mut round.tries);
-        match requests::patch_participant(t, id, pid, opts.wrapup_code.as_deref(), call, how)
-            .await?
-        {
-            None => return Ok(None),
-            Some(r) if !r.value => return Ok(Some(Step::not_found(disconnected))),
-            Some(_) => disconnected += 1,
+    let written = async {
+        wrap_up(t, id, &wrapup, opts, call, &mut pass).await?;
+        if !open.is_empty() {
+            end_open(t, id, &open, call, &mut pass, &mut after).await?;
         }
+        Ok(())
+    };
+    match written.await {
+        Ok(()) => {}
+        Err(Halt::Stale) => return Ok(None),
+        Err(Halt::Done(step)) => return Ok(Some(step)),
+        Err(Halt::Failed(e)) => return Err(e),
     }
-    if !open.is_empty() {
-        let whole = match round.whole_refused.take() {
-            Some(refused) => Err(refused),
-            None => {
-                requests::patch_conversation(t, id, call, next_send(&mut slot, &mut round.tries))
-                    .await
-            }
-        };
-        match whole {
-            Ok(None) => return Ok(None),
-            Ok(Some(reply)) => match reply.value {
-                PatchAnswer::Done(summary) => {
-                    method = CloseMethod::Conversation;
-                    disconnected += open.len() as u32;
-                    if let Some((summary, _)) = &summary {
-                        after.consider(summary.activity_times());
-                    }
-                }
-                PatchAnswer::NotFound => return Ok(Some(Step::not_found(disconnected))),
-            },
-            Err(e) if is_refusal(&e) => {
-                // The whole-conversation PATCH needs disconnect or park; the
-                // per-participant one also accepts wrapup or call:record.
-                for (i, pid) in open.iter().enumerate() {
-                    // Still the decided write when nothing was ended yet: at
-                    // once, or after a fresh read.
-                    let how = if i == 0 && disconnected == 0 {
-                        let slot = slot.take().unwrap_or_else(|| WriteSlot::none(t));
-                        Send::Decided {
-                            slot,
-                            tries: &mut round.tries,
-                        }
-                    } else {
-                        Send::Plain
-                    };
-                    match requests::patch_participant(t, id, pid, None, call, how).await {
-                        Ok(None) => {
-                            round.whole_refused = Some(e);
-                            return Ok(None);
-                        }
-                        Ok(Some(r)) if r.value => disconnected += 1,
-                        Ok(Some(_)) => return Ok(Some(Step::not_found(disconnected))),
-                        Err(e2) => return Err(combine_refusals(e, e2, id)),
-                    }
-                }
-            }
-            Err(e) if is_state_conflict(&e) => {
-                return ended_meanwhile(t, id, call, disconnected, e)
-                    .await
-                    .map(Some)
-            }
-            Err(e) => return Err(e),
-        }
-    }
+    let Pass {
+        slot,
+        method,
+        disconnected,
+        ..
+    } = pass;
     drop(slot);
     let step = if opts.verify {
         verify_after_close(t, id, opts, call, method, disconnected, &mut after).await?
@@ -220,6 +165,149 @@ async fn end_from_state(
         activity_after_read: after.newest,
         ..step
     }))
+}
+
+/// What the read decided: the participants to wrap up and those to end, or
+/// the step it already is when nothing is to be written.
+fn planned(
+    conv: &crate::genesys::model::MessageConversation,
+    opts: &CloseOptions,
+    round: &Round,
+) -> Result<(Vec<String>, Vec<String>), Step> {
+    match decide(conv, opts, SystemTime::now()) {
+        // Our earlier write's answer was lost, and now it has ended: that
+        // write did it, as far as anyone can tell.
+        Decision::AlreadyClosed if round.tries.unanswered => Err(Step {
+            reason: Some(
+                "the answer to our disconnect was lost; the re-read shows the conversation ended"
+                    .into(),
+            ),
+            ..Step::closed(CloseMethod::Conversation, 0)
+        }),
+        Decision::AlreadyClosed => Err(Step::no_write(Outcome::AlreadyClosed)),
+        Decision::Skip(why, reason) => Err(Step::skipped(why, reason)),
+        Decision::End { .. } if opts.dry_run => Err(Step::no_write(Outcome::WouldClose)),
+        Decision::End { wrapup, open } => Ok((wrapup, open)),
+    }
+}
+
+/// The writes of one pass over what a read showed open, so far.
+struct Pass<'s, 'r> {
+    /// The read's decided write, until the first write takes it.
+    slot: Option<WriteSlot<'s>>,
+    round: &'r mut Round,
+    disconnected: u32,
+    method: CloseMethod,
+}
+
+/// Why a pass stops before its end.
+enum Halt {
+    /// The decided write went stale: read again.
+    Stale,
+    /// Nothing more to write (gone, or ended meanwhile).
+    Done(Step),
+    Failed(Error),
+}
+
+impl From<Error> for Halt {
+    fn from(e: Error) -> Self {
+        Halt::Failed(e)
+    }
+}
+
+/// Agents that require wrap-up: each disconnected with the wrap-up code.
+async fn wrap_up(
+    t: &Transport,
+    id: &str,
+    wrapup: &[String],
+    opts: &CloseOptions,
+    call: &mut Call<'_>,
+    pass: &mut Pass<'_, '_>,
+) -> Result<(), Halt> {
+    for pid in wrapup {
+        let how = next_send(&mut pass.slot, &mut pass.round.tries);
+        match requests::patch_participant(t, id, pid, opts.wrapup_code.as_deref(), call, how)
+            .await?
+        {
+            None => return Err(Halt::Stale),
+            Some(r) if !r.value => return Err(Halt::Done(Step::not_found(pass.disconnected))),
+            Some(_) => pass.disconnected += 1,
+        }
+    }
+    Ok(())
+}
+
+/// The open participants: one PATCH for the whole conversation, or each
+/// participant when that is refused.
+async fn end_open(
+    t: &Transport,
+    id: &str,
+    open: &[String],
+    call: &mut Call<'_>,
+    pass: &mut Pass<'_, '_>,
+    after: &mut AfterRead<'_>,
+) -> Result<(), Halt> {
+    let whole = match pass.round.whole_refused.take() {
+        Some(refused) => Err(refused),
+        None => {
+            let how = next_send(&mut pass.slot, &mut pass.round.tries);
+            requests::patch_conversation(t, id, call, how).await
+        }
+    };
+    match whole {
+        Ok(None) => Err(Halt::Stale),
+        Ok(Some(reply)) => match reply.value {
+            PatchAnswer::Done(summary) => {
+                pass.method = CloseMethod::Conversation;
+                pass.disconnected += open.len() as u32;
+                if let Some((summary, _)) = &summary {
+                    after.consider(summary.activity_times());
+                }
+                Ok(())
+            }
+            PatchAnswer::NotFound => Err(Halt::Done(Step::not_found(pass.disconnected))),
+        },
+        Err(e) if is_refusal(&e) => participants_instead(t, id, open, call, pass, e).await,
+        Err(e) if is_state_conflict(&e) => Err(Halt::Done(
+            ended_meanwhile(t, id, call, pass.disconnected, e).await?,
+        )),
+        Err(e) => Err(Halt::Failed(e)),
+    }
+}
+
+/// The whole-conversation PATCH needs disconnect or park; the
+/// per-participant one also accepts wrapup or call:record.
+async fn participants_instead(
+    t: &Transport,
+    id: &str,
+    open: &[String],
+    call: &mut Call<'_>,
+    pass: &mut Pass<'_, '_>,
+    refused: Error,
+) -> Result<(), Halt> {
+    for (i, pid) in open.iter().enumerate() {
+        // Still the decided write when nothing was ended yet: at once, or
+        // after a fresh read.
+        let how = if i == 0 && pass.disconnected == 0 {
+            let slot = pass.slot.take().unwrap_or_else(|| WriteSlot::none(t));
+            Send::Decided {
+                slot,
+                tries: &mut pass.round.tries,
+            }
+        } else {
+            Send::Plain
+        };
+        match requests::patch_participant(t, id, pid, None, call, how).await {
+            Ok(None) => {
+                pass.round.whole_refused = Some(refused);
+                return Err(Halt::Stale);
+            }
+            Ok(Some(r)) if r.value => pass.disconnected += 1,
+            Ok(Some(_)) => return Err(Halt::Done(Step::not_found(pass.disconnected))),
+            Err(e2) => return Err(Halt::Failed(combine_refusals(refused, e2, id))),
+        }
+    }
+    Ok(())
 }
 
 /// A state conflict on the write: ended between our read and our write,
