@@ -39,7 +39,8 @@ pub async fn post_conversation(State(app): State<App>, body: Bytes) -> AdminResu
 }
 
 pub async fn get_conversation(State(app): State<App>, Path(id): Path<String>) -> AdminResult {
-    let st = app.lock();
+    let mut st = app.lock();
+    st.reap(now_ms());
     match st.store.conversation(&id) {
         Some(c) => ok(render::admin_conversation(c)),
         None => Err(not_found("unknown conversation")),
@@ -123,7 +124,8 @@ pub async fn list_conversations(
         Some("ended") => Some(true),
         Some(s) => return Err(bad(format!("state must be active or ended, not {s}"))),
     };
-    let st = app.lock();
+    let mut st = app.lock();
+    st.reap(now_ms());
     let ids: Vec<&str> = st
         .store
         .all_conversations()
