@@ -10,6 +10,7 @@ const { ERROR_CODES, CleanupError, isCleanupError, invalidArgument, fromNative, 
 const { bulkRun } = require('./lib/bulk.js')
 const { guarded } = require('./lib/callbacks.js')
 const { eventListener, deliver } = require('./lib/events.js')
+const { NATIVE } = require('./lib/internal.js')
 const { checkLease, sweepLeased, watchLeased } = require('./lib/lease.js')
 const { optionsObject } = require('./lib/options.js')
 const { parseInTurns } = require('./lib/results.js')
@@ -127,6 +128,11 @@ class CleanupClient {
       if (lease === undefined) return once(opts.signal)
       return watchLeased(this.#native, checkLease(lease), opts.signal, once)
     })
+  }
+
+  /** The native handle, for the fleet's per-org write fence (lib/internal.js: not reachable by users). */
+  [NATIVE]() {
+    return this.#native
   }
 
   /** Token requests this client has made (diagnostics). */

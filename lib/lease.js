@@ -227,4 +227,4 @@ function sweepLeased(native, lease, signal, once) {
   return runLeased(native, 'sweep', checkLease(lease), signal, once, sweepRefused).then(({ lease: l, result }) => ({ lease: l, sweep: result }))
 }
 
-module.exports = { checkLease, sweepLeased, watchLeased }
+module.exports = { checkLease, sweepLeased, watchLeased, sweepRefused }
