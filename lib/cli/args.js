@@ -87,6 +87,7 @@ Examples:
   genesys-cleanup sweep --idle 30m --dry-run
   genesys-cleanup --region eu_west_1 --json sweep --idle 2h > report.json
   genesys-cleanup watch --idle 30m --queue Support --queue Sales
+  genesys-cleanup fleet --orgs orgs.json --lease redis://redis:6379
 `
 
 /**
@@ -154,6 +155,19 @@ function buildProgram(commands, setResult) {
     .addOption(new Option('--lease <redis-url>', 'watch only while holding the lease genesys-cleanup:{orgId}:watch in this Redis; wait and take over otherwise (redis://host:port; needs ioredis)').env('GENESYS_CLEANUP_LEASE'))
     .option('--lease-ttl <duration>', 'lease time to live (default 30s)', parseDuration)
     .action(async (opts) => setResult(await commands.watch(program.opts(), opts)))
+
+  program
+    .command('fleet')
+    .description('run one replica of a cleanup service for many orgs (--orgs): each org\'s job on one live replica, the orgs spread evenly, through Redis; "fleet status" prints which replica holds which org')
+    .argument('[action]', '"status": print which replica holds which org, and exit')
+    .option('--orgs <file>', 'JSON file of the orgs: id, region or baseUrl, credentials (named environment variables or files, never the secret itself) and job (watch or sweep)')
+    .addOption(new Option('--lease <redis-url>', 'the Redis the replicas coordinate through (redis://host:port; needs ioredis)').env('GENESYS_CLEANUP_LEASE'))
+    .option('--lease-ttl <duration>', 'lease and presence time to live; a pass every third of it (default 30s)', parseDuration)
+    .addOption(new Option('--replica-id <id>', 'this replica\'s id, unique among live replicas (default hostname-pid)').env('GENESYS_CLEANUP_REPLICA'))
+    .option('--fleet <name>', 'the fleet\'s name in the Redis keys (default: "fleet" of --orgs, else "default")')
+    .option('--concurrency <n>', 'fleet-wide cap on sweep concurrency, 1 to 4096 (default 64)', integerParser(1, 4096))
+    .option('--dry-run', 'read and decide, write nothing')
+    .action(async (action, opts) => setResult(await commands.fleet(program.opts(), action, opts)))
 
   return program
 }

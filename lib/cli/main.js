@@ -5,6 +5,7 @@
 const { buildProgram } = require('./args')
 const { check } = require('./commands/check')
 const { close } = require('./commands/close')
+const { fleet } = require('./commands/fleet')
 const { sweep } = require('./commands/sweep')
 const { watch } = require('./commands/watch')
 const { CliError, EXIT_OK, EXIT_CONFIG, exitStatusFor } = require('./errors')
@@ -18,7 +19,7 @@ function reportable(e) {
 
 async function main(argv) {
   let result = EXIT_OK
-  const program = buildProgram({ check, close, sweep, watch }, (code) => {
+  const program = buildProgram({ check, close, sweep, watch, fleet }, (code) => {
     result = code
   })
   const json = argv.includes('--json')
