@@ -45,8 +45,26 @@ export interface EmulatorConfig {
   divisionDeniedBody: 'not.authorized' | 'missing.permissions' | 'missing.any.permissions' | 'empty'
   /** How long a change takes to show in the analytics query, in ms. */
   analyticsLagMs: number
-  /** Every queue's inactivity timeout in ms (0 = off, Genesys's default). */
+  /** Every queue's inactivity timeout in ms (0 = off, Genesys's default): the displayed `inactivityTimeout` of a conversation on a queue without live message media settings; never acted on. */
   queueInactivityTimeoutMs: number
+  /** Which switch makes a queue's web messaging timer run (UNCONFIRMED): the `subTypeSettings.webmessaging` one, or either that or the top-level one. Default `subtype`. */
+  inactivitySwitch: 'subtype' | 'either'
+  /** The queue timer also runs before an agent connects (UNCONFIRMED). Default false. */
+  queueTimerBeforeAgent: boolean
+  /** Which participants a timer's DISCONNECT marks `disconnectType: "inactivity"` (the others get `peer`; UNCONFIRMED). Default `all`. */
+  inactivityMarks: 'all' | 'agent'
+  /** The queue listing carries `mediaSettings` (UNCONFIRMED). Default true. */
+  queueListingMediaSettings: boolean
+  /** Test fault (no Genesys behaviour): dotted paths a queue PUT drops from what it stores. Default []. */
+  queuePutDropFields: string[]
+  /** `config.json` carries `sessionDurationSeconds` (UNCONFIRMED). Default false. */
+  configJsonSessionDuration: boolean
+  /** After a guest Clear the server closes the guest's sockets with 1000 (UNCONFIRMED). Default true. */
+  guestServerCloses: boolean
+  /** Which connection a 4th one on a guest session closes (UNCONFIRMED). Default `oldest`. */
+  guestLimitCloses: 'oldest' | 'newest'
+  /** A guest session's expiry also ends its conversation, `disconnectType: "session.expired"` (UNCONFIRMED). Default false. */
+  guestExpiryEndsConversation: boolean
   /** Lifetime of a notification channel, in ms (Genesys: 24 h). */
   channelLifetimeMs: number
   /** The `channel.metadata` heartbeat interval, in ms (30 s observed, UNCONFIRMED). */
