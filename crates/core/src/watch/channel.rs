@@ -46,6 +46,35 @@ struct QueueEntity {
     name: Option<String>,
 }
 
+/// Queues to watch. Listing needs `routing:queue:view`; when it is refused
+/// and every wanted queue is given by id, those ids are watched as given.
+pub async fn watched_queues(
+    t: &Transport,
+    wanted: Option<&[String]>,
+    cancel: &CancellationToken,
+) -> Result<Vec<Queue>, Error> {
+    match list_queues(t, cancel).await {
+        Ok(all) => resolve_queues(&all, wanted),
+        Err(e) if e.code == ErrorCode::MissingPermission => match wanted {
+            Some(ids) if ids.iter().all(|q| crate::genesys::ids::is_uuid(q)) => Ok(ids
+                .iter()
+                .map(|id| Queue {
+                    id: id.to_ascii_lowercase(),
+                    name: String::new(),
+                })
+                .collect()),
+            _ => Err(Error {
+                message: format!(
+                    "{} Watch mode lists the queues to subscribe to: grant routing:queue:view, or pass queues by id.",
+                    e.message
+                ),
+                ..e
+            }),
+        },
+        Err(e) => Err(e),
+    }
+}
+
 /// Every queue, page by page (until `pageCount` or an empty page).
 pub async fn list_queues(t: &Transport, cancel: &CancellationToken) -> Result<Vec<Queue>, Error> {
     let mut call = t.call(cancel);

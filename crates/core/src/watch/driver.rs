@@ -5,23 +5,20 @@
 //! on cancellation at once (in-flight closes and streams are dropped).
 
 use super::after_read::RecentCloses;
-use super::channel::{self, Queue, MAX_TOPICS_PER_CHANNEL};
+use super::channel::{self, RejectedTopic, MAX_TOPICS_PER_CHANNEL};
+use super::frame::ConversationEvent;
 use super::policy::ends_watch;
-use super::settle::{emit, epoch_ms, settle_close};
+use super::reconcile::{sweep, SweepFuture, SweepKind, Swept};
+use super::settle::{emit, settle_close};
 use super::stream::{self, now_ms, Feed, StreamSpec};
 use super::table::{Observed, Table};
 use super::{WatchEvent, WatchEventKind, WatchOptions, WatchReport, WatchSink};
 use crate::close::{self, CloseOptions, CloseResult};
-use crate::discover::{self, FindOptions};
 use crate::error::{Error, ErrorCode};
-use crate::http::transport::Transport;
 use crate::session::Session;
-use crate::stats::{CallStats, Totals};
-use crate::time::parse_time;
+use crate::stats::CallStats;
 use futures::stream::FuturesUnordered;
 use futures::StreamExt;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::time::{Duration, UNIX_EPOCH};
 use tokio::sync::mpsc;
@@ -50,84 +47,6 @@ async fn close_one(
     (id, r, stats)
 }
 
-/// Open conversations found by a sweep: id and start (epoch ms).
-struct Swept {
-    found: Vec<(String, u64)>,
-    totals: Totals,
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum SweepKind {
-    Gap,
-    Periodic,
-}
-
-type SweepFuture<'a> =
-    Pin<Box<dyn Future<Output = (SweepKind, u32, Result<Swept, Error>)> + Send + 'a>>;
-
-/// Every open conversation of the wanted types that started in `lookback`:
-/// analytics nominates, the table schedules, the guarded close decides.
-fn sweep<'a>(
-    t: &'a Transport,
-    kind: SweepKind,
-    gaps: u32,
-    lookback: Duration,
-    message_types: Vec<String>,
-    cancel: &'a CancellationToken,
-) -> SweepFuture<'a> {
-    Box::pin(async move {
-        let opts = FindOptions {
-            idle_for: Duration::ZERO,
-            lookback,
-            message_types,
-            ..FindOptions::default()
-        };
-        let r = discover::find_candidates(t, &opts, cancel)
-            .await
-            .map(|c| Swept {
-                found: c
-                    .candidates
-                    .into_iter()
-                    .map(|c| {
-                        let start = parse_time(&c.started_at).map_or(0, epoch_ms);
-                        (c.conversation_id, start)
-                    })
-                    .collect(),
-                totals: c.totals,
-            });
-        (kind, gaps, r)
-    })
-}
-
-/// Queues to watch. Listing needs `routing:queue:view`; when it is refused
-/// and every wanted queue is given by id, those ids are watched as given.
-async fn queues(
-    t: &Transport,
-    opts: &WatchOptions,
-    cancel: &CancellationToken,
-) -> Result<Vec<Queue>, Error> {
-    match channel::list_queues(t, cancel).await {
-        Ok(all) => channel::resolve_queues(&all, opts.queues.as_deref()),
-        Err(e) if e.code == ErrorCode::MissingPermission => match &opts.queues {
-            Some(ids) if ids.iter().all(|q| crate::genesys::ids::is_uuid(q)) => Ok(ids
-                .iter()
-                .map(|id| Queue {
-                    id: id.to_ascii_lowercase(),
-                    name: String::new(),
-                })
-                .collect()),
-            _ => Err(Error {
-                message: format!(
-                    "{} Watch mode lists the queues to subscribe to: grant routing:queue:view, or pass queues by id.",
-                    e.message
-                ),
-                ..e
-            }),
-        },
-        Err(e) => Err(e),
-    }
-}
-
 /// Runs until `cancel` fires; then returns what it did. Ends early with the
 /// error when the token is rejected and cannot be refreshed (see [`ends_watch`]).
 pub async fn watch(
@@ -140,7 +59,7 @@ pub async fn watch(
     if cancel.is_cancelled() {
         return Err(Error::aborted());
     }
-    let queues = queues(&t, &opts, cancel).await?;
+    let queues = channel::watched_queues(&t, opts.queues.as_deref(), cancel).await?;
     let stop = cancel.child_token();
     let (tx, mut rx) = mpsc::channel::<Feed>(1024);
     let mut report = WatchReport {
@@ -186,6 +105,19 @@ struct Loop<'a> {
     first_ups: Vec<bool>,
 }
 
+/// The closes the guarded close runs for a watch: the idle guard on the
+/// re-read, as `closeConversation({idleForMs})` does.
+fn close_options(opts: &WatchOptions) -> CloseOptions {
+    CloseOptions {
+        idle_for: Some(opts.idle),
+        message_types: opts.message_types.clone(),
+        dry_run: opts.dry_run,
+        ..CloseOptions::default()
+    }
+}
+
+/// The loop: start what is due (closes, a sweep), then wait for the first of
+/// the stop, a close's end, a sweep's end, a stream's word or a deadline.
 #[allow(clippy::too_many_arguments)]
 async fn run(
     t: &Session,
@@ -196,28 +128,8 @@ async fn run(
     stream_count: usize,
     report: &mut WatchReport,
 ) -> Result<(), Error> {
-    let close_opts = CloseOptions {
-        idle_for: Some(opts.idle),
-        message_types: opts.message_types.clone(),
-        dry_run: opts.dry_run,
-        ..CloseOptions::default()
-    };
-    let mut st = Loop {
-        opts,
-        sink,
-        can_refresh: t.auth().can_refresh(),
-        table: Table::new(opts.idle.as_millis() as u64, opts.max_tracked as usize),
-        recent: RecentCloses::default(),
-        gaps_pending: 0,
-        sweep_not_before: Instant::now(),
-        next_periodic: Instant::now()
-            + if stream_count == 0 {
-                Duration::ZERO
-            } else {
-                FIRST_SWEEP_WAIT
-            },
-        first_ups: vec![false; stream_count],
-    };
+    let close_opts = close_options(opts);
+    let mut st = Loop::new(opts, sink, t.auth().can_refresh(), stream_count);
     let mut closes = FuturesUnordered::new();
     let mut sweeping: Option<SweepFuture<'_>> = None;
     let mut streams_open = stream_count;
@@ -229,39 +141,13 @@ async fn run(
             }
         }
         if sweeping.is_none() {
-            sweeping = st.next_sweep().map(|kind| {
-                let gaps = std::mem::take(&mut st.gaps_pending);
-                sweep(
-                    t,
-                    kind,
-                    gaps,
-                    opts.lookback,
-                    opts.message_types.clone(),
-                    stop,
-                )
-            });
+            sweeping = st.next_sweep_future(t, stop);
         }
-        // At the concurrency limit a due conversation waits for a close to end.
-        let full = closes.len() >= opts.concurrency as usize;
-        let wake_due = (!full)
-            .then(|| st.table.next_deadline())
-            .flatten()
-            .map(|due| Instant::now() + Duration::from_millis(due.saturating_sub(now_ms())));
-        let wake_sweep = sweeping.is_none().then(|| st.sweep_wake());
+        let (wake_due, wake_sweep) = st.wakes(closes.len(), sweeping.is_some());
         tokio::select! {
             biased;
-            _ = stop.cancelled() => {
-                report.tracked = st.table.len() as u32;
-                return Ok(());
-            }
-            Some((id, result, stats)) = closes.next(), if !closes.is_empty() => {
-                report.totals += &stats;
-                settle_close(&mut st.table, &mut st.recent, report, sink, id, &result);
-                match result {
-                    Err(e) if ends_watch(&e, st.can_refresh) => return Err(e),
-                    _ => {}
-                }
-            }
+            _ = stop.cancelled() => break,
+            Some(closing) = closes.next(), if !closes.is_empty() => st.closed(report, closing)?,
             done = async { sweeping.as_mut().expect("guarded").await }, if sweeping.is_some() => {
                 sweeping = None;
                 st.swept(report, done)?;
@@ -274,6 +160,76 @@ async fn run(
             _ = sleep_opt(wake_sweep) => {}
         }
         report.tracked = st.table.len() as u32;
+    }
+    report.tracked = st.table.len() as u32;
+    Ok(())
+}
+
+impl<'a> Loop<'a> {
+    fn new(
+        opts: &'a WatchOptions,
+        sink: &'a Option<WatchSink>,
+        can_refresh: bool,
+        stream_count: usize,
+    ) -> Self {
+        let first_wait = if stream_count == 0 {
+            Duration::ZERO
+        } else {
+            FIRST_SWEEP_WAIT
+        };
+        Loop {
+            opts,
+            sink,
+            can_refresh,
+            table: Table::new(opts.idle.as_millis() as u64, opts.max_tracked as usize),
+            recent: RecentCloses::default(),
+            gaps_pending: 0,
+            sweep_not_before: Instant::now(),
+            next_periodic: Instant::now() + first_wait,
+            first_ups: vec![false; stream_count],
+        }
+    }
+
+    /// The sweep to run now, if one is due; the gaps it covers are taken.
+    fn next_sweep_future<'f>(
+        &mut self,
+        t: &'f Session,
+        stop: &'f CancellationToken,
+    ) -> Option<SweepFuture<'f>> {
+        let kind = self.next_sweep()?;
+        let gaps = std::mem::take(&mut self.gaps_pending);
+        let (lookback, types) = (self.opts.lookback, self.opts.message_types.clone());
+        Some(sweep(t, kind, gaps, lookback, types, stop))
+    }
+
+    /// When to wake for the next due conversation (unless the closes are at
+    /// the concurrency limit: then a close's end wakes the loop) and for the
+    /// next sweep (unless one runs).
+    fn wakes(&mut self, closing: usize, sweeping: bool) -> (Option<Instant>, Option<Instant>) {
+        let full = closing >= self.opts.concurrency as usize;
+        let due = (!full)
+            .then(|| self.table.next_deadline())
+            .flatten()
+            .map(|due| Instant::now() + Duration::from_millis(due.saturating_sub(now_ms())));
+        (due, (!sweeping).then(|| self.sweep_wake()))
+    }
+
+    /// A close ended: its result settles the table, the report and the events.
+    fn closed(&mut self, report: &mut WatchReport, closing: Closing) -> Result<(), Error> {
+        let (id, result, stats) = closing;
+        report.totals += &stats;
+        settle_close(
+            &mut self.table,
+            &mut self.recent,
+            report,
+            self.sink,
+            id,
+            &result,
+        );
+        match result {
+            Err(e) if ends_watch(&e, self.can_refresh) => Err(e),
+            _ => Ok(()),
+        }
     }
 }
 
@@ -366,6 +322,7 @@ impl Loop<'_> {
         Ok(())
     }
 
+    /// A stream's word: what it says goes into the table, the report and the events.
     fn feed(&mut self, report: &mut WatchReport, feed: Feed) -> Result<(), Error> {
         match feed {
             Feed::Fatal(e) => return Err(e),
@@ -377,76 +334,88 @@ impl Loop<'_> {
                 rejected,
             } => {
                 if gap.is_some() {
-                    if self.gaps_pending == 0 {
-                        let settled = Instant::now() + GAP_SETTLE;
-                        self.sweep_not_before = self.sweep_not_before.max(settled);
-                    }
-                    self.gaps_pending += 1;
-                    if renewed {
-                        report.renewals += 1
-                    } else {
-                        report.reconnects += 1
-                    }
+                    self.gap(report, renewed);
                 }
-                for r in rejected {
-                    if !report.rejected_topics.iter().any(|x| x.topic == r.topic) {
-                        emit(
-                            self.sink,
-                            WatchEvent {
-                                reason: Some(format!(
-                                    "{} ({}): {}",
-                                    r.topic, r.queue_name, r.reason
-                                )),
-                                ..WatchEvent::new(WatchEventKind::RejectedTopic)
-                            },
-                        );
-                        report.rejected_topics.push(r);
-                    }
-                }
-                if let Some(seen) = self.first_ups.get_mut(stream) {
-                    *seen = true;
-                }
-                if self.first_ups.iter().all(|s| *s) && report.periodic_sweeps == 0 {
-                    self.next_periodic = self.next_periodic.min(Instant::now());
-                }
-                emit(
-                    self.sink,
-                    WatchEvent {
-                        channel_id: Some(channel_id),
-                        reason: renewed.then(|| "renewed".to_string()),
-                        ..WatchEvent::new(WatchEventKind::Connected)
-                    },
-                );
+                self.rejected(report, rejected);
+                self.up(report, stream, channel_id, renewed);
             }
-            Feed::Down { reason } => {
-                emit(
-                    self.sink,
-                    WatchEvent {
-                        reason: Some(reason),
-                        ..WatchEvent::new(WatchEventKind::Disconnected)
-                    },
-                );
-            }
-            Feed::Conversation(e) => {
-                report.events_seen += 1;
-                if self.recent.reveals(&e.id, e.last_message_ms, now_ms()) {
-                    report.activity_after_read += 1;
-                    let at = e.last_message_ms.map(|ms| {
-                        humantime::format_rfc3339_millis(UNIX_EPOCH + Duration::from_millis(ms))
-                            .to_string()
-                    });
-                    emit(self.sink, WatchEvent { conversation_id: Some(e.id.clone()), last_activity_at: at, reason: Some("a notification after the close shows a message newer than the read it was decided on".into()), ..WatchEvent::new(WatchEventKind::ActivityAfterRead) });
-                }
-                if e.ended || !e.wanted {
-                    self.table.finish(&e.id);
-                } else if self.table.observe(&e.id, e.last_ms.unwrap_or_else(now_ms))
-                    == Observed::Refused
-                {
-                    report.untracked += 1;
-                }
-            }
+            Feed::Down { reason } => emit(
+                self.sink,
+                WatchEvent {
+                    reason: Some(reason),
+                    ..WatchEvent::new(WatchEventKind::Disconnected)
+                },
+            ),
+            Feed::Conversation(e) => self.conversation(report, e),
         }
         Ok(())
+    }
+
+    /// A stream is back after a span without a healthy socket: a sweep is due.
+    fn gap(&mut self, report: &mut WatchReport, renewed: bool) {
+        if self.gaps_pending == 0 {
+            let settled = Instant::now() + GAP_SETTLE;
+            self.sweep_not_before = self.sweep_not_before.max(settled);
+        }
+        self.gaps_pending += 1;
+        if renewed {
+            report.renewals += 1
+        } else {
+            report.reconnects += 1
+        }
+    }
+
+    /// Topics Genesys refused, each reported once.
+    fn rejected(&mut self, report: &mut WatchReport, rejected: Vec<RejectedTopic>) {
+        for r in rejected {
+            if !report.rejected_topics.iter().any(|x| x.topic == r.topic) {
+                emit(
+                    self.sink,
+                    WatchEvent {
+                        reason: Some(format!("{} ({}): {}", r.topic, r.queue_name, r.reason)),
+                        ..WatchEvent::new(WatchEventKind::RejectedTopic)
+                    },
+                );
+                report.rejected_topics.push(r);
+            }
+        }
+    }
+
+    /// A stream is connected; once every stream has been, the first periodic
+    /// sweep runs.
+    fn up(&mut self, report: &WatchReport, stream: usize, channel_id: String, renewed: bool) {
+        if let Some(seen) = self.first_ups.get_mut(stream) {
+            *seen = true;
+        }
+        if self.first_ups.iter().all(|s| *s) && report.periodic_sweeps == 0 {
+            self.next_periodic = self.next_periodic.min(Instant::now());
+        }
+        emit(
+            self.sink,
+            WatchEvent {
+                channel_id: Some(channel_id),
+                reason: renewed.then(|| "renewed".to_string()),
+                ..WatchEvent::new(WatchEventKind::Connected)
+            },
+        );
+    }
+
+    /// A conversation event: tracked, or finished; and a message newer than
+    /// the read of a recent close is reported.
+    fn conversation(&mut self, report: &mut WatchReport, e: ConversationEvent) {
+        report.events_seen += 1;
+        if self.recent.reveals(&e.id, e.last_message_ms, now_ms()) {
+            report.activity_after_read += 1;
+            let at = e.last_message_ms.map(|ms| {
+                humantime::format_rfc3339_millis(UNIX_EPOCH + Duration::from_millis(ms)).to_string()
+            });
+            emit(self.sink, WatchEvent { conversation_id: Some(e.id.clone()), last_activity_at: at, reason: Some("a notification after the close shows a message newer than the read it was decided on".into()), ..WatchEvent::new(WatchEventKind::ActivityAfterRead) });
+        }
+        if e.ended || !e.wanted {
+            self.table.finish(&e.id);
+        } else if self.table.observe(&e.id, e.last_ms.unwrap_or_else(now_ms)) == Observed::Refused {
+            report.untracked += 1;
+        }
     }
 }
 

@@ -6,11 +6,13 @@
 //! one deadline heap), `after_read` (recent closes, to tell a message that
 //! slipped in between a close's read and its write), `frame` (what a frame
 //! says), `policy` (backoff, liveness, renewal), `channel` (queues, channels,
-//! subscriptions over REST), `socket` (the WebSocket), `stream` (one
-//! channel kept alive, reporting events and gaps), `settle` (what a close's
-//! result means for the table, the report and the events), `driver` (the
-//! loop that decides: closes due conversations through the guarded close,
-//! runs the sweeps, stops on cancellation). The pure parts have table tests.
+//! subscriptions over REST, and which queues a watch subscribes to),
+//! `socket` (the WebSocket), `stream` (one channel kept alive, reporting
+//! events and gaps), `settle` (what a close's result means for the table,
+//! the report and the events), `reconcile` (one sweep over analytics),
+//! `driver` (the loop that decides: closes due conversations through the
+//! guarded close, runs the sweeps, stops on cancellation). The pure parts
+//! have table tests.
 //!
 //! What is guaranteed, and what is not: events are not durable (Genesys
 //! does not queue them while no socket is open), so after every span
@@ -28,6 +30,7 @@ pub mod channel;
 mod driver;
 pub mod frame;
 pub mod policy;
+mod reconcile;
 mod settle;
 mod socket;
 mod stream;

@@ -1,0 +1,63 @@
+//! A reconciliation sweep: what the stream cannot be trusted to have shown
+//! (a span without a healthy socket, a conversation no watched queue saw) is
+//! found over analytics. The driver decides when one runs; this is one run.
+
+use super::settle::epoch_ms;
+use crate::discover::{self, FindOptions};
+use crate::error::Error;
+use crate::http::transport::Transport;
+use crate::stats::Totals;
+use crate::time::parse_time;
+use std::future::Future;
+use std::pin::Pin;
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+
+/// Open conversations found by a sweep: id and start (epoch ms).
+pub(super) struct Swept {
+    pub found: Vec<(String, u64)>,
+    pub totals: Totals,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum SweepKind {
+    Gap,
+    Periodic,
+}
+
+pub(super) type SweepFuture<'a> =
+    Pin<Box<dyn Future<Output = (SweepKind, u32, Result<Swept, Error>)> + Send + 'a>>;
+
+/// Every open conversation of the wanted types that started in `lookback`:
+/// analytics nominates, the table schedules, the guarded close decides.
+pub(super) fn sweep<'a>(
+    t: &'a Transport,
+    kind: SweepKind,
+    gaps: u32,
+    lookback: Duration,
+    message_types: Vec<String>,
+    cancel: &'a CancellationToken,
+) -> SweepFuture<'a> {
+    Box::pin(async move {
+        let opts = FindOptions {
+            idle_for: Duration::ZERO,
+            lookback,
+            message_types,
+            ..FindOptions::default()
+        };
+        let r = discover::find_candidates(t, &opts, cancel)
+            .await
+            .map(|c| Swept {
+                found: c
+                    .candidates
+                    .into_iter()
+                    .map(|c| {
+                        let start = parse_time(&c.started_at).map_or(0, epoch_ms);
+                        (c.conversation_id, start)
+                    })
+                    .collect(),
+                totals: c.totals,
+            });
+        (kind, gaps, r)
+    })
+}
