@@ -576,7 +576,7 @@ export interface FindOptions {
    * change decides.
    */
   idleForMs: number
-  /** Look at conversations that started in this window before now. Default 24 h. */
+  /** Look at conversations that started in this window before now, in ms, 1000 to 31622400000 (366 days). Default 24 h. */
   lookbackMs?: number
   /** Analytics page size, 1 to 100. Default 100. */
   pageSize?: number
@@ -783,7 +783,7 @@ export interface WatchOptions {
    * another queue); the first runs as soon as every channel is subscribed.
    */
   reconcileEveryMs?: number
-  /** How far back the periodic sweep looks for open conversations, in ms. Default 24 h. */
+  /** How far back the sweeps look for open conversations, in ms, 1000 to 31622400000 (366 days). Default 24 h. */
   lookbackMs?: number
   /** Read and decide, write nothing: due conversations are reported as `wouldClose` events. */
   dryRun?: boolean

@@ -6,7 +6,7 @@
 use crate::close::{self, CloseOptions, CloseResult, Outcome};
 use crate::error::{Error, ErrorCode};
 use crate::genesys::ids::{self, IdInput};
-use crate::options::{self, Validated};
+use crate::options::{self, Concurrency, Validated};
 use crate::session::Session;
 use crate::stats::{CallStats, Counts, Totals};
 use futures::StreamExt;
@@ -16,9 +16,6 @@ use std::time::Duration;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
-
-pub const DEFAULT_CONCURRENCY: u32 = 8;
-pub const MAX_CONCURRENCY: u32 = 256;
 
 /// One input id's result.
 #[derive(Debug, Clone)]
@@ -162,9 +159,8 @@ pub struct BulkOptions {
 #[derive(Debug, Clone, Copy, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct BulkSettings {
-    /// Conversations handled at once. Default 8, at most 256.
-    #[serde(deserialize_with = "options::whole::<_, 1, 256>")]
-    pub concurrency: u32,
+    /// Conversations handled at once.
+    pub concurrency: Concurrency,
     /// At most one `onProgress` call per interval (plus one at the end). Default 100.
     #[serde(
         rename = "progressIntervalMs",
@@ -176,7 +172,7 @@ pub struct BulkSettings {
 impl Default for BulkSettings {
     fn default() -> Self {
         BulkSettings {
-            concurrency: DEFAULT_CONCURRENCY,
+            concurrency: Concurrency::default(),
             progress_interval: Duration::from_millis(100),
         }
     }
@@ -272,7 +268,7 @@ pub async fn close_many(
             let fatal = &fatal;
             async move { (i, close_one(t, id, &opts.close, cancel, fatal).await) }
         })
-        .buffer_unordered(opts.settings.concurrency as usize);
+        .buffer_unordered(opts.settings.concurrency.get());
     while let Some((i, (entry, stats))) = stream.next().await {
         totals += &stats;
         progress.record(&entry);

@@ -13,7 +13,7 @@ use crate::genesys::ids::IdInput;
 use crate::genesys::message_types::{check_message_types, default_message_types};
 use crate::genesys::routes;
 use crate::http::transport::{Parsed, Request, Transport};
-use crate::options::{self, Validated};
+use crate::options::{self, Lookback, Validated};
 use crate::session::Session;
 use crate::stats::Totals;
 use crate::time::{self, parse_time};
@@ -36,13 +36,8 @@ pub struct FindOptions {
         deserialize_with = "options::millis::<_, 0, 31_536_000_000>"
     )]
     pub idle_for: Duration,
-    /// How far back to look for conversations that started (the query interval). Default 24 h.
-    #[serde(
-        rename = "lookbackMs",
-        default = "default_lookback",
-        deserialize_with = "options::millis::<_, 1, 31_622_400_000>"
-    )]
-    pub lookback: Duration,
+    #[serde(rename = "lookbackMs", default)]
+    pub lookback: Lookback,
     /// Analytics page size, 1 to 100. Default 100.
     #[serde(
         default = "default_page_size",
@@ -60,10 +55,6 @@ pub struct FindOptions {
     pub limit: u32,
 }
 
-fn default_lookback() -> Duration {
-    Duration::from_secs(24 * 3600)
-}
-
 fn default_page_size() -> u32 {
     MAX_PAGE_SIZE
 }
@@ -72,7 +63,7 @@ impl Default for FindOptions {
     fn default() -> Self {
         FindOptions {
             idle_for: Duration::from_secs(30 * 60),
-            lookback: default_lookback(),
+            lookback: Lookback::default(),
             page_size: default_page_size(),
             message_types: default_message_types(),
             allow_unknown_message_types: false,
@@ -174,7 +165,7 @@ struct AnalyticsParticipant {}
 /// The analytics details query (shared/genesys-api.md, "Finding conversations"), for one page.
 pub fn query_body(now: SystemTime, opts: &FindOptions, page: u32) -> serde_json::Value {
     let from = now
-        .checked_sub(opts.lookback)
+        .checked_sub(opts.lookback.get())
         .unwrap_or(SystemTime::UNIX_EPOCH);
     let interval = format!("{}/{}", time::format_millis(from), time::format_millis(now));
     let type_predicates: Vec<serde_json::Value> = opts

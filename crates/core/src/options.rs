@@ -108,6 +108,60 @@ pub fn whole<'de, D: Deserializer<'de>, const MIN: u64, const MAX: u64>(
     }
 }
 
+/// Conversations handled at once (`concurrency` of a bulk run, a sweep and
+/// a watch): a whole number from 1 to 256, default 8.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Concurrency(u32);
+
+impl Concurrency {
+    pub const DEFAULT: u32 = 8;
+    pub const MAX: u64 = 256;
+
+    pub fn get(self) -> usize {
+        self.0 as usize
+    }
+}
+
+impl Default for Concurrency {
+    fn default() -> Self {
+        Concurrency(Self::DEFAULT)
+    }
+}
+
+impl<'de> Deserialize<'de> for Concurrency {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        whole::<D, 1, { Concurrency::MAX }>(d).map(Concurrency)
+    }
+}
+
+/// How far back to look for conversations that started (`lookbackMs` of a
+/// discovery, a sweep and a watch's sweeps: the analytics query's interval):
+/// from 1000 ms to 366 days, default 24 h. A window under a second finds
+/// nothing, and is most likely a unit slip.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Lookback(Duration);
+
+impl Lookback {
+    pub const MIN_MS: u64 = 1000;
+    pub const MAX_MS: u64 = 31_622_400_000;
+
+    pub fn get(self) -> Duration {
+        self.0
+    }
+}
+
+impl Default for Lookback {
+    fn default() -> Self {
+        Lookback(Duration::from_secs(24 * 3600))
+    }
+}
+
+impl<'de> Deserialize<'de> for Lookback {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        millis::<D, { Lookback::MIN_MS }, { Lookback::MAX_MS }>(d).map(Lookback)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -127,7 +181,7 @@ mod tests {
         assert_eq!(c.message_types, vec!["webmessaging"]);
         assert!(!c.fast && !c.verify && !c.dry_run && c.idle_for.is_none());
         let b: BulkSettings = read(json!({"fast": true, "unknownKey": [1, 2]})).unwrap();
-        assert_eq!(b.concurrency, 8);
+        assert_eq!(b.concurrency.get(), 8);
         let f: FindOptions = read(json!({"idleForMs": 60_000})).unwrap();
         assert_eq!(f.idle_for, Duration::from_secs(60));
         assert_eq!(f.page_size, 100);
@@ -237,6 +291,35 @@ mod tests {
             // Still at least one.
             read(json!({"messageTypes": [], "allowUnknownMessageTypes": true})).unwrap_err();
         }
+    }
+
+    #[test]
+    fn shared_options_have_one_declaration_and_one_bound() {
+        use crate::watch::WatchOptions;
+        let find = |v: serde_json::Value| read::<FindOptions>(v).map(|f| f.lookback);
+        let watch = |v: serde_json::Value| read::<WatchOptions>(v).map(|w| w.lookback);
+        for (lookback, extra) in [
+            (find(json!({"idleForMs": 1, "lookbackMs": 999})), "find"),
+            (watch(json!({"idleMs": 1000, "lookbackMs": 999})), "watch"),
+        ] {
+            let e = lookback.unwrap_err();
+            assert!(
+                e.message.starts_with(
+                    "lookbackMs must be a number of milliseconds from 1000 to 31622400000"
+                ),
+                "{extra}: {}",
+                e.message
+            );
+        }
+        assert_eq!(find(json!({"idleForMs": 1})).unwrap(), Lookback::default());
+        assert_eq!(watch(json!({"idleMs": 1000})).unwrap(), Lookback::default());
+        let w = read::<WatchOptions>(json!({"idleMs": 1000, "concurrency": 257})).unwrap_err();
+        assert!(
+            w.message
+                .starts_with("concurrency must be a whole number from 1 to 256"),
+            "{}",
+            w.message
+        );
     }
 
     #[test]

@@ -134,7 +134,7 @@ async fn run(
     let mut sweeping: Option<SweepFuture<'_>> = None;
     let mut streams_open = stream_count;
     loop {
-        while closes.len() < opts.concurrency as usize {
+        while closes.len() < opts.concurrency.get() {
             match st.table.pop_due(now_ms()) {
                 Some(id) => closes.push(close_one(t, id, &close_opts, stop)),
                 None => break,
@@ -206,7 +206,7 @@ impl<'a> Loop<'a> {
     /// the concurrency limit: then a close's end wakes the loop) and for the
     /// next sweep (unless one runs).
     fn wakes(&mut self, closing: usize, sweeping: bool) -> (Option<Instant>, Option<Instant>) {
-        let full = closing >= self.opts.concurrency as usize;
+        let full = closing >= self.opts.concurrency.get();
         let due = (!full)
             .then(|| self.table.next_deadline())
             .flatten()

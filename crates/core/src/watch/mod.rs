@@ -41,7 +41,7 @@ pub use driver::watch;
 
 use crate::error::Error;
 use crate::genesys::message_types::{check_message_types, default_message_types};
-use crate::options::{self, Validated};
+use crate::options::{self, Concurrency, Lookback, Validated};
 use crate::stats::Totals;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -75,22 +75,15 @@ pub struct WatchOptions {
         deserialize_with = "options::millis::<_, 1000, 86_400_000>"
     )]
     pub reconcile_every: Duration,
-    /// How far back the periodic sweep looks for open conversations (ms; default 24 h).
-    #[serde(
-        rename = "lookbackMs",
-        default = "default_lookback",
-        deserialize_with = "options::millis::<_, 1000, 31_622_400_000>"
-    )]
-    pub lookback: Duration,
+    /// How far back the sweeps look for open conversations.
+    #[serde(rename = "lookbackMs", default)]
+    pub lookback: Lookback,
     /// Read and decide, write nothing: due conversations are reported `wouldClose`.
     #[serde(default)]
     pub dry_run: bool,
-    /// Closes run at once (default 8, 1 to 256).
-    #[serde(
-        default = "default_concurrency",
-        deserialize_with = "options::whole::<_, 1, 256>"
-    )]
-    pub concurrency: u32,
+    /// Closes run at once.
+    #[serde(default)]
+    pub concurrency: Concurrency,
     /// The most conversations tracked in memory (default 100000, 1 to 10000000);
     /// more are left to the sweeps.
     #[serde(
@@ -102,12 +95,6 @@ pub struct WatchOptions {
 
 fn default_reconcile() -> Duration {
     Duration::from_secs(300)
-}
-fn default_lookback() -> Duration {
-    Duration::from_secs(24 * 3600)
-}
-fn default_concurrency() -> u32 {
-    8
 }
 fn default_max_tracked() -> u32 {
     100_000

@@ -6,6 +6,7 @@ use super::settle::epoch_ms;
 use crate::discover::{self, FindOptions};
 use crate::error::Error;
 use crate::http::transport::Transport;
+use crate::options::Lookback;
 use crate::stats::Totals;
 use crate::time::parse_time;
 use std::future::Future;
@@ -34,7 +35,7 @@ pub(super) fn sweep<'a>(
     t: &'a Transport,
     kind: SweepKind,
     gaps: u32,
-    lookback: Duration,
+    lookback: Lookback,
     message_types: Vec<String>,
     cancel: &'a CancellationToken,
 ) -> SweepFuture<'a> {
