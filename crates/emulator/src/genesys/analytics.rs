@@ -366,7 +366,13 @@ mod tests {
         let out = run(&q(json!({})), &s, T0 + 10_000, 0, &Timers::none());
         assert_eq!(ids(&out), ["c0", "c4"]);
         assert_eq!(out["totalHits"], 2);
-        let out = run(&q(json!({"order":"desc"})), &s, T0 + 10_000, 0, &Timers::none());
+        let out = run(
+            &q(json!({"order":"desc"})),
+            &s,
+            T0 + 10_000,
+            0,
+            &Timers::none(),
+        );
         assert_eq!(ids(&out), ["c4", "c0"]);
         let seg = &out["conversations"][0]["participants"][0]["sessions"][0];
         assert_eq!(seg["messageType"], "webmessaging");
