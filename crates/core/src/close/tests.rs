@@ -205,21 +205,13 @@ fn a_refusal_is_explained_by_divisions_only_when_they_explain_it() {
         // The held division is named from the conversation's when it can
         // be; here it cannot (Home is not the conversation's).
         assert_eq!(e.permission_divisions, [Division::new("home-id", None)]);
-        assert!(
-            e.message.contains("belongs to division Sales (sales-id)"),
-            "{}",
-            e.message
-        );
-        assert!(
-            e.message.contains("only in division home-id"),
-            "{}",
-            e.message
-        );
-        assert!(
-            e.message.contains("Admin > Integrations > OAuth"),
-            "{}",
-            e.message
-        );
+        for says in [
+            "belongs to division Sales (sales-id)",
+            "only in division home-id",
+            "Admin > Integrations > OAuth",
+        ] {
+            assert!(e.message.contains(says), "{}", e.message);
+        }
     }
     let unchanged = |divisions: &[Division], h: &Holdings| {
         division_refusal("c", divisions, h, refusal(Some("not.authorized"))).is_err()

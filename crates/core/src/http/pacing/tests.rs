@@ -350,18 +350,6 @@ struct Run {
     optimal_us: u64,
 }
 
-fn simulate(
-    mode: Mode,
-    up: bool,
-    limit: u32,
-    window_s: u64,
-    requests: u32,
-    workers: u32,
-    phase: u64,
-) -> Run {
-    simulate_shared(mode, up, limit, window_s, requests, workers, phase, 1)
-}
-
 /// `clients` budgets (processes) share the token; worker `w` belongs to client `w % clients`.
 #[allow(clippy::too_many_arguments)]
 fn simulate_shared(
@@ -464,7 +452,7 @@ fn no_window_ever_goes_over_the_limit_and_runs_are_window_optimal_in_every_mode(
                     .into_iter()
                     .enumerate()
                 {
-                    let r = simulate(mode, up, 100, 3, requests, 16, phase);
+                    let r = simulate_shared(mode, up, 100, 3, requests, 16, phase, 1);
                     let ratio = r.elapsed_us as f64 / r.optimal_us as f64;
                     let what = format!(
                         "{mode:?} reset rounded {} {windows_label} phase {phase_i}",
@@ -496,7 +484,7 @@ fn two_processes_sharing_one_token_see_few_429s() {
 fn a_burst_under_the_limit_is_never_delayed() {
     for mode in [Mode::Fixed, Mode::Aligned, Mode::Sliding] {
         for up in [true, false] {
-            let r = simulate(mode, up, 300, 60, 200, 100, 1_000_000);
+            let r = simulate_shared(mode, up, 300, 60, 200, 100, 1_000_000, 1);
             assert_eq!(r.limited, 0);
             // One round trip for the first answer (the limit), then all at once.
             assert!(r.elapsed_us < 10_000, "{mode:?}: {} µs", r.elapsed_us);

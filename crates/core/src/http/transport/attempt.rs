@@ -215,7 +215,7 @@ impl Transport {
         call: &mut Call<'_>,
         parse: &(dyn Fn(u16, &[u8]) -> Parsed<T> + Sync),
     ) -> Judged<T> {
-        let correlation_id = self.observe(req, &raw, slot, attempt, call);
+        let correlation_id = self.observe(&raw, req, attempt, slot, call);
         self.classify(req, raw, correlation_id, call, parse)
     }
 
@@ -223,10 +223,10 @@ impl Transport {
     /// the rate-limit headers for the budget, the `response` event.
     fn observe(
         &self,
-        req: &Request<'_>,
         raw: &RawResponse,
-        slot: Option<Slot<'_>>,
+        req: &Request<'_>,
         attempt: u32,
+        slot: Option<Slot<'_>>,
         call: &mut Call<'_>,
     ) -> Option<String> {
         let status = raw.status;
