@@ -53,6 +53,11 @@ export declare class CleanupClient {
   /** The organization id of the token (names a job's lease). */
   organizationId(cancel?: CancelHandle | undefined | null): Promise<string>
   /**
+   * Writes the leased job's fence refused in this term (since it was
+   * armed after being lifted): the job's lease was not known valid then.
+   */
+  fenceRefused(): number
+  /**
    * A leased job's write fence: writes allowed for `valid_for_ms` more
    * (0: the lease is lost), or no fence (`null`). The wrapper checks the number.
    */

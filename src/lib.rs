@@ -371,6 +371,13 @@ impl CleanupClient {
         spawn(env, async move { client.organization_id(&token).await })
     }
 
+    /// Writes the leased job's fence refused in this term (since it was
+    /// armed after being lifted): the job's lease was not known valid then.
+    #[napi]
+    pub fn fence_refused(&self) -> u32 {
+        self.inner.fence_refused()
+    }
+
     /// A leased job's write fence: writes allowed for `valid_for_ms` more
     /// (0: the lease is lost), or no fence (`null`). The wrapper checks the number.
     #[napi]

@@ -119,6 +119,12 @@ impl Client {
         }
     }
 
+    /// Writes the fence refused in this term of the leased job (since it
+    /// was armed after being lifted).
+    pub fn fence_refused(&self) -> u32 {
+        self.session.fence().refused()
+    }
+
     /// The id of the organization the token belongs to (`GET /api/v2/tokens/me`),
     /// read once per client: it names a job's lease.
     pub async fn organization_id(&self, cancel: &CancellationToken) -> Result<String, Error> {
