@@ -22,8 +22,9 @@ pub const MESSAGE_TYPES: &[&str] = &[
     "kakao",
 ];
 
-/// What this library ends unless told otherwise: web messaging only.
-pub const DEFAULT_MESSAGE_TYPE: &str = "webmessaging";
+/// What this library ends unless told otherwise: web messaging only (the
+/// first of `MESSAGE_TYPES`).
+pub const DEFAULT_MESSAGE_TYPE: &str = MESSAGE_TYPES[0];
 
 /// The default of every `messageTypes` option.
 pub fn default_message_types() -> Vec<String> {
@@ -55,5 +56,15 @@ pub fn check_message_types(types: &[String], allow_unknown: bool) -> Result<(), 
                 .collect::<Vec<_>>()
                 .join(", ")
         ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_is_web_messaging() {
+        assert_eq!(default_message_types(), ["webmessaging"]);
     }
 }
