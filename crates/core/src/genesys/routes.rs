@@ -17,6 +17,19 @@ pub const OAUTH_CLIENT: &str = "/api/v2/oauth/clients/{clientId}";
 pub const ROLE: &str = "/api/v2/authorization/roles/{roleId}";
 /// `GET`: the queues (watch mode subscribes to their topics).
 pub const QUEUES: &str = "/api/v2/routing/queues";
+/// `GET` reads one queue whole; `PUT` replaces it (`routing:queue:edit`).
+pub const QUEUE: &str = "/api/v2/routing/queues/{queueId}";
+/// `GET`: a Messenger deployment (`webDeployments:deployment:view`).
+pub const WEB_DEPLOYMENT: &str = "/api/v2/webdeployments/deployments/{deploymentId}";
+/// `GET`: one configuration version (`webDeployments:configuration:view`).
+pub const CONFIGURATION_VERSION: &str =
+    "/api/v2/webdeployments/configurations/{configurationId}/versions/{versionId}";
+/// `GET`: a deployment's active configuration ("Requires NO permissions").
+pub const ACTIVE_CONFIGURATION: &str =
+    "/api/v2/webdeployments/deployments/{deploymentId}/configurations";
+/// `GET`, on the CDN host and with no Authorization: a deployment's public
+/// Messenger configuration.
+pub const CONFIG_JSON: &str = "/webdeployments/v1/deployments/{deploymentId}/config.json";
 /// `GET` reads a message conversation; `PATCH` disconnects every participant.
 pub const MESSAGE_CONVERSATION: &str = "/api/v2/conversations/messages/{conversationId}";
 /// `PATCH`: disconnects one participant (and applies a wrap-up code).

@@ -16,6 +16,7 @@
 //!   and how long to wait first (`Retry-After`, and the policy and budget of
 //!   `http::retry`);
 //! - `decided`: a write decided by a read, sent right after it or not at all;
+//! - `public`: an unauthenticated GET of a public file (a deployment's `config.json`);
 //! - `token_fetch`: fetching a client-credentials token, with its own small
 //!   retry loop over the same `attempt` (no bearer, no rate budget).
 
@@ -37,6 +38,7 @@ use tokio_util::sync::CancellationToken;
 
 mod attempt;
 mod decided;
+mod public;
 mod retry_wait;
 mod token;
 mod token_fetch;
