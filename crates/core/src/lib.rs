@@ -48,6 +48,7 @@ pub mod time;
 
 // The API, what a listener sees, and the way there and back.
 pub mod genesys;
+pub mod guest;
 pub mod http;
 pub mod observe;
 pub mod session;

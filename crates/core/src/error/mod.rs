@@ -3,13 +3,15 @@
 //!
 //! The parts: this file (`ErrorCode`, `Error`), and what an error carries:
 //! `cause` (the class of a network failure) and `division` (a division, for
-//! a close refused in one).
+//! a close refused in one), and `guest` (the kind of a Guest API refusal).
 
 pub mod cause;
 pub mod division;
+pub mod guest;
 
 pub use cause::NetCause;
 pub use division::Division;
+pub use guest::GuestReason;
 
 use serde::Serialize;
 use std::fmt;
@@ -133,6 +135,12 @@ pub struct Error {
     /// The lowest-level words for it: the OS error, the TLS reason, the proxy's refusal.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub network_detail: Option<String>,
+    /// A Guest API failure: the frame's `code` (403, 4006, 4029...).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub guest_code: Option<u32>,
+    /// A Guest API failure: which kind (`clearDisabled`, `handshakeRefused`, ...).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub guest_reason: Option<GuestReason>,
 }
 
 impl Error {
@@ -151,6 +159,8 @@ impl Error {
             permission_divisions: Vec::new(),
             network_cause: None,
             network_detail: None,
+            guest_code: None,
+            guest_reason: None,
         }
     }
 

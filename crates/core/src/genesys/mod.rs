@@ -15,11 +15,13 @@
 //!   conversation's divisions;
 //! - `message_types`: the platforms a message conversation comes from, and
 //!   the `messageTypes` option;
-//! - `activity`: is a conversation idle? Read from the conversation itself.
+//! - `activity`: is a conversation idle? Read from the conversation itself;
+//! - `guest_frames`: the Web Messaging Guest API frames, encoded and read.
 
 pub mod activity;
 pub mod api_error;
 pub mod divisions;
+pub mod guest_frames;
 pub mod ids;
 pub mod message_types;
 pub mod model;

@@ -13,7 +13,8 @@
 //!   the retry budget;
 //! - `pacing/`: the token's rate budget, from what each answer says;
 //! - `net_error`: why a request failed below HTTP, recognised;
-//! - `fence`: the write fence of a leased job.
+//! - `fence`: the write fence of a leased job;
+//! - `websocket`: opening a WebSocket (the notification and Guest API sockets).
 
 pub mod auth;
 pub mod config;
@@ -23,3 +24,4 @@ pub mod net_error;
 pub mod pacing;
 pub mod retry;
 pub mod transport;
+pub mod websocket;
