@@ -60,7 +60,7 @@ MUTANTS=(
   "chaos without retries@crates/core/src/http/transport/retry_wait.rs@s/let allowed = attempt < self.policy.max_retries/let allowed = false \&\& attempt < self.policy.max_retries/@chaos@reliability"
   "division: refusal unexplained@crates/core/src/close/end.rs@s/Err(explain_division(t, id, \&conv, e, call).await)/Err(e)/@naming both divisions@divisions"
   "lease: no native write fence@crates/core/src/http/fence.rs@s/        if self.allows(Instant::now()) {/        if true || self.allows(Instant::now()) {/@stalled past the TTL@lease"
-  "lease: a lost lease does not stop the bulk run@crates/core/src/bulk.rs@s/ErrorCode::Unauthorized | ErrorCode::LeaseLost/ErrorCode::Unauthorized/@stalled past the TTL@lease"
+  "lease: a lost lease does not stop the bulk run@crates/core/src/bulk/mod.rs@s/ErrorCode::Unauthorized | ErrorCode::LeaseLost/ErrorCode::Unauthorized/@stalled past the TTL@lease"
   "division: grants looked up on every refusal@crates/core/src/session/mod.rs@s/let memo = \&self.holdings;/let memo = Box::leak(Box::new(OnceCell::new()));/@looks the grants up once@divisions"
   "read-to-write: the PATCH waits for the budget after its read@crates/core/src/close/end.rs@s/Some(slot) => Send::Decided { slot, tries },/Some(slot) => { drop(slot); let _ = tries; Send::Plain }/@nothing waits between the read@read-to-write"
   "read-to-write: a retried PATCH not read again@crates/core/src/http/transport/decided.rs@s/^        stale(tries)$/        let _ = stale(tries); Err(Error::aborted())/@waited out, then the conversation is read@read-to-write"

@@ -2,6 +2,13 @@
 //! (so one pacer keeps the whole run under the rate limit), exactly one result
 //! per input id in input order, duplicates and invalid ids reported without a
 //! request, progress at a bounded rate, and an abort that loses nothing.
+//!
+//! The parts: this file (an entry, the report, the options, the sinks, and
+//! the run), `slots` (the work before any request, and where each entry
+//! goes), `progress` (progress, coalesced).
+
+mod progress;
+mod slots;
 
 use crate::close::{self, CloseOptions, CloseResult, Outcome};
 use crate::error::{Error, ErrorCode};
@@ -10,8 +17,10 @@ use crate::options::{self, Concurrency, Validated};
 use crate::session::Session;
 use crate::stats::{CallStats, Counts, Totals};
 use futures::StreamExt;
+use progress::Progress;
 use serde::{Deserialize, Serialize};
-use std::sync::{Arc, Mutex, OnceLock};
+use slots::{triage, Slots, UntilAborted};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
@@ -184,59 +193,6 @@ impl Validated for BulkSettings {
     }
 }
 
-/// Coalesces progress: the sink sees at most one update per interval.
-struct Progress {
-    sink: Option<ProgressSink>,
-    interval: Duration,
-    state: Mutex<(Counts, Option<Instant>)>,
-}
-
-impl Progress {
-    fn new(opts: &BulkOptions, total: u32) -> Self {
-        Progress {
-            sink: opts.progress.clone(),
-            interval: opts.settings.progress_interval,
-            state: Mutex::new((
-                Counts {
-                    total,
-                    ..Counts::default()
-                },
-                None,
-            )),
-        }
-    }
-
-    fn record(&self, entry: &BulkEntry) {
-        let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        entry.count_in(&mut st.0);
-        let Some(sink) = &self.sink else { return };
-        let now = Instant::now();
-        if st
-            .1
-            .is_none_or(|last| now.duration_since(last) >= self.interval)
-        {
-            st.1 = Some(now);
-            sink(st.0);
-        }
-    }
-
-    /// Ids never started in an aborted run, counted at once (no update sent:
-    /// `finish` follows).
-    fn record_aborted(&self, n: u32) {
-        let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        st.0.done += n;
-        st.0.aborted += n;
-    }
-
-    fn finish(&self) -> Counts {
-        let st = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(sink) = &self.sink {
-            sink(st.0);
-        }
-        st.0
-    }
-}
-
 /// Closes every id. Never fails as a whole once started: each id gets a result.
 pub async fn close_many(
     t: &Session,
@@ -298,149 +254,6 @@ pub async fn close_many(
     })
 }
 
-/// The work items in order, until the run is aborted. (A named iterator: a
-/// closure taking references here makes the run's future not `Send` for
-/// every lifetime, which the binding's spawn needs.)
-struct UntilAborted<'a> {
-    work: std::slice::Iter<'a, (usize, Uuid)>,
-    cancel: &'a CancellationToken,
-}
-
-impl Iterator for UntilAborted<'_> {
-    type Item = (usize, String);
-
-    fn next(&mut self) -> Option<Self::Item> {
-        if self.cancel.is_cancelled() {
-            return None;
-        }
-        self.work.next().map(|(i, id)| (*i, ids::canonical(id)))
-    }
-}
-
-/// Where a run's entries go: kept for the report, or handed to the caller's
-/// sink as each is decided. Either way every input index gets exactly one.
-struct Slots<'a> {
-    inputs: &'a [IdInput],
-    sink: Option<&'a dyn ResultSink>,
-    /// The entries, when kept; whether each index is decided, when streamed.
-    kept: Vec<Option<BulkEntry>>,
-    decided: Vec<bool>,
-}
-
-impl<'a> Slots<'a> {
-    fn new(inputs: &'a [IdInput], sink: Option<&'a dyn ResultSink>) -> Self {
-        let n = inputs.len();
-        Slots {
-            inputs,
-            sink,
-            kept: if sink.is_none() {
-                vec![None; n]
-            } else {
-                Vec::new()
-            },
-            decided: if sink.is_some() {
-                vec![false; n]
-            } else {
-                Vec::new()
-            },
-        }
-    }
-
-    fn put(&mut self, i: usize, entry: BulkEntry) {
-        match self.sink {
-            Some(sink) => {
-                self.decided[i] = true;
-                sink.put(i, &self.inputs[i], entry);
-            }
-            None => self.kept[i] = Some(entry),
-        }
-    }
-
-    /// `i` was never started: the run was aborted.
-    fn abort(&mut self, i: usize, id: &Uuid) {
-        match self.sink {
-            Some(sink) => {
-                self.decided[i] = true;
-                sink.aborted(i, &self.inputs[i], id);
-            }
-            None => {
-                self.kept[i] = Some(BulkEntry::Aborted {
-                    conversation_id: ids::canonical(id),
-                })
-            }
-        }
-    }
-
-    fn is_decided(&self, i: usize) -> bool {
-        match self.sink {
-            Some(_) => self.decided[i],
-            None => self.kept[i].is_some(),
-        }
-    }
-
-    /// The kept entries in input order (none when streamed).
-    fn into_results(self) -> Vec<BulkEntry> {
-        let inputs = self.inputs;
-        self.kept
-            .into_iter()
-            .enumerate()
-            .map(|(i, s)| {
-                // Unreachable by construction (every work item is decided
-                // before), but a report must never drop an id, so fill
-                // rather than panic.
-                s.unwrap_or_else(|| BulkEntry::Aborted {
-                    conversation_id: inputs[i].shown(),
-                })
-            })
-            .collect()
-    }
-}
-
-/// Validation and de-duplication before any request: the results known
-/// already (invalid or repeated ids) go to `slots`; returns the work left
-/// (index, id) in input order. Repeats are found by sorting the ids' values
-/// (a hash set of a million ids took 0.5 s, mostly cache misses; the sort
-/// takes a fifth of that), and the first of equal ids is the one closed.
-fn triage(inputs: &[IdInput], slots: &mut Slots, progress: &Progress) -> Vec<(usize, Uuid)> {
-    // 24 bytes an id (an error, rare, boxed).
-    let parsed: Vec<Result<Uuid, Box<Error>>> = inputs
-        .iter()
-        .map(|raw| ids::conversation_uuid_input(raw).map_err(Box::new))
-        .collect();
-    let mut order: Vec<(u128, usize)> = parsed
-        .iter()
-        .enumerate()
-        .filter_map(|(i, p)| p.as_ref().ok().map(|id| (id.as_u128(), i)))
-        .collect();
-    order.sort_unstable();
-    let mut repeated = vec![false; inputs.len()];
-    for pair in order.windows(2) {
-        if pair[0].0 == pair[1].0 {
-            repeated[pair[1].1] = true;
-        }
-    }
-    drop(order);
-    let mut work = Vec::with_capacity(parsed.len());
-    for (i, p) in parsed.into_iter().enumerate() {
-        let entry = match p {
-            Ok(id) if repeated[i] => BulkEntry::Duplicate {
-                conversation_id: ids::canonical(&id),
-            },
-            Ok(id) => {
-                work.push((i, id));
-                continue;
-            }
-            Err(error) => BulkEntry::Failed {
-                conversation_id: inputs[i].shown(),
-                error: *error,
-            },
-        };
-        progress.record(&entry);
-        slots.put(i, entry);
-    }
-    work
-}
-
 /// One id of a run. After credentials were rejected, the rest fail the same
 /// way without a request (`notAttempted`).
 async fn close_one(
@@ -486,6 +299,7 @@ async fn close_one(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::Mutex;
 
     const A: &str = "3fa85f64-5717-4562-b3fc-2c963f66afa6";
     const B: &str = "0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d";
