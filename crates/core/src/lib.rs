@@ -17,6 +17,8 @@
 //!   the token, the transport, retries, pacing, the write fence).
 //! - `session/`: one client's connection as its jobs use it, with what is
 //!   learned once per client (the token's grants, its organization).
+//! - `native/`: Genesys's own timers (queue inactivity timeouts, Messenger
+//!   deployment settings), read, advised on and attributed; beside `close/`.
 //! - The jobs: `close/` (one conversation), `bulk` (many), `discover`
 //!   (finding idle ones), `diagnose/` (`checkScopes`), `sweep/` (finding
 //!   and closing), `watch/` (closing as they fall idle).
@@ -59,6 +61,7 @@ pub mod client;
 pub mod close;
 pub mod diagnose;
 pub mod discover;
+pub mod native;
 pub mod sweep;
 pub mod watch;
 

@@ -19,6 +19,7 @@ const FLOORS: &[(&str, u32)] = &[
     ("http", 4),
     ("session", 5),
     ("close", 6),
+    ("native", 6),
     ("bulk", 7),
     ("diagnose", 7),
     ("discover", 8),

@@ -15,16 +15,21 @@
 //!   conversation's divisions;
 //! - `message_types`: the platforms a message conversation comes from, and
 //!   the `messageTypes` option;
+//! - `queue`: a queue's message media settings and our reading of its
+//!   web messaging inactivity timer (both readings of its two switches);
+//! - `deployment`: a Messenger deployment's settings, each with its source;
 //! - `activity`: is a conversation idle? Read from the conversation itself;
 //! - `guest_frames`: the Web Messaging Guest API frames, encoded and read.
 
 pub mod activity;
 pub mod api_error;
+pub mod deployment;
 pub mod divisions;
 pub mod guest_frames;
 pub mod ids;
 pub mod message_types;
 pub mod model;
 pub mod permissions;
+pub mod queue;
 pub mod region;
 pub mod routes;
