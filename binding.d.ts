@@ -64,6 +64,15 @@ export declare class CleanupClient {
   fenceWrites(validForMs?: number | undefined | null): void
 }
 
+/** One `endGuestConversation` call and its events. */
+export declare class GuestCall {
+  constructor(onEvent?: ((events: ClientEvent[]) => void) | undefined | null)
+  /** Ends the guest's conversation over the Guest API socket. */
+  end(options?: EndGuestOptions, cancel?: CancelHandle | undefined | null): Promise<GuestEndResult>
+  /** The events not delivered yet, oldest first. */
+  takeEvents(): ClientEvent[]
+}
+
 /**
  * The results of one bulk run or sweep: the JS wrapper makes one, passes it
  * to the run, takes batches when woken and what is left when the run settles.

@@ -837,6 +837,7 @@ module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __n
 module.exports = nativeBinding
 module.exports.CancelHandle = nativeBinding.CancelHandle
 module.exports.CleanupClient = nativeBinding.CleanupClient
+module.exports.GuestCall = nativeBinding.GuestCall
 module.exports.ResultStream = nativeBinding.ResultStream
 module.exports.errorCodes = nativeBinding.errorCodes
 module.exports.regions = nativeBinding.regions

@@ -80,10 +80,24 @@ export declare class CleanupError extends Error {
   readonly networkCause?: NetworkCause
   /** The lowest-level words for `networkCause`: the OS error (`Connection refused (os error 111)`), the TLS reason, the proxy's refusal. At most 200 characters. */
   readonly networkDetail?: string
+  /** `endGuestConversation`: the Guest API frame's `code` that caused it (403, 4029, 5000...). */
+  readonly guestCode?: number
+  /** `endGuestConversation`: which kind of refusal; see `GuestReason`. */
+  readonly guestReason?: GuestReason
 }
 
 /** The class of a failure below HTTP; see `CleanupError.networkCause`. */
 export type NetworkCause = 'dns' | 'refused' | 'tls' | 'proxy' | 'reset' | 'timeout' | 'headTooLarge' | 'other'
+
+/**
+ * Why `endGuestConversation` failed, when the code alone does not say it:
+ * `clearDisabled` (ERR_FORBIDDEN: the deployment does not allow conversation
+ * clear), `handshakeRefused` (ERR_FORBIDDEN: the socket's upgrade was refused),
+ * `connectionClosed` (ERR_UPSTREAM: `ConnectionClosedEvent` before the clear,
+ * e.g. the 3-connection limit), `rateLimited` (ERR_RATE_LIMITED), `protocol`
+ * (ERR_UPSTREAM: an unreadable frame, or too many).
+ */
+export type GuestReason = 'clearDisabled' | 'handshakeRefused' | 'connectionClosed' | 'rateLimited' | 'protocol'
 
 
 /** Narrows an unknown caught value to a `CleanupError`. */
@@ -452,6 +466,64 @@ export declare function closeConversation(conversationId: string, options: Close
  */
 export declare function checkScopes(options: ConnectionOptions & ScopeOptions & { onEvent?: (event: ClientEvent) => void; logger?: Logger }): Promise<ScopeReport>
 
+/** Options of `endGuestConversation`. */
+export interface EndGuestOptions {
+  /** The Messenger deployment the guest's session belongs to. */
+  deploymentId: string
+  /** The guest's session token (1 to 2048 characters). A secret: never in an error, event, log line or result. */
+  token: string
+  /** The region (name, domain or API host): the socket is `wss://webmessaging.{domain}/v1`. Exactly one of `region` and `guestUrl`. */
+  region?: RegionName | (string & {})
+  /** The socket URL itself: `wss://`, or `ws://` to loopback only (an emulator; `ERR_INSECURE_URL` otherwise). No path means `/v1`. */
+  guestUrl?: string
+  /** Sent as the `Origin` header (for a deployment that allows only some domains). */
+  origin?: string
+  /** The whole call, in milliseconds, 1000 to 120000. Default 15000. `ERR_TIMEOUT` names the phase it was in. */
+  timeoutMs?: number
+  /** Aborts the call: `ERR_ABORTED`, whose message says whether Clear was sent. */
+  signal?: AbortSignal
+  /** Receives `operationStart`/`operationEnd` (`name: 'endGuestConversation'`). */
+  onEvent?: (event: ClientEvent) => void
+  logger?: Logger
+}
+
+/**
+ * How `endGuestConversation` ended: `closed` (the server sent `SessionClearedEvent`),
+ * `alreadyClosed` (a read-only session: its conversation had ended; nothing was sent),
+ * `notFound` (the server did not know the token: the session it made was closed again,
+ * or 4007), `expired` (4006).
+ */
+export type GuestOutcome = 'closed' | 'alreadyClosed' | 'notFound' | 'expired'
+
+/** What `endGuestConversation` resolves with (never the token). */
+export interface GuestEndResult {
+  outcome: GuestOutcome
+  deploymentId: string
+  /** The server answered `newSession: true`: it did not know the token. */
+  newSession: boolean
+  /** The server answered `readOnly: true`. */
+  readOnly: boolean
+  /** After a new session: `closeSession` answered `connected: false`. */
+  sessionClosed?: boolean
+  /** A new session the server said it `autoStarted` (meaning unconfirmed). */
+  autoStarted?: boolean
+  /** `ConnectionClosedEvent` was seen after `SessionClearedEvent`. */
+  connectionClosedEvent: boolean
+  /** The frame code that decided the outcome (4006, 4007, 409). */
+  guestCode?: number
+  elapsedMs: number
+}
+
+/**
+ * Ends a web messaging conversation from the guest's side, with the guest's
+ * session token, as the Messenger's own "clear conversation" does (Presence
+ * `Clear` over the Web Messaging Guest API). No OAuth client and no
+ * permission; the deployment must allow conversation clear (else
+ * `ERR_FORBIDDEN` with `guestReason: 'clearDisabled'`). The guest's other open
+ * tabs receive `SessionClearedEvent`. See docs/guest.md.
+ */
+export declare function endGuestConversation(options: EndGuestOptions): Promise<GuestEndResult>
+
 /** Settings of a bulk run (`closeConversations`, `sweep`). */
 export interface BulkOptions extends CloseBehaviour {
   /** Conversations handled at once. Default 8, at most 256. Pacing keeps the rate under the token's limit whatever this is. */
@@ -525,6 +597,10 @@ export interface ErrorInfo {
   networkCause?: NetworkCause
   /** The OS, TLS or proxy words for it; see `CleanupError.networkDetail`. */
   networkDetail?: string
+  /** `endGuestConversation`: the Guest API frame's `code`. */
+  guestCode?: number
+  /** `endGuestConversation`: which kind of refusal. */
+  guestReason?: GuestReason
 }
 
 /** A failed id: invalid (`ERR_INVALID_CONVERSATION_ID`, no request sent) or an error while closing. */
@@ -727,7 +803,7 @@ export interface ClientEvent {
   /** The operation (call) this event belongs to: an id unique in the process. Absent when nothing listens for operations. */
   operation?: number
   /** `operationStart`/`operationEnd`: the call. */
-  name?: 'closeConversation' | 'closeConversations' | 'sweep' | 'findIdleConversations' | 'checkScopes'
+  name?: 'closeConversation' | 'closeConversations' | 'sweep' | 'findIdleConversations' | 'checkScopes' | 'endGuestConversation'
   /** HTTP method (request events). */
   method?: string
   /** Path template, e.g. `/api/v2/conversations/messages/{conversationId}` (`probe` for checkScopes probes) (request events). */

@@ -12,6 +12,7 @@ const { guarded } = require('./lib/callbacks.js')
 const { eventListener, deliver } = require('./lib/events.js')
 const { NATIVE } = require('./lib/internal.js')
 const { checkLease, sweepLeased, watchLeased } = require('./lib/lease.js')
+const { endGuestConversation } = require('./lib/guest.js')
 const { optionsObject } = require('./lib/options.js')
 const { parseInTurns } = require('./lib/results.js')
 const { withSignal } = require('./lib/signal.js')
@@ -148,6 +149,7 @@ module.exports = {
   regions,
   closeConversation,
   checkScopes,
+  endGuestConversation,
   CleanupClient,
   CleanupError,
   isCleanupError,

@@ -6,6 +6,7 @@
 
 mod build_marker;
 mod delivery;
+mod guest;
 mod js_error;
 mod js_value;
 mod results;

@@ -168,6 +168,8 @@ fn error(full: bool) -> Error {
         e.permission_divisions = vec![Division::new("h", None)];
         e.network_cause = Some(genesys_cleanup_core::error::NetCause::Dns);
         e.network_detail = Some("d".into());
+        e.guest_code = Some(403);
+        e.guest_reason = Some(genesys_cleanup_core::error::GuestReason::ClearDisabled);
     }
     e
 }
@@ -573,6 +575,8 @@ fn every_operation_name_is_in_the_union() {
     let mut declared = member_union("ClientEvent", "name");
     declared.sort();
     let mut names = names;
+    // Calls made without a client name their operation in their own module.
+    names.push(genesys_cleanup_core::guest::OPERATION.to_string());
     names.sort();
     assert_eq!(
         declared, names,
@@ -624,4 +628,55 @@ fn watch_types_match_index_d_ts() {
         .map(|k| k.as_str().to_string())
         .collect();
     assert_eq!(member_union("WatchEvent", "kind"), kinds);
+}
+
+#[test]
+fn guest_types_match_index_d_ts() {
+    use genesys_cleanup_core::error::GuestReason;
+    use genesys_cleanup_core::guest::{EndGuestOptions, GuestEndResult, GuestOutcome};
+    check_options(
+        "EndGuestOptions",
+        serde_introspect::<EndGuestOptions>(),
+        &["deploymentId", "token"],
+        &["signal", "onEvent", "logger"],
+    );
+    let mut result = GuestEndResult {
+        outcome: GuestOutcome::NotFound,
+        deployment_id: "d".into(),
+        new_session: true,
+        read_only: false,
+        session_closed: Some(true),
+        auto_started: Some(false),
+        connection_closed_event: false,
+        guest_code: Some(4007),
+        elapsed_ms: 1.0,
+    };
+    let full = json(&result);
+    (
+        result.session_closed,
+        result.auto_started,
+        result.guest_code,
+    ) = (None, None, None);
+    check_result("GuestEndResult", full, json(&result), &[]);
+    let outcomes: Vec<String> = GuestOutcome::ALL
+        .iter()
+        .map(|o| o.as_str().to_string())
+        .collect();
+    assert_eq!(type_union("GuestOutcome"), outcomes);
+    let reasons: Vec<String> = GuestReason::ALL
+        .iter()
+        .map(|o| o.as_str().to_string())
+        .collect();
+    assert_eq!(type_union("GuestReason"), reasons);
+    let names = |v: Vec<&str>| v.into_iter().map(String::from).collect::<Vec<_>>();
+    let guest = include_str!("../src/guest/mod.rs");
+    let reason = include_str!("../src/error/guest.rs");
+    assert_eq!(
+        as_str_values(guest, "GuestOutcome"),
+        names(GuestOutcome::ALL.iter().map(|o| o.as_str()).collect())
+    );
+    assert_eq!(
+        as_str_values(reason, "GuestReason"),
+        names(GuestReason::ALL.iter().map(|o| o.as_str()).collect())
+    );
 }
