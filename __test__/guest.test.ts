@@ -243,3 +243,23 @@ test('bad options are typed errors that describe the token by its length only', 
   }
   await expect(endGuestConversation(undefined as never)).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' })
 })
+
+test('DEBUG=genesys-cleanup prints the operation, never the token', async () => {
+  const dep = await deployment()
+  const token = canary()
+  await session(dep, token, { queueId: SUPPORT })
+  const script = `
+    require(process.env.INDEX).endGuestConversation({ deploymentId: process.env.DEP, token: process.env.TOK, guestUrl: process.env.URL })
+      .then((r) => console.log(r.outcome), (e) => console.log(e.code))`
+  const child = spawn(process.execPath, ['-e', script], {
+    env: { ...process.env, DEBUG: 'genesys-cleanup', INDEX: require.resolve('../index.js'), DEP: dep, TOK: token, URL: guestUrl() },
+  })
+  let out = ''
+  let err = ''
+  child.stdout!.on('data', (c: Buffer) => (out += c.toString()))
+  child.stderr!.on('data', (c: Buffer) => (err += c.toString()))
+  await new Promise((resolve) => child.on('exit', resolve))
+  expect(out.trim()).toBe('closed')
+  expect(err).toContain('operationEnd endGuestConversation')
+  expect(err).not.toContain(token)
+})

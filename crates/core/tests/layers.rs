@@ -20,6 +20,7 @@ const FLOORS: &[(&str, u32)] = &[
     ("session", 5),
     ("close", 6),
     ("native", 6),
+    ("guest", 6),
     ("bulk", 7),
     ("diagnose", 7),
     ("discover", 8),
