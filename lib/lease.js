@@ -76,10 +76,9 @@ function unclaim(lease, name) {
 
 /**
  * Runs `work(signal)` while holding the lease `genesys-cleanup:{org}:{job}`.
- * `refusedIn(result)`: whether the result shows writes the fence refused.
  * Returns `{ lease: { name, held, renewals, lost, reason? }, result }`.
  */
-async function runLeased(native, job, lease, userSignal, work, refusedIn) {
+async function runLeased(native, job, lease, userSignal, work) {
   checkSignal(userSignal)
   const name = `genesys-cleanup:${await callNative(() => native.organizationId())}:${job}`
   const outcome = { name, held: false, renewals: 0, lost: false }
@@ -88,13 +87,13 @@ async function runLeased(native, job, lease, userSignal, work, refusedIn) {
     return { lease: outcome, result: null }
   }
   try {
-    return await holding(native, lease, name, outcome, userSignal, work, refusedIn)
+    return await holding(native, lease, name, outcome, userSignal, work)
   } finally {
     unclaim(lease, name)
   }
 }
 
-async function holding(native, lease, name, outcome, userSignal, work, refusedIn) {
+async function holding(native, lease, name, outcome, userSignal, work) {
   const margin = Math.min(1000, Math.floor(lease.ttlMs / 10))
   // A lease call that hangs counts as failed after a third of the TTL (the
   // renewal interval): a hung store never holds the job up.
@@ -113,6 +112,8 @@ async function holding(native, lease, name, outcome, userSignal, work, refusedIn
   // When the native fence closes, on this clock (for the report).
   let fenceUntil = acquireSent + lease.ttlMs - margin
   native.fenceWrites(Math.max(0, validFrom(acquireSent)))
+  // The fence counts the writes it refuses; this term's are those after now.
+  const refusedBefore = native.fenceRefused()
   const controller = new AbortController()
   const onUserAbort = () => controller.abort()
   if (userSignal) {
@@ -159,7 +160,7 @@ async function holding(native, lease, name, outcome, userSignal, work, refusedIn
     })
     // The fence may have closed with no renewal failing (this event loop
     // stalled past the TTL): writes were refused, so the lease was lost.
-    if (!outcome.lost && (refusedIn(result) || Date.now() > fenceUntil)) {
+    if (!outcome.lost && (native.fenceRefused() > refusedBefore || Date.now() > fenceUntil)) {
       outcome.lost = true
       outcome.reason = 'the lease ran out unrenewed (this process was stalled longer than its TTL); writes stopped'
     }
@@ -174,7 +175,8 @@ async function holding(native, lease, name, outcome, userSignal, work, refusedIn
   }
 }
 
-/** A sweep report with ids refused by the closed fence. */
+/** A sweep report with ids refused by the closed fence (the fleet's check;
+ * a leased job asks the fence itself, `fenceRefused`). */
 function sweepRefused(report) {
   return Boolean(report && report.close.results.some((r) => r.outcome === 'failed' && r.error && r.error.code === 'ERR_LEASE_LOST'))
 }
@@ -202,7 +204,7 @@ async function watchLeased(native, lease, userSignal, once) {
   let last = null
   const stopped = () => Boolean(userSignal && userSignal.aborted)
   do {
-    const { lease: term, result } = await runLeased(native, 'watch', lease, userSignal, once, () => false)
+    const { lease: term, result } = await runLeased(native, 'watch', lease, userSignal, once)
     summary.name = term.name
     if (term.held) {
       // A new term: an earlier term's failure is history, not the state.
@@ -224,7 +226,7 @@ async function watchLeased(native, lease, userSignal, once) {
 
 /** A sweep under `lease`: `{ lease, sweep }`. */
 function sweepLeased(native, lease, signal, once) {
-  return runLeased(native, 'sweep', checkLease(lease), signal, once, sweepRefused).then(({ lease: l, result }) => ({ lease: l, sweep: result }))
+  return runLeased(native, 'sweep', checkLease(lease), signal, once).then(({ lease: l, result }) => ({ lease: l, sweep: result }))
 }
 
 module.exports = { checkLease, sweepLeased, watchLeased, sweepRefused }
