@@ -17,6 +17,13 @@ export declare class CancelHandle {
 
 /** A long-lived client: one connection pool, token, pacer and retry budget. */
 export declare class CleanupClient {
+  /**
+   * The queues' web messaging inactivity timers, a deployment's settings
+   * (with `deploymentId`) and the advice.
+   */
+  queueTimers(options?: TimersOptions, cancel?: CancelHandle | undefined | null): Promise<TimersReport>
+  /** Switches a queue's inactivity timer on or off: dry unless `apply`. */
+  setQueueInactivity(options?: SetQueueInactivityOptions, cancel?: CancelHandle | undefined | null): Promise<QueueInactivityChange>
   /** Throws a JS `Error` with the core error's fields for invalid options. */
   constructor(options?: ClientOptions, onEvent?: ((events: ClientEvent[]) => void) | undefined | null)
   /**

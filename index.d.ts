@@ -369,8 +369,8 @@ export interface ConversationReport {
   canClose: boolean
 }
 
-/** Options of `checkScopes` beyond the connection. */
-export interface ScopeOptions {
+/** Options of `checkScopes` beyond the connection (with `TimersOptions` for its timers section). */
+export interface ScopeOptions extends TimersOptions {
   /**
    * Diagnose this conversation too (a UUID; else `ERR_INVALID_CONVERSATION_ID`
    * before any request): read it and compare its divisions with those in
@@ -378,6 +378,8 @@ export interface ScopeOptions {
    * written to it. The answer is `ScopeReport.conversation`.
    */
   conversationId?: string
+  /** Report Genesys's own timers too (`ScopeReport.timers`). Default true. */
+  timers?: boolean
   /** Aborts waiting and retrying at once; the promise rejects with `ERR_ABORTED`. */
   signal?: AbortSignal
 }
@@ -448,6 +450,8 @@ export interface ScopeReport {
   advice: string[]
   /** HTTP requests the check made. */
   requests: number
+  /** Genesys's own timers (null with `timers: false`): which queues end idle conversations themselves, a deployment's settings, and advice. */
+  timers: TimersReport | null
 }
 
 /**
@@ -523,6 +527,148 @@ export interface GuestEndResult {
  * tabs receive `SessionClearedEvent`. See docs/guest.md.
  */
 export declare function endGuestConversation(options: EndGuestOptions): Promise<GuestEndResult>
+
+/** Is a queue's web messaging inactivity timer live? `unclear`: the two readings of its switches differ. */
+export type TimerLive = 'on' | 'off' | 'unclear'
+
+/**
+ * One queue's web messaging inactivity timer (Genesys ends idle conversations itself when it is live).
+ * Which switch counts is UNCONFIRMED: the SDK says the top-level one is "for all subtypes", the
+ * Genesys-maintained Terraform provider calls it a no-op and drives the timer from the webmessaging one.
+ */
+export interface QueueTimer {
+  queueId: string
+  queueName: string
+  /** `mediaSettings.message.enableInactivityTimeout`; null when absent. */
+  topLevel: boolean | null
+  /** `mediaSettings.message.subTypeSettings.webmessaging.enableInactivityTimeout`; null when absent. */
+  webmessaging: boolean | null
+  /** Live under each reading: `subtype` (the webmessaging switch rules), `either` (any switch); both need a timeout. */
+  readings: { subtype: boolean; either: boolean }
+  /** `on` when both readings say live, `off` when neither does, `unclear` when they differ. */
+  live: TimerLive
+  /** `inactivityTimeoutSettings.timeoutSeconds`. */
+  timeoutSeconds?: number
+  /** `inactivityTimeoutSettings.actionType`. */
+  action?: 'DISCONNECT' | 'SEND_TO_ARCHITECT_FLOW' | (string & {})
+  /** The flow of `SEND_TO_ARCHITECT_FLOW`. */
+  flow?: { id: string; name?: string }
+  /** Where the settings were read: the listing, the per-queue GET (the listing had none), or nowhere. */
+  source: 'listing' | 'queue' | 'none'
+}
+
+/** One Messenger setting and the read it came from. */
+export interface MessengerSetting<T> {
+  /** Null when no read carried it. */
+  value: T | null
+  /** `configurationVersion`, `activeConfiguration`, `configJson` (the public CDN file) or `none`. */
+  source: 'configurationVersion' | 'activeConfiguration' | 'configJson' | 'none'
+}
+
+/** One read made for a deployment, with the permission it needs. */
+export interface DeploymentRead {
+  /** `GET` and the route. */
+  request: string
+  /** The permission it needs; null: none (the active configuration, config.json). */
+  permission: string | null
+  /** What came back. */
+  result: 'ok' | 'forbidden' | 'notFound' | 'failed' | 'skipped'
+  /** Named by a 403. */
+  missingPermissions?: string[]
+}
+
+/** A Messenger deployment's settings that decide how a guest's conversation can end. */
+export interface DeploymentSettings {
+  deploymentId: string
+  /** `Active`, `Inactive`, ... */
+  status?: string
+  /** The active configuration's version. */
+  configurationVersion?: string
+  /** `messenger.apps.conversations.conversationDisconnect`. */
+  conversationDisconnect: MessengerSetting<{ enabled: boolean; type: 'Send' | 'ReadOnly' | (string & {}) }>
+  /** `messenger.apps.conversations.conversationClear.enabled`: `endGuestConversation` needs it. */
+  conversationClear: MessengerSetting<boolean>
+  /** `messenger.apps.conversations.sessionDurationSeconds`. */
+  sessionDurationSeconds: MessengerSetting<number>
+  /** Every read, in order, with its permission and result. */
+  reads: DeploymentRead[]
+}
+
+/** Genesys's own timers: the queue table, a deployment's settings, and the advice. */
+export interface TimersReport {
+  /** The queues could be listed (`routing:queue:view`); false is never fatal. */
+  queuesRead: boolean
+  /** Why the listing failed. */
+  queuesError?: ErrorInfo
+  /** Sorted by name. */
+  queues: QueueTimer[]
+  /** With `deploymentId`. */
+  deployment?: DeploymentSettings
+  /** Built from `queues` and `deployment` only, so it never contradicts them. */
+  advice: string[]
+  /** HTTP requests made. */
+  requests: number
+}
+
+/** Options of `queueTimers` (`checkScopes` reads them too). */
+export interface TimersOptions {
+  /** A Messenger deployment id (a UUID): read its settings too. */
+  deploymentId?: string
+  /** Only these queues, by id or exact name. */
+  queues?: string[]
+  /** When the listing carries no media settings: the most queues read one by one, 0 to 100000 (default 500). */
+  maxQueueReads?: number
+  /** Aborts the reads; the promise rejects with `ERR_ABORTED`. */
+  signal?: AbortSignal
+}
+
+/** Options of `setQueueInactivity`. Nothing is written without `apply: true`. */
+export interface SetQueueInactivityOptions {
+  /** The queue, by id or exact name (required; a name two queues share is `ERR_INVALID_ARGUMENT`). */
+  queue: string
+  /** The timer's timeout in whole seconds, as ms (1000 to 2147483647000). Required unless `enabled` is false. (Not `timeoutMs`: that is the connection's request timeout.) */
+  inactivityTimeoutMs?: number
+  /** Default true; false turns both switches off and keeps the settings. */
+  enabled?: boolean
+  /** Default `DISCONNECT`. */
+  action?: 'DISCONNECT' | 'SEND_TO_ARCHITECT_FLOW'
+  /** The Architect flow's id, required with `SEND_TO_ARCHITECT_FLOW`. */
+  flowId?: string
+  /** Write the change: GET the whole queue, change only the timer's fields, PUT it whole (`routing:queue:edit`), re-read to verify. Default false. */
+  apply?: boolean
+  /** Aborts; the promise rejects with `ERR_ABORTED`. */
+  signal?: AbortSignal
+}
+
+/** What `setQueueInactivity` did, or (dry) would do. */
+export interface QueueInactivityChange {
+  queueId: string
+  queueName: string
+  /** The PUT was sent. */
+  applied: boolean
+  /** The timer as read. */
+  before: QueueTimer
+  /** The timer as planned (dry) or as re-read (applied). */
+  after: QueueTimer
+  /** Only the timer's paths; empty: nothing to do, no PUT. */
+  changes: Array<{ path: string; from: unknown; to: unknown }>
+  /** The exact PUT body: the whole queue as read, only those paths changed. */
+  body: Record<string, unknown>
+  /** Applied: the re-read matches the body (fields Genesys changes itself aside). */
+  verified?: boolean
+  /** Where the re-read differs. */
+  mismatches?: Array<{ path: string; expected: unknown; got: unknown }>
+  /** For example a timeout under the one-minute warning. */
+  warnings: string[]
+  /** HTTP requests made. */
+  requests: number
+}
+
+/** The queues' inactivity timers (and a deployment's settings) with advice; see `CleanupClient.queueTimers`. */
+export declare function queueTimers(options: ConnectionOptions & TimersOptions & { onEvent?: (event: ClientEvent) => void; logger?: Logger }): Promise<TimersReport>
+
+/** Switches a queue's inactivity timer on or off: dry unless `apply`; see `CleanupClient.setQueueInactivity`. */
+export declare function setQueueInactivity(options: ConnectionOptions & SetQueueInactivityOptions & { onEvent?: (event: ClientEvent) => void; logger?: Logger }): Promise<QueueInactivityChange>
 
 /** Settings of a bulk run (`closeConversations`, `sweep`). */
 export interface BulkOptions extends CloseBehaviour {
@@ -803,7 +949,7 @@ export interface ClientEvent {
   /** The operation (call) this event belongs to: an id unique in the process. Absent when nothing listens for operations. */
   operation?: number
   /** `operationStart`/`operationEnd`: the call. */
-  name?: 'closeConversation' | 'closeConversations' | 'sweep' | 'findIdleConversations' | 'checkScopes' | 'endGuestConversation'
+  name?: 'closeConversation' | 'closeConversations' | 'sweep' | 'findIdleConversations' | 'checkScopes' | 'endGuestConversation' | 'queueTimers' | 'setQueueInactivity'
   /** HTTP method (request events). */
   method?: string
   /** Path template, e.g. `/api/v2/conversations/messages/{conversationId}` (`probe` for checkScopes probes) (request events). */
@@ -1041,6 +1187,10 @@ export declare class CleanupClient {
   sweep(options: SweepOptions & { lease: Lease }): Promise<LeasedSweep>
   /** `checkScopes` for this client's credentials (with `conversationId`: for that conversation too). */
   checkScopes(options?: ScopeOptions): Promise<ScopeReport>
+  /** The queues' web messaging inactivity timers, with `deploymentId` a deployment's settings, and advice that never contradicts them. A 403 on the listing is `queuesRead: false`. */
+  queueTimers(options?: TimersOptions): Promise<TimersReport>
+  /** Switches a queue's inactivity timer on or off. Dry unless `apply`: then the whole queue is read, only the timer's fields changed, PUT back whole and re-read (`verified`). */
+  setQueueInactivity(options: SetQueueInactivityOptions): Promise<QueueInactivityChange>
   /**
    * Watch mode: ends conversations as they fall idle, from Genesys's notifications, with
    * reconciliation sweeps over every gap and periodically. Runs until `signal` fires, then

@@ -33,6 +33,20 @@ function checkScopes(options) {
   })
 }
 
+function queueTimers(options) {
+  return rejectsWith(() => {
+    const opts = optionsObject(options)
+    return new CleanupClient(opts).queueTimers(opts)
+  })
+}
+
+function setQueueInactivity(options) {
+  return rejectsWith(() => {
+    const opts = optionsObject(options)
+    return new CleanupClient(opts).setQueueInactivity(opts)
+  })
+}
+
 // Events reach the listener in batches (one per wake-up of the JS thread);
 // what is still buffered when a run ends is taken synchronously before its
 // promise settles, so every event of a run is delivered before the caller
@@ -114,6 +128,20 @@ class CleanupClient {
     })
   }
 
+  queueTimers(options) {
+    return this.#run(() => {
+      const opts = optionsObject(options)
+      return withSignal(opts.signal, (cancel) => this.#native.queueTimers(opts, cancel))
+    })
+  }
+
+  setQueueInactivity(options) {
+    return this.#run(() => {
+      const opts = optionsObject(options)
+      return withSignal(opts.signal, (cancel) => this.#native.setQueueInactivity(opts, cancel))
+    })
+  }
+
   watch(options) {
     return rejectsWith(() => {
       const { lease, ...opts } = optionsObject(options)
@@ -150,6 +178,8 @@ module.exports = {
   closeConversation,
   checkScopes,
   endGuestConversation,
+  queueTimers,
+  setQueueInactivity,
   CleanupClient,
   CleanupError,
   isCleanupError,

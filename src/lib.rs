@@ -9,6 +9,7 @@ mod delivery;
 mod guest;
 mod js_error;
 mod js_value;
+mod native_timers;
 mod results;
 
 use futures::FutureExt;
@@ -19,6 +20,7 @@ use genesys_cleanup_core::diagnose::ScopeOptions;
 use genesys_cleanup_core::discover::FindOptions;
 use genesys_cleanup_core::genesys::ids::IdInput;
 use genesys_cleanup_core::http::config::ConnectionOptions;
+use genesys_cleanup_core::native::TimersOptions;
 use genesys_cleanup_core::observe::event_buffer::EventBuffer;
 use genesys_cleanup_core::observe::events::Event;
 use genesys_cleanup_core::stats::Counts;
@@ -330,10 +332,10 @@ impl CleanupClient {
         let client = self.inner.clone();
         let token = token_of(cancel);
         let opts = read_options::<ScopeOptions>(env, &options);
-        spawn(
-            env,
-            async move { client.check_scopes(&opts?, &token).await },
-        )
+        let timers = read_options::<TimersOptions>(env, &options);
+        spawn(env, async move {
+            client.check_scopes(&opts?, &timers?, &token).await
+        })
     }
 
     /// Watches queue topics and ends idle conversations until cancelled.

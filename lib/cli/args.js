@@ -77,7 +77,8 @@ progress, notes and errors go to stderr as \`error [CODE]: message\`.
 Ctrl-C stops a run cleanly and still prints the report (twice quits at once).
 
 Exit status: 0 all fine; 1 some conversations failed or were aborted, or
-\`check\` found the credentials cannot close; 2 usage, configuration,
+\`check\` found the credentials cannot close, or \`queues --apply\` could
+not verify its change; 2 usage, configuration,
 installation or authentication error.
 
 Examples:
@@ -88,6 +89,8 @@ Examples:
   genesys-cleanup --region eu_west_1 --json sweep --idle 2h > report.json
   genesys-cleanup watch --idle 30m --queue Support --queue Sales
   genesys-cleanup fleet --orgs orgs.json --lease redis://redis:6379
+  genesys-cleanup queues --deployment 5f1c2d3e-0000-4000-8000-000000000000
+  genesys-cleanup queues --set-inactivity 30m --queue Billing --apply
 `
 
 /**
@@ -155,6 +158,17 @@ function buildProgram(commands, setResult) {
     .addOption(new Option('--lease <redis-url>', 'watch only while holding the lease genesys-cleanup:{orgId}:watch in this Redis; wait and take over otherwise (redis://host:port; needs ioredis)').env('GENESYS_CLEANUP_LEASE'))
     .option('--lease-ttl <duration>', 'lease time to live (default 30s)', parseDuration)
     .action(async (opts) => setResult(await commands.watch(program.opts(), opts)))
+
+  program
+    .command('queues')
+    .description("Genesys's own timers: each queue's web messaging inactivity timeout (live, switches, timeout, action), a Messenger deployment's settings, and advice; --set-inactivity changes one queue (dry unless --apply)")
+    .option('--queue <name>', 'only this queue (name or id); repeat for more', (v, prev) => prev.concat([v]), [])
+    .option('--deployment <id>', "also read this Messenger deployment's conversationClear, conversationDisconnect and sessionDurationSeconds")
+    .option('--set-inactivity <duration|off>', "switch --queue's timer on with this timeout (e.g. 30m), or off; shows the exact change", (v) => (String(v).trim() === 'off' ? 'off' : parseDuration(v)))
+    .addOption(new Option('--action <action>', 'with --set-inactivity: what the timer does').choices(['disconnect', 'flow']).default('disconnect'))
+    .option('--flow <id>', 'with --action flow: the Architect flow id')
+    .option('--apply', 'with --set-inactivity: write it (GET the whole queue, PUT it back with only the timer changed, re-read to verify)')
+    .action(async (opts) => setResult(await commands.queues(program.opts(), opts)))
 
   program
     .command('fleet')

@@ -6,6 +6,7 @@ const { buildProgram } = require('./args')
 const { check } = require('./commands/check')
 const { close } = require('./commands/close')
 const { fleet } = require('./commands/fleet')
+const { queues } = require('./commands/queues')
 const { sweep } = require('./commands/sweep')
 const { watch } = require('./commands/watch')
 const { CliError, EXIT_OK, EXIT_CONFIG, exitStatusFor } = require('./errors')
@@ -19,7 +20,7 @@ function reportable(e) {
 
 async function main(argv) {
   let result = EXIT_OK
-  const program = buildProgram({ check, close, sweep, watch, fleet }, (code) => {
+  const program = buildProgram({ check, close, sweep, watch, fleet, queues }, (code) => {
     result = code
   })
   const json = argv.includes('--json')

@@ -10,6 +10,8 @@ use crate::error::Error;
 use crate::genesys::ids::IdInput;
 use crate::http::config::ConnectionOptions;
 use crate::http::transport::Transport;
+use crate::native::set_inactivity::{self, QueueInactivityChange, SetQueueInactivityOptions};
+use crate::native::{self, TimersOptions, TimersReport};
 use crate::observe::events::{Event, EventSink};
 use crate::observe::operation;
 use crate::session::Session;
@@ -63,9 +65,10 @@ impl Client {
     pub async fn check_scopes(
         &self,
         opts: &ScopeOptions,
+        timers: &TimersOptions,
         cancel: &CancellationToken,
     ) -> Result<ScopeReport, Error> {
-        let run = diagnose::check_scopes(&self.session, opts, cancel);
+        let run = diagnose::check_scopes(&self.session, opts, timers, cancel);
         self.observed("checkScopes", run, |r, e| {
             e.outcome = Some(if r.can_close {
                 "canClose"
@@ -108,6 +111,34 @@ impl Client {
         let run = sweep::sweep(&self.session, find, bulk_opts, results, cancel);
         self.observed("sweep", run, |r, e| e.counts = Some(r.bulk.counts))
             .await
+    }
+
+    /// Genesys's own timers: the queues' inactivity timers, a deployment's
+    /// settings, and the advice (see `native`).
+    pub async fn queue_timers(
+        &self,
+        opts: &TimersOptions,
+        cancel: &CancellationToken,
+    ) -> Result<TimersReport, Error> {
+        let run = native::queue_timers(&self.session, opts, cancel);
+        self.observed("queueTimers", run, |_, _| {}).await
+    }
+
+    /// Switches a queue's inactivity timer on or off (dry unless `apply`).
+    pub async fn set_queue_inactivity(
+        &self,
+        opts: &SetQueueInactivityOptions,
+        cancel: &CancellationToken,
+    ) -> Result<QueueInactivityChange, Error> {
+        let run = set_inactivity::set_queue_inactivity(&self.session, opts, cancel);
+        self.observed("setQueueInactivity", run, |r, e| {
+            e.outcome = Some(match (r.applied, r.verified) {
+                (false, _) => "dryRun",
+                (true, Some(true)) => "verified",
+                (true, _) => "mismatch",
+            })
+        })
+        .await
     }
 
     /// Arms the write fence of a leased job for `valid_for` (zero: the lease

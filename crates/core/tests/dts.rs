@@ -448,6 +448,7 @@ fn the_scope_report_matches_index_d_ts() {
         checks: vec![],
         advice: vec![],
         requests: 1,
+        timers: None,
     };
     check_result(
         "ScopeReport",
@@ -571,7 +572,7 @@ fn every_operation_name_is_in_the_union() {
         .skip(1)
         .map(|rest| rest.split('"').next().unwrap().to_string())
         .collect();
-    assert_eq!(names.len(), 5, "{names:?}");
+    assert_eq!(names.len(), 7, "{names:?}");
     let mut declared = member_union("ClientEvent", "name");
     declared.sort();
     let mut names = names;
@@ -678,5 +679,117 @@ fn guest_types_match_index_d_ts() {
     assert_eq!(
         as_str_values(reason, "GuestReason"),
         names(GuestReason::ALL.iter().map(|o| o.as_str()).collect())
+    );
+}
+
+#[test]
+fn native_timer_types_match_index_d_ts() {
+    use genesys_cleanup_core::genesys::deployment::{
+        DeploymentRead, DeploymentSettings, SettingSource,
+    };
+    use genesys_cleanup_core::genesys::queue::{timer_of, SettingsSource};
+    use genesys_cleanup_core::native::set_inactivity::{
+        QueueInactivityChange, SetQueueInactivityOptions,
+    };
+    use genesys_cleanup_core::native::{TimersOptions, TimersReport};
+    use serde_json::json;
+    check_options(
+        "TimersOptions",
+        serde_introspect::<TimersOptions>(),
+        &[],
+        &["signal"],
+    );
+    check_options(
+        "SetQueueInactivityOptions",
+        serde_introspect::<SetQueueInactivityOptions>(),
+        &["queue"],
+        &["signal"],
+    );
+    let full_queue = json!({"id": "q", "name": "Q", "mediaSettings": {"message": {
+        "enableInactivityTimeout": true,
+        "inactivityTimeoutSettings": {"timeoutSeconds": 60, "actionType": "SEND_TO_ARCHITECT_FLOW", "flowId": {"id": "f"}},
+        "subTypeSettings": {"webmessaging": {"enableInactivityTimeout": true}}}}});
+    let full = timer_of(&full_queue, SettingsSource::Listing);
+    let minimal = timer_of(&json!({}), SettingsSource::Listing);
+    check_result("QueueTimer", json(&full), json(&minimal), &[]);
+    let read = |full: bool| DeploymentRead {
+        request: "GET /x".into(),
+        permission: None,
+        result: "ok".into(),
+        missing_permissions: if full { vec!["a:b:c".into()] } else { vec![] },
+    };
+    check_result("DeploymentRead", json(&read(true)), json(&read(false)), &[]);
+    let deployment = |full: bool| {
+        let mut d = DeploymentSettings::new("d");
+        if full {
+            d.status = Some("Active".into());
+            d.configuration_version = Some("1".into());
+            d.merge(&json!({"messenger": {"apps": {"conversations": {"conversationClear": {"enabled": true}}}}}), SettingSource::ConfigJson);
+        }
+        d
+    };
+    check_result(
+        "DeploymentSettings",
+        json(&deployment(true)),
+        json(&deployment(false)),
+        &[],
+    );
+    // `MessengerSetting<T>`: both keys always present.
+    let setting = json(&deployment(false).conversation_clear);
+    assert_eq!(keys(&setting), ["source", "value"]);
+    assert!(DTS.contains("export interface MessengerSetting<T> {\n  /** Null when no read carried it. */\n  value: T | null"));
+    let report = |full: bool| TimersReport {
+        queues_read: full,
+        queues_error: full.then(|| error(false)),
+        queues: vec![],
+        deployment: full.then(|| deployment(false)),
+        advice: vec![],
+        requests: 0,
+    };
+    check_result(
+        "TimersReport",
+        json(&report(true)),
+        json(&report(false)),
+        &[],
+    );
+    let change = |full: bool| QueueInactivityChange {
+        queue_id: "q".into(),
+        queue_name: "Q".into(),
+        applied: full,
+        before: minimal.clone(),
+        after: minimal.clone(),
+        changes: vec![],
+        body: json!({}),
+        verified: full.then_some(true),
+        mismatches: if full {
+            vec![
+                genesys_cleanup_core::native::set_inactivity::plan::Mismatch {
+                    path: "a".into(),
+                    expected: json!(1),
+                    got: json!(2),
+                },
+            ]
+        } else {
+            vec![]
+        },
+        warnings: vec![],
+        requests: 0,
+    };
+    check_result(
+        "QueueInactivityChange",
+        json(&change(true)),
+        json(&change(false)),
+        &[],
+    );
+    let lives = type_union("TimerLive");
+    assert_eq!(lives, ["on", "off", "unclear"]);
+    assert_eq!(
+        member_union("QueueTimer", "source"),
+        [
+            SettingsSource::Listing,
+            SettingsSource::Queue,
+            SettingsSource::None
+        ]
+        .map(|s| s.as_str())
     );
 }

@@ -29,18 +29,37 @@ use crate::genesys::message_types::default_message_types;
 use crate::genesys::model::GrantType;
 use crate::genesys::permissions::{END_PERMISSIONS, REQUIRED_PERMISSIONS, REQUIRED_SCOPES};
 use crate::http::transport::Transport;
+use crate::native::{self, TimersOptions, TimersReport};
 use crate::options::Validated;
 use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
 
 /// Options of `checkScopes` beyond the connection.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ScopeOptions {
     /// Diagnose this conversation too: read it, and compare its divisions
     /// with those in which the token holds a permission that ends it. The
     /// PATCH that would end it is never tried.
+    #[serde(default)]
     pub conversation_id: Option<String>,
+    /// Report Genesys's own timers too (`ScopeReport.timers`; default true),
+    /// read with the same object's `TimersOptions`.
+    #[serde(default = "report_timers")]
+    pub timers: bool,
+}
+
+fn report_timers() -> bool {
+    true
+}
+
+impl Default for ScopeOptions {
+    fn default() -> Self {
+        ScopeOptions {
+            conversation_id: None,
+            timers: report_timers(),
+        }
+    }
 }
 
 impl Validated for ScopeOptions {
@@ -50,6 +69,7 @@ impl Validated for ScopeOptions {
                 Some(raw) => Some(crate::genesys::ids::conversation_id(&raw)?),
                 None => None,
             },
+            timers: self.timers,
         })
     }
 }
@@ -118,6 +138,9 @@ pub struct ScopeReport {
     pub checks: Vec<AccessCheck>,
     pub advice: Vec<String>,
     pub requests: u32,
+    /// Genesys's own timers (null with `timers: false`): which queues end
+    /// idle conversations themselves, a deployment's settings, and advice.
+    pub timers: Option<TimersReport>,
 }
 
 /// The diagnosis of one conversation: decided from its divisions and the
@@ -151,9 +174,10 @@ pub struct ConversationReport {
 pub async fn check_scopes(
     t: &Transport,
     opts: &ScopeOptions,
+    timer_options: &TimersOptions,
     cancel: &CancellationToken,
 ) -> Result<ScopeReport, Error> {
-    Ok(report(
+    let mut r = report(
         gather(
             t,
             cancel,
@@ -161,7 +185,13 @@ pub async fn check_scopes(
             &default_message_types(),
         )
         .await?,
-    ))
+    );
+    if opts.timers {
+        let timers = native::queue_timers(t, timer_options, cancel).await?;
+        r.requests += timers.requests;
+        r.timers = Some(timers);
+    }
+    Ok(r)
 }
 
 /// The report of a diagnosis: the verdict, the checks it rests on and the
@@ -230,6 +260,7 @@ pub fn report(e: Evidence) -> ScopeReport {
         checks,
         advice,
         requests: e.requests,
+        timers: None,
     }
 }
 

@@ -13,7 +13,7 @@ const MAX_NAMED: usize = 20;
 
 /// `30 min`, or `90 s` when not a whole number of minutes.
 pub fn duration(seconds: u64) -> String {
-    if seconds % 60 == 0 {
+    if seconds.is_multiple_of(60) {
         format!("{} min", seconds / 60)
     } else {
         format!("{seconds} s")

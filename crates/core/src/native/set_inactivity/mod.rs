@@ -46,7 +46,7 @@ pub struct SetQueueInactivityOptions {
     /// The timeout (ms, whole seconds, 1000 to 2147483647000). Required
     /// unless `enabled` is false.
     #[serde(
-        rename = "timeoutMs",
+        rename = "inactivityTimeoutMs",
         deserialize_with = "options::opt_millis::<_, 1000, 2_147_483_647_000>"
     )]
     pub timeout: Option<Duration>,
@@ -71,12 +71,12 @@ impl Validated for SetQueueInactivityOptions {
         match self.timeout {
             None if enabled => {
                 return Err(Error::invalid_argument(
-                    "timeoutMs is required to switch the timer on (for example 1800000 for 30 minutes).",
+                    "inactivityTimeoutMs is required to switch the timer on (for example 1800000 for 30 minutes).",
                 ))
             }
             Some(t) if t.subsec_nanos() != 0 => {
                 return Err(Error::invalid_argument(
-                    "timeoutMs must be whole seconds (Genesys stores timeoutSeconds).",
+                    "inactivityTimeoutMs must be whole seconds (Genesys stores timeoutSeconds).",
                 ))
             }
             _ => {}
@@ -144,20 +144,22 @@ mod tests {
 
     #[test]
     fn never_without_a_queue_and_the_rules() {
-        assert!(read(json!({"timeoutMs": 60000}))
+        assert!(read(json!({"inactivityTimeoutMs": 60000}))
             .unwrap_err()
             .message
             .contains("queue is required"));
         assert!(read(json!({"queue": "Q"}))
             .unwrap_err()
             .message
-            .contains("timeoutMs is required"));
+            .contains("inactivityTimeoutMs is required"));
         assert!(read(json!({"queue": "Q", "enabled": false})).is_ok());
-        assert!(read(json!({"queue": "Q", "timeoutMs": 1500})).is_err());
-        assert!(read(json!({"queue": "Q", "timeoutMs": 999})).is_err());
-        let e = read(json!({"queue": "Q", "timeoutMs": 60000, "action": "SEND_TO_ARCHITECT_FLOW"}));
+        assert!(read(json!({"queue": "Q", "inactivityTimeoutMs": 1500})).is_err());
+        assert!(read(json!({"queue": "Q", "inactivityTimeoutMs": 999})).is_err());
+        let e = read(
+            json!({"queue": "Q", "inactivityTimeoutMs": 60000, "action": "SEND_TO_ARCHITECT_FLOW"}),
+        );
         assert!(e.unwrap_err().message.contains("flowId is required"));
-        let o = read(json!({"queue": "Q", "timeoutMs": 60000})).unwrap();
+        let o = read(json!({"queue": "Q", "inactivityTimeoutMs": 60000})).unwrap();
         assert!(!o.apply);
         assert_eq!(o.desired().timeout_seconds, Some(60));
         assert_eq!(o.desired().action, "DISCONNECT");
