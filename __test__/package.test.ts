@@ -509,7 +509,7 @@ export async function main(): Promise<string> {
   'src/check.cjs': `const assert = require('node:assert')
 const cleanup = require('genesys-cleanup')
 const testing = require('genesys-cleanup/testing')
-assert.deepStrictEqual(Object.keys(cleanup).sort(), ['CleanupClient', 'CleanupError', 'ERROR_CODES', 'checkScopes', 'closeConversation', 'endGuestConversation', 'isCleanupError', 'regions'])
+assert.deepStrictEqual(Object.keys(cleanup).sort(), ['CleanupClient', 'CleanupError', 'ERROR_CODES', 'checkScopes', 'closeConversation', 'endGuestConversation', 'isCleanupError', 'queueTimers', 'regions', 'setQueueInactivity'])
 assert.strictEqual(typeof testing.startEmulator, 'function')
 assert.strictEqual(require('genesys-cleanup/package.json').name, 'genesys-cleanup')
 assert.throws(() => require('genesys-cleanup/binding.js'), { code: 'ERR_PACKAGE_PATH_NOT_EXPORTED' })
