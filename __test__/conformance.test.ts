@@ -74,7 +74,9 @@ test('--live --allow-writes ends only the named conversation, and --record write
   const trace = path.join(tmp, 'trace.json')
   const { status, report } = conformance(['--live', '--base-url', remote.url, '--allow-writes', '--conversation', id, '--record', trace], LIVE_ENV)
   expect(status).toBe(0)
-  expect(report.results.filter((r) => r.result !== 'pass')).toEqual([])
+  // Everything passes but what needs a deployment or a guest token, which were not given.
+  const notRun = [...DEPLOYMENT_CHECKS, 'guest.configureAndEcho']
+  expect(report.results.filter((r) => r.result !== 'pass').map((r) => r.id)).toEqual(notRun)
   expect((await remote.conversation(id)).state).toBe('ended')
   expect((await remote.conversation(other.id)).state).toBe('active')
   const text = fs.readFileSync(trace, 'utf8')
@@ -117,4 +119,72 @@ test('bad arguments exit 2 with the usage, before any request', () => {
   const w = spawnSync(process.execPath, [RUN, '--live', '--allow-writes', '--base-url', remote.url], { env: { ...process.env, ...LIVE_ENV }, encoding: 'utf8' })
   expect(w.status).toBe(2)
   expect(w.stderr).toMatch(/--conversation/)
+})
+
+/** A deployment with a session duration on `remote`, and the role that reads it given to the seeded client. */
+async function deploymentOnRemote(): Promise<string> {
+  await remote.admin('POST', 'roles', { id: 'a0000000-0000-4000-8000-000000000004', name: 'Inspector', permissions: ['oauth:client:view', 'authorization:role:view', 'webDeployments:deployment:view', 'webDeployments:configuration:view'] })
+  const d = await remote.admin<{ id: string }>('POST', 'deployments', { name: 'web', configuration: { conversationClear: true, sessionDurationSeconds: 3600 } })
+  return d.id
+}
+
+const DEPLOYMENT_CHECKS = ['deployment.configurationVersion', 'deployment.activeConfiguration', 'deployment.configJson', 'deployment.configJsonSessionDuration']
+
+test('--deployment reads the Messenger deployment (read-only, config.json without a token); without it those checks are not run', async () => {
+  await remote.reset()
+  const id = await deploymentOnRemote()
+  const without = byId(conformance(['--live', '--base-url', remote.url], LIVE_ENV).report.results)
+  for (const c of DEPLOYMENT_CHECKS) expect(without[c].observed).toMatch(/--deployment/)
+  expect(without['guest.configureAndEcho'].result).toBe('could not check')
+  await remote.reset()
+  const id2 = await deploymentOnRemote()
+  const { status, report } = conformance(['--live', '--base-url', remote.url, '--deployment', id2], LIVE_ENV)
+  expect(status).toBe(0)
+  const rows = byId(report.results)
+  for (const c of [...DEPLOYMENT_CHECKS, 'queues.listingMediaSettings', 'queues.listingMatchesGet']) expect([c, rows[c].result]).toEqual([c, 'pass'])
+  const log = await remote.requests()
+  expect(log.filter((r) => r.method !== 'GET' && !(r.method === 'POST' && /oauth\/token|analytics/.test(r.path))).every((r) => r.path.includes(NIL))).toBe(true)
+  expect(log.some((r) => r.path.endsWith(`/webdeployments/v1/deployments/${id2}/config.json`))).toBe(true)
+  expect(id).not.toBe(id2)
+})
+
+test('the queue and deployment UNCONFIRMED cases answered the other way are reported as differing', async () => {
+  await remote.reset()
+  const id = await deploymentOnRemote()
+  await remote.configure({ queueListingMediaSettings: false, configJsonSessionDuration: true })
+  const { status, report } = conformance(['--live', '--base-url', remote.url, '--deployment', id], LIVE_ENV)
+  expect(status).toBe(1)
+  expect(report.results.filter((r) => r.result === 'differs').map((r) => [r.id, r.tag, r.observed])).toEqual([
+    ['queues.listingMediaSettings', 'UNCONFIRMED', 'absent'],
+    ['deployment.configJsonSessionDuration', 'UNCONFIRMED', 'present'],
+  ])
+  expect(byId(report.results)['queues.listingMatchesGet'].result).toBe('could not check')
+})
+
+test('--guest-deployment runs the guest check with GENESYS_GUEST_TOKEN only: configure and echo, never Clear, the token nowhere', async () => {
+  await remote.reset()
+  const id = await deploymentOnRemote()
+  const token = `tok-CANARY-${require('node:crypto').randomUUID()}`
+  const { conversationId } = await remote.admin<{ conversationId: string }>('POST', 'guest/sessions', { deploymentId: id, token, queueId: 'c0000000-0000-4000-8000-000000000001' })
+  const tokenOnly = conformance(['--live', '--base-url', remote.url], { ...LIVE_ENV, GENESYS_GUEST_TOKEN: token })
+  expect(byId(tokenOnly.report.results)['guest.configureAndEcho'].result).toBe('could not check')
+  const trace = path.join(tmp, 'guest-trace.json')
+  const r = conformance(['--live', '--base-url', remote.url, '--guest-deployment', id, '--record', trace], { ...LIVE_ENV, GENESYS_GUEST_TOKEN: token })
+  const row = byId(r.report.results)['guest.configureAndEcho']
+  expect([row.result, row.observed]).toEqual(['pass', expect.stringContaining('newSession false')])
+  const frames = await remote.admin<{ actions: Array<{ action: string; detail: string | null }> }>('GET', `guest/connections?deploymentId=${id}`)
+  expect(frames.actions.map((a) => a.action)).toEqual(['configureSession', 'echo'])
+  expect((await remote.conversation(conversationId)).state).toBe('active')
+  for (const text of [JSON.stringify(r.report), r.stderr, fs.readFileSync(trace, 'utf8')]) expect(text).not.toContain(token)
+  // A token the server never saw: its new session is closed again, and no conversation starts.
+  const before = ((await remote.admin('GET', 'conversations')) as { ids: string[] }).ids.length
+  const fresh = conformance(['--live', '--base-url', remote.url, '--guest-deployment', id], { ...LIVE_ENV, GENESYS_GUEST_TOKEN: `tok-CANARY-${require('node:crypto').randomUUID()}` })
+  expect(byId(fresh.report.results)['guest.configureAndEcho'].observed).toMatch(/newSession true/)
+  expect(((await remote.admin('GET', 'conversations')) as { ids: string[] }).ids.length).toBe(before)
+  const after = await remote.admin<{ actions: Array<{ action: string }> }>('GET', `guest/connections?deploymentId=${id}`)
+  expect(after.actions.map((a) => a.action).slice(2)).toEqual(['configureSession', 'echo', 'closeSession'])
+  // Without the token the option is a usage error.
+  const bare = spawnSync(process.execPath, [RUN, '--live', '--base-url', remote.url, '--guest-deployment', id], { env: { ...process.env, ...LIVE_ENV, GENESYS_GUEST_TOKEN: '' }, encoding: 'utf8' })
+  expect(bare.status).toBe(2)
+  expect(bare.stderr).toMatch(/GENESYS_GUEST_TOKEN/)
 })

@@ -7,12 +7,19 @@
 //
 // A check returns { result: 'pass' | 'differs' | 'could not check',
 // observed, expected? }. Read-only unless `ctx.writes` (then only on the one
-// conversation the user named).
+// conversation the user named). The guest check runs only with a deployment
+// and a guest token the user named; it never sends Clear.
 
 const NIL = '00000000-0000-0000-0000-000000000000'
 const MSG = (id) => `/api/v2/conversations/messages/${id}`
 const ERROR_401_CODES = ['authentication.required', 'bad.credentials', 'credentials.expired', 'unauthorized', 'ip.not.authorized']
 const MISSING = ['missing.permissions', 'missing.any.permissions', 'not.authorized']
+const QUEUES = '/api/v2/routing/queues'
+const DEPLOYMENTS = '/api/v2/webdeployments'
+const ACTION_TYPES = ['DISCONNECT', 'SEND_TO_ARCHITECT_FLOW']
+const GUEST_WAIT_MS = 10_000
+const configJsonPath = (id) => `/webdeployments/v1/deployments/${id}/config.json`
+const { openSocket } = require('./ws')
 
 const pass = (observed) => ({ result: 'pass', observed })
 const differs = (observed, expected) => ({ result: 'differs', observed, expected })
@@ -199,6 +206,112 @@ const CHECKS = [
     },
   },
   {
+    id: 'queues.listingMediaSettings',
+    tag: 'UNCONFIRMED',
+    source: 'Whether GET /api/v2/routing/queues carries each queue\'s mediaSettings (the library reads each queue alone when it does not)',
+    expectedFromEmulator: 'present',
+    async run(ctx) {
+      const r = await ctx.api('GET', `${QUEUES}?pageSize=25&pageNumber=1`)
+      if (r.status === 403) return cannot(`403 ${errorShape(r.json)}: the token lacks routing:queue:view`)
+      const entities = (r.json && Array.isArray(r.json.entities) && r.json.entities) || []
+      if (r.status !== 200 || !entities.length) return cannot(`the listing answered ${r.status} with ${entities.length} queues`)
+      const observed = entities.some((q) => q && q.mediaSettings && q.mediaSettings.message) ? 'present' : 'absent'
+      return check(observed === this.expectedFromEmulator, observed, this.expectedFromEmulator)
+    },
+  },
+  {
+    id: 'queues.listingMatchesGet',
+    tag: 'UNCONFIRMED',
+    source: 'The listing\'s message media settings are those of GET /api/v2/routing/queues/{id} (the library reads the timer from the listing)',
+    expectedFromEmulator: 'agree',
+    async run(ctx) {
+      const r = await ctx.api('GET', `${QUEUES}?pageSize=25&pageNumber=1`)
+      const entities = (r.status === 200 && r.json && Array.isArray(r.json.entities) && r.json.entities) || []
+      const listed = entities.filter((q) => q && typeof q.id === 'string' && q.mediaSettings && q.mediaSettings.message).slice(0, 3)
+      if (!listed.length) return cannot(r.status === 200 ? 'the listing carries no mediaSettings to compare' : `the listing answered ${r.status}`)
+      let differ = 0
+      for (const q of listed) {
+        const one = await ctx.api('GET', `${QUEUES}/${q.id}`)
+        if (one.status !== 200) return cannot(`GET of a listed queue answered ${one.status}`)
+        if (JSON.stringify(timerFields(q)) !== JSON.stringify(timerFields(one.json))) differ++
+      }
+      const observed = differ ? `differ on ${differ} of ${listed.length} queues` : 'agree'
+      return check(observed === this.expectedFromEmulator, observed, this.expectedFromEmulator)
+    },
+  },
+  {
+    id: 'deployment.configurationVersion',
+    tag: 'DOCUMENTED',
+    source: 'WebDeploymentsApi: GET webdeployments/deployments/{id} -> configuration {id, version}; GET configurations/{cid}/versions/{version} -> messenger.apps.conversations',
+    async run(ctx) {
+      if (!ctx.deploymentId) return cannot('no deployment given (--deployment <id>)')
+      const d = await ctx.api('GET', `${DEPLOYMENTS}/deployments/${ctx.deploymentId}`)
+      if (d.status === 403) return cannot(`403 ${errorShape(d.json)}: the token lacks webDeployments:deployment:view`)
+      const conf = (d.json && d.json.configuration) || {}
+      if (d.status !== 200 || typeof conf.id !== 'string' || typeof conf.version !== 'string') {
+        return differs(`${d.status}, configuration.id ${typeof conf.id}, configuration.version ${typeof conf.version}`, '200 with configuration.id and configuration.version (strings)')
+      }
+      const v = await ctx.api('GET', `${DEPLOYMENTS}/configurations/${conf.id}/versions/${encodeURIComponent(conf.version)}`)
+      if (v.status === 403) return cannot(`403 ${errorShape(v.json)}: the token lacks webDeployments:configuration:view`)
+      const shape = conversationsShape(v.json)
+      return check(v.status === 200 && shape.ok, `deployment ${d.json.status}; version ${v.status}, ${shape.observed}`, `version 200 with ${shape.expected}`)
+    },
+  },
+  {
+    id: 'deployment.activeConfiguration',
+    tag: 'DOCUMENTED',
+    source: 'WebDeploymentsApi: GET webdeployments/deployments/{id}/configurations ("Requires NO permissions") -> {configurationVersion, deployment}',
+    async run(ctx) {
+      if (!ctx.deploymentId) return cannot('no deployment given (--deployment <id>)')
+      const r = await ctx.api('GET', `${DEPLOYMENTS}/deployments/${ctx.deploymentId}/configurations`)
+      const b = r.json || {}
+      const shape = conversationsShape(b.configurationVersion)
+      const ok = r.status === 200 && b.deployment && b.deployment.id === ctx.deploymentId && typeof (b.configurationVersion || {}).version === 'string' && shape.ok
+      return check(ok, `${r.status}, deployment ${b.deployment ? (b.deployment.id === ctx.deploymentId ? 'the one asked' : 'another') : 'absent'}, ${shape.observed}`, `200 with deployment.id and configurationVersion.version, ${shape.expected}`)
+    },
+  },
+  {
+    id: 'deployment.configJson',
+    tag: 'DOCUMENTED',
+    source: 'Messenger transport SDK (Urls.kt, DeploymentConfig): public GET https://api-cdn.{domain}/webdeployments/v1/deployments/{id}/config.json, no Authorization',
+    async run(ctx) {
+      if (!ctx.deploymentId) return cannot('no deployment given (--deployment <id>)')
+      const r = await ctx.publicGet(configJsonPath(ctx.deploymentId))
+      const b = r.json || {}
+      const conv = (((b.messenger || {}).apps || {}).conversations) || {}
+      const fields = { id: typeof b.id, version: typeof b.version, apiEndpoint: typeof b.apiEndpoint, messagingEndpoint: typeof conv.messagingEndpoint, status: typeof b.status }
+      const ok = r.status === 200 && Object.values(fields).every((t) => t === 'string') && typeof (conv.conversationClear || {}).enabled === 'boolean'
+      const seen = Object.entries(fields).map(([k, t]) => `${k} ${t}`).join(', ')
+      return check(ok, `${r.status}, ${seen}, conversationClear.enabled ${typeof (conv.conversationClear || {}).enabled}`, '200 with id, version, apiEndpoint, messenger.apps.conversations.messagingEndpoint, status (strings) and conversationClear.enabled (boolean)')
+    },
+  },
+  {
+    id: 'deployment.configJsonSessionDuration',
+    tag: 'UNCONFIRMED',
+    source: 'Whether config.json carries messenger.apps.conversations.sessionDurationSeconds when the deployment sets one (the library reads the configuration version first)',
+    expectedFromEmulator: 'absent',
+    async run(ctx) {
+      if (!ctx.deploymentId) return cannot('no deployment given (--deployment <id>)')
+      const a = await ctx.api('GET', `${DEPLOYMENTS}/deployments/${ctx.deploymentId}/configurations`)
+      const set = conversationsOf(a.json && a.json.configurationVersion).sessionDurationSeconds
+      if (a.status !== 200) return cannot(`the active configuration answered ${a.status}`)
+      if (typeof set !== 'number') return cannot('the deployment sets no session duration')
+      const r = await ctx.publicGet(configJsonPath(ctx.deploymentId))
+      if (r.status !== 200) return cannot(`config.json answered ${r.status}`)
+      const observed = typeof conversationsOf(r.json).sessionDurationSeconds === 'number' ? 'present' : 'absent'
+      return check(observed === this.expectedFromEmulator, observed, this.expectedFromEmulator)
+    },
+  },
+  {
+    id: 'guest.configureAndEcho',
+    tag: 'DOCUMENTED',
+    source: 'Guest API (Messenger transport SDK): configureSession -> SessionResponse {connected, newSession, readOnly}; echo -> a 200 StructuredMessage with its tracingId',
+    async run(ctx) {
+      if (!ctx.guest) return cannot('not asked for (--guest-deployment <id> with GENESYS_GUEST_TOKEN)')
+      return guestCheck(ctx)
+    },
+  },
+  {
     id: 'write.patchEnds',
     tag: 'DOCUMENTED',
     source: 'Ending: PATCH messages/{id} {"state":"disconnected"} -> 200; ended when every participant is disconnected or terminated',
@@ -230,6 +343,77 @@ const CHECKS = [
     },
   },
 ]
+
+/** The inactivity timer's fields of a queue: the two switches and the settings. */
+function timerFields(queue) {
+  const m = (queue && queue.mediaSettings && queue.mediaSettings.message) || {}
+  const sub = (m.subTypeSettings && m.subTypeSettings.webmessaging) || {}
+  return { top: m.enableInactivityTimeout, webmessaging: sub.enableInactivityTimeout, settings: m.inactivityTimeoutSettings }
+}
+
+const conversationsOf = (v) => (((v && v.messenger) || {}).apps || {}).conversations || {}
+
+/** Whether a configuration version carries the settings the library reads, with the documented types. */
+function conversationsShape(version) {
+  const c = conversationsOf(version)
+  const clear = typeof (c.conversationClear || {}).enabled
+  const disc = c.conversationDisconnect
+  const discOk = disc === undefined || (typeof disc.enabled === 'boolean' && (disc.type === undefined || typeof disc.type === 'string'))
+  const durOk = c.sessionDurationSeconds === undefined || typeof c.sessionDurationSeconds === 'number'
+  return {
+    ok: clear === 'boolean' && discOk && durOk && typeof (version || {}).version === 'string',
+    observed: `conversationClear.enabled ${clear}, conversationDisconnect ${disc === undefined ? 'absent' : discOk ? '{enabled, type}' : 'malformed'}, sessionDurationSeconds ${c.sessionDurationSeconds === undefined ? 'absent' : typeof c.sessionDurationSeconds}`,
+    expected: 'conversationClear.enabled (boolean), conversationDisconnect {enabled: boolean, type?} and sessionDurationSeconds (number) where present',
+  }
+}
+
+/**
+ * configureSession with the user's token, then echo; the socket is then
+ * closed. A token the server did not know made a new session (and no
+ * conversation): it is closed again with closeSession. Clear is never sent.
+ * The token goes into the frames only: never into an observation.
+ */
+async function guestCheck(ctx) {
+  const { deploymentId, token } = ctx.guest
+  let socket
+  try {
+    socket = await openSocket(`${ctx.endpoints.guest}/v1?deploymentId=${encodeURIComponent(deploymentId)}`, GUEST_WAIT_MS)
+  } catch (e) {
+    return cannot(`the Guest API socket did not open: ${e.message}`)
+  }
+  const answer = async (tracingId) => {
+    for (;;) {
+      const text = await socket.next(GUEST_WAIT_MS)
+      if (text === null) return null
+      let f
+      try {
+        f = JSON.parse(text)
+      } catch {
+        continue
+      }
+      if (f && f.type === 'response' && (f.tracingId === undefined || f.tracingId === tracingId)) return f
+    }
+  }
+  try {
+    socket.send(JSON.stringify({ action: 'configureSession', token, deploymentId, startNew: false, tracingId: 'conformance-configure' }))
+    const s = await answer('conformance-configure')
+    if (!s) return cannot('no answer to configureSession')
+    if (s.code === 4006 || s.code === 4007) return cannot(`configureSession answered ${s.code} (${s.code === 4006 ? 'session expired' : 'session not found'})`)
+    const b = s.body || {}
+    const sessionOk = s.class === 'SessionResponse' && s.code === 200 && b.connected === true && typeof b.newSession === 'boolean' && typeof b.readOnly === 'boolean'
+    socket.send(JSON.stringify({ action: 'echo', token, tracingId: 'conformance-echo', message: { type: 'Text', text: 'ping' } }))
+    const e = await answer('conformance-echo')
+    const echoOk = !!e && e.code === 200 && e.class === 'StructuredMessage' && e.tracingId === 'conformance-echo'
+    if (sessionOk && b.newSession) {
+      socket.send(JSON.stringify({ action: 'closeSession', token, closeAllConnections: true, tracingId: 'conformance-close' }))
+      await answer('conformance-close')
+    }
+    const observed = `configureSession ${s.code} ${s.class}, connected ${b.connected}, newSession ${b.newSession}, readOnly ${b.readOnly}; echo ${e ? `${e.code} ${e.class}, tracingId ${e.tracingId === 'conformance-echo' ? 'echoed' : 'not echoed'}` : 'unanswered'}`
+    return check(sessionOk && echoOk, observed, 'SessionResponse 200 {connected: true, newSession, readOnly}; echo 200 StructuredMessage with its tracingId')
+  } finally {
+    socket.close()
+  }
+}
 
 function ended(conversation) {
   const ps = (conversation && conversation.participants) || []

@@ -36,6 +36,8 @@ class Http {
     this.credentials = ctx.credentials
     this.conversationId = ctx.conversationId
     this.writes = ctx.writes
+    this.deploymentId = ctx.deploymentId
+    this.guest = ctx.guest
     this.trace = []
     this.current = null
     this.bearer = ctx.credentials.accessToken || null
@@ -74,6 +76,14 @@ class Http {
     if (body !== undefined) headers['content-type'] = 'application/json'
     return this.exchange(method, `${this.endpoints.api}${path}`, headers, body === undefined ? undefined : JSON.stringify(body))
   }
+}
+
+/**
+ * An unauthenticated GET of a public file (a deployment's `config.json`), on
+ * the CDN host of the region or the base URL: no token is sent.
+ */
+Http.prototype.publicGet = function publicGet(path) {
+  return this.exchange('GET', `${this.endpoints.cdn}${path}`, {}, undefined)
 }
 
 /** A stable stand-in for an id, still shaped like a UUID (the nil UUID kept). */
