@@ -21,9 +21,10 @@ use crate::error::{Error, ErrorCode};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::CertificateDer;
 use serde::de::{self, Deserializer, SeqAccess, Visitor};
+use std::collections::HashMap;
 use std::fmt;
 use std::path::PathBuf;
-use std::sync::Once;
+use std::sync::{Arc, LazyLock, Mutex, Once, Weak};
 use std::time::Duration;
 
 /// Extra trusted roots, validated (each parses as an X.509 trust anchor).
@@ -194,40 +195,85 @@ pub fn extra_roots(settings: &HttpSettings, env: &NetEnv) -> Result<Roots, Error
 
 static CRYPTO: Once = Once::new();
 
-/// Builds the client. Never follows redirects (one would carry the
-/// `Authorization` header, or the next request, to a host we did not vet).
+/// The effective settings a client is built from, once the environment has
+/// been read (its files too): equal keys build equal clients. It holds the
+/// proxy URL, which may carry a password, so it has no `Debug` and is never
+/// printed; the roots are public certificates.
+#[derive(Clone, PartialEq, Eq, Hash)]
+struct HttpKey {
+    roots: Vec<CertificateDer<'static>>,
+    proxy: Option<url::Url>,
+    no_proxy: Option<String>,
+    connect_timeout: Duration,
+}
+
+fn effective(settings: &HttpSettings, env: &NetEnv) -> Result<HttpKey, Error> {
+    Ok(HttpKey {
+        roots: extra_roots(settings, env)?.0,
+        proxy: chosen_proxy(&settings.proxy, env)?.map(|p| p.0),
+        no_proxy: env.no_proxy.clone(),
+        connect_timeout: settings.connect_timeout,
+    })
+}
+
+/// The client of this process for these settings: every `Transport` whose
+/// effective settings are equal shares one connection pool and one TLS setup
+/// (the platform's root store is copied once, not per client; ~200 KB).
+/// Only what each client does with it (rate budget, fence, token) stays its
+/// own. The map holds weak references, pruned at each miss: it never holds
+/// more entries than there are distinct settings in live clients.
+pub fn shared(settings: &HttpSettings, env: &NetEnv) -> Result<Arc<reqwest::Client>, Error> {
+    static CLIENTS: LazyLock<Mutex<HashMap<HttpKey, Weak<reqwest::Client>>>> =
+        LazyLock::new(Mutex::default);
+    let key = effective(settings, env)?;
+    let mut clients = CLIENTS.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(client) = clients.get(&key).and_then(Weak::upgrade) {
+        return Ok(client);
+    }
+    clients.retain(|_, c| c.strong_count() > 0);
+    let client = Arc::new(build_key(&key)?);
+    clients.insert(key, Arc::downgrade(&client));
+    Ok(client)
+}
+
+/// Builds a client of its own (not shared; see `shared`).
 pub fn build(settings: &HttpSettings, env: &NetEnv) -> Result<reqwest::Client, Error> {
+    build_key(&effective(settings, env)?)
+}
+
+/// Never follows redirects (one would carry the `Authorization` header, or
+/// the next request, to a host we did not vet).
+fn build_key(key: &HttpKey) -> Result<reqwest::Client, Error> {
     // reqwest is built without a bundled crypto provider; install ring once.
     CRYPTO.call_once(|| {
         let _ = rustls::crypto::ring::default_provider().install_default();
     });
-    let roots = extra_roots(settings, env)?;
     let mut builder = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .user_agent(concat!("genesys-cleanup/", env!("CARGO_PKG_VERSION")))
-        .connect_timeout(settings.connect_timeout)
+        .connect_timeout(key.connect_timeout)
         .pool_idle_timeout(Duration::from_secs(60))
         .pool_max_idle_per_host(256)
         .tcp_nodelay(true)
         // Drops reqwest's own environment proxies (see the module comment).
         .no_proxy();
-    if !roots.0.is_empty() {
-        let certs = roots
-            .0
+    if !key.roots.is_empty() {
+        let certs = key
+            .roots
             .iter()
             .map(|der| reqwest::Certificate::from_der(der))
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| Error::invalid_argument(format!("A trusted root was refused: {e}.")))?;
         builder = builder.tls_certs_merge(certs);
     }
-    if let Some(proxy) = chosen_proxy(&settings.proxy, env)? {
+    if let Some(proxy) = &key.proxy {
         // `Proxy::https`: only https targets are proxied (as CONNECT tunnels).
-        let p = reqwest::Proxy::https(proxy.0.as_str())
+        let p = reqwest::Proxy::https(proxy.as_str())
             .map_err(|_| {
                 Error::invalid_argument("The proxy URL was refused: give it as http://host:port.")
             })?
             .no_proxy(
-                env.no_proxy
+                key.no_proxy
                     .as_deref()
                     .and_then(reqwest::NoProxy::from_string),
             );
@@ -421,5 +467,56 @@ mod tests {
         };
         build(&with_proxy, &env).unwrap();
         std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[test]
+    fn equal_settings_share_one_client_and_different_ones_do_not() {
+        let env = NetEnv::default();
+        let plain = HttpSettings {
+            connect_timeout: Duration::from_millis(4321),
+            ..Default::default()
+        };
+        let a = shared(&plain, &env).unwrap();
+        let b = shared(&plain.clone(), &env).unwrap();
+        assert!(Arc::ptr_eq(&a, &b), "equal settings share one client");
+        let ca = HttpSettings {
+            ca: parse_pem("ca", CA.as_bytes()).unwrap(),
+            ..plain.clone()
+        };
+        let proxied = HttpSettings {
+            proxy: ProxyChoice::Url(
+                ProxyUrl::parse("proxy", "http://u:secret@127.0.0.1:9").unwrap(),
+            ),
+            ..plain.clone()
+        };
+        let via_env = NetEnv {
+            https_proxy: Some("http://127.0.0.1:9".into()),
+            ..Default::default()
+        };
+        let others = [
+            shared(&ca, &env).unwrap(),
+            shared(&proxied, &env).unwrap(),
+            shared(&plain, &via_env).unwrap(),
+            shared(
+                &HttpSettings {
+                    connect_timeout: Duration::from_millis(1234),
+                    ..plain.clone()
+                },
+                &env,
+            )
+            .unwrap(),
+        ];
+        for (i, o) in others.iter().enumerate() {
+            assert!(!Arc::ptr_eq(&a, o), "setting {i} has its own client");
+            for p in &others[i + 1..] {
+                assert!(!Arc::ptr_eq(o, p));
+            }
+        }
+        // Once no client holds it, the next one is built afresh (weak entries).
+        let weak = Arc::downgrade(&a);
+        drop((a, b));
+        assert!(weak.upgrade().is_none());
+        let c = shared(&plain, &env).unwrap();
+        assert_eq!(Arc::strong_count(&c), 1);
     }
 }

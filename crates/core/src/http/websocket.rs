@@ -97,12 +97,23 @@ fn handshake_error(e: tokio_tungstenite::tungstenite::Error, label: &str) -> Err
     }
 }
 
+/// Buffers for a socket that mostly idles: tungstenite's default allocates a
+/// 128 KiB read buffer up front and gathers 128 KiB of writes, per socket
+/// (a watching org each). 8 KiB reads grow as a larger message needs (up to
+/// `max_message`); what we send is small (pings, pongs, a close, a Guest
+/// API request), so each write goes out at once instead of being gathered.
+fn small_buffers() -> WebSocketConfig {
+    WebSocketConfig::default()
+        .read_buffer_size(8 * 1024)
+        .write_buffer_size(0)
+}
+
 /// Opens a socket to a checked URL (the caller checked its scheme and host).
 pub async fn connect(url: &Url, how: Opening<'_>) -> Result<Socket, Error> {
     let label = how.label;
     let attempt = async {
         let io = open(url, label).await?;
-        let config = WebSocketConfig::default()
+        let config = small_buffers()
             .max_message_size(Some(how.max_message))
             .max_frame_size(Some(how.max_message));
         let mut request = url

@@ -31,6 +31,7 @@ use crate::stats::CallStats;
 use bytes::Bytes;
 use reqwest::header::{HeaderMap, HeaderValue};
 use reqwest::Method;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 use tokio::sync::Notify;
 use tokio::time::Instant;
@@ -107,7 +108,8 @@ pub(crate) struct Target {
 }
 
 pub struct Transport {
-    http: reqwest::Client,
+    /// Shared by every client of the process with the same HTTP settings.
+    http: Arc<reqwest::Client>,
     api_base: String,
     tokens: TokenFetcher,
     auth: TokenSource,
@@ -126,7 +128,7 @@ pub struct Transport {
 
 impl Transport {
     pub fn new(config: ClientConfig, events: Option<EventSink>) -> Result<Self, Error> {
-        let http = crate::http::http_client::build(
+        let http = crate::http::http_client::shared(
             &config.http,
             &crate::http::http_client::NetEnv::from_process(),
         )?;
