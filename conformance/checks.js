@@ -19,7 +19,7 @@ const DEPLOYMENTS = '/api/v2/webdeployments'
 const ACTION_TYPES = ['DISCONNECT', 'SEND_TO_ARCHITECT_FLOW']
 const GUEST_WAIT_MS = 10_000
 const configJsonPath = (id) => `/webdeployments/v1/deployments/${id}/config.json`
-const { openSocket } = require('./ws')
+const { openSocket } = require('./http')
 
 const pass = (observed) => ({ result: 'pass', observed })
 const differs = (observed, expected) => ({ result: 'differs', observed, expected })
