@@ -6,6 +6,11 @@ import type { ClientEvent } from './index.js'
 export interface TelemetryOptions {
   tracerProvider?: TracerProvider
   meterProvider?: MeterProvider
+  /**
+   * Events with an `org` (those a `CleanupFleet` passes on) put it as `genesys_cleanup.org` on
+   * spans and metrics; `false` keeps it off the metrics (one series for all orgs). Default true.
+   */
+  orgOnMetrics?: boolean
 }
 
 /** An event listener that turns the client's events into spans and metrics. */

@@ -3,7 +3,9 @@
 // metrics. It only listens (an `onEvent` listener): one span per call
 // (`closeConversation`, a bulk run, a sweep...), a child span per HTTP
 // answer with the semantic-convention attributes, and metrics. Events carry
-// path templates, never ids or secrets, so neither do spans.
+// path templates, never ids or secrets, so neither do spans. An event with
+// an `org` (a fleet's org id, see genesys-cleanup/fleet) puts it on its spans
+// and metrics as `genesys_cleanup.org` (`orgOnMetrics: false`: spans only).
 //
 // `@opentelemetry/api` is an optional peer dependency: this file is the only
 // one that loads it, and only when it is required.
@@ -42,8 +44,10 @@ const COUNT_OUTCOMES = ['closed', 'alreadyClosed', 'notFound', 'skipped', 'would
 
 /**
  * Returns `{ onEvent }`: pass it as the `onEvent` option of `CleanupClient`,
- * `closeConversation` or `checkScopes`. `options.tracerProvider` and
- * `options.meterProvider` default to the global ones.
+ * `closeConversation` or `checkScopes`, or as the `telemetry` option of
+ * `CleanupFleet`. `options.tracerProvider` and `options.meterProvider`
+ * default to the global ones; `options.orgOnMetrics: false` keeps the org id
+ * off the metrics (one series per org otherwise).
  */
 function createTelemetry(options = {}) {
   if (options === null || typeof options !== 'object') {
@@ -53,6 +57,11 @@ function createTelemetry(options = {}) {
   }
   const tracer = (options.tracerProvider ?? api.trace.getTracerProvider()).getTracer(SCOPE, version)
   const m = metrics((options.meterProvider ?? api.metrics.getMeterProvider()).getMeter(SCOPE, version))
+  const orgOnMetrics = options.orgOnMetrics !== false
+  // The fleet's org id, when the event has one: on spans always, on metrics unless switched off.
+  const org = (e) => (typeof e.org === 'string' ? { 'genesys_cleanup.org': e.org } : undefined)
+  const onSpan = (e, attributes) => Object.assign(attributes, org(e))
+  const onMetric = (e, attributes) => (orgOnMetrics ? Object.assign(attributes, org(e)) : attributes)
   // Open operation spans by operation id, with the context they were started in.
   const open = new Map()
 
@@ -62,10 +71,11 @@ function createTelemetry(options = {}) {
   }
 
   const requestAttributes = (e) => ({ 'http.request.method': e.method, 'url.template': e.route })
+  const requestMetric = (e, more) => onMetric(e, { ...requestAttributes(e), ...more })
 
   function onResponse(e) {
     const now = Date.now()
-    const attributes = { ...requestAttributes(e), 'http.response.status_code': e.status }
+    const attributes = onSpan(e, { ...requestAttributes(e), 'http.response.status_code': e.status })
     if (e.attempt > 0) attributes['http.request.resend_count'] = e.attempt
     if (e.correlationId) attributes['genesys.correlation_id'] = e.correlationId
     if (e.status >= 400) attributes['error.type'] = String(e.status)
@@ -76,21 +86,21 @@ function createTelemetry(options = {}) {
     )
     if (e.status >= 400) span.setStatus({ code: api.SpanStatusCode.ERROR })
     span.end(now)
-    const metricAttributes = { ...requestAttributes(e), 'http.response.status_code': e.status }
+    const metricAttributes = requestMetric(e, { 'http.response.status_code': e.status })
     m.requests.add(1, metricAttributes)
     m.requestDuration.record(e.durationMs / 1000, metricAttributes)
-    if (e.status === 429) m.rateLimited.add(1, requestAttributes(e))
+    if (e.status === 429) m.rateLimited.add(1, requestMetric(e))
   }
 
   function onRetry(e) {
-    m.retries.add(1, { ...requestAttributes(e), 'genesys_cleanup.retry.reason': e.reason })
+    m.retries.add(1, requestMetric(e, { 'genesys_cleanup.retry.reason': e.reason }))
     const op = open.get(e.operation)
     if (op) op.retries += 1
     // A failure without an answer (network, timeout) had no response span: it gets one here.
     if (e.status === undefined) {
       const span = tracer.startSpan(
         `${e.method} ${e.route}`,
-        { kind: api.SpanKind.CLIENT, attributes: { ...requestAttributes(e), 'error.type': e.reason, 'http.request.resend_count': e.attempt } },
+        { kind: api.SpanKind.CLIENT, attributes: onSpan(e, { ...requestAttributes(e), 'error.type': e.reason, 'http.request.resend_count': e.attempt }) },
         parentOf(e),
       )
       span.setStatus({ code: api.SpanStatusCode.ERROR, message: e.reason })
@@ -101,12 +111,12 @@ function createTelemetry(options = {}) {
   function onOperationEnd(e) {
     const op = open.get(e.operation)
     open.delete(e.operation)
-    const attributes = { 'genesys_cleanup.operation': e.name }
+    const attributes = onMetric(e, { 'genesys_cleanup.operation': e.name })
     if (e.code) attributes['error.type'] = e.code
     m.operationDuration.record((e.durationMs ?? 0) / 1000, attributes)
-    if (e.outcome && e.name === 'closeConversation') m.outcomes.add(1, { 'genesys_cleanup.outcome': e.outcome })
+    if (e.outcome && e.name === 'closeConversation') m.outcomes.add(1, onMetric(e, { 'genesys_cleanup.outcome': e.outcome }))
     if (e.counts) {
-      for (const o of COUNT_OUTCOMES) if (e.counts[o] > 0) m.outcomes.add(e.counts[o], { 'genesys_cleanup.outcome': o })
+      for (const o of COUNT_OUTCOMES) if (e.counts[o] > 0) m.outcomes.add(e.counts[o], onMetric(e, { 'genesys_cleanup.outcome': o }))
     }
     if (!op) return
     const span = op.span
@@ -128,7 +138,7 @@ function createTelemetry(options = {}) {
     switch (e.kind) {
       case 'operationStart':
         open.set(e.operation, {
-          span: tracer.startSpan(`genesys-cleanup ${e.name}`, { kind: api.SpanKind.INTERNAL, attributes: { 'genesys_cleanup.operation': e.name } }),
+          span: tracer.startSpan(`genesys-cleanup ${e.name}`, { kind: api.SpanKind.INTERNAL, attributes: onSpan(e, { 'genesys_cleanup.operation': e.name }) }),
           retries: 0,
         })
         break
@@ -142,14 +152,15 @@ function createTelemetry(options = {}) {
         onRetry(e)
         break
       case 'rateLimitWait': {
-        m.rateLimitWaits.add(1, { 'genesys_cleanup.wait.reason': e.reason })
-        m.rateLimitWaitTime.record(e.waitMs / 1000, { 'genesys_cleanup.wait.reason': e.reason })
+        const attributes = onMetric(e, { 'genesys_cleanup.wait.reason': e.reason })
+        m.rateLimitWaits.add(1, attributes)
+        m.rateLimitWaitTime.record(e.waitMs / 1000, attributes)
         open.get(e.operation)?.span.addEvent('rateLimitWait', { 'genesys_cleanup.wait_ms': e.waitMs, 'genesys_cleanup.wait.reason': e.reason })
         break
       }
       case 'giveUp': {
-        m.giveUps.add(1, { ...requestAttributes(e), 'error.type': e.code })
-        const attributes = { ...requestAttributes(e), 'error.type': e.code }
+        m.giveUps.add(1, requestMetric(e, { 'error.type': e.code }))
+        const attributes = onSpan(e, { ...requestAttributes(e), 'error.type': e.code })
         if (e.status !== undefined) attributes['http.response.status_code'] = e.status
         open.get(e.operation)?.span.addEvent('giveUp', attributes)
         break

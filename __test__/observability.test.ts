@@ -131,12 +131,12 @@ class Reader extends MetricReader {
   protected async onForceFlush() {}
 }
 
-function otel() {
+function otel(options: { orgOnMetrics?: boolean } = {}) {
   const exporter = new InMemorySpanExporter()
   const tracerProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] })
   const reader = new Reader()
   const meterProvider = new MeterProvider({ readers: [reader] })
-  const telemetry = createTelemetry({ tracerProvider, meterProvider })
+  const telemetry = createTelemetry({ tracerProvider, meterProvider, ...options })
   const metrics = async () => {
     const { resourceMetrics } = await reader.collect()
     const out: Record<string, Array<DataPoint<number | Histogram>>> = {}
@@ -168,6 +168,33 @@ describe('genesys-cleanup/otel', () => {
     expect(o.sum(m['genesys_cleanup.outcomes'], { 'genesys_cleanup.outcome': 'closed' })).toBe(1)
     expect(o.sum(m['http.client.request.duration'])).toBe(2)
     expect(o.sum(m['genesys_cleanup.operation.duration'], { 'genesys_cleanup.operation': 'closeConversation' })).toBe(1)
+  })
+
+  test("a fleet org's events carry genesys_cleanup.org on spans and metrics; other events none", async () => {
+    const o = otel()
+    // What CleanupFleet does: every event of an org's client gets its `org`.
+    const asOrg = (org: string) => (e: ClientEvent) => o.telemetry.onEvent({ ...e, org } as ClientEvent)
+    const [a, b, plain] = await Promise.all([newConversation(emu), newConversation(emu), newConversation(emu)])
+    expect((await closeConversation(a, clientOptions(emu, { onEvent: asOrg('acme') }))).outcome).toBe('closed')
+    expect((await closeConversation(b, clientOptions(emu, { onEvent: asOrg('globex') }))).outcome).toBe('closed')
+    expect((await closeConversation(plain, clientOptions(emu, { onEvent: o.telemetry.onEvent }))).outcome).toBe('closed')
+    const spans = o.exporter.getFinishedSpans()
+    const ops = spans.filter((s) => s.name === 'genesys-cleanup closeConversation')
+    expect(ops.map((s) => s.attributes['genesys_cleanup.org']).sort()).toEqual(['acme', 'globex', undefined])
+    for (const op of ops) for (const kid of childrenOf(spans, op)) expect(kid.attributes['genesys_cleanup.org']).toBe(op.attributes['genesys_cleanup.org'])
+    const m = await o.metrics()
+    expect(o.sum(m['genesys_cleanup.requests'], { 'genesys_cleanup.org': 'acme' })).toBe(2)
+    expect(o.sum(m['genesys_cleanup.requests'], { 'genesys_cleanup.org': 'globex' })).toBe(2)
+    expect(o.sum(m['genesys_cleanup.requests'])).toBe(6)
+    expect(o.sum(m['genesys_cleanup.outcomes'], { 'genesys_cleanup.org': 'acme', 'genesys_cleanup.outcome': 'closed' })).toBe(1)
+    expect(o.sum(m['genesys_cleanup.operation.duration'], { 'genesys_cleanup.org': 'globex' })).toBe(1)
+    // orgOnMetrics: false: on spans only (one metric series for all orgs).
+    const quiet = otel({ orgOnMetrics: false })
+    const c = await newConversation(emu)
+    await closeConversation(c, clientOptions(emu, { onEvent: (e: ClientEvent) => quiet.telemetry.onEvent({ ...e, org: 'acme' } as ClientEvent) }))
+    expect(quiet.exporter.getFinishedSpans().every((s) => s.attributes['genesys_cleanup.org'] === 'acme')).toBe(true)
+    const qm = await quiet.metrics()
+    for (const points of Object.values(qm)) for (const p of points) expect(p.attributes['genesys_cleanup.org']).toBeUndefined()
   })
 
   test('a 429 retry: the 429 answer is an error child span, counted in retries and rate_limited', async () => {
