@@ -333,6 +333,8 @@ export interface OrgSpec {
   seedConversations?: number
   /** Settings merged over the defaults. */
   config?: Partial<EmulatorConfig>
+  /** The organization id its `tokens/me` answers (1 to 64 of A-Z a-z 0-9 -): give each org its own. Default: the default org's. */
+  organizationId?: string
 }
 
 /**

@@ -93,6 +93,17 @@ describe('isolated orgs on one emulator', () => {
     await expect(emu.admin('DELETE', `orgs/${o.id}`)).rejects.toThrow(/404/)
   })
 
+  test('an org given an organizationId answers it; without one, the default org id', async () => {
+    const id = async (url: string) => {
+      const r = await fetch(`${url}/api/v2/tokens/me`, { headers: { authorization: `Bearer ${SEED.cleanupToken}` } })
+      return ((await r.json()) as { organization: { id: string } }).organization.id
+    }
+    const [a, b, plain] = await Promise.all([org({ organizationId: 'org-a' }), org({ organizationId: 'b1c2d3e4-0000-4000-8000-000000000001' }), org()])
+    const ids = await Promise.all([emu.url, a.url, b.url, plain.url].map(id))
+    expect(ids).toEqual(['6f1f6b2e-0000-4000-8000-00000000000a', 'org-a', 'b1c2d3e4-0000-4000-8000-000000000001', '6f1f6b2e-0000-4000-8000-00000000000a'])
+    await expect(emu.admin('POST', 'orgs', { organizationId: 'a b' })).rejects.toThrow(/400.*organizationId/)
+  })
+
   test('a bad org spec is refused with a 400 naming the field', async () => {
     await expect(emu.admin('POST', 'orgs', { seedConversation: 3 })).rejects.toThrow(/400.*seedConversation/)
     await expect(emu.admin('POST', 'orgs', { config: { nope: 1 } })).rejects.toThrow(/400.*nope/)

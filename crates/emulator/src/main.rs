@@ -100,6 +100,7 @@ async fn main() -> ExitCode {
         enforce_scopes: !args.no_enforce_scopes,
         fault_rate: args.fault_rate,
         rng_seed: args.rng_seed,
+        ..Options::default()
     };
     if let Err(e) = options.validate() {
         eprintln!("genesys-emulator: {e}");

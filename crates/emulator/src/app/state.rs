@@ -32,6 +32,9 @@ pub struct Options {
     pub enforce_scopes: bool,
     pub fault_rate: f64,
     pub rng_seed: Option<u64>,
+    /// What `tokens/me` answers as the organization id (`ORG_ID` by default;
+    /// an org of `POST /__emulator/orgs` may be given its own).
+    pub organization_id: String,
 }
 
 impl Default for Options {
@@ -45,6 +48,7 @@ impl Default for Options {
             enforce_scopes: true,
             fault_rate: 0.0,
             rng_seed: None,
+            organization_id: crate::ground::ids::ORG_ID.to_string(),
         }
     }
 }

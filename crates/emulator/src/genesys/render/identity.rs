@@ -2,12 +2,12 @@
 //! `users/me`.
 
 use super::division_ref;
-use crate::ground::ids::{ORG_ID, ORG_NAME};
+use crate::ground::ids::ORG_NAME;
 use crate::model::{role_ids, Client, Grant, Role, Store, User};
 use serde_json::{json, Map, Value};
 
-fn org() -> Value {
-    json!({ "id": ORG_ID, "name": ORG_NAME, "selfUri": format!("/api/v2/organizations/{ORG_ID}") })
+fn org(id: &str) -> Value {
+    json!({ "id": id, "name": ORG_NAME, "selfUri": format!("/api/v2/organizations/{id}") })
 }
 
 /// `roleDivisions`: one `{roleId, divisionId}` per grant (`*`: every division).
@@ -25,6 +25,7 @@ pub fn token_info(
     client: &Client,
     authorized_scope: &[String],
     with_role_divisions: bool,
+    organization_id: &str,
 ) -> Value {
     let mut oc = Map::new();
     oc.insert("id".into(), json!(client.id));
@@ -35,8 +36,8 @@ pub fn token_info(
         oc.insert("roleDivisions".into(), role_divisions(&client.grants));
     }
     json!({
-        "organization": org(),
-        "homeOrganization": org(),
+        "organization": org(organization_id),
+        "homeOrganization": org(organization_id),
         "authorizedScope": authorized_scope,
         "OAuthClient": Value::Object(oc),
     })

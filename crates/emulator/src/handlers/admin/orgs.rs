@@ -30,6 +30,10 @@ pub struct OrgSpec {
     /// Settings merged over the defaults, as `PATCH /__emulator/config`.
     #[serde(default)]
     pub config: Option<Value>,
+    /// The organization id `tokens/me` answers. Default: the parent's
+    /// (tests that hold the default id keep it).
+    #[serde(default)]
+    pub organization_id: Option<String>,
 }
 
 /// Starts an org like this emulator (its start-up options), seeded as
@@ -52,8 +56,20 @@ pub async fn create(app: App, body: Bytes, make_router: MakeRouter) -> AdminResu
 /// The org's app: the parent's options with the spec's seed, then the
 /// spec's config merged in.
 fn new_org(parent: &Options, spec: &OrgSpec) -> Result<App, String> {
+    let organization_id = match &spec.organization_id {
+        Some(id)
+            if id.is_empty()
+                || id.len() > 64
+                || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') =>
+        {
+            return Err("organizationId must be 1 to 64 characters of A-Z a-z 0-9 -".into())
+        }
+        Some(id) => id.clone(),
+        None => parent.organization_id.clone(),
+    };
     let options = Options {
         seed_conversations: spec.seed_conversations,
+        organization_id,
         ..parent.clone()
     };
     options.validate()?;

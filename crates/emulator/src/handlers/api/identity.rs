@@ -26,6 +26,7 @@ pub async fn tokens_me(State(app): State<App>, Extension(ctx): Extension<Ctx>) -
         client,
         scopes,
         st.config.token_info_role_divisions,
+        &app.options().organization_id,
     ))
 }
 
