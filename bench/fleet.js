@@ -15,6 +15,8 @@
 // Writes bench/results/fleet.json.
 //
 //   node bench/fleet.js      (BENCH_FLEET_ORGS=200 BENCH_FLEET_TTL_MS=3000 to change)
+//   node bench/fleet.js --memory [--clients 1000] [--watchers 50]
+//                            (KB per idle and per watching org: fleet-memory.js)
 
 const { spawn } = require('node:child_process')
 const fs = require('node:fs')
@@ -65,7 +67,7 @@ async function seed(emu) {
     const batch = await Promise.all(
       Array.from({ length: Math.min(20, ORGS - i) }, async (_, k) => {
         const n = i + k
-        const org = await emu.org({ config: { latencyMs: 20, logLimit: 5000 } })
+        const org = await emu.org({ config: { latencyMs: 20, logLimit: 5000 }, organizationId: `bench-fleet-org-${n}` })
         const now = Date.now()
         const idle = []
         const active = []
@@ -258,7 +260,11 @@ async function main() {
   }
 }
 
-main().catch((e) => {
-  console.error(e)
-  process.exit(1)
-})
+if (process.argv.includes('--memory')) {
+  require('./fleet-memory.js')
+} else {
+  main().catch((e) => {
+    console.error(e)
+    process.exit(1)
+  })
+}
