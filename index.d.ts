@@ -299,6 +299,24 @@ export interface CloseResult {
   method: 'conversation' | 'participants' | 'teardown' | 'none'
   /** Participants this call disconnected (in `fast` mode: the participants the PATCH answer listed). */
   participantsDisconnected: number
+  /**
+   * `alreadyClosed`, and the re-read shows a participant ended by a queue's inactivity
+   * timer (`disconnectType: 'inactivity'`): Genesys's own timer ended it. Only `true`.
+   */
+  endedByInactivity?: true
+  /** The queue the re-read showed: the newest `acd` participant's, else any participant's (watch: the topic's queue). */
+  queueId?: string
+  /**
+   * Sweep and watch, on a queue whose own inactivity timer is `on` or `unclear` (or whose
+   * re-read shows an inactivity end): `endedByGenesys` (the timer ended it), `endedByUsFirst`
+   * (our threshold is shorter than the queue's timer), `missedByTimer` (it stayed open past
+   * the queue's timer, for example before an agent joined).
+   */
+  nativeTimer?: NativeTimerAttribution
+  /** With `nativeTimer`: the queue's timeout, in seconds. */
+  queueTimeoutSeconds?: number
+  /** With `nativeTimer`: how live the queue's timer is (absent when only the evidence says Genesys ended it). */
+  timerLive?: 'on' | 'unclear'
   /** HTTP requests this call made, token requests included. */
   requests: number
   /** Attempts repeated after a throttled or transient failure, or a 401 token refresh. */
@@ -901,6 +919,27 @@ export interface SweepOptions extends FindOptions, Omit<BulkOptions, 'idleForMs'
 }
 
 /** What `sweep` found and did. */
+/** Who ended a conversation on a queue with Genesys's own inactivity timer. */
+export type NativeTimerAttribution = 'endedByGenesys' | 'endedByUsFirst' | 'missedByTimer'
+
+/** Sweep and watch: who ended what on queues with Genesys's own timer. Each conversation counts once; a dry run counts `wouldClose`. */
+export interface NativeTimerCounts {
+  /** The re-read (or, in watch, the stream) showed an end for inactivity. */
+  endedByGenesys: number
+  /** Ended by us before the queue's timer was due: the caller's threshold is shorter. */
+  endedByUsFirst: number
+  /** Ended by us after the queue's timer should have: where the native timer does not reach. */
+  missedByTimer: number
+  /** Of those, attributed on queues whose timer is `unclear` (only the top-level switch). */
+  unclear: number
+  /** Queues whose timer is `on` or `unclear`. */
+  queuesWithTimer: number
+  /** The queues could be listed (`routing:queue:view`); when false nothing is attributed. */
+  available: boolean
+  /** Why the queues could not be listed. */
+  reason?: string
+}
+
 export interface SweepReport {
   /** True when nothing was written. */
   dryRun: boolean
@@ -914,6 +953,8 @@ export interface SweepReport {
   sparedActive: number
   /** The guarded close of every candidate: one result per candidate. */
   close: BulkReport
+  /** Genesys's own timers: who ended what (the queues are listed once, at the sweep's start). */
+  nativeTimer: NativeTimerCounts | null
   /** Requests of the whole sweep, discovery included. */
   requests: number
   /** Retries of the whole sweep, discovery included. */
@@ -1078,6 +1119,11 @@ export interface WatchReport {
    * `activityAfterRead` event.
    */
   activityAfterRead: number
+  /**
+   * Genesys's own timers: who ended what (the queues are listed at the start and again with
+   * each periodic sweep; an end the stream shows counts as ended by Genesys).
+   */
+  nativeTimer: NativeTimerCounts | null
   /** Requests of closes and sweeps (channel calls not counted). */
   requests: number
   retries: number
@@ -1093,8 +1139,10 @@ export interface WatchEvent {
    * (active after all), `failed`: a due conversation. `rejectedTopic`: a topic Genesys refused.
    * `activityAfterRead`: a conversation just closed had activity newer than the read the
    * close was decided on (a message that slipped in between; `lastActivityAt` is its time).
+   * `endedByGenesys`: a queue's own inactivity timer ended a conversation (the stream or a
+   * re-read showed `disconnectType: 'inactivity'`); once per conversation.
    */
-  kind: 'connected' | 'disconnected' | 'reconciled' | 'closed' | 'wouldClose' | 'spared' | 'failed' | 'rejectedTopic' | 'activityAfterRead'
+  kind: 'connected' | 'disconnected' | 'reconciled' | 'closed' | 'wouldClose' | 'spared' | 'failed' | 'rejectedTopic' | 'activityAfterRead' | 'endedByGenesys'
   /** The conversation (`closed`, `wouldClose`, `spared`, `failed`, `activityAfterRead`). */
   conversationId?: string
   /** Its last activity as the re-read showed it; `activityAfterRead`: the newer activity. */
@@ -1107,6 +1155,8 @@ export interface WatchEvent {
   count?: number
   /** `failed`: the error code. */
   code?: ErrorCode
+  /** `closed`, `wouldClose` on a queue with Genesys's own timer, and `endedByGenesys`: who ended it (see `CloseResult.nativeTimer`). */
+  nativeTimer?: NativeTimerAttribution
 }
 
 /** Options of `new CleanupClient(...)`: the connection, and an optional event listener. */

@@ -15,7 +15,9 @@ use genesys_cleanup_core::error::Division;
 use genesys_cleanup_core::genesys::activity::{Activity, ActivitySource};
 use genesys_cleanup_core::genesys::divisions::HeldPermission;
 use genesys_cleanup_core::genesys::model::GrantType;
+use genesys_cleanup_core::genesys::queue::{Attribution, NativeTimer, TimerLive};
 use genesys_cleanup_core::http::config::ConnectionOptions;
+use genesys_cleanup_core::native::attribute::NativeTimerCounts;
 use genesys_cleanup_core::observe::events::{Event, EventKind};
 use genesys_cleanup_core::stats::{CallStats, Counts, Totals};
 use genesys_cleanup_core::sweep::SweepReport;
@@ -149,8 +151,23 @@ fn close_result(full: bool) -> CloseResult {
         activity_after_read: full.then(|| "2026-11-26T00:01:00Z".into()),
         method: CloseMethod::None,
         participants_disconnected: 0,
+        ended_by_inactivity: full.then_some(true),
+        queue_id: full.then(|| "q".into()),
+        native: full.then_some(Attribution {
+            native_timer: NativeTimer::EndedByGenesys,
+            queue_timeout_seconds: Some(60),
+            timer_live: Some(TimerLive::On),
+        }),
         stats: CallStats::default(),
         elapsed_ms: 1.0,
+    }
+}
+
+fn native_counts(full: bool) -> NativeTimerCounts {
+    NativeTimerCounts {
+        available: full,
+        reason: full.then(|| "r".into()),
+        ..Default::default()
     }
 }
 
@@ -240,10 +257,26 @@ fn results_match_index_d_ts() {
         found: vec![],
         spared_active: 0,
         bulk: report,
+        native_timer: Some(native_counts(false)),
         totals: Totals::default(),
         elapsed_ms: 1.0,
     };
     check_result("SweepReport", json(&sweep), json(&sweep), &[]);
+    let attributions: Vec<String> = [
+        NativeTimer::EndedByGenesys,
+        NativeTimer::EndedByUsFirst,
+        NativeTimer::MissedByTimer,
+    ]
+    .iter()
+    .map(|n| n.as_str().to_string())
+    .collect();
+    assert_eq!(type_union("NativeTimerAttribution"), attributions);
+    check_result(
+        "NativeTimerCounts",
+        json(&native_counts(true)),
+        json(&native_counts(false)),
+        &[],
+    );
 
     let mut full = Event::new(EventKind::Retry, "GET", "/r", 1);
     full.status = Some(500);
@@ -616,6 +649,7 @@ fn watch_types_match_index_d_ts() {
         reason: Some("r".into()),
         count: Some(1),
         code: Some("ERR_UPSTREAM"),
+        native_timer: Some(NativeTimer::MissedByTimer),
         ..WatchEvent::new(WatchEventKind::Failed)
     };
     check_result(

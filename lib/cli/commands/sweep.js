@@ -39,9 +39,16 @@ async function sweep(globals, opts) {
       const window = describeDuration(opts.lookback ?? UNIT_MS.d)
       out.text(`${dryRun ? 'Sweep (dry run, nothing was written)' : 'Sweep'}: ${report.scanned} open conversation(s) started in the last ${window}; ${report.candidates} old enough to check; ${report.found.length} ${what}; ${report.sparedActive} spared as still active.`)
       printCounts(out, report.close, elapsedMs, report.requests)
+      printNativeTimer(out, report.nativeTimer)
       if (dryRun) printSpared(out, report.close)
     },
   })
 }
 
-module.exports = { sweep }
+/** Who ended what on queues with Genesys's own timer (when the queues could be read). */
+function printNativeTimer(out, n) {
+  if (!n || !n.available) return
+  out.text(`Genesys's own timers: ended by Genesys ${n.endedByGenesys}, ended by us first ${n.endedByUsFirst}, missed by the timer ${n.missedByTimer}.`)
+}
+
+module.exports = { sweep, printNativeTimer }

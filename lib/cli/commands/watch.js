@@ -11,6 +11,7 @@ const { interruptible } = require('../interrupt')
 const { makeOutput } = require('../output')
 const { makeWatchStatus } = require('../watch-status')
 const { redisLeaseFrom } = require('../lease')
+const { printNativeTimer } = require('./sweep')
 
 function jsonLine(value) {
   process.stdout.write(`${JSON.stringify(value)}\n`)
@@ -85,6 +86,7 @@ function printReport(out, r) {
   ]
   for (const [k, v] of rows) out.text(`  ${k.padEnd(16)}${String(v).padStart(7)}`)
   out.text(`${r.topics} queue topic(s) on ${r.channels} channel(s); requests ${r.requests}, retries ${r.retries}, 429s ${r.rateLimited}`)
+  printNativeTimer(out, r.nativeTimer)
   if (r.untracked > 0) out.text(`${r.untracked} conversation(s) were over maxTracked: left to the sweeps.`)
   if (r.rejectedTopics.length > 0) {
     out.text('')

@@ -7,6 +7,7 @@
 //! the run), `slots` (the work before any request, and where each entry
 //! goes), `progress` (progress, coalesced).
 
+pub mod attribution;
 mod progress;
 mod slots;
 

@@ -48,7 +48,7 @@ pub(super) async fn full_close(
         };
         let seen = activity::activity(&conv);
         match end_from_state(t, id, &conv, &seen, opts, call, slot, &mut round).await {
-            Ok(Some(step)) => return Ok(step.with_activity(Some(seen))),
+            Ok(Some(step)) => return Ok(step.with_activity(Some(seen)).with_read(&conv)),
             Ok(None) if round.tries.stale_rounds < MAX_STALE_ROUNDS => {}
             Ok(None) => return Err(stale(id, round.tries.stale_rounds)),
             Err(e) if e.status == Some(403) && is_refusal(&e) => {

@@ -67,6 +67,9 @@ pub async fn close_valid_id(
         activity_after_read: s.activity_after_read,
         method: s.method,
         participants_disconnected: s.disconnected,
+        ended_by_inactivity: s.ended_by_inactivity.then_some(true),
+        queue_id: s.queue_id,
+        native: None,
         elapsed_ms: call.started.elapsed().as_secs_f64() * 1000.0,
         stats: call.stats,
     });

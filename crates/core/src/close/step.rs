@@ -2,6 +2,7 @@
 
 use super::types::{CloseMethod, Outcome, SkipReason};
 use crate::genesys::activity::Activity;
+use crate::genesys::model::MessageConversation;
 
 /// What one close did (before the timing and counters are added).
 #[derive(Debug)]
@@ -13,6 +14,10 @@ pub(super) struct Step {
     pub(super) activity_after_read: Option<String>,
     pub(super) method: CloseMethod,
     pub(super) disconnected: u32,
+    /// Already closed, and the read showed `disconnectType: inactivity`.
+    pub(super) ended_by_inactivity: bool,
+    /// The queue the read showed (see `MessageConversation::queue_id`).
+    pub(super) queue_id: Option<String>,
 }
 
 impl Step {
@@ -25,6 +30,8 @@ impl Step {
             activity_after_read: None,
             method: CloseMethod::None,
             disconnected: 0,
+            ended_by_inactivity: false,
+            queue_id: None,
         }
     }
 
@@ -53,5 +60,15 @@ impl Step {
 
     pub(super) fn with_activity(self, activity: Option<Activity>) -> Step {
         Step { activity, ..self }
+    }
+
+    /// The attribution evidence of the read it was decided on.
+    pub(super) fn with_read(self, conv: &MessageConversation) -> Step {
+        Step {
+            ended_by_inactivity: self.outcome == Outcome::AlreadyClosed
+                && conv.ended_by_inactivity(),
+            queue_id: conv.queue_id().map(str::to_owned),
+            ..self
+        }
     }
 }

@@ -4,6 +4,7 @@ use crate::error::Error;
 use crate::genesys::activity::Activity;
 use crate::genesys::ids;
 use crate::genesys::message_types::{check_message_types, default_message_types};
+use crate::genesys::queue::Attribution;
 use crate::options::{self, Validated};
 use crate::stats::CallStats;
 use serde::{Deserialize, Serialize};
@@ -195,6 +196,18 @@ pub struct CloseResult {
     pub method: CloseMethod,
     /// Participants this call disconnected.
     pub participants_disconnected: u32,
+    /// `alreadyClosed`, and the re-read shows a participant ended by a
+    /// queue's inactivity timer (`disconnectType: inactivity`). Only `true`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ended_by_inactivity: Option<bool>,
+    /// The queue the re-read showed: the newest `acd` participant's, else
+    /// any participant's (watch: the topic's queue).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub queue_id: Option<String>,
+    /// Sweep and watch: who ended it, on a queue with Genesys's own timer
+    /// (`nativeTimer`, `queueTimeoutSeconds`, `timerLive`).
+    #[serde(flatten)]
+    pub native: Option<Attribution>,
     /// Requests, retries, 429s and correlation ids of this call.
     #[serde(flatten)]
     pub stats: CallStats,

@@ -102,6 +102,35 @@ pub struct MessageParticipant {
     /// is kept (see [`NewestMessage`]).
     #[serde(default)]
     pub messages: NewestMessage,
+    /// The queue it was routed through (`queue {id}`): kept only as a valid
+    /// UUID, lower-cased.
+    #[serde(default, deserialize_with = "queue_ref")]
+    pub queue: Option<String>,
+    /// How it ended (`inactivity`, `peer`, `client`, ...): kept only when
+    /// short (at most [`MAX_DISCONNECT_TYPE`] characters).
+    #[serde(default, deserialize_with = "disconnect_type")]
+    pub disconnect_type: Option<String>,
+}
+
+/// The longest `disconnectType` kept.
+pub const MAX_DISCONNECT_TYPE: usize = 64;
+
+fn queue_ref<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    #[derive(Deserialize)]
+    struct Ref<'a> {
+        #[serde(default, borrow)]
+        id: Option<Cow<'a, str>>,
+    }
+    let r: Option<Ref> = Option::deserialize(d)?;
+    Ok(r.and_then(|r| r.id)
+        .filter(|id| crate::genesys::ids::is_uuid(id))
+        .map(|id| id.to_ascii_lowercase()))
+}
+
+fn disconnect_type<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    let s: Option<Cow<'de, str>> = Option::deserialize(d)?;
+    Ok(s.filter(|s| s.len() <= MAX_DISCONNECT_TYPE)
+        .map(Cow::into_owned))
 }
 
 /// The newest readable `messageTime` of a participant's `messages[]`, found
@@ -185,6 +214,34 @@ impl MessageParticipant {
 
     pub fn is_agent(&self) -> bool {
         matches!(self.purpose.as_deref(), Some("agent") | Some("user"))
+    }
+
+    /// Ended by a queue's inactivity timer (`disconnectType: inactivity`).
+    pub fn ended_by_inactivity(&self) -> bool {
+        self.disconnect_type
+            .as_deref()
+            .is_some_and(|t| t.eq_ignore_ascii_case("inactivity"))
+    }
+}
+
+impl MessageConversation {
+    /// Any participant ended by a queue's inactivity timer (which one
+    /// carries it is UNCONFIRMED).
+    pub fn ended_by_inactivity(&self) -> bool {
+        self.participants
+            .iter()
+            .any(MessageParticipant::ended_by_inactivity)
+    }
+
+    /// The queue of the newest `acd` participant, else of any participant.
+    pub fn queue_id(&self) -> Option<&str> {
+        let acd = |p: &&MessageParticipant| p.purpose.as_deref() == Some("acd");
+        let ps = &self.participants;
+        ps.iter()
+            .rev()
+            .filter(acd)
+            .find_map(|p| p.queue.as_deref())
+            .or_else(|| ps.iter().rev().find_map(|p| p.queue.as_deref()))
     }
 }
 
@@ -437,6 +494,27 @@ pub struct OAuthClientDetails {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn queue_and_disconnect_type_are_read_and_bounded() {
+        let q = "3FA85F64-5717-4562-B3FC-2C963F66AFA6";
+        let long = "x".repeat(super::MAX_DISCONNECT_TYPE + 1);
+        let conv: super::MessageConversation = serde_json::from_value(serde_json::json!({
+            "id": "c",
+            "participants": [
+                {"id": "a", "purpose": "customer", "queue": {"id": "not a uuid"}, "disconnectType": long},
+                {"id": "b", "purpose": "acd", "queue": {"id": q}, "disconnectType": "Inactivity"},
+                {"id": "d", "purpose": "agent", "queue": null}
+            ]
+        }))
+        .unwrap();
+        let p = &conv.participants;
+        assert_eq!(p[0].queue, None);
+        assert_eq!(p[0].disconnect_type, None);
+        assert!(p[1].ended_by_inactivity());
+        assert!(conv.ended_by_inactivity());
+        assert_eq!(conv.queue_id(), Some(q.to_ascii_lowercase().as_str()));
+    }
+
     use super::*;
 
     #[test]

@@ -114,6 +114,38 @@ impl QueueTimer {
     }
 }
 
+/// Who ended a conversation on a queue with Genesys's own timer (see
+/// `native::attribute`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NativeTimer {
+    EndedByGenesys,
+    EndedByUsFirst,
+    MissedByTimer,
+}
+
+impl NativeTimer {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NativeTimer::EndedByGenesys => "endedByGenesys",
+            NativeTimer::EndedByUsFirst => "endedByUsFirst",
+            NativeTimer::MissedByTimer => "missedByTimer",
+        }
+    }
+}
+
+serialize_as_str!(NativeTimer);
+
+/// The fields a result gains.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Attribution {
+    pub native_timer: NativeTimer,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub queue_timeout_seconds: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timer_live: Option<TimerLive>,
+}
+
 /// The value at a dotted `path` of `v`, if every step is an object key.
 pub fn at<'a>(v: &'a Value, path: &str) -> Option<&'a Value> {
     path.split('.').try_fold(v, |node, key| node.get(key))

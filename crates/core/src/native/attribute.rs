@@ -12,6 +12,7 @@
 //!    the timer will still end is active by its own `inactivityTimeout`,
 //!    which the idle decision already honours.
 
+pub use crate::genesys::queue::{Attribution, NativeTimer};
 use crate::genesys::queue::{QueueTimer, TimerLive};
 use serde::Serialize;
 use std::time::{Duration, SystemTime};
@@ -38,36 +39,6 @@ pub struct Evidence {
     pub inactivity_timeout: Option<SystemTime>,
     /// How long it had been idle when decided.
     pub idle: Option<Duration>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum NativeTimer {
-    EndedByGenesys,
-    EndedByUsFirst,
-    MissedByTimer,
-}
-
-impl NativeTimer {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            NativeTimer::EndedByGenesys => "endedByGenesys",
-            NativeTimer::EndedByUsFirst => "endedByUsFirst",
-            NativeTimer::MissedByTimer => "missedByTimer",
-        }
-    }
-}
-
-serialize_as_str!(NativeTimer);
-
-/// The fields a result gains.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Attribution {
-    pub native_timer: NativeTimer,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub queue_timeout_seconds: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub timer_live: Option<TimerLive>,
 }
 
 pub fn attribute(e: &Evidence, timer: Option<&QueueTimer>, now: SystemTime) -> Option<Attribution> {

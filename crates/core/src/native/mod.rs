@@ -137,3 +137,67 @@ pub async fn queue_timers(
         requests,
     })
 }
+
+/// The queues' timers by queue id, as a sweep or watch attributes against
+/// them: listed once (a sweep) or on each reconcile (watch). A listing that
+/// fails (a 403 above all) leaves it empty and unavailable, never fatal.
+#[derive(Debug, Clone, Default)]
+pub struct TimerTable {
+    pub by_id: std::collections::HashMap<String, QueueTimer>,
+    pub available: bool,
+    pub reason: Option<String>,
+    pub requests: u32,
+}
+
+impl TimerTable {
+    /// Every queue and its timer. Only an abort fails.
+    pub async fn read(t: &Transport, cancel: &CancellationToken) -> Result<TimerTable, Error> {
+        let listed = match list::list_raw(t, cancel).await {
+            Ok(l) => l,
+            Err(e) if e.code == ErrorCode::Aborted => return Err(e),
+            Err(e) => return Ok(TimerTable::unavailable(&e)),
+        };
+        let max = default_max_queue_reads() as usize;
+        match list::timers(t, listed.queues, max, cancel).await {
+            Ok((timers, n)) => Ok(TimerTable {
+                by_id: timers
+                    .into_iter()
+                    .map(|q| (q.queue_id.to_ascii_lowercase(), q))
+                    .collect(),
+                available: true,
+                reason: None,
+                requests: listed.requests + n,
+            }),
+            Err(e) if e.code == ErrorCode::Aborted => Err(e),
+            Err(e) => Ok(TimerTable {
+                requests: listed.requests,
+                ..TimerTable::unavailable(&e)
+            }),
+        }
+    }
+
+    fn unavailable(e: &Error) -> TimerTable {
+        TimerTable {
+            reason: Some(format!(
+                "The queues could not be read, so Genesys's own timers are not attributed: {} (grant routing:queue:view to see them).",
+                e.message
+            )),
+            ..TimerTable::default()
+        }
+    }
+
+    /// The counts this table starts a report with.
+    pub fn counts(&self) -> attribute::NativeTimerCounts {
+        attribute::NativeTimerCounts {
+            queues_with_timer: self.by_id.values().filter(|q| q.may_run()).count() as u32,
+            available: self.available,
+            reason: self.reason.clone(),
+            ..Default::default()
+        }
+    }
+
+    /// The timer of a queue, by id.
+    pub fn timer(&self, queue_id: &str) -> Option<&QueueTimer> {
+        self.by_id.get(&queue_id.to_ascii_lowercase())
+    }
+}

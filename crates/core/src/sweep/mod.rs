@@ -12,6 +12,8 @@ use crate::bulk::{self, BulkOptions, BulkReport, ResultSink};
 use crate::discover::{self, Candidate, FindOptions, IdleConversation};
 use crate::error::Error;
 use crate::genesys::ids::IdInput;
+use crate::native::attribute::NativeTimerCounts;
+use crate::native::TimerTable;
 use crate::session::Session;
 use crate::stats::Totals;
 use serde::Serialize;
@@ -45,6 +47,9 @@ pub struct SweepReport {
     /// The guarded close of every candidate: one result per candidate.
     #[serde(rename = "close")]
     pub bulk: BulkReport,
+    /// Genesys's own timers: who ended what, on queues with a live timer
+    /// (each candidate counted once; a dry run counts `wouldClose`).
+    pub native_timer: Option<NativeTimerCounts>,
     /// The whole sweep: discovery and closing.
     #[serde(flatten)]
     pub totals: Totals,
@@ -64,6 +69,8 @@ pub async fn sweep(
     cancel: &CancellationToken,
 ) -> Result<SweepReport, Error> {
     let started = std::time::Instant::now();
+    // The queues once, at the start: a listing refused is reported, never fatal.
+    let timers = TimerTable::read(t, cancel).await?;
     let nominated = discover::find_candidates(t, find, cancel).await?;
     let ids = nominated
         .candidates
@@ -76,13 +83,14 @@ pub async fn sweep(
     opts.close.idle_for = Some(find.idle_for);
     opts.close.message_types = find.message_types.clone();
     let candidates: Arc<[Candidate]> = nominated.candidates.into();
-    let verdicts = Arc::new(Verdicts::new(candidates.clone(), results));
+    let verdicts = Arc::new(Verdicts::new(candidates.clone(), results, timers));
     opts.results = Some(verdicts.clone());
     // The bulk part of the sweep is not an operation of its own: its
     // requests belong to the sweep.
     let bulk = bulk::close_many(t, ids, &opts, cancel).await?;
     let mut totals = nominated.totals;
     totals += bulk.totals;
+    totals.requests += verdicts.timer_requests();
     Ok(SweepReport {
         dry_run,
         scanned: nominated.scanned,
@@ -90,6 +98,7 @@ pub async fn sweep(
         found: Vec::new(),
         spared_active: verdicts.spared_active(),
         bulk,
+        native_timer: Some(verdicts.native_counts()),
         totals,
         elapsed_ms: started.elapsed().as_secs_f64() * 1000.0,
     })

@@ -5,11 +5,14 @@
 //! sweep still counts what it spared.
 
 use super::SweepSink;
-use crate::bulk::{BulkEntry, ResultSink};
+use crate::bulk::{attribution, BulkEntry, ResultSink};
 use crate::discover::{judge_candidate, Candidate, Judged};
 use crate::genesys::ids::IdInput;
+use crate::native::attribute::NativeTimerCounts;
+use crate::native::TimerTable;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
+use std::sync::Mutex;
 use std::time::SystemTime;
 use uuid::Uuid;
 
@@ -17,14 +20,45 @@ pub struct Verdicts {
     candidates: Arc<[Candidate]>,
     spared_active: AtomicU32,
     next: Arc<dyn SweepSink>,
+    /// The queues' timers, listed at the sweep's start.
+    timers: TimerTable,
+    /// Who ended what on queues with a timer, so far.
+    native: Mutex<NativeTimerCounts>,
 }
 
 impl Verdicts {
-    pub fn new(candidates: Arc<[Candidate]>, next: Arc<dyn SweepSink>) -> Self {
+    pub fn new(candidates: Arc<[Candidate]>, next: Arc<dyn SweepSink>, timers: TimerTable) -> Self {
         Verdicts {
             candidates,
             spared_active: AtomicU32::new(0),
             next,
+            native: Mutex::new(timers.counts()),
+            timers,
+        }
+    }
+
+    /// The native timer counts so far.
+    pub fn native_counts(&self) -> NativeTimerCounts {
+        self.native
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Requests the queue listing took.
+    pub fn timer_requests(&self) -> u32 {
+        self.timers.requests
+    }
+
+    /// Attributes a decided close (each candidate reaches `put` once).
+    fn attribute(&self, entry: &mut BulkEntry, now: SystemTime) {
+        if let BulkEntry::Done(r) = entry {
+            if let Some(a) = attribution::attribute(&self.timers, r, None, now) {
+                self.native
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .count(&a);
+            }
         }
     }
 
@@ -39,12 +73,14 @@ impl ResultSink for Verdicts {
         self.next.inputs(inputs)
     }
 
-    fn put(&self, index: usize, input: &IdInput, entry: BulkEntry) {
+    fn put(&self, index: usize, input: &IdInput, mut entry: BulkEntry) {
+        let now = SystemTime::now();
+        self.attribute(&mut entry, now);
         // Inputs are the candidates, in order: an index past them would be a
         // bug in the run, and judging stops short rather than panics.
         if let Some(c) = self.candidates.get(index) {
             // Idle time as of this candidate's re-read.
-            match judge_candidate(c, &entry, SystemTime::now()) {
+            match judge_candidate(c, &entry, now) {
                 Judged::Idle(idle) => self.next.found(index, idle),
                 Judged::Active => {
                     self.spared_active.fetch_add(1, Ordering::AcqRel);
@@ -67,7 +103,6 @@ mod tests {
     use super::*;
     use crate::close::{CloseMethod, CloseResult, Outcome, SkipReason};
     use crate::discover::IdleConversation;
-    use std::sync::Mutex;
 
     /// What reaches the caller's sink, in order: ("put" | "found" | "aborted", index).
     #[derive(Default)]
@@ -98,6 +133,9 @@ mod tests {
             activity_after_read: None,
             method: CloseMethod::None,
             participants_disconnected: 0,
+            ended_by_inactivity: None,
+            queue_id: None,
+            native: None,
             stats: Default::default(),
             elapsed_ms: 0.0,
         })
@@ -119,7 +157,7 @@ mod tests {
             })
             .collect();
         let seen = Arc::new(Seen::default());
-        let v = Verdicts::new(candidates, seen.clone());
+        let v = Verdicts::new(candidates, seen.clone(), TimerTable::default());
         let input = |i: usize| IdInput::from(ids[i]);
         v.put(
             1,

@@ -7,6 +7,7 @@
 use super::after_read::RecentCloses;
 use super::channel::{self, RejectedTopic, MAX_TOPICS_PER_CHANNEL};
 use super::frame::ConversationEvent;
+use super::native::NativeWatch;
 use super::policy::ends_watch;
 use super::reconcile::{sweep, SweepFuture, SweepKind, Swept};
 use super::settle::{emit, settle_close};
@@ -15,6 +16,8 @@ use super::table::{Observed, Table};
 use super::{WatchEvent, WatchEventKind, WatchOptions, WatchReport, WatchSink};
 use crate::close::{self, CloseOptions, CloseResult};
 use crate::error::{Error, ErrorCode};
+use crate::genesys::queue::NativeTimer;
+use crate::native::TimerTable;
 use crate::session::Session;
 use crate::stats::CallStats;
 use futures::stream::FuturesUnordered;
@@ -60,6 +63,7 @@ pub async fn watch(
         return Err(Error::aborted());
     }
     let queues = channel::watched_queues(&t, opts.queues.as_deref(), cancel).await?;
+    let timers = TimerTable::read(&t, cancel).await?;
     let stop = cancel.child_token();
     let (tx, mut rx) = mpsc::channel::<Feed>(1024);
     let mut report = WatchReport {
@@ -82,7 +86,18 @@ pub async fn watch(
         .collect();
     drop(tx);
     report.channels = streams.len() as u32;
-    let outcome = run(&t, &opts, &sink, &stop, &mut rx, streams.len(), &mut report).await;
+    report.totals.requests += timers.requests;
+    let native = NativeWatch::new(timers);
+    let outcome = run(
+        &t,
+        &opts,
+        &sink,
+        &stop,
+        &mut rx,
+        (streams.len(), native),
+        &mut report,
+    )
+    .await;
     stop.cancel();
     for s in &streams {
         s.abort();
@@ -103,6 +118,8 @@ struct Loop<'a> {
     sweep_not_before: Instant,
     next_periodic: Instant,
     first_ups: Vec<bool>,
+    /// Genesys's own timers: the queues' and who ended what.
+    native: NativeWatch,
 }
 
 /// The closes the guarded close runs for a watch: the idle guard on the
@@ -125,11 +142,12 @@ async fn run(
     sink: &Option<WatchSink>,
     stop: &CancellationToken,
     rx: &mut mpsc::Receiver<Feed>,
-    stream_count: usize,
+    (stream_count, native): (usize, NativeWatch),
     report: &mut WatchReport,
 ) -> Result<(), Error> {
     let close_opts = close_options(opts);
     let mut st = Loop::new(opts, sink, t.auth().can_refresh(), stream_count);
+    st.native = native;
     let mut closes = FuturesUnordered::new();
     let mut sweeping: Option<SweepFuture<'_>> = None;
     let mut streams_open = stream_count;
@@ -162,6 +180,7 @@ async fn run(
         report.tracked = st.table.len() as u32;
     }
     report.tracked = st.table.len() as u32;
+    report.native_timer = Some(st.native.counts());
     Ok(())
 }
 
@@ -187,6 +206,7 @@ impl<'a> Loop<'a> {
             sweep_not_before: Instant::now(),
             next_periodic: Instant::now() + first_wait,
             first_ups: vec![false; stream_count],
+            native: NativeWatch::default(),
         }
     }
 
@@ -216,8 +236,16 @@ impl<'a> Loop<'a> {
 
     /// A close ended: its result settles the table, the report and the events.
     fn closed(&mut self, report: &mut WatchReport, closing: Closing) -> Result<(), Error> {
-        let (id, result, stats) = closing;
+        let (id, mut result, stats) = closing;
         report.totals += &stats;
+        if let Ok(r) = &mut result {
+            if self.native.result(r) == Some(true) {
+                emit(
+                    self.sink,
+                    ended_by_genesys(&id, "the re-read shows it ended for inactivity"),
+                );
+            }
+        }
         settle_close(
             &mut self.table,
             &mut self.recent,
@@ -288,6 +316,9 @@ impl Loop<'_> {
             }
         };
         report.totals += s.totals;
+        if let Some(timers) = s.timers {
+            self.native.relisted(timers);
+        }
         let count = s.found.len() as u32;
         for (id, start) in s.found {
             if self.table.observe(&id, start) == Observed::Refused {
@@ -411,11 +442,28 @@ impl Loop<'_> {
             });
             emit(self.sink, WatchEvent { conversation_id: Some(e.id.clone()), last_activity_at: at, reason: Some("a notification after the close shows a message newer than the read it was decided on".into()), ..WatchEvent::new(WatchEventKind::ActivityAfterRead) });
         }
+        if e.ended && e.ended_by_inactivity && self.native.stream_end(&e.id, e.queue_id.as_deref())
+        {
+            emit(
+                self.sink,
+                ended_by_genesys(&e.id, "the stream shows it ended for inactivity"),
+            );
+        }
         if e.ended || !e.wanted {
             self.table.finish(&e.id);
         } else if self.table.observe(&e.id, e.last_ms.unwrap_or_else(now_ms)) == Observed::Refused {
             report.untracked += 1;
         }
+    }
+}
+
+/// The `endedByGenesys` event: a queue's own timer ended the conversation.
+fn ended_by_genesys(id: &str, reason: &str) -> WatchEvent {
+    WatchEvent {
+        conversation_id: Some(id.to_owned()),
+        reason: Some(reason.into()),
+        native_timer: Some(NativeTimer::EndedByGenesys),
+        ..WatchEvent::new(WatchEventKind::EndedByGenesys)
     }
 }
 

@@ -25,6 +25,10 @@ pub struct ConversationEvent {
     pub last_message_ms: Option<u64>,
     /// A participant's `type` is one of the wanted message types.
     pub wanted: bool,
+    /// A participant ended with `disconnectType: inactivity` (a queue's own timer).
+    pub ended_by_inactivity: bool,
+    /// The queue the body shows (see `MessageConversation::queue_id`), else the topic's.
+    pub queue_id: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -97,7 +101,16 @@ pub fn parse(text: &str, message_types: &[String]) -> Frame {
     let Ok(conv) = serde_json::from_value::<MessageConversation>(body) else {
         return Frame::Other;
     };
-    conversation_event(&conv, message_types).map_or(Frame::Other, Frame::Conversation)
+    let topic_queue = topic
+        .strip_prefix("v2.routing.queues.")
+        .and_then(|t| t.strip_suffix(".conversations.messages"))
+        .filter(|q| crate::genesys::ids::is_uuid(q));
+    conversation_event(&conv, message_types).map_or(Frame::Other, |mut e| {
+        if e.queue_id.is_none() {
+            e.queue_id = topic_queue.map(str::to_ascii_lowercase);
+        }
+        Frame::Conversation(e)
+    })
 }
 
 /// The event's conversation, when its id is a UUID.
@@ -130,6 +143,8 @@ pub fn conversation_event(
                 .as_deref()
                 .is_some_and(|t| message_types.iter().any(|m| m == t))
         }),
+        ended_by_inactivity: conv.ended_by_inactivity(),
+        queue_id: conv.queue_id().map(str::to_owned),
     })
 }
 

@@ -29,6 +29,7 @@ pub mod after_read;
 pub mod channel;
 mod driver;
 pub mod frame;
+mod native;
 pub mod policy;
 mod reconcile;
 mod settle;
@@ -41,6 +42,8 @@ pub use driver::watch;
 
 use crate::error::Error;
 use crate::genesys::message_types::{check_message_types, default_message_types};
+use crate::genesys::queue::NativeTimer;
+use crate::native::attribute::NativeTimerCounts;
 use crate::options::{self, Concurrency, Lookback, Validated};
 use crate::stats::Totals;
 use serde::{Deserialize, Serialize};
@@ -158,6 +161,9 @@ pub struct WatchReport {
     /// with a message between that read and the close. Each also emits an
     /// `activityAfterRead` event.
     pub activity_after_read: u32,
+    /// Genesys's own timers: who ended what on queues with a live timer
+    /// (each conversation counted once; a dry run counts `wouldClose`).
+    pub native_timer: Option<NativeTimerCounts>,
     /// Requests of the whole watch (closes and sweeps; channel calls not included).
     #[serde(flatten)]
     pub totals: Totals,
@@ -176,10 +182,11 @@ pub enum WatchEventKind {
     Failed,
     RejectedTopic,
     ActivityAfterRead,
+    EndedByGenesys,
 }
 
 impl WatchEventKind {
-    pub const ALL: [WatchEventKind; 9] = [
+    pub const ALL: [WatchEventKind; 10] = [
         WatchEventKind::Connected,
         WatchEventKind::Disconnected,
         WatchEventKind::Reconciled,
@@ -189,6 +196,7 @@ impl WatchEventKind {
         WatchEventKind::Failed,
         WatchEventKind::RejectedTopic,
         WatchEventKind::ActivityAfterRead,
+        WatchEventKind::EndedByGenesys,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -202,6 +210,7 @@ impl WatchEventKind {
             WatchEventKind::Failed => "failed",
             WatchEventKind::RejectedTopic => "rejectedTopic",
             WatchEventKind::ActivityAfterRead => "activityAfterRead",
+            WatchEventKind::EndedByGenesys => "endedByGenesys",
         }
     }
 }
@@ -233,6 +242,10 @@ pub struct WatchEvent {
     /// `failed`: the error code.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<&'static str>,
+    /// `closed`, `wouldClose` on a queue with Genesys's own timer, and
+    /// `endedByGenesys`: who ended it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub native_timer: Option<NativeTimer>,
 }
 
 impl WatchEvent {
@@ -245,6 +258,7 @@ impl WatchEvent {
             reason: None,
             count: None,
             code: None,
+            native_timer: None,
         }
     }
 }

@@ -6,6 +6,7 @@ use super::settle::epoch_ms;
 use crate::discover::{self, FindOptions};
 use crate::error::Error;
 use crate::http::transport::Transport;
+use crate::native::TimerTable;
 use crate::options::Lookback;
 use crate::stats::Totals;
 use crate::time::parse_time;
@@ -18,6 +19,8 @@ use tokio_util::sync::CancellationToken;
 pub(super) struct Swept {
     pub found: Vec<(String, u64)>,
     pub totals: Totals,
+    /// A periodic sweep lists the queues' timers again (Genesys's own timers).
+    pub timers: Option<TimerTable>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -46,6 +49,13 @@ pub(super) fn sweep<'a>(
             message_types,
             ..FindOptions::default()
         };
+        let timers = match kind {
+            SweepKind::Periodic => match TimerTable::read(t, cancel).await {
+                Ok(table) => Some(table),
+                Err(e) => return (kind, gaps, Err(e)),
+            },
+            SweepKind::Gap => None,
+        };
         let r = discover::find_candidates(t, &opts, cancel)
             .await
             .map(|c| Swept {
@@ -57,7 +67,11 @@ pub(super) fn sweep<'a>(
                         (c.conversation_id, start)
                     })
                     .collect(),
-                totals: c.totals,
+                totals: Totals {
+                    requests: c.totals.requests + timers.as_ref().map_or(0, |t| t.requests),
+                    ..c.totals
+                },
+                timers,
             });
         (kind, gaps, r)
     })

@@ -75,14 +75,13 @@ pub(crate) fn settle_close(
     id: String,
     result: &Result<CloseResult, Error>,
 ) {
-    let last = result
-        .as_ref()
-        .ok()
-        .and_then(|r| r.activity.as_ref())
-        .and_then(|a| a.last_at.clone());
+    let read = result.as_ref().ok();
+    let last = read.and_then(|r| r.activity.as_ref()?.last_at.clone());
+    let native = read.and_then(|r| Some(r.native?.native_timer));
     let event = |kind| WatchEvent {
         conversation_id: Some(id.clone()),
         last_activity_at: last.clone(),
+        native_timer: native,
         ..WatchEvent::new(kind)
     };
     match settle(result, now_ms()) {
@@ -172,6 +171,9 @@ mod tests {
             activity_after_read: None,
             method: CloseMethod::None,
             participants_disconnected: 0,
+            ended_by_inactivity: None,
+            queue_id: None,
+            native: None,
             stats: CallStats::default(),
             elapsed_ms: 0.0,
         })
