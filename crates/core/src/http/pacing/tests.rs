@@ -309,7 +309,9 @@ impl Server {
                         Some(s) if now < s + self.window => s,
                         _ => now,
                     },
-                    _ => now - (now + self.window - self.epoch % self.window) % self.window,
+                    // An aligned window can start before the test clock's
+                    // zero: wrap, as the window's end below wraps back.
+                    _ => now.wrapping_sub((now + self.window - self.epoch % self.window) % self.window),
                 };
                 if self.start != Some(start) {
                     self.start = Some(start);
@@ -321,7 +323,7 @@ impl Server {
                 if !limited {
                     *self.accepted_per_window.last_mut().unwrap() += 1;
                 }
-                (limited, self.count, start + self.window - now)
+                (limited, self.count, start.wrapping_add(self.window).wrapping_sub(now))
             }
             Mode::Sliding => {
                 while self.log.front().is_some_and(|t| t + self.window <= now) {
@@ -425,7 +427,8 @@ fn simulate_shared(
     let windows_needed = u64::from(requests.div_ceil(limit));
     let optimal = match mode {
         Mode::Aligned => {
-            let first_end = t0 - (t0 + window - phase % window) % window + window;
+            // Added before subtracting: the first window may start before zero.
+            let first_end = t0 + window - (t0 + window - phase % window) % window;
             if windows_needed <= 1 {
                 0
             } else {
