@@ -311,7 +311,8 @@ impl Server {
                     },
                     // An aligned window can start before the test clock's
                     // zero: wrap, as the window's end below wraps back.
-                    _ => now.wrapping_sub((now + self.window - self.epoch % self.window) % self.window),
+                    _ => now
+                        .wrapping_sub((now + self.window - self.epoch % self.window) % self.window),
                 };
                 if self.start != Some(start) {
                     self.start = Some(start);
@@ -323,7 +324,11 @@ impl Server {
                 if !limited {
                     *self.accepted_per_window.last_mut().unwrap() += 1;
                 }
-                (limited, self.count, start.wrapping_add(self.window).wrapping_sub(now))
+                (
+                    limited,
+                    self.count,
+                    start.wrapping_add(self.window).wrapping_sub(now),
+                )
             }
             Mode::Sliding => {
                 while self.log.front().is_some_and(|t| t + self.window <= now) {
