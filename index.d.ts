@@ -918,7 +918,6 @@ export interface SweepOptions extends FindOptions, Omit<BulkOptions, 'idleForMs'
   dryRun?: boolean
 }
 
-/** What `sweep` found and did. */
 /** Who ended a conversation on a queue with Genesys's own inactivity timer. */
 export type NativeTimerAttribution = 'endedByGenesys' | 'endedByUsFirst' | 'missedByTimer'
 
@@ -940,6 +939,7 @@ export interface NativeTimerCounts {
   reason?: string
 }
 
+/** What `sweep` found and did. */
 export interface SweepReport {
   /** True when nothing was written. */
   dryRun: boolean
