@@ -239,6 +239,26 @@ describe('genesys-cleanup queues', () => {
     expect(json.queues.length).toBeGreaterThan(6)
   })
 
+  test('check --deployment: the verdict, then the queue timers and the deployment, each read named', async () => {
+    await makeQueues()
+    const d = await emu.admin<{ id: string }>('POST', 'deployments', { name: 'web', configuration: { conversationClear: false } })
+    const r = cli(['check', '--deployment', d.id])
+    expect(r.status).toBe(0)
+    expect(r.stdout).toMatch(/^VERDICT: these credentials CAN end/m)
+    expect(r.stdout).toContain("Genesys's own timers:")
+    expect(r.stdout).toMatch(/^T flow\s+on\s+on\/on\s+15m\s+flow Escalate\s+listing$/m)
+    expect(r.stdout).toContain(`Deployment ${d.id}: conversationClear off (activeConfiguration)`)
+    expect(r.stdout).toMatch(/forbidden\s+GET \/api\/v2\/webdeployments\/deployments\/\S+ \(webDeployments:deployment:view\)/)
+    // One requests line, the check's own total (the timers' reads included).
+    expect(r.stdout.match(/\(\d+ requests\)/g)).toHaveLength(1)
+    const json = JSON.parse(cli(['--json', 'check', '--deployment', d.id]).stdout)
+    expect(json.timers.deployment).toMatchObject({ deploymentId: d.id, conversationClear: { value: false } })
+    // A malformed id is a usage-level refusal before any request, not a crash.
+    const bad = cli(['check', '--deployment', 'nope'])
+    expect(bad.status).not.toBe(0)
+    expect(bad.stderr).toMatch(/deploymentId/)
+  })
+
   test('--set-inactivity: usage without --queue, dry shows the change, --apply verifies or exits 1', async () => {
     expect(cli(['queues', '--set-inactivity', '30m']).status).toBe(2)
     const dry = cli(['queues', '--set-inactivity', '30m', '--queue', 'Billing'])

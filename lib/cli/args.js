@@ -120,6 +120,7 @@ function buildProgram(commands, setResult) {
     .command('check')
     .description('tell whether the credentials can end web messaging conversations, and if not exactly why')
     .option('--conversation <id>', 'also diagnose this conversation (its divisions against the grants; nothing is written to it)')
+    .option('--deployment <id>', "also read this Messenger deployment's conversationClear, conversationDisconnect and sessionDurationSeconds")
     .action(async (opts) => setResult(await commands.check(program.opts(), opts)))
 
   program

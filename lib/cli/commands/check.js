@@ -7,6 +7,7 @@ const { EXIT_OK, EXIT_FAILED } = require('../errors')
 const { interruptible } = require('../interrupt')
 const { makeOutput } = require('../output')
 const { makeProgress } = require('../progress')
+const { printTimers } = require('./queues')
 
 async function check(globals, opts = {}) {
   const out = makeOutput(globals)
@@ -14,7 +15,7 @@ async function check(globals, opts = {}) {
   const client = connect(globals)
   const run = interruptible(makeProgress(false, false))
   try {
-    const report = await client.checkScopes({ signal: run.signal, conversationId: opts.conversation })
+    const report = await client.checkScopes({ signal: run.signal, conversationId: opts.conversation, deploymentId: opts.deployment })
     if (out.json) out.document(report)
     else printScopeReport(out, report)
     return report.canClose ? EXIT_OK : EXIT_FAILED
@@ -67,6 +68,12 @@ function printScopeReport(out, r) {
   out.text('')
   out.text('Advice:')
   for (const a of r.advice) out.text(`  - ${a}`)
+  if (r.timers) {
+    // Genesys's own inactivity timers: what the platform ends by itself.
+    out.text('')
+    out.text("Genesys's own timers:")
+    printTimers(out, r.timers)
+  }
   out.text('')
   out.text(`(${r.requests} requests)`)
 }

@@ -24,7 +24,11 @@ async function queues(globals, opts = {}) {
       queues: opts.queue && opts.queue.length ? opts.queue : undefined,
     })
     if (out.json) out.document(report)
-    else printTimers(out, report)
+    else {
+      printTimers(out, report)
+      out.text('')
+      out.text(`(${report.requests} requests)`)
+    }
     return EXIT_OK
   } finally {
     run.dispose()
@@ -87,8 +91,6 @@ function printTimers(out, r) {
   out.text('')
   out.text('Advice:')
   for (const a of r.advice) out.text(`  - ${a}`)
-  out.text('')
-  out.text(`(${r.requests} requests)`)
 }
 
 function printChange(out, c) {
@@ -107,4 +109,4 @@ function printChange(out, c) {
   out.text(`(${c.requests} requests)`)
 }
 
-module.exports = { queues }
+module.exports = { queues, printTimers }
