@@ -9,7 +9,7 @@ const binding = require('./lib/native.js')
 const { ERROR_CODES, CleanupError, isCleanupError, invalidArgument, fromNative, rejectsWith } = require('./lib/errors.js')
 const { bulkRun } = require('./lib/bulk.js')
 const { guarded } = require('./lib/callbacks.js')
-const { eventListener, deliver } = require('./lib/events.js')
+const { eventListener, deliver, deliveredBefore } = require('./lib/events.js')
 const { NATIVE } = require('./lib/internal.js')
 const { checkLease, sweepLeased, watchLeased } = require('./lib/lease.js')
 const { endGuestConversation } = require('./lib/guest.js')
@@ -68,19 +68,7 @@ class CleanupClient {
 
   // Runs one call and delivers its remaining events before it settles.
   #run(start) {
-    const flush = () => {
-      if (this.#listener) deliver(this.#native.takeEvents(), this.#listener)
-    }
-    return rejectsWith(start).then(
-      (value) => {
-        flush()
-        return value
-      },
-      (e) => {
-        flush()
-        throw e
-      },
-    )
+    return deliveredBefore(rejectsWith(start), this.#native, this.#listener)
   }
 
   closeConversations(ids, options) {

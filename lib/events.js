@@ -54,4 +54,24 @@ function deliver(batch, listener) {
   for (const event of batch) listener(event)
 }
 
-module.exports = { eventListener, deliver }
+/**
+ * Settles as `promise` does, once what `source` still buffers has reached the
+ * listener: a caller sees every event of a call before its result.
+ */
+function deliveredBefore(promise, source, listener) {
+  const flush = () => {
+    if (listener) deliver(source.takeEvents(), listener)
+  }
+  return promise.then(
+    (value) => {
+      flush()
+      return value
+    },
+    (e) => {
+      flush()
+      throw e
+    },
+  )
+}
+
+module.exports = { eventListener, deliver, deliveredBefore }

@@ -5,7 +5,7 @@
 
 const binding = require('./native.js')
 const { rejectsWith } = require('./errors.js')
-const { eventListener, deliver } = require('./events.js')
+const { eventListener, deliver, deliveredBefore } = require('./events.js')
 const { optionsObject } = require('./options.js')
 const { withSignal } = require('./signal.js')
 
@@ -14,18 +14,10 @@ function endGuestConversation(options) {
     const opts = optionsObject(options)
     const listener = eventListener(opts)
     const call = new binding.GuestCall(listener && ((batch) => deliver(batch, listener)))
-    const flush = () => {
-      if (listener) deliver(call.takeEvents(), listener)
-    }
-    return withSignal(opts.signal, (cancel) => call.end(opts, cancel)).then(
-      (value) => {
-        flush()
-        return value
-      },
-      (e) => {
-        flush()
-        throw e
-      },
+    return deliveredBefore(
+      withSignal(opts.signal, (cancel) => call.end(opts, cancel)),
+      call,
+      listener,
     )
   })
 }
