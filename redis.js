@@ -14,6 +14,7 @@ const RENEW = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('
 const RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"
 
 const { invalidArgument: invalid } = require('./lib/errors.js')
+const { bounded } = require('./lib/bounded.js')
 
 const OPTIONS = ['key', 'ttlMs', 'timeoutMs']
 
@@ -39,16 +40,6 @@ function commandsOf(client) {
   throw invalid('redisLease needs an ioredis client (new Redis(...)) or a node-redis client (createClient(...), connected).')
 }
 
-/** A Redis call that answers within `ms`, or fails: a lease never waits on a hung Redis. */
-function bounded(promise, ms, what) {
-  let timer
-  return Promise.race([
-    promise,
-    new Promise((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`Redis did not answer ${what} within ${ms} ms`)), ms)
-    }),
-  ]).finally(() => clearTimeout(timer))
-}
 
 /**
  * A lease in Redis for `sweep({ lease })` (and `watch`).

@@ -19,6 +19,7 @@
 // racing for free orgs never both fail on the same one) and one RELEASE.
 
 const { invalidArgument } = require('../errors.js')
+const { bounded } = require('../bounded.js')
 
 // Milliseconds of the server's clock. Scripts that read TIME and then write
 // need effects replication (the default since Redis 5; asked for on older).
@@ -98,16 +99,6 @@ function scriptRunner(client, who) {
   throw invalidArgument(`${who} needs an ioredis client (new Redis(...)) or a connected node-redis client (createClient(...)) as redis.`)
 }
 
-/** A Redis call that answers within `ms`, or fails: no pass waits on a hung Redis. */
-function bounded(promise, ms, what) {
-  let timer
-  return Promise.race([
-    promise,
-    new Promise((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`Redis did not answer ${what} within ${ms} ms`)), ms)
-    }),
-  ]).finally(() => clearTimeout(timer))
-}
 
 const num = (v) => Number(v)
 
@@ -173,4 +164,4 @@ function fleetStore(client, o) {
   }
 }
 
-module.exports = { fleetStore, parseHolder, bounded }
+module.exports = { fleetStore, parseHolder }
