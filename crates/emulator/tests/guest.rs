@@ -5,74 +5,17 @@
 //! mute, the deployment reads and config.json; tokens never logged.
 
 use futures_util::{SinkExt, StreamExt};
-use genesys_emulator::{spawn, App, Options, Running};
-use reqwest::{Client, Method, StatusCode};
+mod common;
+
+use common::{start, Emu, Ws};
+use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use std::time::Duration;
 use tokio_tungstenite::tungstenite::Message;
 
 const TOKEN: &str = "tok-CANARY-7d1c";
 
-struct Emu {
-    run: Running,
-    http: Client,
-}
-
-type Ws =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
-async fn start() -> Emu {
-    let run = spawn(App::new(Options::default()), "127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap();
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    Emu {
-        run,
-        http: Client::builder().no_proxy().build().unwrap(),
-    }
-}
-
 impl Emu {
-    async fn call(
-        &self,
-        method: Method,
-        path: &str,
-        token: Option<&str>,
-        body: Option<Value>,
-    ) -> (StatusCode, Value) {
-        let mut rb = self
-            .http
-            .request(method, format!("{}{}", self.run.base_url(), path));
-        if let Some(t) = token {
-            rb = rb.header("authorization", format!("Bearer {t}"));
-        }
-        if let Some(b) = body {
-            rb = rb
-                .header("content-type", "application/json")
-                .body(b.to_string());
-        }
-        let resp = rb.send().await.unwrap();
-        let status = resp.status();
-        let bytes = resp.bytes().await.unwrap();
-        (
-            status,
-            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-        )
-    }
-
-    async fn admin(&self, path: &str, body: Value) -> Value {
-        let (s, v) = self
-            .call(
-                Method::POST,
-                &format!("/__emulator{path}"),
-                None,
-                Some(body),
-            )
-            .await;
-        assert!(s.is_success(), "{path}: {s} {v}");
-        v
-    }
-
     async fn get(&self, path: &str) -> Value {
         self.call(Method::GET, path, None, None).await.1
     }

@@ -3,75 +3,16 @@
 //! fault controls (drop events, drop socket, socket_closing, expiry).
 
 use futures_util::{SinkExt, StreamExt};
-use genesys_emulator::{spawn, App, Options, Running};
-use reqwest::{Client, Method, StatusCode};
+mod common;
+
+use common::{start, Emu, Ws};
+use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use std::time::Duration;
 use tokio_tungstenite::tungstenite::Message;
 
 const SUPPORT: &str = "c0000000-0000-4000-8000-000000000001";
 const SALES: &str = "c0000000-0000-4000-8000-000000000002";
-
-struct Emu {
-    run: Running,
-    http: Client,
-}
-
-async fn start() -> Emu {
-    let run = spawn(App::new(Options::default()), "127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap();
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    Emu {
-        run,
-        http: Client::builder().no_proxy().build().unwrap(),
-    }
-}
-
-impl Emu {
-    async fn call(
-        &self,
-        method: Method,
-        path: &str,
-        token: Option<&str>,
-        body: Option<Value>,
-    ) -> (StatusCode, Value) {
-        let mut rb = self
-            .http
-            .request(method, format!("{}{}", self.run.base_url(), path));
-        if let Some(t) = token {
-            rb = rb.header("authorization", format!("Bearer {t}"));
-        }
-        if let Some(b) = body {
-            rb = rb
-                .header("content-type", "application/json")
-                .body(b.to_string());
-        }
-        let resp = rb.send().await.unwrap();
-        let status = resp.status();
-        let bytes = resp.bytes().await.unwrap();
-        (
-            status,
-            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-        )
-    }
-
-    async fn admin(&self, path: &str, body: Value) -> Value {
-        let (s, v) = self
-            .call(
-                Method::POST,
-                &format!("/__emulator{path}"),
-                None,
-                Some(body),
-            )
-            .await;
-        assert!(s.is_success(), "{path}: {s} {v}");
-        v
-    }
-}
-
-type Ws =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// The next text frame that is not a heartbeat, as JSON (None: closed).
 async fn next_event(ws: &mut Ws) -> Option<Value> {

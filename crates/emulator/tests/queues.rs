@@ -3,28 +3,19 @@
 //! and the live inactivity timer (both switch readings, before an agent,
 //! messages resetting it, DISCONNECT and the flow action).
 
-use genesys_emulator::{spawn, App, Options, Running};
-use reqwest::{Client, Method, StatusCode};
+mod common;
+
+use common::Emu;
+use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use std::time::Duration;
 
 const SUPPORT: &str = "c0000000-0000-4000-8000-000000000001";
 const ADMIN_TOKEN: &str = "queue-admin-token";
 
-struct Emu {
-    run: Running,
-    http: Client,
-}
-
+/// An emulator with a token that may also edit queues.
 async fn start() -> Emu {
-    let run = spawn(App::new(Options::default()), "127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap();
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let e = Emu {
-        run,
-        http: Client::builder().no_proxy().build().unwrap(),
-    };
+    let e = common::start().await;
     let role = e
         .admin("/roles", json!({"name": "Queue admin", "permissions": ["routing:queue:view", "routing:queue:edit"]}))
         .await;
@@ -42,46 +33,6 @@ async fn start() -> Emu {
 }
 
 impl Emu {
-    async fn call(
-        &self,
-        method: Method,
-        path: &str,
-        token: Option<&str>,
-        body: Option<Value>,
-    ) -> (StatusCode, Value) {
-        let mut rb = self
-            .http
-            .request(method, format!("{}{}", self.run.base_url(), path));
-        if let Some(t) = token {
-            rb = rb.header("authorization", format!("Bearer {t}"));
-        }
-        if let Some(b) = body {
-            rb = rb
-                .header("content-type", "application/json")
-                .body(b.to_string());
-        }
-        let resp = rb.send().await.unwrap();
-        let status = resp.status();
-        let bytes = resp.bytes().await.unwrap();
-        (
-            status,
-            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-        )
-    }
-
-    async fn admin(&self, path: &str, body: Value) -> Value {
-        let (s, v) = self
-            .call(
-                Method::POST,
-                &format!("/__emulator{path}"),
-                None,
-                Some(body),
-            )
-            .await;
-        assert!(s.is_success(), "{path}: {s} {v}");
-        v
-    }
-
     async fn config(&self, patch: Value) {
         let (s, v) = self
             .call(Method::PATCH, "/__emulator/config", None, Some(patch))
