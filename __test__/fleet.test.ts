@@ -12,7 +12,7 @@ import Redis from 'ioredis'
 import { isCleanupError } from '../index'
 import { CleanupFleet, type FleetEvent, type FleetOrg, type FleetStatus } from '../fleet'
 import { startEmulator, Emulator, EmulatorOrg, RequestLogEntry } from '../testing'
-import { startRedis, RedisServer } from './redis-server'
+import { startRedis, redisConnections, RedisServer } from './redis-server'
 import { matching, SEED } from './helpers'
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -34,7 +34,6 @@ const TTL = 3000
 
 let emu: Emulator
 let redisServer: RedisServer
-const connections: Redis[] = []
 const fleets: CleanupFleet[] = []
 
 beforeAll(async () => {
@@ -42,18 +41,13 @@ beforeAll(async () => {
 })
 afterAll(async () => {
   await Promise.allSettled(fleets.map((f) => f.stop()))
-  for (const c of connections) c.disconnect()
+  connections.closeAll()
   await redisServer?.kill()
   await emu?.stop()
 })
 
-async function redis(): Promise<Redis> {
-  const c = new Redis(redisServer.port, '127.0.0.1', { maxRetriesPerRequest: 0, lazyConnect: true, retryStrategy: () => 100 })
-  c.on('error', () => undefined)
-  await c.connect()
-  connections.push(c)
-  return c
-}
+const connections = redisConnections(() => redisServer)
+const redis = (): Promise<Redis> => connections.connect()
 
 /** Polls `check` every 50 ms until it returns a truthy value; fails after `ms`. */
 async function until<T>(what: string, ms: number, check: () => Promise<T> | T): Promise<NonNullable<T>> {

@@ -10,7 +10,7 @@ import Redis from 'ioredis'
 import { isCleanupError, type Lease } from '../index'
 import { redisLease } from '../redis'
 import { startEmulator, Emulator, EmulatorOrg, RequestLogEntry } from '../testing'
-import { startRedis, RedisServer } from './redis-server'
+import { startRedis, redisConnections, RedisServer } from './redis-server'
 import { clientFor, matching, SEED } from './helpers'
 
 const ORG_ID = '6f1f6b2e-0000-4000-8000-00000000000a'
@@ -19,24 +19,18 @@ const HOUR = 3600_000
 
 let emu: Emulator
 let redisServer: RedisServer
-const connections: Redis[] = []
 
 beforeAll(async () => {
   ;[emu, redisServer] = await Promise.all([startEmulator(), startRedis()])
 })
 afterAll(async () => {
-  for (const c of connections) c.disconnect()
+  connections.closeAll()
   await redisServer?.kill()
   await emu?.stop()
 })
 
-async function redis(): Promise<Redis> {
-  const c = new Redis(redisServer.port, '127.0.0.1', { maxRetriesPerRequest: 0, lazyConnect: true, retryStrategy: () => 100 })
-  c.on('error', () => undefined)
-  await c.connect()
-  connections.push(c)
-  return c
-}
+const connections = redisConnections(() => redisServer)
+const redis = (): Promise<Redis> => connections.connect()
 
 /** `n` open web messaging conversations idle for two hours. */
 async function idleConversations(org: EmulatorOrg, n: number): Promise<string[]> {

@@ -4,6 +4,7 @@
 // No persistence: every start is empty.
 import { spawn, ChildProcess } from 'node:child_process'
 import net from 'node:net'
+import Redis from 'ioredis'
 const { ensureRedisServer } = require('../scripts/redis') as { ensureRedisServer: (o?: { log?: (m: string) => void }) => string }
 
 export interface RedisServer {
@@ -69,6 +70,26 @@ export async function startRedis(): Promise<RedisServer> {
     async restart() {
       await kill()
       child = await launch(bin, port)
+    },
+  }
+}
+
+/**
+ * ioredis connections to a test server: they fail fast (no retries per
+ * request, errors left to the calls) and are closed together.
+ */
+export function redisConnections(server: () => RedisServer): { connect(): Promise<Redis>; closeAll(): void } {
+  const open: Redis[] = []
+  return {
+    async connect() {
+      const c = new Redis(server().port, '127.0.0.1', { maxRetriesPerRequest: 0, lazyConnect: true, retryStrategy: () => 100 })
+      c.on('error', () => undefined)
+      await c.connect()
+      open.push(c)
+      return c
+    },
+    closeAll() {
+      for (const c of open.splice(0)) c.disconnect()
     },
   }
 }
