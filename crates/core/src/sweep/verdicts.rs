@@ -101,7 +101,7 @@ impl ResultSink for Verdicts {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::close::{CloseMethod, CloseResult, Outcome, SkipReason};
+    use crate::close::{CloseResult, Outcome, SkipReason};
     use crate::discover::IdleConversation;
 
     /// What reaches the caller's sink, in order: ("put" | "found" | "aborted", index).
@@ -125,19 +125,8 @@ mod tests {
 
     fn done(id: &str, outcome: Outcome, skip_reason: Option<SkipReason>) -> BulkEntry {
         BulkEntry::Done(CloseResult {
-            conversation_id: id.into(),
-            outcome,
-            reason: None,
             skip_reason,
-            activity: None,
-            activity_after_read: None,
-            method: CloseMethod::None,
-            participants_disconnected: 0,
-            ended_by_inactivity: None,
-            queue_id: None,
-            native: None,
-            stats: Default::default(),
-            elapsed_ms: 0.0,
+            ..CloseResult::bare(id, outcome)
         })
     }
 

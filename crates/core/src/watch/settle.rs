@@ -145,9 +145,7 @@ pub(crate) fn settle_close(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::close::CloseMethod;
     use crate::genesys::activity::{Activity, ActivitySource};
-    use crate::stats::CallStats;
     use std::time::{Duration, SystemTime};
 
     fn result(
@@ -158,9 +156,6 @@ mod tests {
     ) -> Result<CloseResult, Error> {
         let at = |ms: u64| SystemTime::UNIX_EPOCH + Duration::from_millis(ms);
         Ok(CloseResult {
-            conversation_id: "c".into(),
-            outcome,
-            reason: None,
             skip_reason: skip,
             activity: Some(Activity {
                 last_at: None,
@@ -168,14 +163,7 @@ mod tests {
                 source: ActivitySource::Messages,
                 inactivity_timeout: timer.map(at),
             }),
-            activity_after_read: None,
-            method: CloseMethod::None,
-            participants_disconnected: 0,
-            ended_by_inactivity: None,
-            queue_id: None,
-            native: None,
-            stats: CallStats::default(),
-            elapsed_ms: 0.0,
+            ..CloseResult::bare("c", outcome)
         })
     }
 
