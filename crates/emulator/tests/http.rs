@@ -1,90 +1,26 @@
 //! HTTP-level tests: a real emulator on 127.0.0.1:0, driven with reqwest.
 
-use genesys_emulator::{spawn, App, Options, Running};
-use reqwest::{Client, Method, StatusCode};
+mod common;
+
+use common::{start, Answer, Emu};
+use reqwest::Method;
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 
-struct Emu {
-    run: Running,
-    http: Client,
-}
-
-struct Answer {
-    status: StatusCode,
-    headers: reqwest::header::HeaderMap,
-    body: Value,
-}
-
-impl Answer {
-    fn header(&self, name: &str) -> &str {
-        self.headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-    }
-}
-
-async fn start() -> Emu {
-    let run = spawn(App::new(Options::default()), "127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap();
-    // See the rustls dev-dependency: needed when reqwest's features are unified
-    // with the core's; harmless (already installed) otherwise.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let http = Client::builder().no_proxy().build().unwrap();
-    Emu { run, http }
-}
-
 impl Emu {
-    fn url(&self, path: &str) -> String {
-        format!("{}{}", self.run.base_url(), path)
-    }
-
-    async fn send(
-        &self,
-        method: Method,
-        path: &str,
-        token: Option<&str>,
-        body: Option<Value>,
-    ) -> Answer {
-        let mut rb = self.http.request(method, self.url(path));
-        if let Some(t) = token {
-            rb = rb.header("authorization", format!("Bearer {t}"));
-        }
-        if let Some(b) = body {
-            rb = rb
-                .header("content-type", "application/json")
-                .body(b.to_string());
-        }
-        let resp = rb.send().await.expect("transport");
-        let status = resp.status();
-        let headers = resp.headers().clone();
-        let bytes = resp.bytes().await.expect("body");
-        let body = if bytes.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_slice(&bytes)
-                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()))
-        };
-        Answer {
-            status,
-            headers,
-            body,
-        }
-    }
-
     async fn get(&self, path: &str, token: &str) -> Answer {
         self.send(Method::GET, path, Some(token), None).await
     }
 
-    async fn admin(&self, method: Method, path: &str, body: Option<Value>) -> Answer {
+    async fn admin_call(&self, method: Method, path: &str, body: Option<Value>) -> Answer {
         self.send(method, &format!("/__emulator{path}"), None, body)
             .await
     }
 
     async fn conversation(&self, spec: Value) -> Value {
-        let a = self.admin(Method::POST, "/conversations", Some(spec)).await;
+        let a = self
+            .admin_call(Method::POST, "/conversations", Some(spec))
+            .await;
         assert_eq!(a.status, 200, "{:?}", a.body);
         a.body
     }
@@ -123,7 +59,7 @@ async fn authorization_errors() {
         "bad.credentials"
     );
     let t = e
-        .admin(
+        .admin_call(
             Method::POST,
             "/tokens",
             Some(json!({"clientId": "cleanup-client", "ttlSec": 0})),
@@ -140,7 +76,7 @@ async fn authorization_errors() {
         200
     );
     assert_eq!(
-        e.admin(Method::DELETE, "/tokens/cc-wrapup-token", None)
+        e.admin_call(Method::DELETE, "/tokens/cc-wrapup-token", None)
             .await
             .status,
         204
@@ -248,7 +184,7 @@ async fn permission_and_scope_checks_with_exact_bodies() {
         "missing.any.permissions"
     );
     // Configurable code, and no enforcement.
-    e.admin(
+    e.admin_call(
         Method::PATCH,
         "/config",
         Some(json!({"scopeErrorCode": "not.authorized"})),
@@ -258,7 +194,7 @@ async fn permission_and_scope_checks_with_exact_bodies() {
         e.patch_disconnect(&id, "user-noscope-token").await.body["code"],
         "not.authorized"
     );
-    e.admin(
+    e.admin_call(
         Method::PATCH,
         "/config",
         Some(json!({"enforceScopes": false})),
@@ -270,19 +206,19 @@ async fn permission_and_scope_checks_with_exact_bodies() {
     );
 
     // Wildcard roles.
-    e.admin(
+    e.admin_call(
         Method::POST,
         "/roles",
         Some(json!({"id": "r-wild", "name": "Wild", "permissions": ["conversation:*:*"]})),
     )
     .await;
-    e.admin(
+    e.admin_call(
         Method::POST,
         "/clients",
         Some(json!({"id": "wild", "secret": "s", "roleIds": ["r-wild"]})),
     )
     .await;
-    e.admin(
+    e.admin_call(
         Method::POST,
         "/tokens",
         Some(json!({"token": "wild-token", "clientId": "wild"})),
@@ -307,7 +243,7 @@ async fn token_info_users_me_clients_roles() {
     assert_eq!(a.body["OAuthClient"]["authorizedGrantType"], "CODE");
     assert_eq!(a.body["organization"]["name"], "Emulated Org");
     assert!(a.body["OAuthClient"].get("roleDivisions").is_none());
-    e.admin(
+    e.admin_call(
         Method::PATCH,
         "/config",
         Some(json!({"tokenInfoRoleDivisions": true})),
@@ -413,7 +349,7 @@ async fn oauth_token_endpoint() {
     let v: Value = serde_json::from_slice(&r.bytes().await.unwrap()).unwrap();
     assert_eq!(v["error"], "unsupported_grant_type");
 
-    e.admin(
+    e.admin_call(
         Method::PATCH,
         "/config",
         Some(json!({"tokenRateLimitPerMinute": 1})),
@@ -449,7 +385,7 @@ async fn oauth_token_endpoint() {
 #[tokio::test]
 async fn rate_limit_with_retry_after_and_order() {
     let e = start().await;
-    e.admin(
+    e.admin_call(
         Method::PATCH,
         "/config",
         Some(json!({"rateLimitPerMinute": 2})),
@@ -491,14 +427,14 @@ async fn rate_limit_with_retry_after_and_order() {
         429
     );
     // A short window resets.
-    e.admin(Method::PATCH, "/config", Some(json!({"rateWindowMs": 300})))
+    e.admin_call(Method::PATCH, "/config", Some(json!({"rateWindowMs": 300})))
         .await;
     tokio::time::sleep(Duration::from_millis(350)).await;
     assert_eq!(
         e.get("/api/v2/tokens/me", "cc-cleanup-token").await.status,
         200
     );
-    let stats = e.admin(Method::GET, "/stats", None).await.body;
+    let stats = e.admin_call(Method::GET, "/stats", None).await.body;
     assert_eq!(stats["rateLimited"], 2);
     e.run.stop().await;
 }
@@ -528,14 +464,14 @@ async fn patch_state_machine() {
     }
     assert!(a.body["endTime"].is_string());
     let stored = e
-        .admin(Method::GET, &format!("/conversations/{id}"), None)
+        .admin_call(Method::GET, &format!("/conversations/{id}"), None)
         .await
         .body;
     assert_eq!(stored["state"], "ended");
     assert_eq!(stored["participants"][0]["disconnectType"], "client");
     // Already ended: 200 no change, or 409 with config.
     assert_eq!(e.patch_disconnect(id, "cc-cleanup-token").await.status, 200);
-    e.admin(
+    e.admin_call(
         Method::PATCH,
         "/config",
         Some(json!({"patchEndedConversation": "conflict"})),
@@ -580,7 +516,7 @@ async fn patch_state_machine() {
         .await;
     assert_eq!(a.status, 204);
     assert_eq!(
-        e.admin(Method::GET, &format!("/conversations/{voice}"), None)
+        e.admin_call(Method::GET, &format!("/conversations/{voice}"), None)
             .await
             .body["state"],
         "ended"
@@ -595,7 +531,7 @@ async fn patch_state_machine() {
     assert_eq!(a.status, 200);
     assert_eq!(a.body["participants"][0]["state"], "disconnected");
     assert_eq!(
-        e.admin(Method::GET, &format!("/conversations/{stuck}"), None)
+        e.admin_call(Method::GET, &format!("/conversations/{stuck}"), None)
             .await
             .body["state"],
         "active"
@@ -611,7 +547,7 @@ async fn patch_state_machine() {
     assert_eq!(a.status, 202);
     assert_eq!(a.body, json!(stuck));
     assert_eq!(
-        e.admin(Method::GET, &format!("/conversations/{stuck}"), None)
+        e.admin_call(Method::GET, &format!("/conversations/{stuck}"), None)
             .await
             .body["state"],
         "ended"
@@ -636,7 +572,7 @@ async fn patch_state_machine() {
     assert_eq!(a.status, 202);
     assert_eq!(a.body, Value::Null);
     let stored = e
-        .admin(Method::GET, &format!("/conversations/{cid}"), None)
+        .admin_call(Method::GET, &format!("/conversations/{cid}"), None)
         .await
         .body;
     assert_eq!(
@@ -687,7 +623,7 @@ async fn patch_state_machine() {
         .await;
     assert_eq!(a.status, 202);
     let stored = e
-        .admin(Method::GET, &format!("/conversations/{cid}"), None)
+        .admin_call(Method::GET, &format!("/conversations/{cid}"), None)
         .await
         .body;
     assert_eq!(stored["state"], "ended");
@@ -699,7 +635,7 @@ async fn patch_state_machine() {
     assert_eq!(g.body["participants"][1]["messages"][0]["id"], comm);
 
     let active = e
-        .admin(Method::GET, "/conversations?state=active", None)
+        .admin_call(Method::GET, "/conversations?state=active", None)
         .await
         .body;
     assert_eq!(active["ids"], json!([]));
@@ -710,7 +646,7 @@ async fn patch_state_machine() {
 async fn analytics_query_filters_and_paging() {
     let e = start().await;
     let seeded = e
-        .admin(
+        .admin_call(
             Method::POST,
             "/seed",
             Some(
@@ -719,7 +655,7 @@ async fn analytics_query_filters_and_paging() {
         )
         .await;
     assert_eq!(seeded.body["created"], 250);
-    e.admin(
+    e.admin_call(
         Method::POST,
         "/seed",
         Some(json!({"count": 50, "mix": {"voice": 1, "open": 1}})),
@@ -770,7 +706,7 @@ async fn analytics_query_filters_and_paging() {
     assert_eq!(seen.len(), 249);
     assert!(seen.windows(2).all(|w| w[0] >= w[1]), "descending order");
     // Lag: the just-ended conversation still looks open.
-    e.admin(
+    e.admin_call(
         Method::PATCH,
         "/config",
         Some(json!({"analyticsLagMs": 60_000})),
@@ -831,7 +767,7 @@ async fn scripts_and_faults() {
         .to_owned();
     let path = format!("/api/v2/conversations/messages/{id}");
     let a = e
-        .admin(Method::POST, "/script", Some(json!([{"method":"GET","path":"/api/v2/conversations/messages/*","times":3,"respond":{"status":429,"retryAfter":1}}])))
+        .admin_call(Method::POST, "/script", Some(json!([{"method":"GET","path":"/api/v2/conversations/messages/*","times":3,"respond":{"status":429,"retryAfter":1}}])))
         .await;
     assert_eq!(a.body["queued"], 1);
     for _ in 0..3 {
@@ -846,7 +782,7 @@ async fn scripts_and_faults() {
     }
     assert_eq!(e.get(&path, "cc-cleanup-token").await.status, 200);
     // Scripts answer after the auth check.
-    e.admin(
+    e.admin_call(
         Method::POST,
         "/script",
         Some(json!([{"path":"/api/v2/**","respond":{"status":503}}])),
@@ -859,7 +795,7 @@ async fn scripts_and_faults() {
         (503, Some("service.unavailable"))
     );
     // Custom body and headers.
-    e.admin(Method::POST, "/script", Some(json!({"path": path, "respond": {"status": 200, "body": {"hello": 1}, "headers": {"x-test": "y"}}}))).await;
+    e.admin_call(Method::POST, "/script", Some(json!({"path": path, "respond": {"status": 200, "body": {"hello": 1}, "headers": {"x-test": "y"}}}))).await;
     let a = e.get(&path, "cc-cleanup-token").await;
     assert_eq!(
         (a.body["hello"].as_i64(), a.header("x-test")),
@@ -867,7 +803,7 @@ async fn scripts_and_faults() {
     );
 
     // Reset: a transport error, and the PATCH was still applied.
-    e.admin(Method::POST, "/script", Some(json!([{"method":"PATCH","path":"/api/v2/conversations/messages/*","respond":{"fault":"reset"}}]))).await;
+    e.admin_call(Method::POST, "/script", Some(json!([{"method":"PATCH","path":"/api/v2/conversations/messages/*","respond":{"fault":"reset"}}]))).await;
     let r = e
         .http
         .patch(e.url(&path))
@@ -877,7 +813,7 @@ async fn scripts_and_faults() {
         .await;
     assert!(r.is_err(), "expected a transport error, got {r:?}");
     assert_eq!(
-        e.admin(Method::GET, &format!("/conversations/{id}"), None)
+        e.admin_call(Method::GET, &format!("/conversations/{id}"), None)
             .await
             .body["state"],
         "ended"
@@ -885,7 +821,7 @@ async fn scripts_and_faults() {
 
     // Truncated and malformed: 200 with a body that doesn't parse.
     for fault in ["truncated", "malformed"] {
-        e.admin(
+        e.admin_call(
             Method::POST,
             "/script",
             Some(json!([{"path": path, "respond": {"fault": fault}}])),
@@ -903,9 +839,9 @@ async fn scripts_and_faults() {
         assert!(serde_json::from_slice::<Value>(&bytes).is_err(), "{fault}");
     }
     // Slow: the body takes slowBodyMs.
-    e.admin(Method::PATCH, "/config", Some(json!({"slowBodyMs": 400})))
+    e.admin_call(Method::PATCH, "/config", Some(json!({"slowBodyMs": 400})))
         .await;
-    e.admin(
+    e.admin_call(
         Method::POST,
         "/script",
         Some(json!([{"path": path, "respond": {"fault": "slow"}}])),
@@ -921,20 +857,20 @@ async fn scripts_and_faults() {
     );
 
     // Random faults: rate 1 with only 503.
-    e.admin(
+    e.admin_call(
         Method::PATCH,
         "/config",
         Some(json!({"faultRate": 1, "faults": {"503": 1}})),
     )
     .await;
     assert_eq!(e.get(&path, "cc-cleanup-token").await.status, 503);
-    e.admin(Method::PATCH, "/config", Some(json!({"faultRate": 0})))
+    e.admin_call(Method::PATCH, "/config", Some(json!({"faultRate": 0})))
         .await;
-    let stats = e.admin(Method::GET, "/stats", None).await.body;
+    let stats = e.admin_call(Method::GET, "/stats", None).await.body;
     assert_eq!(stats["faultsInjected"], 5);
 
     // The log: never the token, reset shows no status, admin calls absent.
-    let log = e.admin(Method::GET, "/requests", None).await.body;
+    let log = e.admin_call(Method::GET, "/requests", None).await.body;
     let entries = log["requests"].as_array().unwrap();
     assert!(entries
         .iter()
@@ -949,36 +885,36 @@ async fn scripts_and_faults() {
     );
     let last = entries.last().unwrap()["seq"].as_u64().unwrap();
     assert_eq!(
-        e.admin(Method::GET, &format!("/requests?since={last}"), None)
+        e.admin_call(Method::GET, &format!("/requests?since={last}"), None)
             .await
             .body["requests"],
         json!([])
     );
 
     // Reset restores seeded state and clears scripts and config.
-    e.admin(
+    e.admin_call(
         Method::POST,
         "/script",
         Some(json!([{"path": "/api/v2/**", "times": 5, "respond": {"status": 500}}])),
     )
     .await;
-    e.admin(Method::POST, "/reset", None).await;
+    e.admin_call(Method::POST, "/reset", None).await;
     assert_eq!(
         e.get("/api/v2/tokens/me", "cc-cleanup-token").await.status,
         200
     );
     assert_eq!(
-        e.admin(Method::GET, &format!("/conversations/{id}"), None)
+        e.admin_call(Method::GET, &format!("/conversations/{id}"), None)
             .await
             .status,
         404
     );
     assert_eq!(
-        e.admin(Method::GET, "/config", None).await.body["slowBodyMs"],
+        e.admin_call(Method::GET, "/config", None).await.body["slowBodyMs"],
         1000
     );
     assert_eq!(
-        e.admin(Method::GET, "/requests", None).await.body["requests"]
+        e.admin_call(Method::GET, "/requests", None).await.body["requests"]
             .as_array()
             .unwrap()
             .len(),
@@ -991,23 +927,23 @@ async fn scripts_and_faults() {
 async fn admin_validation() {
     let e = start().await;
     assert_eq!(
-        e.admin(Method::GET, "/health", None).await.body,
+        e.admin_call(Method::GET, "/health", None).await.body,
         json!({"ok": true})
     );
     assert_eq!(
-        e.admin(Method::PATCH, "/config", Some(json!({"bogus": 1})))
+        e.admin_call(Method::PATCH, "/config", Some(json!({"bogus": 1})))
             .await
             .status,
         400
     );
     assert_eq!(
-        e.admin(Method::POST, "/conversations", Some(json!({"type": "fax"})))
+        e.admin_call(Method::POST, "/conversations", Some(json!({"type": "fax"})))
             .await
             .status,
         400
     );
     assert_eq!(
-        e.admin(
+        e.admin_call(
             Method::POST,
             "/script",
             Some(json!([{"path": "/x", "respond": {}}]))
@@ -1017,13 +953,13 @@ async fn admin_validation() {
         400
     );
     assert_eq!(
-        e.admin(Method::POST, "/tokens", Some(json!({"clientId": "nope"})))
+        e.admin_call(Method::POST, "/tokens", Some(json!({"clientId": "nope"})))
             .await
             .status,
         400
     );
     let t = e
-        .admin(
+        .admin_call(
             Method::POST,
             "/tokens",
             Some(json!({"clientId": "web-app", "userId": "b0000000-0000-4000-8000-000000000002"})),

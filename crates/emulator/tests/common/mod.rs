@@ -12,6 +12,21 @@ pub struct Emu {
     pub http: Client,
 }
 
+pub struct Answer {
+    pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
+}
+
+impl Answer {
+    pub fn header(&self, name: &str) -> &str {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+}
+
 pub type Ws =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
@@ -20,6 +35,8 @@ pub async fn start() -> Emu {
     let run = spawn(App::new(Options::default()), "127.0.0.1:0".parse().unwrap())
         .await
         .unwrap();
+    // See the rustls dev-dependency: needed when reqwest's features are unified
+    // with the core's; harmless (already installed) otherwise.
     let _ = rustls::crypto::ring::default_provider().install_default();
     Emu {
         run,
@@ -28,17 +45,20 @@ pub async fn start() -> Emu {
 }
 
 impl Emu {
-    /// One request; the body as JSON (Null when it is not JSON).
-    pub async fn call(
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.run.base_url(), path)
+    }
+
+    /// One request, with its status, headers and body (JSON; a body that is
+    /// not JSON as a string; an empty one as Null).
+    pub async fn send(
         &self,
         method: Method,
         path: &str,
         token: Option<&str>,
         body: Option<Value>,
-    ) -> (StatusCode, Value) {
-        let mut rb = self
-            .http
-            .request(method, format!("{}{}", self.run.base_url(), path));
+    ) -> Answer {
+        let mut rb = self.http.request(method, self.url(path));
         if let Some(t) = token {
             rb = rb.header("authorization", format!("Bearer {t}"));
         }
@@ -47,13 +67,33 @@ impl Emu {
                 .header("content-type", "application/json")
                 .body(b.to_string());
         }
-        let resp = rb.send().await.unwrap();
+        let resp = rb.send().await.expect("transport");
         let status = resp.status();
-        let bytes = resp.bytes().await.unwrap();
-        (
+        let headers = resp.headers().clone();
+        let bytes = resp.bytes().await.expect("body");
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()))
+        };
+        Answer {
             status,
-            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-        )
+            headers,
+            body,
+        }
+    }
+
+    /// One request: its status and body.
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let a = self.send(method, path, token, body).await;
+        (a.status, a.body)
     }
 
     /// A POST to the admin API that must succeed.
