@@ -9,6 +9,7 @@ const { performance } = require('node:perf_hooks')
 
 const CONTENDERS = {
   addon: () => require('./contenders/addon').setup,
+  'addon-baseline': () => require('./contenders/addon').setup, // BENCH_LIB: the earlier library
   'addon-fast': () => (o) => require('./contenders/addon').setup({ ...o, fast: true }),
   'addon-events': () => (o) => require('./contenders/addon').setup({ ...o, observeAll: true }),
   sdk: () => require('./contenders/sdk').setup,

@@ -5,7 +5,7 @@
 //   node bench/profile.js [contender=addon] [n=5000] [concurrency=64] [latencyMs=0]
 //
 // The release addon is stripped, so by default the unstripped dev-opt build
-// (target/dev-opt/libgenesys_cleanup_node.so: same code, no LTO) is loaded
+// (target/x86_64-unknown-linux-gnu/dev-opt/libgenesys_cleanup_node.so: same code, no LTO) is loaded
 // through NAPI_RS_NATIVE_LIBRARY_PATH; set PROFILE_ADDON to use another file.
 // Node runs with --perf-basic-prof so JavaScript frames have names. Prints the
 // hottest symbols (self time) and leaves perf.data in a temp folder.
@@ -19,7 +19,7 @@ const ROOT = path.join(__dirname, '..')
 
 async function main() {
   const [contender = 'addon', n = '5000', concurrency = '64', latencyMs = '0'] = process.argv.slice(2)
-  const addon = process.env.PROFILE_ADDON || path.join(ROOT, 'target', 'dev-opt', 'libgenesys_cleanup_node.so')
+  const addon = process.env.PROFILE_ADDON || path.join(ROOT, 'target', 'x86_64-unknown-linux-gnu', 'dev-opt', 'libgenesys_cleanup_node.so')
   const bin = process.env.GENESYS_EMULATOR_BIN || path.join(ROOT, 'target', 'release', 'genesys-emulator')
   if (spawnSync('perf', ['--version']).status !== 0) throw new Error('perf is not installed (apt-get install linux-perf)')
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'genesys-profile-'))

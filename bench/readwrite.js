@@ -21,10 +21,11 @@
 // on the emulator's clock: from the arrival of the last GET of the
 // conversation before its PATCH to the arrival of the PATCH.
 
-const { spawnSync, execFileSync } = require('node:child_process')
+const { spawnSync } = require('node:child_process')
 const fs = require('node:fs')
 const path = require('node:path')
 const { startEmulator } = require('./emulator')
+const { baselineTree } = require('./baseline')
 
 const ROOT = path.join(__dirname, '..')
 // The last commit before reads reserved their write's rate slot.
@@ -52,27 +53,6 @@ function emulatorBinary() {
     if (fs.existsSync(path.join(ROOT, p))) return path.join(ROOT, p)
   }
   throw new Error('no emulator binary: run `npm run build` first')
-}
-
-/** The library at `rev`, built once (its own tree, its own addon). */
-function baselineTree(rev) {
-  const sha = execFileSync('git', ['rev-parse', '--verify', `${rev}^{commit}`], { cwd: ROOT, encoding: 'utf8' }).trim()
-  const dir = path.join(ROOT, 'target', 'bench-baseline', sha.slice(0, 12))
-  const addon = path.join(dir, 'genesys-cleanup.linux-x64-gnu.node')
-  if (fs.existsSync(addon)) return dir
-  console.log(`building the baseline library at ${sha.slice(0, 12)} into ${path.relative(ROOT, dir)} (once)...`)
-  fs.rmSync(dir, { recursive: true, force: true })
-  fs.mkdirSync(dir, { recursive: true })
-  const archive = execFileSync('git', ['archive', '--format=tar', sha], { cwd: ROOT, maxBuffer: 1 << 30 })
-  execFileSync('tar', ['-x', '-C', dir], { input: archive })
-  fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'))
-  const r = spawnSync('npx', ['napi', 'build', '--platform', '--profile', 'dev-opt', '--js', 'binding.js', '--dts', 'binding.d.ts'], {
-    cwd: dir,
-    env: { ...process.env, CARGO_TARGET_DIR: path.join(ROOT, 'target', 'bench-baseline', 'cargo-target') },
-    stdio: 'inherit',
-  })
-  if (r.status !== 0 || !fs.existsSync(addon)) throw new Error(`could not build the baseline at ${sha}`)
-  return dir
 }
 
 // The contender: one child process, the library of `tree`, one bulk close.

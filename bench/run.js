@@ -6,6 +6,9 @@
 //   npm run bench                 full run (~45-50 min on 2 cores), writes bench/results/latest.json
 //   npm run bench -- --quick      ~2 min, 1 run per cell, writes bench/results/quick.json
 //   npm run bench -- --skip-build use the binaries as they are
+//   npm run bench -- --baseline REV  also runs the library at REV (release build, once,
+//                                 into target/bench-baseline) beside this tree in the
+//                                 throughput and bulk cells: before and after in one run
 //
 // Environment overrides (any of them makes the run "custom": results go to
 // bench/results/custom.json unless --out is given):
@@ -28,12 +31,14 @@ const os = require('node:os')
 const path = require('node:path')
 const { startEmulator } = require('./emulator')
 const { runLatency, latencyTable } = require('./latency')
+const { baselineTree, addonOf, shortRev } = require('./baseline')
 
 const ROOT = path.join(__dirname, '..')
 const TOKEN = 'cc-cleanup-token'
-const ALL_CONTENDERS = ['addon', 'addon-fast', 'addon-events', 'sdk', 'sdk-retry', 'fetch']
+const ALL_CONTENDERS = ['addon', 'addon-baseline', 'addon-fast', 'addon-events', 'sdk', 'sdk-retry', 'fetch']
 const CONTENDER_LABEL = {
   addon: 'genesys-cleanup',
+  'addon-baseline': 'genesys-cleanup at the baseline', // named with its commit by --baseline
   'addon-fast': 'genesys-cleanup fast',
   'addon-events': 'genesys-cleanup + onEvent',
   sdk: 'official SDK',
@@ -44,14 +49,15 @@ const CONTENDER_LABEL = {
 // ---------------------------------------------------------------- options
 
 function parseArgs(argv) {
-  const args = { quick: false, skipBuild: !!process.env.BENCH_SKIP_BUILD, out: null }
+  const args = { quick: false, skipBuild: !!process.env.BENCH_SKIP_BUILD, out: null, baseline: null }
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]
     if (a === '--quick') args.quick = true
     else if (a === '--skip-build') args.skipBuild = true
     else if (a === '--out') args.out = argv[++i]
+    else if (a === '--baseline') args.baseline = argv[++i]
     else if (a === '--help' || a === '-h') {
-      console.log(fs.readFileSync(__filename, 'utf8').split('\n').slice(2, 22).map((l) => l.replace(/^\/\/ ?/, '')).join('\n'))
+      console.log(fs.readFileSync(__filename, 'utf8').split('\n').slice(2, 25).map((l) => l.replace(/^\/\/ ?/, '')).join('\n'))
       process.exit(0)
     } else {
       console.error(`unknown argument ${a} (try --help)`)
@@ -109,7 +115,7 @@ function resolveConfig(args) {
   if (cfg.contenders) {
     for (const c of cfg.contenders) if (!ALL_CONTENDERS.includes(c)) throw new Error(`unknown contender ${c} (${ALL_CONTENDERS.join(', ')})`)
   }
-  const custom = Object.keys(process.env).some((k) => k.startsWith('BENCH_') && k !== 'BENCH_SKIP_BUILD')
+  const custom = Object.keys(process.env).some((k) => k.startsWith('BENCH_') && k !== 'BENCH_SKIP_BUILD') || !!args.baseline
   cfg.custom = custom
   cfg.out = args.out || path.join(__dirname, 'results', quick ? 'quick.json' : custom ? 'custom.json' : 'latest.json')
   return cfg
@@ -164,6 +170,8 @@ function emulatorBinary() {
 // copies: a rebuild in the work tree during a long run (another dev-opt
 // build overwrites the addon in the repository root) cannot mix builds.
 const SNAPSHOT = { addon: null, emulator: null }
+/** The library at --baseline REV: its folder and commit. */
+const BASELINE = { dir: null, rev: null }
 function snapshotBinaries() {
   SNAPSHOT.addon = path.join(TMP, 'genesys-cleanup.linux-x64-gnu.node')
   SNAPSHOT.emulator = path.join(TMP, path.basename(emulatorBinary()))
@@ -242,6 +250,11 @@ function runChild(spec, timeoutMs, specName = 'spec.json') {
   delete env.NODE_OPTIONS
   delete env.NODE_EXTRA_CA_CERTS // a CA bundle parsed at every start (this sandbox sets one): no contender needs it
   env.NAPI_RS_NATIVE_LIBRARY_PATH = SNAPSHOT.addon
+  if (spec.contender === 'addon-baseline') {
+    // The earlier library, its own index.js over its own addon.
+    env.BENCH_LIB = path.join(BASELINE.dir, 'index.js')
+    env.NAPI_RS_NATIVE_LIBRARY_PATH = addonOf(BASELINE.dir)
+  }
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [path.join(__dirname, 'child.js'), specFile], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })
     let out = ''
@@ -497,6 +510,12 @@ async function main() {
   snapshotBinaries()
   if (!buildI.addonIsReleaseBuild) console.warn(`warning: ${buildI.addonFile} is not the release build (target/.../release): numbers are not the release ones`)
 
+  if (args.baseline) {
+    BASELINE.dir = baselineTree(args.baseline, { profile: 'release' })
+    BASELINE.rev = shortRev(args.baseline)
+    CONTENDER_LABEL['addon-baseline'] = `genesys-cleanup @${BASELINE.rev}`
+  }
+
   const cells = []
   for (const s of cfg.scenarios) {
     if (s === 'throughput') cells.push(...throughputCells(cfg))
@@ -505,6 +524,10 @@ async function main() {
   }
   for (const cell of cells) {
     if (cfg.contenders) cell.contenders = cfg.contenders
+    // Beside this tree's row, in the cells that measure CPU per close.
+    if (BASELINE.dir && cell.scenario !== 'ratelimit' && cell.contenders.includes('addon') && !cell.contenders.includes('addon-baseline')) {
+      cell.contenders = cell.contenders.flatMap((c) => (c === 'addon' ? ['addon', 'addon-baseline'] : [c]))
+    }
   }
 
   const notes = [
@@ -514,7 +537,7 @@ async function main() {
     'failed = ids the contender did not report closed; lost = ids still open afterwards that the contender did not report as failed (reported closed, or not reported).',
     'Contenders: genesys-cleanup CleanupClient.closeConversations (read + PATCH; fast: PATCH only); the official SDK purecloud-platform-client-v2 (getConversationsMessage + patchConversationsMessage in a worker pool, no retry: it has none; + retry: Retry-After honoured, at most 5 retries); Node fetch with the same calls, pool and Retry-After handling. All use the static token cc-cleanup-token over loopback http.',
     'The SDK reaches http://127.0.0.1 through its gateway setting (ApiClient.setGateway({protocol:"http", host, port})): setEnvironment() always builds https://api.<env>.',
-    `Each cell runs ${cfg.runs} time(s) per contender, contenders interleaved; figures are medians with [min-max]; "x" columns are ratios of medians to the ${'official SDK row'} (official SDK + retry in the rate-limited scenario).`,
+    `Each cell runs ${cfg.runs} time(s) per contender, contenders interleaved (every other run in reverse order); figures are medians with [min-max]; "x" columns are ratios of medians to the ${'official SDK row'} (official SDK + retry in the rate-limited scenario).`,
   ]
   if (cfg.scenarios.includes('ratelimit')) {
     const r = cfg.ratelimit
@@ -530,7 +553,9 @@ async function main() {
     console.log(`\n${cell.title}`)
     const rows = cell.contenders.map((contender) => ({ contender, runs: [] }))
     for (let run = 0; run < cfg.runs; run++) {
-      for (const row of rows) {
+      // Every other run in reverse order: a machine whose load drifts over
+      // the cell (a build winding down) favours no contender.
+      for (const row of run % 2 ? [...rows].reverse() : rows) {
         const ideal = idealMs(cell, row.contender)
         const timeoutMs = Math.max(120000, (ideal || 0) * 4)
         const r = await runOnce({ contender: row.contender, n: cell.n, concurrency: cell.concurrency, emulatorConfig: cell.emulatorConfig, rngSeed: 1000 + run, timeoutMs })
@@ -552,6 +577,9 @@ async function main() {
     }
     const base = rows.find((r) => r.contender === cell.baseline)
     for (const row of rows) row.ratios = ratios(row.summary, base && base.summary)
+    const before = rows.find((r) => r.contender === 'addon-baseline')
+    const after = rows.find((r) => r.contender === 'addon')
+    if (before && after) cell.afterOverBaseline = ratios(after.summary, before.summary)
     const { contenders, ...meta } = cell
     results.push({ ...meta, baseline: cell.baseline, rows })
   }
@@ -599,6 +627,7 @@ async function main() {
     modifiedFiles: (git(['status', '--porcelain', '--untracked-files=no']) || '').split('\n').filter(Boolean).map((l) => l.slice(3)),
     machine: { ...machine, loadAverageAtEnd: os.loadavg().map((x) => round(x, 2)) },
     build: buildI,
+    baseline: BASELINE.rev,
     config: { runs: cfg.runs, scenarios: cfg.scenarios, throughput: cfg.throughput, ratelimit: cfg.ratelimit, bulk: cfg.bulk },
     notes,
     cells: results,
@@ -611,6 +640,8 @@ async function main() {
   for (const cell of results) {
     console.log(`\n${cell.title}`)
     console.log(cellTable(cell))
+    const b = cell.afterOverBaseline
+    if (b) console.log(`this tree / @${BASELINE.rev}: CPU per close ${ratio(b.cpuPerClose)}, peak RSS ${ratio(b.maxRss)}, wall ${ratio(b.wall)}`)
   }
   if (latency) {
     console.log('\n(d) latency under rate limits (span: first to last request in the emulator log; x: ratio to window-optimal or to no limit)')

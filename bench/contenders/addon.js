@@ -2,7 +2,8 @@
 // genesys-cleanup: one CleanupClient. `bulk` (default): one closeConversations
 // call over all ids. `each`: closeConversation per id from a pool of
 // `concurrency` callers on the same client (a service closing as sessions end).
-const { CleanupClient } = require('../..')
+// BENCH_LIB: the library at a baseline commit (npm run bench -- --baseline REV).
+const { CleanupClient } = require(process.env.BENCH_LIB || '../..')
 const { pool } = require('./pool')
 
 function setup({ baseUrl, token, fast, style = 'bulk', observeWaits = false, observeAll = false }) {
