@@ -19,7 +19,8 @@ use super::step::Step;
 use super::types::{CloseMethod, CloseOptions, Outcome};
 use crate::error::{Error, ErrorCode};
 use crate::genesys::activity::{self, Activity};
-use crate::genesys::model::{ConversationSummary, MessageParticipant};
+use crate::genesys::model::MessageParticipant;
+use crate::genesys::patch_answer::ConversationSummary;
 use crate::http::transport::{Call, Transport, WriteAttempts, WriteSlot};
 use crate::session::Session;
 use std::time::{Duration, SystemTime};
@@ -379,7 +380,7 @@ pub(super) async fn fast_close(
             if ended_before(&summary, date.unwrap_or(asked_at), call) {
                 return Ok(Step::no_write(Outcome::AlreadyClosed));
             }
-            let disconnected = summary.participants.len() as u32;
+            let disconnected = summary.participant_count();
             if opts.verify {
                 let method = CloseMethod::Conversation;
                 return verify_after_close(t, id, opts, call, method, disconnected, &mut after)

@@ -8,7 +8,8 @@
 
 use crate::error::Error;
 use crate::genesys::ids;
-use crate::genesys::model::{ConversationSummary, MessageConversation};
+use crate::genesys::model::MessageConversation;
+use crate::genesys::patch_answer::ConversationSummary;
 use crate::genesys::routes::{self, DISCONNECT_BODY};
 use crate::http::transport::{
     Call, Decided, Parsed, Reply, Request, Transport, WriteAttempts, WriteSlot,

@@ -5,6 +5,8 @@
 //! The parts:
 //! - `routes`: every endpoint we call, one table of path templates;
 //! - `model`: the fields of Genesys payloads we read, and nothing more;
+//! - `patch_answer`: the conversation a PATCH answers with, read in one
+//!   lenient pass for its end time and newest activity;
 //! - `ids`: conversation and participant ids, validated before they go
 //!   into a path (ours and the server's alike);
 //! - `region`: the regions, and the API and login hosts of each (or of a
@@ -29,6 +31,7 @@ pub mod guest_frames;
 pub mod ids;
 pub mod message_types;
 pub mod model;
+pub mod patch_answer;
 pub mod permissions;
 pub mod queue;
 pub mod region;

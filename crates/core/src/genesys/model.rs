@@ -245,51 +245,6 @@ impl MessageConversation {
     }
 }
 
-/// The part of the `Conversation` returned by PATCH that tells whether it
-/// had already ended (fast mode reads nothing else).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ConversationSummary {
-    #[serde(default)]
-    pub end_time: Option<String>,
-    /// Kept as JSON and walked leniently (`activity_times`): this answer is
-    /// read for its end time and its newest activity only, and a shape we
-    /// did not expect must not cost us the end time.
-    #[serde(default)]
-    pub participants: Vec<serde_json::Value>,
-}
-
-impl ConversationSummary {
-    /// The times in the PATCH answer that mean someone did something:
-    /// `participants[].messages[].messages[].messageTime` (the `Message`
-    /// communications' `MessageDetails`), and participants starting or
-    /// connecting. Never an end: our own disconnect sets those.
-    pub fn activity_times(&self) -> Vec<&str> {
-        let mut out = Vec::new();
-        for p in &self.participants {
-            push_str(&mut out, p.get("startTime"));
-            push_str(&mut out, p.get("connectedTime"));
-            for comm in array(p.get("messages")) {
-                push_str(&mut out, comm.get("connectedTime"));
-                for m in array(comm.get("messages")) {
-                    push_str(&mut out, m.get("messageTime"));
-                }
-            }
-        }
-        out
-    }
-}
-
-fn array(v: Option<&serde_json::Value>) -> &[serde_json::Value] {
-    v.and_then(|v| v.as_array()).map_or(&[], |a| a.as_slice())
-}
-
-fn push_str<'a>(out: &mut Vec<&'a str>, v: Option<&'a serde_json::Value>) {
-    if let Some(s) = v.and_then(|v| v.as_str()) {
-        out.push(s);
-    }
-}
-
 /// `GET /api/v2/tokens/me`.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
