@@ -37,7 +37,8 @@ function invalidArgument(message) {
 // napi's own argument-conversion errors quote the offending value; a value in
 // the wrong place may be a secret, so only its type is kept.
 function redactConversionMessage(message) {
-  return String(message).replace(/JavaScript value `([A-Za-z]+)[^`]*`/g, 'a JavaScript $1')
+  // \x60 is a backtick: napi quotes the value in backticks.
+  return String(message).replace(/JavaScript value \x60([A-Za-z]+)[^\x60]*\x60/g, 'a JavaScript $1')
 }
 
 /** Any failure of a binding call as a CleanupError. */
