@@ -31,7 +31,7 @@ export CARGO_TARGET_DIR="${MUTATION_TARGET_DIR:-$WORK/target}"
 # name @ file @ sed expression @ jest test-name pattern @ test file
 MUTANTS=(
   "retries off@crates/core/src/http/transport/retry_wait.rs@s/let allowed = attempt < self.policy.max_retries/let allowed = false \&\& attempt < self.policy.max_retries/@is retried@reliability"
-  "Retry-After ignored@crates/core/src/http/transport/attempt.rs@s/let ra = retry_after(\&headers, \&parsed_body);/let ra: Option<Duration> = None;/@waited out exactly@reliability"
+  "Retry-After ignored@crates/core/src/http/transport/attempt.rs@s/let ra = retry_after(\&headers, \&parsed_body);/let ra: Option<std::time::Duration> = None;/@waited out exactly@reliability"
   "401 replay off@crates/core/src/http/transport/mod.rs@s/\&\& !replayed_401 =>/\&\& false =>/@refreshes once and replays@reliability"
   "no refresh before expiry@crates/core/src/http/auth.rs@s/if now < c.refresh_at {/if now < c.expires_at {/@refreshed before it expires@reliability"
   "no single flight@crates/core/src/http/auth.rs@s/if Instant::now() < c.refresh_at {/if false \&\& Instant::now() < c.refresh_at {/@cause one token request@reliability"
