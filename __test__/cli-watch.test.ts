@@ -84,3 +84,23 @@ test('watch prints a readable summary; an unknown queue is a configuration error
   expect(usage.code).toBe(2)
   expect(usage.stderr).toMatch(/--idle/)
 })
+
+test('watch shows a close that activity followed (activityAfterRead): its line, and its row in the summary', async () => {
+  await emu.configure({ messageAfterRead: true })
+  try {
+    let created = ''
+    const r = await watchUntil(['watch', '--idle', '2s', '--queue', 'Support'], (_out, err) => {
+      if (!created && err.includes('connected')) {
+        created = 'pending'
+        void emu.createConversation({}).then((c) => (created = c.id))
+      }
+      return created.length > 10 && err.includes('activityAfterRead')
+    })
+    expect(r.code).toBe(0)
+    // Not a terminal: one line per notable event on stderr.
+    expect(r.stderr).toMatch(new RegExp(`activityAfterRead  ${created}  last activity \\d{4}-`))
+    expect(r.stdout).toMatch(/activity after read\s+1\n/)
+  } finally {
+    await emu.configure({ messageAfterRead: false })
+  }
+})

@@ -334,6 +334,21 @@ describe('close', () => {
     for (const id of ids) expect(await isOpen(id)).toBe(false)
   })
 
+  test('a close that activity followed is listed apart, with both times (activityAfterRead)', async () => {
+    const hour = 3600_000
+    const ids = await many(emu, 2, { startedAt: Date.now() - 3 * hour, lastActivityAt: Date.now() - 2 * hour })
+    await emu.configure({ messageAfterRead: true })
+    try {
+      const r = await run(['close', '--unless-active-for', '1m', ...ids], { env: cleanup() })
+      expect(r.code).toBe(0)
+      expect(r.stdout).toContain('Closed 2 of 2 conversation(s).')
+      expect(r.stdout).toContain('Activity after the read that decided (closed all the same) (2):')
+      for (const id of ids) expect(r.stdout).toMatch(new RegExp(`${id}\\s+activity at \\d{4}-[^,]+, read showed \\d{4}-`))
+    } finally {
+      await emu.configure({ messageAfterRead: false })
+    }
+  })
+
   test('ids from stdin, one per line (blank lines and # comments ignored), and "-" among arguments', async () => {
     const ids = await many(emu, 6)
     const r = await run(['close', '--json', '--concurrency', '3'], { env: cleanup(), input: `${ids.slice(0, 3).join('\n')}\n\n# a comment\n  ${ids[3]}  \r\n` })

@@ -37,6 +37,7 @@ function printCounts(out, report, elapsedMs, requests) {
   for (const key of COUNT_KEYS) out.text(`  ${pad(key, 14)}${String(report[key]).padStart(7)}`)
   out.text(`  ${pad('total', 14)}${String(report.total).padStart(7)}`)
   out.text(`requests ${requests}, retries ${report.retries}, 429s ${report.rateLimited}, elapsed ${formatDuration(elapsedMs)}`)
+  printAfterRead(out, report)
   const failures = report.results.filter((r) => r.outcome === 'failed')
   if (failures.length === 0) return
   printList(out, 'Failed', failures, (f) => {
@@ -52,6 +53,15 @@ function printCounts(out, report, elapsedMs, requests) {
     out.text('')
     out.text('Run `genesys-cleanup check` with the same credentials to see exactly which role or scope is missing.')
   }
+}
+
+/**
+ * Closed on a read that something newer followed (Genesys has no
+ * conditional close): the operator sees which, not just how many.
+ */
+function printAfterRead(out, report) {
+  const late = report.results.filter((r) => r.activityAfterRead)
+  printList(out, 'Activity after the read that decided (closed all the same)', late, (r) => `activity at ${r.activityAfterRead}, read showed ${r.lastActivityAt ?? 'none'}`)
 }
 
 /** The conversations a guarded run left open because they were still active. */

@@ -4,7 +4,9 @@
 // nothing with --no-progress. With --json the events go to stdout instead,
 // one JSON document per line (see commands/watch.js).
 
-const NOTABLE = new Set(['connected', 'disconnected', 'closed', 'wouldClose', 'failed', 'rejectedTopic'])
+const NOTABLE = new Set(['connected', 'disconnected', 'closed', 'wouldClose', 'failed', 'rejectedTopic', 'activityAfterRead'])
+/** Shown on their own line on a terminal too, above the status line. */
+const ALWAYS_SHOWN = new Set(['failed', 'rejectedTopic', 'disconnected', 'activityAfterRead'])
 
 function describe(e) {
   const parts = [e.kind]
@@ -18,7 +20,7 @@ function describe(e) {
 
 /** `enabled`: show events on stderr; `notes`: show notes (Ctrl-C) even so. */
 function makeWatchStatus(enabled, dryRun, notes = enabled) {
-  const counts = { closed: 0, wouldClose: 0, spared: 0, failed: 0, reconnects: 0, sweeps: 0 }
+  const counts = { closed: 0, wouldClose: 0, spared: 0, failed: 0, activityAfterRead: 0, reconnects: 0, sweeps: 0 }
   let connects = 0
   const count = (e) => {
     if (e.kind in counts) counts[e.kind] += 1
@@ -29,7 +31,7 @@ function makeWatchStatus(enabled, dryRun, notes = enabled) {
   const tty = process.stderr.isTTY
   let drawn = false
   const line = () =>
-    `watching | ${dryRun ? `would close ${counts.wouldClose}` : `closed ${counts.closed}`} | spared ${counts.spared} | failed ${counts.failed} | reconnects ${counts.reconnects} | sweeps ${counts.sweeps}`
+    `watching | ${dryRun ? `would close ${counts.wouldClose}` : `closed ${counts.closed}`} | spared ${counts.spared} | failed ${counts.failed}${counts.activityAfterRead ? ` | activity after read ${counts.activityAfterRead}` : ''} | reconnects ${counts.reconnects} | sweeps ${counts.sweeps}`
   const clear = () => {
     if (drawn) process.stderr.write('\r\x1b[2K')
     drawn = false
@@ -38,7 +40,7 @@ function makeWatchStatus(enabled, dryRun, notes = enabled) {
     event(e) {
       count(e)
       if (tty) {
-        if (e.kind === 'failed' || e.kind === 'rejectedTopic' || e.kind === 'disconnected') {
+        if (ALWAYS_SHOWN.has(e.kind)) {
           clear()
           process.stderr.write(`${describe(e)}\n`)
         }

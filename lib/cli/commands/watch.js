@@ -77,6 +77,7 @@ function printReport(out, r) {
     ['already closed', r.alreadyClosed],
     ['skipped', r.skipped],
     ['failed', r.failed],
+    ['activity after read', r.activityAfterRead],
     ['events seen', r.eventsSeen],
     ['reconnects', r.reconnects],
     ['renewals', r.renewals],
@@ -84,7 +85,7 @@ function printReport(out, r) {
     ['periodic sweeps', r.periodicSweeps],
     ['still tracked', r.tracked],
   ]
-  for (const [k, v] of rows) out.text(`  ${k.padEnd(16)}${String(v).padStart(7)}`)
+  for (const [k, v] of rows) out.text(`  ${k.padEnd(20)}${String(v).padStart(7)}`)
   out.text(`${r.topics} queue topic(s) on ${r.channels} channel(s); requests ${r.requests}, retries ${r.retries}, 429s ${r.rateLimited}`)
   printNativeTimer(out, r.nativeTimer)
   if (r.untracked > 0) out.text(`${r.untracked} conversation(s) were over maxTracked: left to the sweeps.`)
