@@ -8,6 +8,7 @@ use genesys_cleanup_core::close::{decide, CloseOptions, Decision};
 use genesys_cleanup_core::discover::{candidates_in_page, parse_page};
 use genesys_cleanup_core::genesys::ids;
 use genesys_cleanup_core::genesys::model::{MessageConversation, Role, TokenInfo, UserMe};
+use genesys_cleanup_core::genesys::patch_answer::ConversationSummary;
 use genesys_cleanup_core::watch::channel::check_connect_uri;
 use genesys_cleanup_core::watch::frame::{self, Frame};
 use libfuzzer_sys::fuzz_target;
@@ -31,6 +32,12 @@ fuzz_target!(|data: &[u8]| {
                 }
             }
         }
+    }
+    // The PATCH answer's hand-written lenient reader: any shape, no panic,
+    // at most one activity time kept.
+    if let Ok(summary) = serde_json::from_slice::<ConversationSummary>(data) {
+        assert!(summary.activity_times().count() <= 1);
+        let _ = summary.participant_count();
     }
     let _ = serde_json::from_slice::<TokenInfo>(data);
     let _ = serde_json::from_slice::<UserMe>(data);
