@@ -58,21 +58,8 @@ pub async fn close_valid_id(
         };
     let stats = call.stats.clone();
     let step = step.map_err(|e| aborted_after_writes(e, &id, call.stats.writes));
-    let result = step.map(|s| CloseResult {
-        conversation_id: id,
-        outcome: s.outcome,
-        reason: s.reason,
-        skip_reason: s.skip_reason,
-        activity: s.activity,
-        activity_after_read: s.activity_after_read,
-        method: s.method,
-        participants_disconnected: s.disconnected,
-        ended_by_inactivity: s.ended_by_inactivity.then_some(true),
-        queue_id: s.queue_id,
-        native: None,
-        elapsed_ms: call.started.elapsed().as_secs_f64() * 1000.0,
-        stats: call.stats,
-    });
+    let elapsed_ms = call.started.elapsed().as_secs_f64() * 1000.0;
+    let result = step.map(|s| s.into_result(id, call.stats, elapsed_ms));
     (result, stats)
 }
 

@@ -1,8 +1,9 @@
 //! What one close did, before the timing and counters are added.
 
-use super::types::{CloseMethod, Outcome, SkipReason};
+use super::types::{CloseMethod, CloseResult, Outcome, SkipReason};
 use crate::genesys::activity::Activity;
 use crate::genesys::model::MessageConversation;
+use crate::stats::CallStats;
 
 /// What one close did (before the timing and counters are added).
 #[derive(Debug)]
@@ -21,6 +22,25 @@ pub(super) struct Step {
 }
 
 impl Step {
+    /// The result a caller sees: this step with its id, counters and time.
+    pub(super) fn into_result(self, id: String, stats: CallStats, elapsed_ms: f64) -> CloseResult {
+        CloseResult {
+            conversation_id: id,
+            outcome: self.outcome,
+            reason: self.reason,
+            skip_reason: self.skip_reason,
+            activity: self.activity,
+            activity_after_read: self.activity_after_read,
+            method: self.method,
+            participants_disconnected: self.disconnected,
+            ended_by_inactivity: self.ended_by_inactivity.then_some(true),
+            queue_id: self.queue_id,
+            native: None,
+            stats,
+            elapsed_ms,
+        }
+    }
+
     pub(super) fn no_write(outcome: Outcome) -> Step {
         Step {
             outcome,
@@ -70,5 +90,13 @@ impl Step {
             queue_id: conv.queue_id().map(str::to_owned),
             ..self
         }
+    }
+}
+
+#[cfg(test)]
+impl CloseResult {
+    /// Only an id and an outcome: the base of the test tables (`..bare()`).
+    pub(crate) fn bare(id: &str, outcome: Outcome) -> Self {
+        Step::no_write(outcome).into_result(id.into(), CallStats::default(), 0.0)
     }
 }

@@ -214,25 +214,3 @@ pub struct CloseResult {
     /// Wall time of the call, in milliseconds.
     pub elapsed_ms: f64,
 }
-
-#[cfg(test)]
-impl CloseResult {
-    /// Only an id and an outcome: the base of the test tables (`..bare()`).
-    pub(crate) fn bare(id: &str, outcome: Outcome) -> Self {
-        Self {
-            conversation_id: id.into(),
-            outcome,
-            reason: None,
-            skip_reason: None,
-            activity: None,
-            activity_after_read: None,
-            method: CloseMethod::None,
-            participants_disconnected: 0,
-            ended_by_inactivity: None,
-            queue_id: None,
-            native: None,
-            stats: CallStats::default(),
-            elapsed_ms: 0.0,
-        }
-    }
-}
