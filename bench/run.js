@@ -114,6 +114,7 @@ function resolveConfig(args) {
   }
   if (cfg.contenders) {
     for (const c of cfg.contenders) if (!ALL_CONTENDERS.includes(c)) throw new Error(`unknown contender ${c} (${ALL_CONTENDERS.join(', ')})`)
+    if (cfg.contenders.includes('addon-baseline') && !args.baseline) throw new Error('the contender addon-baseline needs --baseline REV')
   }
   const custom = Object.keys(process.env).some((k) => k.startsWith('BENCH_') && k !== 'BENCH_SKIP_BUILD') || !!args.baseline
   cfg.custom = custom
